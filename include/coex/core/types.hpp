@@ -1,0 +1,29 @@
+#pragma once
+// Basic sample and segment types shared by every stage.
+#include <complex>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace coex {
+
+using cf32 = std::complex<float>;
+
+// One contiguous stretch of samples at one tuning (a sweep dwell, or the whole capture).
+struct SegmentInfo {
+    double center_frequency_hz = 0.0;
+    double sample_rate_hz = 0.0;
+    double start_time_s = 0.0;  // seconds since capture start
+    std::optional<double> gain_db;
+};
+
+// A block of samples handed from a source to the pipeline. Samples are full-scale 1.0.
+struct SampleBlock {
+    std::size_t segment_index = 0;  // increases by one each time the tuning changes
+    SegmentInfo segment;
+    std::uint64_t first_sample = 0;    // index of samples[0] within its segment (counts dropped ones)
+    std::uint64_t dropped_before = 0;  // samples lost or dropped right before this block (a gap)
+    std::vector<cf32> samples;
+};
+
+}  // namespace coex
