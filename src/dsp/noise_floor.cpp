@@ -1,0 +1,126 @@
+#include "coex/dsp/noise_floor.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <stdexcept>
+
+namespace coex::dsp {
+namespace {
+
+// Histogram cells are 1/8 octave (0.38 dB) wide, read straight off the float's exponent and top three
+// mantissa bits: no logarithm on the per-frame path.
+constexpr int kMantissaBits = 3;
+constexpr int kShift = 23 - kMantissaBits;
+constexpr std::uint32_t kLowest = (127 - 80) << kMantissaBits;   // 2^-80 ≈ −241 dB, and zero
+constexpr std::uint32_t kHighest = (127 + 12) << kMantissaBits;  // 2^+12 ≈ +36 dB
+constexpr std::size_t kCells = kHighest - kLowest + 1;
+
+inline std::size_t cell_of(float power) {
+    const std::uint32_t raw = std::bit_cast<std::uint32_t>(power) >> kShift;
+    return std::clamp(raw, kLowest, kHighest) - kLowest;
+}
+
+// Lower edge of histogram cell `cell` plus a fraction of its width, in linear power.
+double cell_value(std::size_t cell, double fraction) {
+    const std::uint32_t raw = static_cast<std::uint32_t>(cell) + kLowest;
+    const int exponent = static_cast<int>(raw >> kMantissaBits) - 127;
+    const double mantissa = 1.0 + (static_cast<double>(raw & ((1u << kMantissaBits) - 1)) + fraction) /
+                                      static_cast<double>(1u << kMantissaBits);
+    return std::ldexp(mantissa, exponent);
+}
+
+// Midpoint of a histogram cell in linear power.
+double cell_mid(std::size_t cell) { return cell == 0 ? 0.0 : cell_value(cell, 0.5); }
+
+double inverse_normal_cdf(double p) {
+    double lo = -10.0, hi = 10.0;
+    for (int i = 0; i < 100; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+}  // namespace
+
+double PercentileFloor::chi2_mean_over_quantile(double dof, double p) {
+    if (std::abs(dof - 2.0) < 1e-9) return 1.0 / -std::log1p(-p);  // exponential: exact
+    const double a = 2.0 / (9.0 * dof);
+    const double q = std::pow(1.0 - a + inverse_normal_cdf(p) * std::sqrt(a), 3.0);
+    return 1.0 / std::max(q, 1e-6);
+}
+
+double PercentileFloor::regularized_gamma_p(double a, double x) {
+    if (x <= 0.0) return 0.0;
+    // series: P(a,x) = x^a e^−x / Γ(a+1) · Σ xⁿ / ((a+1)…(a+n))
+    double term = 1.0, sum = 1.0;
+    for (int n = 1; n < 2000; ++n) {
+        term *= x / (a + n);
+        sum += term;
+        if (term < sum * 1e-12) break;
+    }
+    return std::min(1.0, std::exp(a * std::log(x) - x - std::lgamma(a + 1.0)) * sum);
+}
+
+PercentileFloor::PercentileFloor(std::size_t channels, double percentile, double degrees_of_freedom)
+    : channels_(channels), percentile_(percentile), dof_(degrees_of_freedom), counts_(channels * kCells, 0) {
+    if (channels == 0) throw std::invalid_argument("PercentileFloor: no channels");
+    if (!(percentile > 0.0 && percentile <= 0.5)) throw std::invalid_argument("PercentileFloor: percentile must be in (0, 0.5]");
+    if (!(degrees_of_freedom >= 1.0)) throw std::invalid_argument("PercentileFloor: degrees of freedom must be ≥ 1");
+    correction_ = chi2_mean_over_quantile(degrees_of_freedom, percentile);
+    clip_ = 1.0 / chi2_mean_over_quantile(degrees_of_freedom, 0.97);
+    // For X = m·χ²_ν/ν with k = ν/2: E[X | X < c·m] = m · P(k+1, c·k) / P(k, c·k).
+    const double k = degrees_of_freedom / 2.0;
+    clipped_mean_ = regularized_gamma_p(k + 1.0, clip_ * k) / regularized_gamma_p(k, clip_ * k);
+}
+
+void PercentileFloor::add(std::span<const float> power) {
+    std::uint32_t* counts = counts_.data();
+    const std::size_t n = std::min(power.size(), channels_);
+    for (std::size_t c = 0; c < n; ++c) ++counts[c * kCells + cell_of(power[c])];
+    ++observations_;
+}
+
+void PercentileFloor::estimate(std::span<float> out) const {
+    const double target = percentile_ * static_cast<double>(observations_);
+    for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
+        const std::uint32_t* counts = counts_.data() + c * kCells;
+        double below = 0.0;
+        double value = 0.0;
+        for (std::size_t cell = 0; cell < kCells; ++cell) {
+            const double here = counts[cell];
+            if (below + here >= target && here > 0) {
+                value = cell == 0 ? 0.0 : cell_value(cell, (target - below) / here);
+                break;
+            }
+            below += here;
+        }
+        double mean = value * correction_;
+        // Refine to the mean of the noise-only part: bursts far above it fall outside the clip.
+        for (int iteration = 0; iteration < 12 && mean > 0.0; ++iteration) {
+            const double limit = clip_ * mean;
+            double n = 0.0, sum = 0.0;
+            for (std::size_t cell = 0; cell < kCells; ++cell) {
+                const double mid = cell_mid(cell);
+                if (mid >= limit) break;
+                n += counts[cell];
+                sum += counts[cell] * mid;
+            }
+            if (n < 0.5 * target || sum <= 0.0) break;  // too few quiet observations to refine on
+            const double next = sum / n / clipped_mean_;
+            const bool settled = std::abs(next - mean) < 1e-3 * mean;
+            mean = next;
+            if (settled) break;
+        }
+        out[c] = static_cast<float>(mean);
+    }
+}
+
+std::vector<float> PercentileFloor::estimate() const {
+    std::vector<float> out(channels_);
+    estimate(out);
+    return out;
+}
+
+}  // namespace coex::dsp

@@ -1,0 +1,80 @@
+#include "coex/dsp/spectrogram.hpp"
+
+#include "coex/core/error.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+namespace coex::dsp {
+
+std::size_t default_fft_size(double sample_rate_hz) {
+    const double target_bin_hz = 78'125.0;
+    const double ideal = std::max(1.0, sample_rate_hz / target_bin_hz);
+    auto size = std::bit_ceil(static_cast<std::size_t>(std::llround(ideal)));
+    if (static_cast<double>(size) / ideal > 1.5) size /= 2;  // nearest power of two, not the next one
+    return std::clamp<std::size_t>(size, 32, 8192);
+}
+
+namespace {
+std::size_t checked_size(const SpectrogramConfig& config, double rate) {
+    if (!(rate > 0.0) || !std::isfinite(rate))
+        throw ConfigError("sample rate must be a positive number of Hz, got " + std::to_string(rate));
+    const std::size_t size = config.fft_size ? config.fft_size : default_fft_size(rate);
+    if (size < 16 || size > 65536 || !std::has_single_bit(size))
+        throw ConfigError("--fft: FFT size must be a power of two in 16…65536, got " + std::to_string(size));
+    if (!(config.overlap >= 0.0 && config.overlap <= 0.9))
+        throw ConfigError("--overlap: must be in 0…0.9, got " + std::to_string(config.overlap));
+    return size;
+}
+}  // namespace
+
+Spectrogram::Spectrogram(const SpectrogramConfig& config, double sample_rate_hz)
+    : size_(checked_size(config, sample_rate_hz)),
+      hop_(std::max<std::size_t>(1, size_ - static_cast<std::size_t>(std::lround(config.overlap * static_cast<double>(size_))))),
+      rate_(sample_rate_hz),
+      window_(make_window(config.window, size_)),
+      pending_(size_),
+      power_(size_),
+      fft_(size_, config.planning) {
+    enbw_ = enbw_bins(window_);
+    double sum = 0.0;
+    for (float v : window_) sum += v;
+    scale_ = static_cast<float>(1.0 / (sum * sum));
+}
+
+void Spectrogram::transform(const cf32* frame) {
+    auto in = fft_.input();
+    const float* w = window_.data();
+    for (std::size_t i = 0; i < size_; ++i) in[i] = frame[i] * w[i];
+    fft_.execute();
+    const auto out = fft_.output();
+    const std::size_t half = size_ / 2;
+    // FFT bin k holds +k·fs/N for k < N/2 and negative frequencies above: rotate so −fs/2 comes first.
+    for (std::size_t k = 0; k < half; ++k) {
+        power_[k + half] = std::norm(out[k]) * scale_;
+        power_[k] = std::norm(out[k + half]) * scale_;
+    }
+}
+
+std::vector<float> reference_power_spectrum(std::span<const cf32> frame, Window window) {
+    const std::size_t n = frame.size();
+    const auto w = make_window(window, n);
+    double sum = 0.0;
+    for (float v : w) sum += v;
+    std::vector<float> power(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const double freq = static_cast<double>(k) - static_cast<double>(n / 2);  // −N/2 … N/2−1
+        std::complex<double> acc{};
+        for (std::size_t i = 0; i < n; ++i) {
+            const double phase = -2.0 * std::numbers::pi * freq * static_cast<double>(i) / static_cast<double>(n);
+            acc += std::complex<double>(frame[i]) * static_cast<double>(w[i]) * std::polar(1.0, phase);
+        }
+        power[k] = static_cast<float>(std::norm(acc) / (sum * sum));
+    }
+    return power;
+}
+
+}  // namespace coex::dsp
