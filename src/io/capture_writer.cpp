@@ -1,0 +1,308 @@
+// CaptureWriter: writes /segments/<n> groups with chunked, extendible `iq` datasets, appended as samples
+// arrive and flushed at every segment's end, so a crash loses at most the unfinished segment.
+#include "coex/core/error.hpp"
+#include "coex/io/capture.hpp"
+#include "hdf5_util.hpp"
+#include "samples.hpp"
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+
+namespace coex::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr hsize_t chunk_rows = 65536;  // samples per chunk: 128 KiB (int8) to 512 KiB (float32)
+
+hid_t file_type(SampleType type) {
+    switch (type) {
+        case SampleType::int8: return H5T_STD_I8LE;
+        case SampleType::int16: return H5T_STD_I16LE;
+        case SampleType::float32: return H5T_IEEE_F32LE;
+    }
+    return H5I_INVALID_HID;
+}
+
+hid_t memory_type(SampleType type) {
+    switch (type) {
+        case SampleType::int8: return H5T_NATIVE_SCHAR;
+        case SampleType::int16: return H5T_NATIVE_SHORT;
+        case SampleType::float32: return H5T_NATIVE_FLOAT;
+    }
+    return H5I_INVALID_HID;
+}
+
+}  // namespace
+
+struct CaptureWriter::Impl {
+    fs::path path;
+    std::string name;  // the path as text: the start of every message
+    SampleType type;
+    bool closed = false;
+    h5::File file;  // declared first, so it is closed after the objects below
+    h5::Group segments_group;
+
+    // The open segment. Its group and dataset are created by the first append(), so no flush ever
+    // leaves an empty segment (which readers reject) in the file.
+    std::optional<SegmentInfo> segment;
+    h5::Group group;
+    h5::Dataset dataset;
+    std::uint64_t segment_samples = 0;
+    unsigned next_number = 0;
+    std::uint64_t total_samples = 0;
+
+    std::vector<std::int8_t> int8_buffer;
+    std::vector<std::int16_t> int16_buffer;
+
+    Impl(const fs::path& p, SampleType t) : path(p), name(p.string()), type(t) {}
+
+    [[noreturn]] void fail(std::string_view what) const {
+        const std::string detail = h5::last_error();
+        throw InputError(name + ": " + std::string(what) + (detail.empty() ? "" : " (" + detail + ")"));
+    }
+    void check_open() const {
+        if (closed) {
+            throw std::logic_error("CaptureWriter: " + name + " is already closed");
+        }
+    }
+
+    void write_string(hid_t object, const char* attribute, const std::string& value) const;
+    void write_double(hid_t object, const char* attribute, double value) const;
+    void write_int(hid_t object, const char* attribute, long long value) const;
+    void create_segment();
+    void end_segment();
+    void flush() const;
+};
+
+void CaptureWriter::Impl::write_string(hid_t object, const char* attribute, const std::string& value) const {
+    // Variable-length UTF-8, as h5py writes Python str attributes.
+    const h5::Datatype type(H5Tcopy(H5T_C_S1));
+    const h5::Dataspace space(H5Screate(H5S_SCALAR));
+    if (!type || !space || H5Tset_size(type.get(), H5T_VARIABLE) < 0 || H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0) {
+        fail(std::string("writing attribute '") + attribute + "' failed");
+    }
+    const h5::Attribute attr(H5Acreate2(object, attribute, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    const char* text = value.c_str();
+    if (!attr || H5Awrite(attr.get(), type.get(), &text) < 0) {
+        fail(std::string("writing attribute '") + attribute + "' failed");
+    }
+}
+
+void CaptureWriter::Impl::write_double(hid_t object, const char* attribute, double value) const {
+    const h5::Dataspace space(H5Screate(H5S_SCALAR));
+    const h5::Attribute attr(
+        space ? H5Acreate2(object, attribute, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
+    if (!attr || H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) {
+        fail(std::string("writing attribute '") + attribute + "' failed");
+    }
+}
+
+void CaptureWriter::Impl::write_int(hid_t object, const char* attribute, long long value) const {
+    const h5::Dataspace space(H5Screate(H5S_SCALAR));
+    const h5::Attribute attr(
+        space ? H5Acreate2(object, attribute, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
+    if (!attr || H5Awrite(attr.get(), H5T_NATIVE_LLONG, &value) < 0) {
+        fail(std::string("writing attribute '") + attribute + "' failed");
+    }
+}
+
+void CaptureWriter::Impl::create_segment() {
+    const std::string number = std::to_string(next_number);
+    const std::string where = "segment " + number + ": ";
+    group = h5::Group(H5Gcreate2(segments_group.get(), number.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!group) {
+        fail(where + "creating the group failed");
+    }
+    write_double(group.get(), "center_frequency", segment->center_frequency_hz);
+    write_double(group.get(), "sample_rate", segment->sample_rate_hz);
+    write_double(group.get(), "start_time", segment->start_time_s);
+    if (segment->gain_db) {
+        write_double(group.get(), "gain_db", *segment->gain_db);
+    }
+
+    const hsize_t dims[2] = {0, 2};
+    const hsize_t max_dims[2] = {H5S_UNLIMITED, 2};
+    const hsize_t chunk[2] = {chunk_rows, 2};
+    const h5::Dataspace space(H5Screate_simple(2, dims, max_dims));
+    const h5::PropertyList create(H5Pcreate(H5P_DATASET_CREATE));
+    if (!space || !create || H5Pset_chunk(create.get(), 2, chunk) < 0) {
+        fail(where + "creating 'iq' failed");
+    }
+    dataset = h5::Dataset(
+        H5Dcreate2(group.get(), "iq", file_type(type), space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT));
+    if (!dataset) {
+        fail(where + "creating 'iq' failed");
+    }
+}
+
+void CaptureWriter::Impl::end_segment() {
+    if (!segment) {
+        return;
+    }
+    const unsigned number = next_number;
+    if (dataset) {
+        ++next_number;  // a segment without samples was never created and does not use up its number
+    }
+    segment.reset();
+    segment_samples = 0;
+    const herr_t dataset_status = dataset.close();
+    const herr_t group_status = group.close();
+    if (dataset_status < 0 || group_status < 0) {
+        fail("segment " + std::to_string(number) + ": finishing it failed");
+    }
+    flush();
+}
+
+void CaptureWriter::Impl::flush() const {
+    if (H5Fflush(file.get(), H5F_SCOPE_LOCAL) < 0) {
+        fail("flushing to disk failed");
+    }
+}
+
+CaptureWriter::CaptureWriter(const fs::path& path, const CaptureMetadata& metadata, SampleType type)
+    : impl_(std::make_unique<Impl>(path, type)) {
+    h5::silence_errors();
+    Impl& m = *impl_;
+    m.file = h5::File(H5Fcreate(m.name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    if (!m.file) {
+        m.fail("cannot create the file");
+    }
+    m.write_string(m.file.get(), "coex_format", "coex-capture");
+    m.write_int(m.file.get(), "coex_version", 1);
+    if (!metadata.hardware.empty()) {
+        m.write_string(m.file.get(), "hardware", metadata.hardware);
+    }
+    if (!metadata.datetime.empty()) {
+        m.write_string(m.file.get(), "datetime", metadata.datetime);
+    }
+    if (!metadata.description.empty()) {
+        m.write_string(m.file.get(), "description", metadata.description);
+    }
+    m.segments_group = h5::Group(H5Gcreate2(m.file.get(), "segments", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!m.segments_group) {
+        m.fail("creating /segments failed");
+    }
+}
+
+CaptureWriter::~CaptureWriter() {
+    if (impl_) {
+        try {
+            close();
+        } catch (...) {  // a destructor must not throw; call close() to see the error
+        }
+    }
+}
+
+CaptureWriter::CaptureWriter(CaptureWriter&&) noexcept = default;
+CaptureWriter& CaptureWriter::operator=(CaptureWriter&&) noexcept = default;
+
+void CaptureWriter::begin_segment(const SegmentInfo& info) {
+    Impl& m = *impl_;
+    m.check_open();
+    h5::silence_errors();
+    m.end_segment();  // beginning a new segment finishes the open one
+    const std::string where = m.name + ": segment " + std::to_string(m.next_number) + ": ";
+    if (!std::isfinite(info.center_frequency_hz)) {
+        throw ConfigError(where + "center_frequency_hz must be finite");
+    }
+    if (!std::isfinite(info.sample_rate_hz) || info.sample_rate_hz <= 0.0) {
+        throw ConfigError(where + "sample_rate_hz must be finite and > 0");
+    }
+    if (!std::isfinite(info.start_time_s)) {
+        throw ConfigError(where + "start_time_s must be finite");
+    }
+    if (info.gain_db && !std::isfinite(*info.gain_db)) {
+        throw ConfigError(where + "gain_db must be finite");
+    }
+    m.segment = info;
+}
+
+void CaptureWriter::append(std::span<const cf32> samples) {
+    Impl& m = *impl_;
+    m.check_open();
+    if (!m.segment) {
+        throw std::logic_error("CaptureWriter::append: no segment begun in " + m.name);
+    }
+    if (samples.empty()) {
+        return;
+    }
+    h5::silence_errors();
+    const float* values = reinterpret_cast<const float*>(samples.data());  // cf32 is float[2]
+    const std::size_t value_count = 2 * samples.size();
+    if (const std::size_t bad = detail::first_non_finite(values, value_count); bad < value_count) {
+        throw InputError(m.name + ": segment " + std::to_string(m.next_number) + ": sample " +
+                         std::to_string(m.segment_samples + bad / 2) + " is NaN or infinite; not written");
+    }
+    if (!m.dataset) {
+        m.create_segment();
+    }
+
+    const void* data = values;
+    switch (m.type) {
+        case SampleType::int8:
+            m.int8_buffer.resize(std::max(m.int8_buffer.size(), value_count));
+            detail::to_int(values, m.int8_buffer.data(), value_count);
+            data = m.int8_buffer.data();
+            break;
+        case SampleType::int16:
+            m.int16_buffer.resize(std::max(m.int16_buffer.size(), value_count));
+            detail::to_int(values, m.int16_buffer.data(), value_count);
+            data = m.int16_buffer.data();
+            break;
+        case SampleType::float32: break;
+    }
+
+    const std::string where = "segment " + std::to_string(m.next_number) + ": ";
+    const hsize_t new_dims[2] = {m.segment_samples + samples.size(), 2};
+    if (H5Dset_extent(m.dataset.get(), new_dims) < 0) {
+        m.fail(where + "extending 'iq' failed");
+    }
+    const hsize_t start[2] = {m.segment_samples, 0};
+    const hsize_t count[2] = {samples.size(), 2};
+    const h5::Dataspace file_space(H5Dget_space(m.dataset.get()));
+    const h5::Dataspace memory_space(H5Screate_simple(2, count, nullptr));
+    if (!file_space || !memory_space ||
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+        H5Dwrite(m.dataset.get(), memory_type(m.type), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+        m.fail(where + "writing samples failed");
+    }
+    m.segment_samples += samples.size();
+    m.total_samples += samples.size();
+}
+
+void CaptureWriter::end_segment() {
+    impl_->check_open();
+    h5::silence_errors();
+    impl_->end_segment();
+}
+
+void CaptureWriter::flush() {
+    impl_->check_open();
+    h5::silence_errors();
+    impl_->flush();
+}
+
+void CaptureWriter::close() {
+    Impl& m = *impl_;
+    if (m.closed) {
+        return;
+    }
+    h5::silence_errors();
+    m.closed = true;  // even if closing fails below: the handles are gone either way
+    m.segment.reset();
+    const herr_t dataset_status = m.dataset.close();
+    const herr_t group_status = m.group.close();
+    const herr_t segments_status = m.segments_group.close();
+    const herr_t file_status = m.file.close();  // flushes everything still in memory
+    if (dataset_status < 0 || group_status < 0 || segments_status < 0 || file_status < 0) {
+        m.fail("closing the file failed");
+    }
+}
+
+std::uint64_t CaptureWriter::samples_written() const { return impl_->total_samples; }
+
+}  // namespace coex::io
