@@ -15,6 +15,10 @@ struct SegmentInfo {
     double sample_rate_hz = 0.0;
     double start_time_s = 0.0;  // seconds since capture start
     std::optional<double> gain_db;
+    // Width of the receiver's trusted passband around the centre; unset: 90 % of the sample rate.
+    std::optional<double> bandwidth_hz;
+
+    [[nodiscard]] double usable_bandwidth_hz() const { return bandwidth_hz.value_or(0.9 * sample_rate_hz); }
 };
 
 // A block of samples handed from a source to the pipeline. Samples are full-scale 1.0.

@@ -1,0 +1,59 @@
+#pragma once
+// The analysis pipeline after the source: spectrogram → 1 MHz cells and noise floors → detectors →
+// report. Live and replay sources feed it the same way, block by block; memory stays flat.
+#include "coex/classify/wifi_occupancy.hpp"
+#include "coex/core/bands.hpp"
+#include "coex/core/source.hpp"
+#include "coex/core/types.hpp"
+#include "coex/dsp/spectrogram.hpp"
+#include "coex/report/report.hpp"
+
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace coex::analysis {
+
+struct AnalysisConfig {
+    dsp::SpectrogramConfig spectrogram;
+    RegDomain domain = RegDomain::eu;
+    // The floor is learnt from this much signal of a tuning before detection starts on it (the
+    // frames are held back meanwhile, so none is judged against an unknown floor).
+    double floor_warmup_s = 0.05;
+};
+
+class Analyzer {
+public:
+    explicit Analyzer(const AnalysisConfig& config);
+    ~Analyzer();
+
+    void consume(const SampleBlock& block);
+    // Ends the stream and returns the report (capture path and metadata left for the caller).
+    [[nodiscard]] report::Report finish(const SourceStats& source_stats);
+
+private:
+    struct Tuning;
+    Tuning& tuning_for(const SegmentInfo& segment);
+    void begin_segment(const SampleBlock& block);
+    void end_segment();
+    void process_frame(Tuning& tuning, std::span<const float> bins, double time_s);
+    void release_warmup(Tuning& tuning);
+
+    AnalysisConfig config_;
+    classify::WifiOccupancyDetector wifi_;
+    std::map<std::pair<long long, long long>, std::unique_ptr<Tuning>> tunings_;
+    Tuning* current_ = nullptr;
+    std::size_t current_segment_ = static_cast<std::size_t>(-1);
+    std::uint64_t next_sample_ = 0;  // expected first_sample of the next block in this segment
+    double segment_start_s_ = 0.0;
+    std::uint64_t frames_ = 0;
+    std::uint64_t frame_origin_ = 0;      // sample where the spectrogram's current run of frames began
+    std::uint64_t frame_in_segment_ = 0;  // frames since then
+    // capture facts gathered on the way
+    std::size_t segments_seen_ = 0;
+    double first_start_s_ = 0.0, last_end_s_ = 0.0, observed_s_ = 0.0;
+    std::vector<double> rates_;
+    std::vector<std::pair<double, double>> coverage_;
+};
+
+}  // namespace coex::analysis

@@ -1,0 +1,24 @@
+#pragma once
+// What the analysis stages see of the spectrogram: one frame at a time, on one tuning ("view").
+#include "coex/core/types.hpp"
+#include "coex/dsp/cell_grid.hpp"
+
+#include <span>
+
+namespace coex::classify {
+
+struct ViewGeometry {
+    const dsp::MhzCellGrid* grid = nullptr;
+    SegmentInfo segment;
+    double frame_seconds = 0.0;  // time between frames
+    double bin_hz = 0.0;
+};
+
+struct Frame {
+    double time_s = 0.0;                // start of the frame, seconds since capture start
+    std::span<const float> bins;        // power per bin, −fs/2 … +fs/2
+    std::span<const float> cells;       // power per 1 MHz cell of the view's grid
+    std::span<const float> cell_floor;  // estimated mean noise power per cell
+};
+
+}  // namespace coex::classify

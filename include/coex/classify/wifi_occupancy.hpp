@@ -1,0 +1,79 @@
+#pragma once
+// Wi-Fi channel occupancy: the share of observed time during which a 20 MHz Wi-Fi transmission
+// centred on each channel was on the air.
+//
+// A transmission is recognised by its shape on the 1 MHz grid: power above the floor spread evenly
+// over centre ± 7 MHz (OFDM is flat over ±8.1 MHz; DSSS sags only ~5 dB at ±7 MHz), and, where the
+// view shows them, shoulders at ±10–11 MHz well below the in-channel level. A 1 MHz hop, a CW tone
+// or a narrowband oven carrier fail the evenness test; the same transmission seen from a channel
+// 5 MHz away leaves a third of that channel empty and fails it too; a continuous broadband rise is
+// absorbed by the noise floor. Edge frames of a burst count by the fraction of its plateau power
+// they hold, so the measured airtime is not rounded up to whole frames.
+#include "coex/classify/frame.hpp"
+#include "coex/core/bands.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace coex::classify {
+
+struct WifiChannelOccupancy {
+    int channel = 0;
+    double center_mhz = 0.0;
+    bool observed = false;
+    double observed_s = 0.0;
+    double airtime_s = 0.0;
+    double occupancy = 0.0;                 // airtime / observed time
+    std::optional<double> mean_power_dbfs;  // mean power of its transmissions over the channel
+    std::uint64_t bursts = 0;
+};
+
+struct WifiOccupancyCounters {
+    std::uint64_t frames_tested = 0;       // (frame, channel) pairs examined
+    std::uint64_t frames_on = 0;           // … that held a Wi-Fi-shaped transmission
+    std::uint64_t rejected_uneven = 0;     // power above threshold but not spread over the channel
+    std::uint64_t rejected_shoulders = 0;  // flat, but wider than a 20 MHz channel
+};
+
+class WifiOccupancyDetector {
+public:
+    explicit WifiOccupancyDetector(std::vector<WifiChannel> channels);
+
+    void begin_view(const ViewGeometry& view);
+    void on_frame(const Frame& frame);
+    void gap();       // samples missing: bursts end here
+    void end_view();  // closes open bursts
+
+    [[nodiscard]] std::vector<WifiChannelOccupancy> results() const;
+    [[nodiscard]] const WifiOccupancyCounters& counters() const { return counters_; }
+
+    // Shape thresholds (relative excess power over the floor, linear).
+    static constexpr double kOnExcess = 1.0;        // +3 dB over the floor to start a burst
+    static constexpr double kHoldExcess = 0.5;      // +1.8 dB to continue one
+    static constexpr double kMinSubband = 0.2;      // every 3 MHz sub-band ≥ −7 dB of the channel mean
+    static constexpr double kMaxShoulder = 0.25;    // shoulders ≤ −6 dB of the channel mean
+
+private:
+    struct Tracked {
+        WifiChannel channel;
+        double observed_s = 0.0;
+        double airtime_s = 0.0;
+        double power_weighted = 0.0;  // Σ signal power × weight
+        double weight = 0.0;
+        std::uint64_t bursts = 0;
+        // the burst in progress: excess and signal power of each of its frames
+        std::vector<float> burst_excess, burst_power;
+        // where the channel sits in the current view; empty when not seen whole
+        int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
+        int shoulder_cells[4] = {-1, -1, -1, -1};
+        int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
+    };
+    void close_burst(Tracked& t);
+
+    std::vector<Tracked> tracked_;
+    double frame_seconds_ = 0.0;
+    WifiOccupancyCounters counters_;
+};
+
+}  // namespace coex::classify

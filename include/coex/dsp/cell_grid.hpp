@@ -1,0 +1,39 @@
+#pragma once
+// Groups spectrogram bins into 1 MHz cells centred on whole MHz (2402, 2403, … MHz): the common
+// grid of the band plan (Bluetooth channels at 2402 + k, Wi-Fi centres at 2412 + 5k, Zigbee at
+// 2405 + 5k). Only cells that lie wholly inside the usable band of a tuning exist.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace coex::dsp {
+
+class MhzCellGrid {
+public:
+    // usable_half_width_hz: how far from the centre the receiver's passband is trusted.
+    MhzCellGrid(double center_hz, double sample_rate_hz, std::size_t fft_size, double enbw_bins,
+                double usable_half_width_hz);
+
+    [[nodiscard]] std::size_t size() const { return first_bin_.size(); }
+    [[nodiscard]] int first_mhz() const { return first_mhz_; }
+    [[nodiscard]] int last_mhz() const { return first_mhz_ + static_cast<int>(size()) - 1; }
+    // Index of the cell centred on `mhz`, or −1 when the grid has no such cell.
+    [[nodiscard]] int index_of(int mhz) const;
+    // True when every cell from lo_mhz to hi_mhz (inclusive) exists.
+    [[nodiscard]] bool covers(int lo_mhz, int hi_mhz) const { return index_of(lo_mhz) >= 0 && index_of(hi_mhz) >= 0; }
+    [[nodiscard]] std::size_t bins_in(std::size_t cell) const { return end_bin_[cell] - first_bin_[cell]; }
+    // Power in each cell (dBFS-calibrated band power: bin sum / ENBW).
+    void reduce(std::span<const float> bin_power, std::span<float> cell_power) const;
+    // Degrees of freedom of one cell's power for Gaussian noise (for the noise-floor estimator).
+    [[nodiscard]] double degrees_of_freedom() const;
+    [[nodiscard]] double usable_low_mhz() const { return usable_low_mhz_; }
+    [[nodiscard]] double usable_high_mhz() const { return usable_high_mhz_; }
+
+private:
+    int first_mhz_ = 0;
+    double enbw_;
+    double usable_low_mhz_, usable_high_mhz_;
+    std::vector<std::size_t> first_bin_, end_bin_;
+};
+
+}  // namespace coex::dsp

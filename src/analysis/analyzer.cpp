@@ -1,0 +1,196 @@
+#include "coex/analysis/analyzer.hpp"
+
+#include "coex/core/error.hpp"
+#include "coex/dsp/cell_grid.hpp"
+#include "coex/dsp/noise_floor.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace coex::analysis {
+namespace {
+constexpr double kFloorPercentile = 0.2;
+constexpr std::uint64_t kFloorRefreshFrames = 1024;
+constexpr std::uint64_t kBinFloorDecimation = 4;  // the per-bin floor needs fewer looks than the cells
+}  // namespace
+
+// Everything that belongs to one tuning (centre, rate). A sweep revisits tunings: what was learnt
+// about the floor there is kept.
+struct Analyzer::Tuning {
+    Tuning(const SegmentInfo& info, const dsp::SpectrogramConfig& config)
+        : segment(info),
+          spectrogram(config, info.sample_rate_hz),
+          grid(info.center_frequency_hz, info.sample_rate_hz, spectrogram.fft_size(), spectrogram.enbw(),
+               info.usable_bandwidth_hz() / 2.0),
+          cell_floor(std::max<std::size_t>(grid.size(), 1), kFloorPercentile, grid.degrees_of_freedom()),
+          bin_floor(spectrogram.fft_size(), kFloorPercentile, 2.0),
+          cells(std::max<std::size_t>(grid.size(), 1)),
+          floor_now(cells.size()) {}
+
+    SegmentInfo segment;
+    dsp::Spectrogram spectrogram;
+    dsp::MhzCellGrid grid;
+    dsp::PercentileFloor cell_floor;
+    dsp::PercentileFloor bin_floor;
+    std::vector<float> cells, floor_now;
+    bool warmed = false;
+    std::vector<float> warm_cells;   // held-back frames (cells) while the floor is learnt
+    std::vector<double> warm_times;
+    std::uint64_t frames = 0;
+};
+
+Analyzer::Analyzer(const AnalysisConfig& config) : config_(config), wifi_(wifi_channels(config.domain)) {
+    if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
+        throw ConfigError("floor warm-up must be in 0…10 s");
+    // Validate the spectrogram settings now rather than at the first sample.
+    (void)dsp::Spectrogram(config.spectrogram, 20e6);
+}
+
+Analyzer::~Analyzer() = default;
+
+Analyzer::Tuning& Analyzer::tuning_for(const SegmentInfo& segment) {
+    const auto key = std::make_pair(std::llround(segment.center_frequency_hz), std::llround(segment.sample_rate_hz));
+    auto& slot = tunings_[key];
+    if (!slot) slot = std::make_unique<Tuning>(segment, config_.spectrogram);
+    return *slot;
+}
+
+void Analyzer::begin_segment(const SampleBlock& block) {
+    end_segment();
+    const auto& seg = block.segment;
+    if (!(seg.sample_rate_hz > 0.0) || !std::isfinite(seg.sample_rate_hz) || !std::isfinite(seg.center_frequency_hz))
+        throw InputError("segment " + std::to_string(block.segment_index) + ": bad tuning");
+    current_ = &tuning_for(seg);
+    current_segment_ = block.segment_index;
+    segment_start_s_ = seg.start_time_s;
+    next_sample_ = block.first_sample;
+    frame_in_segment_ = 0;
+    frame_origin_ = block.first_sample;
+    current_->spectrogram.reset();
+    classify::ViewGeometry view{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
+    wifi_.begin_view(view);
+
+    if (segments_seen_ == 0) first_start_s_ = seg.start_time_s;
+    first_start_s_ = std::min(first_start_s_, seg.start_time_s);
+    ++segments_seen_;
+    if (std::find(rates_.begin(), rates_.end(), seg.sample_rate_hz) == rates_.end()) rates_.push_back(seg.sample_rate_hz);
+    const double half = seg.usable_bandwidth_hz() / 2.0;
+    coverage_.emplace_back((seg.center_frequency_hz - half) / 1e6, (seg.center_frequency_hz + half) / 1e6);
+}
+
+void Analyzer::end_segment() {
+    if (!current_) return;
+    if (!current_->warmed) release_warmup(*current_);
+    wifi_.end_view();
+    const double rate = current_->segment.sample_rate_hz;
+    observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running
+    last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
+    current_ = nullptr;
+}
+
+void Analyzer::consume(const SampleBlock& block) {
+    if (!current_ || block.segment_index != current_segment_) begin_segment(block);
+    Tuning& t = *current_;
+    const double rate = t.segment.sample_rate_hz;
+    if (block.dropped_before > 0 || block.first_sample != next_sample_) {
+        // A gap: no frame may straddle it and no burst may run across it.
+        t.spectrogram.reset();
+        wifi_.gap();
+        frame_in_segment_ = 0;
+        frame_origin_ = block.first_sample;
+    }
+    const std::size_t hop = t.spectrogram.hop();
+    t.spectrogram.push(block.samples, [&](std::span<const float> bins) {
+        const double time_s = segment_start_s_ + static_cast<double>(frame_origin_ + frame_in_segment_ * hop) / rate;
+        ++frame_in_segment_;
+        process_frame(t, bins, time_s);
+    });
+    next_sample_ = block.first_sample + block.samples.size();
+}
+
+void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s) {
+    ++frames_;
+    ++t.frames;
+    if (t.frames % kBinFloorDecimation == 0) t.bin_floor.add(bins);
+    if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
+    t.grid.reduce(bins, t.cells);
+    t.cell_floor.add(t.cells);
+    if (!t.warmed) {
+        t.warm_cells.insert(t.warm_cells.end(), t.cells.begin(), t.cells.end());
+        t.warm_times.push_back(time_s);
+        const double held_s = static_cast<double>(t.warm_times.size()) * t.spectrogram.frame_seconds();
+        if (held_s >= config_.floor_warmup_s) release_warmup(t);
+        return;
+    }
+    if (t.frames % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
+    wifi_.on_frame(classify::Frame{time_s, bins, t.cells, t.floor_now});
+}
+
+void Analyzer::release_warmup(Tuning& t) {
+    t.warmed = true;
+    if (t.grid.size() == 0) return;
+    t.cell_floor.estimate(t.floor_now);
+    const std::size_t n = t.grid.size();
+    for (std::size_t i = 0; i < t.warm_times.size(); ++i) {
+        const std::span<const float> cells(t.warm_cells.data() + i * n, n);
+        wifi_.on_frame(classify::Frame{t.warm_times[i], {}, cells, t.floor_now});
+    }
+    t.warm_cells = {};
+    t.warm_times = {};
+}
+
+report::Report Analyzer::finish(const SourceStats& source_stats) {
+    end_segment();
+    report::Report r;
+    r.capture.segments = segments_seen_;
+    r.capture.duration_s = std::max(0.0, last_end_s_ - first_start_s_);
+    r.capture.observed_s = observed_s_;
+    std::sort(rates_.begin(), rates_.end());
+    r.capture.sample_rates_hz = rates_;
+    std::sort(coverage_.begin(), coverage_.end());
+    for (const auto& band : coverage_) {
+        if (!r.capture.coverage_mhz.empty() && band.first <= r.capture.coverage_mhz.back().second + 1e-6)
+            r.capture.coverage_mhz.back().second = std::max(r.capture.coverage_mhz.back().second, band.second);
+        else
+            r.capture.coverage_mhz.push_back(band);
+    }
+
+    r.settings.domain = to_string(config_.domain);
+    r.settings.window = dsp::to_string(config_.spectrogram.window);
+    r.settings.overlap = config_.spectrogram.overlap;
+
+    // Noise floor density: the median over every usable bin of every tuning.
+    std::vector<double> densities;
+    for (const auto& [key, t] : tunings_) {
+        if (std::find(r.settings.fft_sizes.begin(), r.settings.fft_sizes.end(), t->spectrogram.fft_size()) ==
+            r.settings.fft_sizes.end())
+            r.settings.fft_sizes.push_back(t->spectrogram.fft_size());
+        if (t->bin_floor.observations() == 0) continue;
+        const auto floor = t->bin_floor.estimate();
+        const double per_mhz = 1e6 / (t->spectrogram.enbw() * t->spectrogram.bin_hz());
+        const double half = t->segment.usable_bandwidth_hz() / 2.0;
+        for (std::size_t k = 0; k < floor.size(); ++k)
+            if (std::abs(t->spectrogram.bin_offset_hz(k)) <= half) densities.push_back(floor[k] * per_mhz);
+    }
+    if (!densities.empty()) {
+        auto mid = densities.begin() + static_cast<std::ptrdiff_t>(densities.size() / 2);
+        std::nth_element(densities.begin(), mid, densities.end());
+        if (*mid > 0.0) r.noise_floor_dbfs_per_mhz = 10.0 * std::log10(*mid);
+    }
+
+    for (const auto& c : wifi_.results())
+        r.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts});
+
+    r.stats.samples_in = source_stats.samples_in;
+    r.stats.samples_dropped = source_stats.samples_dropped;
+    r.stats.samples_lost = source_stats.samples_lost;
+    r.stats.frames = frames_;
+    const auto& w = wifi_.counters();
+    r.stats.counters["wifi.frames_tested"] = w.frames_tested;
+    r.stats.counters["wifi.frames_on"] = w.frames_on;
+    r.stats.counters["wifi.rejected_uneven"] = w.rejected_uneven;
+    r.stats.counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
+    return r;
+}
+
+}  // namespace coex::analysis

@@ -1,0 +1,140 @@
+#include "coex/classify/wifi_occupancy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace coex::classify {
+namespace {
+constexpr int kInnerHalf = 7;   // inner cells: centre − 7 … centre + 7 MHz
+constexpr int kSubbands = 5;    // of 3 MHz each
+constexpr std::size_t kMaxBurstFrames = 1 << 14;  // a longer burst is closed and a new one started
+}  // namespace
+
+WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) {
+    for (const auto& c : channels) {
+        Tracked t;
+        t.channel = c;
+        tracked_.push_back(std::move(t));
+    }
+}
+
+void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
+    frame_seconds_ = view.frame_seconds;
+    const auto& grid = *view.grid;
+    for (auto& t : tracked_) {
+        const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
+        const bool whole = grid.usable_low_mhz() <= t.channel.center_mhz - wifi_observed_half_width_mhz &&
+                           grid.usable_high_mhz() >= t.channel.center_mhz + wifi_observed_half_width_mhz &&
+                           grid.covers(centre - 8, centre + 8);
+        t.inner_first = whole ? grid.index_of(centre - kInnerHalf) : -1;
+        t.edge_first = whole ? grid.index_of(centre - 8) : -1;
+        const int shoulders[4] = {centre - 11, centre - 10, centre + 10, centre + 11};
+        for (int i = 0; i < 4; ++i) t.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+    }
+}
+
+void WifiOccupancyDetector::on_frame(const Frame& frame) {
+    for (auto& t : tracked_) {
+        if (t.inner_first < 0) continue;
+        t.observed_s += frame_seconds_;
+        ++counters_.frames_tested;
+        const float* cell = frame.cells.data();
+        const float* floor = frame.cell_floor.data();
+        double signal = 0.0, noise = 0.0, sub_signal[kSubbands] = {}, sub_noise[kSubbands] = {};
+        for (int i = 0; i < 2 * kInnerHalf + 1; ++i) {
+            const int c = t.inner_first + i;
+            const double s = cell[c] - floor[c];
+            signal += s;
+            noise += floor[c];
+            sub_signal[i / 3] += s;
+            sub_noise[i / 3] += floor[c];
+        }
+        const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+        const double threshold = t.burst_excess.empty() ? kOnExcess : kHoldExcess;
+        bool on = excess >= threshold;
+        if (on) {
+            for (int s = 0; s < kSubbands && on; ++s) {
+                const double sub = sub_noise[s] > 0.0 ? sub_signal[s] / sub_noise[s] : (sub_signal[s] > 0.0 ? 1e9 : 0.0);
+                if (sub < kMinSubband * excess) {
+                    on = false;
+                    ++counters_.rejected_uneven;
+                }
+            }
+        }
+        if (on) {
+            double sh_signal = 0.0, sh_noise = 0.0;
+            for (int idx : t.shoulder_cells) {
+                if (idx < 0) continue;
+                sh_signal += cell[idx] - floor[idx];
+                sh_noise += floor[idx];
+            }
+            const double shoulder = sh_noise > 0.0 ? sh_signal / sh_noise : 0.0;
+            if (shoulder > kMaxShoulder * excess) {
+                on = false;
+                ++counters_.rejected_shoulders;
+            }
+        }
+        if (on) {
+            ++counters_.frames_on;
+            double power = 0.0;
+            for (int i = 0; i < 17; ++i) power += cell[t.edge_first + i] - floor[t.edge_first + i];
+            t.burst_excess.push_back(static_cast<float>(excess));
+            t.burst_power.push_back(static_cast<float>(std::max(power, 0.0)));
+            if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
+        } else if (!t.burst_excess.empty()) {
+            close_burst(t);
+        }
+    }
+}
+
+void WifiOccupancyDetector::close_burst(Tracked& t) {
+    auto& e = t.burst_excess;
+    const std::size_t n = e.size();
+    if (n == 0) return;
+    // The plateau is the burst's typical level; its first and last frames may be only partly covered.
+    std::vector<float> sorted(e);
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
+    const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
+    double frames = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool edge = i == 0 || i + 1 == n;
+        const double w = edge && plateau > 0.0 ? std::min(1.0, e[i] / plateau) : 1.0;
+        frames += w;
+        t.power_weighted += w * t.burst_power[i];
+        t.weight += w;
+    }
+    t.airtime_s += frames * frame_seconds_;
+    ++t.bursts;
+    e.clear();
+    t.burst_power.clear();
+}
+
+void WifiOccupancyDetector::gap() {
+    for (auto& t : tracked_) close_burst(t);
+}
+
+void WifiOccupancyDetector::end_view() {
+    for (auto& t : tracked_) {
+        close_burst(t);
+        t.inner_first = -1;
+    }
+}
+
+std::vector<WifiChannelOccupancy> WifiOccupancyDetector::results() const {
+    std::vector<WifiChannelOccupancy> out;
+    for (const auto& t : tracked_) {
+        WifiChannelOccupancy r;
+        r.channel = t.channel.number;
+        r.center_mhz = t.channel.center_mhz;
+        r.observed = t.observed_s > 0.0;
+        r.observed_s = t.observed_s;
+        r.airtime_s = t.airtime_s;
+        r.occupancy = r.observed ? std::clamp(t.airtime_s / t.observed_s, 0.0, 1.0) : 0.0;
+        if (t.weight > 0.0 && t.power_weighted > 0.0) r.mean_power_dbfs = 10.0 * std::log10(t.power_weighted / t.weight);
+        r.bursts = t.bursts;
+        out.push_back(r);
+    }
+    return out;
+}
+
+}  // namespace coex::classify

@@ -1,0 +1,16 @@
+#pragma once
+// Sub-commands of the coex executable. Each parses its own options and returns the process exit code:
+// 0 ok, 2 bad input or usage, 1 internal error (exceptions are mapped in main).
+#include <string>
+#include <vector>
+
+namespace coex::cli {
+
+int run_analyze(const std::vector<std::string>& args);
+
+// Thrown for a usage problem: the message names the option and what is wrong.
+struct UsageError {
+    std::string message;
+};
+
+}  // namespace coex::cli

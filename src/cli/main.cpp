@@ -1,0 +1,57 @@
+// coex: Bluetooth/Wi-Fi coexistence and RF interference analyzer.
+#include "commands.hpp"
+
+#include "coex/core/error.hpp"
+
+#include <boost/program_options/errors.hpp>
+
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <new>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: coex <command> [options]
+
+commands:
+  analyze FILE    replay a capture and report what is on the air at 2.4 GHz
+
+'coex <command> --help' describes a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
+    const std::string command = argc >= 2 ? argv[1] : "";
+    try {
+        if (command == "analyze") return coex::cli::run_analyze(args);
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::cout << kUsage;
+            return 0;
+        }
+        if (command == "--version") {
+            std::cout << "coex " << COEX_VERSION << "\n";
+            return 0;
+        }
+        std::cerr << "coex: " << (command.empty() ? std::string("no command given") : "unknown command '" + command + "'")
+                  << "; try 'coex --help'\n";
+        return 2;
+    } catch (const coex::cli::UsageError& e) {
+        std::cerr << "coex " << command << ": " << e.message << "\n";
+        return 2;
+    } catch (const boost::program_options::error& e) {
+        std::cerr << "coex " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const coex::InputError& e) {
+        std::cerr << "coex " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "coex " << command << ": out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "coex " << command << ": internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

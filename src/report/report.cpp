@@ -1,0 +1,140 @@
+#include "coex/report/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace coex::report {
+namespace {
+
+using nlohmann::ordered_json;
+
+// Numbers in the report carry the precision they were measured with, not float noise.
+double round_to(double x, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(x * scale) / scale;
+}
+
+ordered_json optional_number(const std::optional<double>& x, int decimals) {
+    return x ? ordered_json(round_to(*x, decimals)) : ordered_json(nullptr);
+}
+
+std::string format(const char* fmt, auto... args) {
+    char buffer[256];
+    std::snprintf(buffer, sizeof buffer, fmt, args...);
+    return buffer;
+}
+
+std::string format_rate(double hz) {
+    if (hz >= 1e6) return format("%g MS/s", hz / 1e6);
+    return format("%g kS/s", hz / 1e3);
+}
+
+}  // namespace
+
+std::string to_json(const Report& r) {
+    ordered_json capture = {
+        {"path", r.capture.path},
+        {"duration_s", round_to(r.capture.duration_s, 6)},
+        {"observed_s", round_to(r.capture.observed_s, 6)},
+        {"segments", r.capture.segments},
+        {"sample_rates_hz", r.capture.sample_rates_hz},
+        {"coverage_mhz", ordered_json::array()},
+    };
+    for (const auto& [lo, hi] : r.capture.coverage_mhz)
+        capture["coverage_mhz"].push_back({round_to(lo, 3), round_to(hi, 3)});
+    if (!r.capture.hardware.empty()) capture["hardware"] = r.capture.hardware;
+    if (!r.capture.datetime.empty()) capture["datetime"] = r.capture.datetime;
+    if (!r.capture.description.empty()) capture["description"] = r.capture.description;
+
+    ordered_json channels = ordered_json::array();
+    for (const auto& c : r.wifi) {
+        channels.push_back({
+            {"channel", c.channel},
+            {"center_mhz", c.center_mhz},
+            {"observed", c.observed},
+            {"observed_s", round_to(c.observed_s, 6)},
+            {"occupancy", c.observed ? ordered_json(round_to(c.occupancy, 4)) : ordered_json(nullptr)},
+            {"mean_power_dbfs", optional_number(c.mean_power_dbfs, 1)},
+            {"bursts", c.bursts},
+        });
+    }
+    ordered_json stats = {
+        {"samples_in", r.stats.samples_in},
+        {"samples_dropped", r.stats.samples_dropped},
+        {"samples_lost", r.stats.samples_lost},
+        {"frames", r.stats.frames},
+    };
+    for (const auto& [name, value] : r.stats.counters) stats[name] = value;
+
+    ordered_json j = {
+        {"schema", kSchema},
+        {"capture", capture},
+        {"settings", {{"domain", r.settings.domain},
+                      {"fft_sizes", r.settings.fft_sizes},
+                      {"window", r.settings.window},
+                      {"overlap", r.settings.overlap}}},
+        {"noise_floor_dbfs_per_mhz", optional_number(r.noise_floor_dbfs_per_mhz, 1)},
+        {"wifi", {{"channels", channels}}},
+        {"emitters", ordered_json::array()},
+        {"recommendation", nullptr},
+        {"stats", stats},
+    };
+    return j.dump(2) + "\n";
+}
+
+std::string to_text(const Report& r) {
+    std::ostringstream out;
+    out << "coex analyze: " << r.capture.path << "\n";
+    std::string rates;
+    for (double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format_rate(hz);
+    out << format("  capture  %.3f s in %zu segment%s at %s", r.capture.duration_s, r.capture.segments,
+                  r.capture.segments == 1 ? "" : "s", rates.c_str());
+    if (r.capture.observed_s + 1e-9 < r.capture.duration_s) out << format(" (%.3f s of samples)", r.capture.observed_s);
+    out << "\n  covers  ";
+    for (std::size_t i = 0; i < r.capture.coverage_mhz.size(); ++i)
+        out << (i ? ", " : " ") << format("%.1f–%.1f MHz", r.capture.coverage_mhz[i].first, r.capture.coverage_mhz[i].second);
+    out << "\n";
+    if (!r.capture.hardware.empty()) out << "  hardware " << r.capture.hardware << "\n";
+    if (r.noise_floor_dbfs_per_mhz)
+        out << format("  floor    %.1f dBFS/MHz\n", *r.noise_floor_dbfs_per_mhz);
+    else
+        out << "  floor    none (the capture holds no signal at all)\n";
+
+    int first = 0, last = 0;
+    if (!r.wifi.empty()) first = r.wifi.front().channel, last = r.wifi.back().channel;
+    out << format("\nWi-Fi channels (%s, %d–%d): share of observed time a transmission was on the air\n",
+                  r.settings.domain.c_str(), first, last);
+    out << "  ch  centre    observed  occupancy  mean power\n";
+    std::vector<int> unseen;
+    for (const auto& c : r.wifi) {
+        if (!c.observed) {
+            unseen.push_back(c.channel);
+            continue;
+        }
+        const std::string power = c.mean_power_dbfs ? format("%6.1f dBFS", *c.mean_power_dbfs) : std::string("     –");
+        out << format("  %2d  %4.0f MHz  %7.3f s   %5.1f %%  %s\n", c.channel, c.center_mhz, c.observed_s,
+                      100.0 * c.occupancy, power.c_str());
+    }
+    if (!unseen.empty()) {
+        // "1–5, 7–13": runs of consecutive channels
+        std::string list;
+        for (std::size_t i = 0; i < unseen.size();) {
+            std::size_t j = i;
+            while (j + 1 < unseen.size() && unseen[j + 1] == unseen[j] + 1) ++j;
+            list += (list.empty() ? "" : ", ") + std::to_string(unseen[i]) + (j > i ? "–" + std::to_string(unseen[j]) : "");
+            i = j + 1;
+        }
+        out << format("  not observed: channel%s %s (no segment saw %s whole; no claim is made)\n",
+                      unseen.size() == 1 ? "" : "s", list.c_str(), unseen.size() == 1 ? "it" : "them");
+    }
+    out << format("\n  %llu samples, %llu frames; dropped %llu, lost %llu\n",
+                  static_cast<unsigned long long>(r.stats.samples_in), static_cast<unsigned long long>(r.stats.frames),
+                  static_cast<unsigned long long>(r.stats.samples_dropped),
+                  static_cast<unsigned long long>(r.stats.samples_lost));
+    return out.str();
+}
+
+}  // namespace coex::report
