@@ -1,0 +1,51 @@
+# Style checks that keep the house in order (run by ctest: cmake -DROOT=<source dir> -P check_rooms.cmake):
+#  1. nothing below the CLI prints: no std::cout/std::cerr/printf/puts outside src/cli;
+#  2. each third-party library lives in one room: its headers are included only where listed here;
+#  3. public headers include no third-party header at all.
+set(rooms
+  "fftw3\\.h|src/dsp/fft\\.cpp"
+  "hdf5|src/io/"
+  "H5[A-Za-z]*\\.h|src/io/"
+  "SoapySDR/|src/source/"
+  "boost/program_options|src/cli/"
+  "liquid/liquid\\.h|src/sim/"
+  "nlohmann/json|src/report/|src/sim/|src/cli/")
+
+file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/src/*.cpp ${ROOT}/src/*.hpp ${ROOT}/include/*.hpp)
+set(problems "")
+foreach(file ${sources})
+  file(STRINGS ${ROOT}/${file} lines)
+  set(n 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n}+1")
+    if(NOT file MATCHES "^src/cli/")
+      if(line MATCHES "std::cout|std::cerr|std::clog|(^|[^a-z_])printf[ ]*\\(|(^|[^a-z_])fprintf[ ]*\\(|(^|[^a-z_])puts[ ]*\\(")
+        string(APPEND problems "${file}:${n}: prints below the CLI: ${line}\n")
+      endif()
+    endif()
+    if(line MATCHES "^[ ]*#[ ]*include[ ]*[<\"]([^>\"]+)[>\"]")
+      set(header ${CMAKE_MATCH_1})
+      foreach(room ${rooms})
+        string(REPLACE "|" ";" parts "${room}")
+        list(POP_FRONT parts pattern)
+        if(header MATCHES "^(${pattern})")
+          set(allowed FALSE)
+          foreach(place ${parts})
+            if(file MATCHES "^${place}")
+              set(allowed TRUE)
+            endif()
+          endforeach()
+          if(NOT allowed)
+            string(APPEND problems "${file}:${n}: includes ${header} outside its room (${parts})\n")
+          endif()
+        endif()
+      endforeach()
+    endif()
+  endforeach()
+endforeach()
+
+if(problems)
+  message(FATAL_ERROR "style problems:\n${problems}")
+endif()
+list(LENGTH sources count)
+message(STATUS "style: ${count} files checked, no problems")
