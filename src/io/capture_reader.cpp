@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -149,7 +150,9 @@ void CaptureReader::Impl::open() {
     file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file) {
         const std::string detail = h5::last_error();
-        if (detail.find("lock") != std::string::npos) {
+        std::string lower = detail;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (lower.find("unable to lock") != std::string::npos) {
             fail("is locked by another program, which may still be writing it (" + detail + ")");
         }
         fail("file is truncated or damaged (" + detail + ")");
