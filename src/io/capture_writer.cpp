@@ -60,6 +60,8 @@ struct CaptureWriter::Impl {
 
     Impl(const fs::path& p, SampleType t) : path(p), name(p.string()), type(t) {}
 
+    // "segment <n>: ", the prefix of messages about the open segment.
+    [[nodiscard]] std::string segment_where() const { return "segment " + std::to_string(next_number) + ": "; }
     [[noreturn]] void fail(std::string_view what) const {
         const std::string detail = h5::last_error();
         throw InputError(name + ": " + std::string(what) + (detail.empty() ? "" : " (" + detail + ")"));
@@ -112,7 +114,7 @@ void CaptureWriter::Impl::write_int(hid_t object, const char* attribute, long lo
 
 void CaptureWriter::Impl::create_segment() {
     const std::string number = std::to_string(next_number);
-    const std::string where = "segment " + number + ": ";
+    const std::string where = segment_where();
     group = h5::Group(H5Gcreate2(segments_group.get(), number.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     if (!group) {
         fail(where + "creating the group failed");
@@ -205,7 +207,7 @@ void CaptureWriter::begin_segment(const SegmentInfo& info) {
     m.check_open();
     h5::silence_errors();
     m.end_segment();  // beginning a new segment finishes the open one
-    const std::string where = m.name + ": segment " + std::to_string(m.next_number) + ": ";
+    const std::string where = m.name + ": " + m.segment_where();
     if (!std::isfinite(info.center_frequency_hz)) {
         throw ConfigError(where + "center_frequency_hz must be finite");
     }
@@ -234,7 +236,7 @@ void CaptureWriter::append(std::span<const cf32> samples) {
     const float* values = reinterpret_cast<const float*>(samples.data());  // cf32 is float[2]
     const std::size_t value_count = 2 * samples.size();
     if (const std::size_t bad = detail::first_non_finite(values, value_count); bad < value_count) {
-        throw InputError(m.name + ": segment " + std::to_string(m.next_number) + ": sample " +
+        throw InputError(m.name + ": " + m.segment_where() + "sample " +
                          std::to_string(m.segment_samples + bad / 2) + " is NaN or infinite; not written");
     }
     if (!m.dataset) {
@@ -256,10 +258,9 @@ void CaptureWriter::append(std::span<const cf32> samples) {
         case SampleType::float32: break;
     }
 
-    const std::string where = "segment " + std::to_string(m.next_number) + ": ";
     const hsize_t new_dims[2] = {m.segment_samples + samples.size(), 2};
     if (H5Dset_extent(m.dataset.get(), new_dims) < 0) {
-        m.fail(where + "extending 'iq' failed");
+        m.fail(m.segment_where() + "extending 'iq' failed");
     }
     const hsize_t start[2] = {m.segment_samples, 0};
     const hsize_t count[2] = {samples.size(), 2};
@@ -268,7 +269,7 @@ void CaptureWriter::append(std::span<const cf32> samples) {
     if (!file_space || !memory_space ||
         H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
         H5Dwrite(m.dataset.get(), memory_type(m.type), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
-        m.fail(where + "writing samples failed");
+        m.fail(m.segment_where() + "writing samples failed");
     }
     m.segment_samples += samples.size();
     m.total_samples += samples.size();

@@ -13,6 +13,7 @@ namespace coex::io {
 namespace {
 
 using test::Builder;
+using test::read_all;
 using test::TempDir;
 
 std::vector<cf32> complex_ramp(std::size_t n) {
@@ -21,12 +22,6 @@ std::vector<cf32> complex_ramp(std::size_t n) {
         v[k] = cf32(static_cast<float>(k % 100) / 128.0f - 0.25f, -static_cast<float>(k % 50) / 64.0f);
     }
     return v;
-}
-
-std::vector<cf32> read_all(CaptureReader& reader, std::size_t segment) {
-    std::vector<cf32> samples(reader.segments().at(segment).length);
-    EXPECT_EQ(reader.read(segment, 0, samples), samples.size());
-    return samples;
 }
 
 TEST(IoCompat, ReadsComplex64CompoundSegments) {

@@ -13,6 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::Builder;
+using test::read_all;
 using test::TempDir;
 
 // Inputs chosen to exercise rounding and clipping; none lies on a rounding tie.
@@ -25,12 +26,6 @@ const std::vector<cf32> probe_samples = {
 const std::vector<int> int8_codes = {0, 0, 64, -64, 127, -128, 127, -128, 38, -38, 0, 0, 127, -127};
 const std::vector<int> int16_codes = {0,    0,     16384, -16384, 32767, -32768, 32767,
                                       -32768, 9830, -9830, 33,     -33,    32440, -32440};
-
-std::vector<cf32> read_all(CaptureReader& reader, std::size_t segment) {
-    std::vector<cf32> samples(reader.segments().at(segment).length);
-    EXPECT_EQ(reader.read(segment, 0, samples), samples.size());
-    return samples;
-}
 
 SegmentInfo info(double center, double rate, double start, std::optional<double> gain = std::nullopt) {
     SegmentInfo i;

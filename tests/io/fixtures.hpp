@@ -2,8 +2,10 @@
 // Test helpers for tests/io: unique temporary folders, and an HDF5 file builder that writes fixtures
 // the way other tools (h5py) do, with the HDF5 C API.
 #include "coex/core/types.hpp"
+#include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"  // src/io's RAII handles
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -40,6 +42,13 @@ public:
 private:
     fs::path dir_;
 };
+
+// All of a segment, read in one call.
+inline std::vector<cf32> read_all(CaptureReader& reader, std::size_t segment) {
+    std::vector<cf32> samples(reader.segments().at(segment).length);
+    EXPECT_EQ(reader.read(segment, 0, samples), samples.size());
+    return samples;
+}
 
 inline hid_t check(hid_t id, const char* what) {
     if (id < 0) {
