@@ -1,0 +1,53 @@
+#pragma once
+// Placing emitters into a receiver's view: resampling, frequency shift, scaling, noise, tones.
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+
+#include "coex/core/types.hpp"
+#include "coex/sim/waveform.hpp"
+
+namespace coex::sim {
+
+// What a receiver sees: a complex baseband stream.
+struct View {
+    double center_hz = 0.0;       // RF tuning of the receiver
+    double sample_rate_hz = 0.0;  // complex sample rate
+    std::uint64_t samples = 0;    // length of the view
+};
+
+// One transmission.
+struct Burst {
+    double start_s = 0.0;       // time of the waveform's first sample within the view (may be < 0)
+    double rf_center_hz = 0.0;  // carrier of the emitter
+    double power_dbfs = 0.0;    // mean power of the burst at the receiver (0 dBFS = mean power 1.0)
+    std::shared_ptr<const Waveform> waveform;
+};
+
+// Adds every burst into `out` (size view.samples; ConfigError otherwise).
+//
+// Each burst's waveform (treated as band-limited to +-0.5 of its own sample rate) is scaled to
+// power_dbfs (by its measured mean power), resampled to an intermediate rate K x view rate (liquid
+// polyphase arbitrary resampler, Kaiser prototype, pass band to 0.44 x native rate, images
+// suppressed by >= 80 dB beyond 0.55 x native rate), shifted by rf_center - view.center with an
+// exact-phase NCO at that rate, and, when K > 1, decimated by K through an 80 dB Kaiser anti-alias
+// filter (pass band to 0.42 x view rate, stop band from 0.5 x view rate). K is the smallest integer
+// that keeps the shifted burst from wrapping, so a burst partly outside the view is cut off by that
+// filter like a real receiver front end would (content between 0.42 and 0.5 x view rate from the
+// centre is partly attenuated; nothing outside +-0.5 x view rate folds in above -80 dB).
+// A burst whose band lies entirely outside the view adds nothing (it is skipped). Start times are
+// rounded to the nearest view sample (error <= 0.5 sample). Only the part of a burst that overlaps
+// the view is computed.
+void add_bursts(const View& view, std::span<const Burst> bursts, std::span<cf32> out);
+
+// Adds complex white Gaussian noise of total power noise_dbfs_total (over the full view bandwidth;
+// each of I and Q carries half). Box-Muller on 64-bit draws of rng (deterministic for a seed).
+void add_awgn(std::span<cf32> out, double noise_dbfs_total, std::mt19937_64& rng);
+
+// Adds A exp(j (2 pi offset_hz n / sample_rate_hz + phase)), A^2 = 10^(power_dbfs / 10); the phase
+// is computed from n in double precision (no drift over long spans).
+void add_tone(std::span<cf32> out, double sample_rate_hz, double offset_hz, double power_dbfs,
+              double phase = 0.0);
+
+}  // namespace coex::sim

@@ -1,0 +1,8 @@
+#pragma once
+// coex::sim — standards-conformant signal generator (umbrella header).
+#include "coex/sim/bluetooth.hpp"
+#include "coex/sim/coding.hpp"
+#include "coex/sim/scene.hpp"
+#include "coex/sim/waveform.hpp"
+#include "coex/sim/wifi.hpp"
+#include "coex/sim/zigbee.hpp"
