@@ -9,7 +9,7 @@
 
 namespace coex::analysis {
 namespace {
-constexpr double kFloorPercentile = 0.2;
+constexpr double kFloorPercentile = 0.05;  // low enough to land on noise-only frames up to ~95 % airtime
 constexpr std::uint64_t kFloorRefreshFrames = 1024;
 constexpr std::uint64_t kBinFloorDecimation = 4;  // the per-bin floor needs fewer looks than the cells
 }  // namespace
@@ -190,6 +190,7 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
     r.stats.counters["wifi.frames_on"] = w.frames_on;
     r.stats.counters["wifi.rejected_uneven"] = w.rejected_uneven;
     r.stats.counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
+    r.stats.counters["wifi.rejected_short"] = w.rejected_short;
     return r;
 }
 

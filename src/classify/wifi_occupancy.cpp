@@ -91,6 +91,14 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     auto& e = t.burst_excess;
     const std::size_t n = e.size();
     if (n == 0) return;
+    if (n == 1) {
+        // One frame alone is shorter than any PPDU can make it (an ACK spans two frames): it is the
+        // broadband click of some other emitter switching on or off, not Wi-Fi.
+        ++counters_.rejected_short;
+        e.clear();
+        t.burst_power.clear();
+        return;
+    }
     // The plateau is the burst's typical level; its first and last frames may be only partly covered.
     std::vector<float> sorted(e);
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());

@@ -34,6 +34,7 @@ struct WifiOccupancyCounters {
     std::uint64_t frames_on = 0;           // … that held a Wi-Fi-shaped transmission
     std::uint64_t rejected_uneven = 0;     // power above threshold but not spread over the channel
     std::uint64_t rejected_shoulders = 0;  // flat, but wider than a 20 MHz channel
+    std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
 };
 
 class WifiOccupancyDetector {

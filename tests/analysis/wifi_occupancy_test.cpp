@@ -1,0 +1,172 @@
+// Wi-Fi occupancy from standard-conformant 802.11g OFDM / 802.11b DSSS frames at known duty cycles,
+// placed by the simulator with noise; and non-Wi-Fi signals that must not count.
+#include "analysis_helpers.hpp"
+
+#include "coex/core/bands.hpp"
+#include "coex/sim/sim.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace coex {
+namespace {
+
+using testing::analyze_samples;
+using testing::channel;
+
+struct Traffic {
+    std::vector<sim::Burst> bursts;
+    double airtime_s = 0.0;  // true time on the air inside [0, duration)
+};
+
+// A mix of real frame sizes (ACK-sized to full 1500-byte MPDUs at several rates) separated by gaps
+// drawn so that the long-run airtime approaches `duty`; never closer than SIFS (10 µs).
+Traffic wifi_traffic(int wifi_channel, double duty, double duration_s, double power_dbfs, std::mt19937_64& rng) {
+    struct Kind { std::size_t bytes; sim::WifiRate rate; };
+    const Kind kinds[] = {{14, sim::WifiRate::mbps24}, {300, sim::WifiRate::mbps6}, {1500, sim::WifiRate::mbps54},
+                          {1500, sim::WifiRate::mbps24}, {800, sim::WifiRate::mbps36}};
+    std::vector<std::shared_ptr<const sim::Waveform>> frames;
+    for (const auto& k : kinds) frames.push_back(std::make_shared<sim::Waveform>(sim::wifi_ofdm_ppdu(k.bytes, k.rate, rng)));
+    std::uniform_int_distribution<std::size_t> pick(0, frames.size() - 1);
+    std::uniform_real_distribution<double> spread(0.5, 1.5);
+    Traffic t;
+    double time = 200e-6;
+    while (time < duration_s) {
+        const auto& f = frames[pick(rng)];
+        const double len = static_cast<double>(f->samples.size()) / f->sample_rate_hz;
+        t.bursts.push_back({time, wifi_channel_center_mhz(wifi_channel) * 1e6, power_dbfs, f});
+        t.airtime_s += std::min(len, duration_s - time);
+        time += len + std::max(10e-6, len * (1.0 - duty) / duty * spread(rng));
+    }
+    return t;
+}
+
+std::vector<cf32> render(const sim::View& view, const std::vector<sim::Burst>& bursts, double noise_dbfs, std::uint64_t seed) {
+    std::vector<cf32> x(view.samples);
+    std::mt19937_64 rng(seed);
+    sim::add_awgn(x, noise_dbfs, rng);
+    sim::add_bursts(view, bursts, x);
+    return x;
+}
+
+// Noise at −100 dBFS/MHz; signals given as SNR over the 16.6 MHz channel.
+double noise_total_dbfs(double rate_hz) { return -100.0 + 10.0 * std::log10(rate_hz / 1e6); }
+double channel_snr_power(double snr_db) { return -100.0 + 10.0 * std::log10(16.6) + snr_db; }
+
+class DutyCycle : public ::testing::TestWithParam<double> {};
+
+TEST_P(DutyCycle, SingleViewOnChannel6MeasuresAirtimeWithin3Percent) {
+    const double duty = GetParam(), duration = 0.25;
+    std::mt19937_64 rng(100 + static_cast<int>(duty * 100));
+    const sim::View view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const auto traffic = wifi_traffic(6, duty, duration, channel_snr_power(20.0), rng);
+    const auto x = render(view, traffic.bursts, noise_total_dbfs(20e6), 7);
+    const auto r = analyze_samples(x, SegmentInfo{2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
+    const double truth = traffic.airtime_s / duration;
+    EXPECT_NEAR(channel(r, 6).occupancy, truth, 0.03) << "true airtime " << truth;
+    ASSERT_TRUE(channel(r, 6).mean_power_dbfs.has_value());
+    EXPECT_NEAR(*channel(r, 6).mean_power_dbfs, channel_snr_power(20.0), 1.5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Occupancy, DutyCycle, ::testing::Values(0.05, 0.3, 0.6, 0.9));
+
+TEST(Occupancy, WidebandViewSeparatesChannels1_6_11AndCountsNothingBetween) {
+    const double duration = 0.12, rate = 100e6;
+    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    std::mt19937_64 rng(11);
+    const auto ch1 = wifi_traffic(1, 0.30, duration, channel_snr_power(25.0), rng);
+    const auto ch6 = wifi_traffic(6, 0.50, duration, channel_snr_power(15.0), rng);
+    const auto ch11 = wifi_traffic(11, 0.10, duration, channel_snr_power(30.0), rng);
+    std::vector<sim::Burst> all = ch1.bursts;
+    all.insert(all.end(), ch6.bursts.begin(), ch6.bursts.end());
+    all.insert(all.end(), ch11.bursts.begin(), ch11.bursts.end());
+    const auto x = render(view, all, noise_total_dbfs(rate), 12);
+    const auto r = analyze_samples(x, SegmentInfo{2442e6, rate, 0.0, std::nullopt, std::nullopt});
+    for (const auto& c : r.wifi) EXPECT_TRUE(c.observed) << c.channel;
+    EXPECT_NEAR(channel(r, 1).occupancy, ch1.airtime_s / duration, 0.03);
+    EXPECT_NEAR(channel(r, 6).occupancy, ch6.airtime_s / duration, 0.03);
+    EXPECT_NEAR(channel(r, 11).occupancy, ch11.airtime_s / duration, 0.03);
+    for (int k : {2, 3, 4, 5, 7, 8, 9, 10, 12, 13}) EXPECT_LT(channel(r, k).occupancy, 0.01) << "channel " << k;
+}
+
+TEST(Occupancy, LowSnrTrafficIsStillMeasured) {
+    const double duration = 0.2;
+    std::mt19937_64 rng(21);
+    const sim::View view{2462e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const auto traffic = wifi_traffic(11, 0.4, duration, channel_snr_power(8.0), rng);
+    const auto x = render(view, traffic.bursts, noise_total_dbfs(20e6), 22);
+    const auto r = analyze_samples(x, SegmentInfo{2462e6, 20e6, 0.0, std::nullopt, std::nullopt});
+    EXPECT_NEAR(channel(r, 11).occupancy, traffic.airtime_s / duration, 0.03);
+}
+
+TEST(Occupancy, Dsss80211bFramesCountAsWifi) {
+    const double duration = 0.2;
+    std::mt19937_64 rng(31);
+    auto frame = std::make_shared<sim::Waveform>(sim::wifi_dsss_ppdu(100, rng));  // ≈ 1 ms at 1 Mb/s
+    const double len = static_cast<double>(frame->samples.size()) / frame->sample_rate_hz;
+    std::vector<sim::Burst> bursts;
+    double airtime = 0.0;
+    for (double t = 1e-3; t + len < duration; t += 4e-3) {
+        bursts.push_back({t, 2437e6, channel_snr_power(20.0), frame});
+        airtime += len;
+    }
+    const sim::View view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const auto x = render(view, bursts, noise_total_dbfs(20e6), 32);
+    const auto r = analyze_samples(x, SegmentInfo{2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
+    EXPECT_NEAR(channel(r, 6).occupancy, airtime / duration, 0.03);
+}
+
+TEST(Occupancy, BluetoothHopperIsNotWifi) {
+    // Bluetooth BR packets hopping over all 79 channels in 625 µs slots, strong, in a wideband view.
+    const double duration = 0.1, rate = 100e6;
+    std::mt19937_64 rng(41);
+    std::uniform_int_distribution<int> hop(0, bt_classic_channels - 1);
+    std::vector<sim::Burst> bursts;
+    auto dh1 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh1, rng));
+    auto dh5 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng));
+    for (double t = 0.0; t < duration; t += 625e-6) {
+        const bool five = bursts.size() % 4 == 0;
+        bursts.push_back({t, (bt_classic_first_mhz + hop(rng)) * 1e6, -40.0, five ? dh5 : dh1});
+        if (five) t += 4 * 625e-6;
+    }
+    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    const auto x = render(view, bursts, noise_total_dbfs(rate), 42);
+    const auto r = analyze_samples(x, SegmentInfo{2442e6, rate, 0.0, std::nullopt, std::nullopt});
+    for (const auto& c : r.wifi) EXPECT_EQ(c.occupancy, 0.0) << "channel " << c.channel;
+}
+
+TEST(Occupancy, SweepTakesEachChannelFromTheSegmentsThatSawIt) {
+    // Two 20 MS/s dwells (channel 1, then channel 11), each 50 ms, twice: channel 6 is never seen.
+    const double dwell = 0.05;
+    std::mt19937_64 rng(51);
+    analysis::AnalysisConfig config;
+    config.spectrogram.planning = dsp::FftPlanning::estimate;
+    analysis::Analyzer analyzer(config);
+    double air1 = 0.0, air11 = 0.0;
+    std::size_t index = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (int ch : {1, 11}) {
+            const double centre = wifi_channel_center_mhz(ch) * 1e6;
+            const sim::View view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
+            const auto traffic = wifi_traffic(ch, ch == 1 ? 0.5 : 0.2, dwell, channel_snr_power(20.0), rng);
+            (ch == 1 ? air1 : air11) += traffic.airtime_s;
+            SampleBlock b;
+            b.segment_index = index++;
+            b.segment = SegmentInfo{centre, 20e6, (2 * round + (ch == 11)) * 0.06, std::nullopt, std::nullopt};
+            b.samples = render(view, traffic.bursts, noise_total_dbfs(20e6), 60 + index);
+            analyzer.consume(b);
+        }
+    }
+    const auto r = analyzer.finish({});
+    EXPECT_NEAR(channel(r, 1).observed_s, 2 * dwell, 1e-3);
+    EXPECT_NEAR(channel(r, 1).occupancy, air1 / (2 * dwell), 0.03);
+    EXPECT_NEAR(channel(r, 11).occupancy, air11 / (2 * dwell), 0.03);
+    EXPECT_FALSE(channel(r, 6).observed);
+    EXPECT_EQ(r.capture.segments, 4u);
+    EXPECT_NEAR(r.capture.duration_s, 0.23, 1e-6);
+}
+
+}  // namespace
+}  // namespace coex
