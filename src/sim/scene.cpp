@@ -8,6 +8,8 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <numeric>
+#include <tuple>
 #include <type_traits>
 #include <numbers>
 #include <utility>
@@ -19,25 +21,27 @@ namespace coex::sim {
 
 namespace {
 
-// Stage 1 (native -> K x view rate): liquid polyphase arbitrary resampler.
-constexpr unsigned resamp_m = 24;        // prototype semi-length in input samples
-constexpr float resamp_fc = 0.49f;       // cutoff relative to the native rate
-constexpr float resamp_as = 80.0f;       // stop-band attenuation [dB]
-constexpr unsigned resamp_npfb = 64;     // filter-bank phases (linear interpolation between them)
-constexpr double native_extent = 0.55;   // images are >= 80 dB down beyond this x native rate
+// Stage 1 (native -> K x view rate): liquid rational polyphase resampler with our Kaiser prototype
+// (liquid's arbitrary-rate resamp leaves phase-quantisation images at about -45 dB).
+constexpr unsigned rs_m = 24;            // prototype semi-length in input samples
+constexpr float rs_fc = 0.49f;           // cutoff relative to the native rate
+constexpr float rs_as = 80.0f;           // stop-band attenuation [dB]
+constexpr unsigned rs_max_q = 1000;      // rate approximated by P/Q with Q <= 1000 ...
+constexpr unsigned rs_max_p = 4096;      // ... and P <= 4096 (exact for the usual SDR rates)
+constexpr double native_extent = 0.55;   // images are >= 75 dB down beyond this x native rate
 // Stage 2 (K x view rate -> view rate): Kaiser low-pass decimator, the receiver's anti-alias filter.
 constexpr double view_pass = 0.42;  // x view rate
 constexpr double view_stop = 0.50;  // x view rate
 constexpr float dec_as = 80.0f;
 constexpr unsigned max_k = 4096;
 
-struct ResampDel {
-    void operator()(resamp_crcf q) const { resamp_crcf_destroy(q); }
+struct RresampDel {
+    void operator()(rresamp_crcf q) const { rresamp_crcf_destroy(q); }
 };
 struct DecimDel {
     void operator()(firdecim_crcf q) const { firdecim_crcf_destroy(q); }
 };
-using ResampPtr = std::unique_ptr<std::remove_pointer_t<resamp_crcf>, ResampDel>;
+using RresampPtr = std::unique_ptr<std::remove_pointer_t<rresamp_crcf>, RresampDel>;
 using DecimPtr = std::unique_ptr<std::remove_pointer_t<firdecim_crcf>, DecimDel>;
 
 struct Decimator {
@@ -46,6 +50,26 @@ struct Decimator {
 };
 
 bool same_rate(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b)); }
+
+// Best rational approximation P/Q of x (continued fractions) within the bounds.
+std::pair<unsigned, unsigned> rational(double x) {
+    unsigned long long h0 = 0, h1 = 1, k0 = 1, k1 = 0;
+    double v = x;
+    for (int it = 0; it < 64; ++it) {
+        const double a = std::floor(v);
+        const unsigned long long ai = static_cast<unsigned long long>(a);
+        const unsigned long long h2 = ai * h1 + h0, k2 = ai * k1 + k0;
+        if (k2 > rs_max_q || h2 > rs_max_p) break;
+        h0 = h1;
+        h1 = h2;
+        k0 = k1;
+        k1 = k2;
+        if (std::abs(x - static_cast<double>(h1) / static_cast<double>(k1)) <= 1e-12 * x || v - a < 1e-12) break;
+        v = 1.0 / (v - a);
+    }
+    if (k1 == 0 || h1 == 0) throw ConfigError("add_bursts: unsupported resampling ratio");
+    return {static_cast<unsigned>(h1), static_cast<unsigned>(k1)};
+}
 
 // Exact-phase rotator: e^{j 2 pi (c0 + step n)} with c0, step in cycles; re-anchored every 1024 samples.
 class Rotator {
@@ -96,55 +120,60 @@ public:
                 break;
             }
         }
-        const double fs_i = k * fs_v;
-        const double r = fs_i / fs_n;
-        const double d1 = resample ? resamp_m * r : 0.0;  // stage-1 delay [fs_i samples]
+        unsigned p = 1, q = 1;
+        if (resample) std::tie(p, q) = rational(k * fs_v / fs_n);
+        const double delay_in = resample ? rs_m - 0.5 / p : 0.0;  // stage-1 delay [native samples]
         Decimator* dec = k > 1 ? &decimator(k) : nullptr;
-        const double d2 = dec ? dec->delay : 0.0;
+        const double d2 = dec ? dec->delay : 0.0;                     // [stage-1 output samples]
+        const double d2_in = d2 * q / p;                              // ... in native samples
 
-        // Only the native samples that can reach the view (plus filter spans) are processed.
+        // Only the native samples that can reach the view (plus filter spans) are processed. The
+        // first one is a multiple of `period`, which keeps both filter grids (and so the output)
+        // identical to those of an untrimmed run.
         const double t0 = b.start_s * fs_v;  // view sample of the burst's first sample
         const auto n_wf = static_cast<long long>(wf.samples.size());
-        const double margin = (resample ? resamp_m : 0) + d2 / r + 4.0;
-        const long long s0 = std::max<long long>(0, static_cast<long long>(std::floor(-t0 / fs_v * fs_n - margin)));
+        const double margin = delay_in + d2_in + 4.0;
+        const long long period = static_cast<long long>(q) * k / std::gcd(p, k);
+        long long s0 = static_cast<long long>(std::floor(-t0 / fs_v * fs_n - margin));
+        s0 = s0 <= 0 ? 0 : s0 / period * period;
         const long long s1 = std::min<long long>(
             n_wf, static_cast<long long>(std::ceil((static_cast<double>(view_.samples) - t0) / fs_v * fs_n + margin)));
         if (s1 <= s0) return;
+        const long long s0_view = s0 * p / (static_cast<long long>(q) * k);  // exact: s0 is a multiple of period
 
         double p_wf = 0.0;
         for (const cf32& v : wf.samples) p_wf += static_cast<double>(std::norm(v));
         p_wf /= static_cast<double>(wf.samples.size());
         if (p_wf <= 0.0) return;
         const auto amp = static_cast<float>(std::sqrt(std::pow(10.0, b.power_dbfs / 10.0) / p_wf));
+        const long long n_out = static_cast<long long>(out.size());
 
         // Fast path: same rate, no shift.
-        const long long offset_direct = std::llround(t0 + static_cast<double>(s0) * fs_v / fs_n);
         if (!resample && k == 1 && df == 0.0) {
+            const long long base = std::llround(t0) + s0_view;
             for (long long s = s0; s < s1; ++s) {
-                const long long n = offset_direct + (s - s0);
-                if (n >= 0 && n < static_cast<long long>(out.size())) out[static_cast<std::size_t>(n)] += amp * wf.samples[static_cast<std::size_t>(s)];
+                const long long n = base + (s - s0);
+                if (n >= 0 && n < n_out) out[static_cast<std::size_t>(n)] += amp * wf.samples[static_cast<std::size_t>(s)];
             }
             return;
         }
 
-        // Stage 1 input: the slice plus zeros to flush both filters.
-        const auto pad = static_cast<std::size_t>((resample ? resamp_m : 0) + std::ceil(d2 / r) + 2);
+        // Stage 1 input: the slice plus zeros to flush both filters, padded to whole blocks of q.
+        std::size_t len = static_cast<std::size_t>(s1 - s0) + static_cast<std::size_t>(std::ceil(delay_in + d2_in)) + 2;
+        len = (len + q - 1) / q * q;
         in_.assign(wf.samples.begin() + s0, wf.samples.begin() + s1);
-        in_.resize(in_.size() + pad, cf32{0.0f, 0.0f});
+        in_.resize(len, cf32{0.0f, 0.0f});
         if (resample) {
-            resamp_crcf q = resampler(fs_n, fs_i);
-            resamp_crcf_reset(q);
-            mid_.resize(static_cast<std::size_t>(std::ceil(static_cast<double>(in_.size()) * r)) + 2 * static_cast<std::size_t>(std::ceil(r)) + 16);
-            unsigned ny = 0;
-            resamp_crcf_execute_block(q, in_.data(), static_cast<unsigned>(in_.size()), mid_.data(), &ny);
-            mid_.resize(ny);
+            rresamp_crcf rs = resampler(p, q);
+            rresamp_crcf_reset(rs);
+            mid_.resize(len / q * p);
+            rresamp_crcf_execute_block(rs, in_.data(), static_cast<unsigned>(len / q), mid_.data());
         } else {
             mid_.swap(in_);
         }
 
-        // Shift and scale at fs_i; the phase follows the burst's own time axis.
-        const double tau0 = static_cast<double>(s0) / fs_n - d1 / fs_i;  // burst time of mid_[0]
-        Rotator rot(df * tau0, df / fs_i);
+        // Shift and scale; mid_[j] is at burst time (s0 + j q / p - delay_in) / fs_n.
+        Rotator rot(df * (static_cast<double>(s0) - delay_in) / fs_n, df * q / (static_cast<double>(p) * fs_n));
         rot.run(mid_.size(), [&](std::size_t i, std::complex<float> w) { mid_[i] *= amp * w; });
 
         // Decimate to the view rate.
@@ -159,19 +188,24 @@ public:
             z = mid_;
         }
 
-        // Output q sits at burst time (q K - d2 - d1) / fs_i + s0 / fs_n.
-        const long long base = std::llround(t0 + static_cast<double>(s0) * fs_v / fs_n - (d1 + d2) / k);
-        const long long n_out = static_cast<long long>(out.size());
-        const long long q_lo = std::max<long long>(0, -base);
-        const long long q_hi = std::min<long long>(static_cast<long long>(z.size()), n_out - base);
-        for (long long q = q_lo; q < q_hi; ++q) out[static_cast<std::size_t>(base + q)] += z[static_cast<std::size_t>(q)];
+        // Output i is mid_[i k - d2], i.e. burst time (s0 + (i k - d2) q / p - delay_in) / fs_n.
+        const long long base = std::llround(t0 - (d2_in + delay_in) * fs_v / fs_n) + s0_view;
+        const long long i_lo = std::max<long long>(0, -base);
+        const long long i_hi = std::min<long long>(static_cast<long long>(z.size()), n_out - base);
+        for (long long i = i_lo; i < i_hi; ++i) out[static_cast<std::size_t>(base + i)] += z[static_cast<std::size_t>(i)];
     }
 
 private:
-    resamp_crcf resampler(double fs_n, double fs_i) {
-        auto& slot = resamplers_[{fs_n, fs_i}];
+    rresamp_crcf resampler(unsigned p, unsigned q) {
+        auto& slot = resamplers_[{p, q}];
         if (!slot) {
-            slot.reset(resamp_crcf_create(static_cast<float>(fs_i / fs_n), resamp_m, resamp_fc, resamp_as, resamp_npfb));
+            const unsigned len = 2 * p * rs_m;
+            std::vector<float> h(len);
+            liquid_firdes_kaiser(len, rs_fc / static_cast<float>(p), rs_as, 0.0f, h.data());
+            double dc = 0.0;
+            for (float v : h) dc += v;
+            for (float& v : h) v = static_cast<float>(v * p / dc);  // unit gain in every branch
+            slot.reset(rresamp_crcf_create(p, q, rs_m, h.data()));
             if (!slot) throw ConfigError("add_bursts: cannot create resampler");
         }
         return slot.get();
@@ -197,7 +231,7 @@ private:
     }
 
     const View& view_;
-    std::map<std::pair<double, double>, ResampPtr> resamplers_;
+    std::map<std::pair<unsigned, unsigned>, RresampPtr> resamplers_;
     std::map<unsigned, Decimator> decimators_;
     std::vector<cf32> in_, mid_, dst_;
 };
