@@ -1,17 +1,17 @@
 #include "coex/analysis/analyzer.hpp"
 
+#include "cell_floor.hpp"
+
 #include "coex/core/error.hpp"
 #include "coex/dsp/cell_grid.hpp"
-#include "coex/dsp/noise_floor.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace coex::analysis {
 namespace {
-constexpr double kFloorPercentile = 0.05;  // low enough to land on noise-only frames up to ~95 % airtime
+constexpr double kFloorPercentile = 0.01;  // lands on noise-only frames up to ~99 % airtime
 constexpr std::uint64_t kFloorRefreshFrames = 1024;
-constexpr std::uint64_t kBinFloorDecimation = 4;  // the per-bin floor needs fewer looks than the cells
 }  // namespace
 
 // Everything that belongs to one tuning (centre, rate). A sweep revisits tunings: what was learnt
@@ -22,16 +22,14 @@ struct Analyzer::Tuning {
           spectrogram(config, info.sample_rate_hz),
           grid(info.center_frequency_hz, info.sample_rate_hz, spectrogram.fft_size(), spectrogram.enbw(),
                info.usable_bandwidth_hz() / 2.0),
-          cell_floor(std::max<std::size_t>(grid.size(), 1), kFloorPercentile, grid.degrees_of_freedom()),
-          bin_floor(spectrogram.fft_size(), kFloorPercentile, 2.0),
+          cell_floor(info, config, spectrogram, grid, kFloorPercentile),
           cells(std::max<std::size_t>(grid.size(), 1)),
           floor_now(cells.size()) {}
 
     SegmentInfo segment;
     dsp::Spectrogram spectrogram;
     dsp::MhzCellGrid grid;
-    dsp::PercentileFloor cell_floor;
-    dsp::PercentileFloor bin_floor;
+    CellFloor cell_floor;
     std::vector<float> cells, floor_now;
     bool warmed = false;
     std::vector<float> warm_cells;   // held-back frames (cells) while the floor is learnt
@@ -99,6 +97,7 @@ void Analyzer::consume(const SampleBlock& block) {
         frame_in_segment_ = 0;
         frame_origin_ = block.first_sample;
     }
+    if (t.grid.size() > 0) t.cell_floor.probe(block.samples, !t.warmed);
     const std::size_t hop = t.spectrogram.hop();
     t.spectrogram.push(block.samples, [&](std::span<const float> bins) {
         const double time_s = segment_start_s_ + static_cast<double>(frame_origin_ + frame_in_segment_ * hop) / rate;
@@ -111,10 +110,9 @@ void Analyzer::consume(const SampleBlock& block) {
 void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s) {
     ++frames_;
     ++t.frames;
-    if (t.frames % kBinFloorDecimation == 0) t.bin_floor.add(bins);
     if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);
-    t.cell_floor.add(t.cells);
+    t.cell_floor.add_cells(t.cells);
     if (!t.warmed) {
         t.warm_cells.insert(t.warm_cells.end(), t.cells.begin(), t.cells.end());
         t.warm_times.push_back(time_s);
@@ -159,18 +157,16 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
     r.settings.window = dsp::to_string(config_.spectrogram.window);
     r.settings.overlap = config_.spectrogram.overlap;
 
-    // Noise floor density: the median over every usable bin of every tuning.
+    // Noise floor density: the median over every 1 MHz cell of every tuning.
     std::vector<double> densities;
     for (const auto& [key, t] : tunings_) {
         if (std::find(r.settings.fft_sizes.begin(), r.settings.fft_sizes.end(), t->spectrogram.fft_size()) ==
             r.settings.fft_sizes.end())
             r.settings.fft_sizes.push_back(t->spectrogram.fft_size());
-        if (t->bin_floor.observations() == 0) continue;
-        const auto floor = t->bin_floor.estimate();
-        const double per_mhz = 1e6 / (t->spectrogram.enbw() * t->spectrogram.bin_hz());
-        const double half = t->segment.usable_bandwidth_hz() / 2.0;
-        for (std::size_t k = 0; k < floor.size(); ++k)
-            if (std::abs(t->spectrogram.bin_offset_hz(k)) <= half) densities.push_back(floor[k] * per_mhz);
+        if (t->frames == 0 || t->grid.size() == 0) continue;
+        t->cell_floor.estimate(t->floor_now);
+        for (std::size_t c = 0; c < t->grid.size(); ++c)
+            densities.push_back(t->floor_now[c] * 1e6 / (static_cast<double>(t->grid.bins_in(c)) * t->spectrogram.bin_hz()));
     }
     if (!densities.empty()) {
         auto mid = densities.begin() + static_cast<std::ptrdiff_t>(densities.size() / 2);

@@ -15,6 +15,9 @@ constexpr int kShift = 23 - kMantissaBits;
 constexpr std::uint32_t kLowest = (127 - 80) << kMantissaBits;   // 2^-80 ≈ −241 dB, and zero
 constexpr std::uint32_t kHighest = (127 + 12) << kMantissaBits;  // 2^+12 ≈ +36 dB
 constexpr std::size_t kCells = kHighest - kLowest + 1;
+// The estimate starts from at least this many of the quietest observations, so a short, busy
+// capture (a few ms of back-to-back frames) still finds its handful of quiet frames.
+constexpr double kMinQuietObservations = 3.0;
 
 inline std::size_t cell_of(float power) {
     const std::uint32_t raw = std::bit_cast<std::uint32_t>(power) >> kShift;
@@ -83,31 +86,37 @@ void PercentileFloor::add(std::span<const float> power) {
 }
 
 void PercentileFloor::estimate(std::span<float> out) const {
-    const double target = percentile_ * static_cast<double>(observations_);
     for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
         const std::uint32_t* counts = counts_.data() + c * kCells;
-        double below = 0.0;
-        double value = 0.0;
-        for (std::size_t cell = 0; cell < kCells; ++cell) {
+        // Exact zeros are missing signal (a device that has not started, a zero-filled gap), not noise.
+        const double observed = static_cast<double>(observations_) - counts[0];
+        if (observed <= 0.0) {
+            out[c] = 0.0f;
+            continue;
+        }
+        const double target = std::min(observed, std::max(kMinQuietObservations, percentile_ * observed));
+        double below = 0.0, value = 0.0;
+        for (std::size_t cell = 1; cell < kCells; ++cell) {
             const double here = counts[cell];
             if (below + here >= target && here > 0) {
-                value = cell == 0 ? 0.0 : cell_value(cell, (target - below) / here);
+                value = cell_value(cell, (target - below) / here);
                 break;
             }
             below += here;
         }
-        double mean = value * correction_;
+        const double p = std::clamp(target / observed, 1e-6, 0.5);
+        double mean = value * (p == percentile_ ? correction_ : chi2_mean_over_quantile(dof_, p));
         // Refine to the mean of the noise-only part: bursts far above it fall outside the clip.
-        for (int iteration = 0; iteration < 12 && mean > 0.0; ++iteration) {
+        for (int iteration = 0; iteration < 20 && mean > 0.0; ++iteration) {
             const double limit = clip_ * mean;
             double n = 0.0, sum = 0.0;
-            for (std::size_t cell = 0; cell < kCells; ++cell) {
+            for (std::size_t cell = 1; cell < kCells; ++cell) {
                 const double mid = cell_mid(cell);
                 if (mid >= limit) break;
                 n += counts[cell];
                 sum += counts[cell] * mid;
             }
-            if (n < 0.5 * target || sum <= 0.0) break;  // too few quiet observations to refine on
+            if (n < kMinQuietObservations || sum <= 0.0) break;  // too few quiet observations to refine on
             const double next = sum / n / clipped_mean_;
             const bool settled = std::abs(next - mean) < 1e-3 * mean;
             mean = next;

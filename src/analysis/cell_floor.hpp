@@ -1,0 +1,44 @@
+#pragma once
+// Noise floor per 1 MHz cell of one tuning, from two looks at the same samples:
+//  - the analysis frames themselves (≈13 µs): every frame, many degrees of freedom;
+//  - a probe with frames a quarter as long (≈3 µs), fed all samples while the floor is first learnt
+//    and a sixteenth of them after: it finds the quiet moments between back-to-back Wi-Fi frames
+//    (SIFS gaps of 16 µs), where no 13 µs frame is ever quiet.
+// The floor is the lower of the two estimates.
+#include "coex/core/types.hpp"
+#include "coex/dsp/cell_grid.hpp"
+#include "coex/dsp/noise_floor.hpp"
+#include "coex/dsp/spectrogram.hpp"
+
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace coex::analysis {
+
+class CellFloor {
+public:
+    CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, const dsp::Spectrogram& main,
+              const dsp::MhzCellGrid& grid, double percentile);
+
+    void add_cells(std::span<const float> cells) { main_.add(cells); }
+    // Feeds samples to the probe; `all` while the floor is first learnt, else a sixteenth of them.
+    void probe(std::span<const cf32> samples, bool all);
+    void estimate(std::span<float> out);
+
+private:
+    dsp::PercentileFloor main_;
+    struct Probe {
+        Probe(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, std::size_t size);
+        dsp::Spectrogram spectrogram;
+        dsp::MhzCellGrid grid;
+        std::optional<dsp::PercentileFloor> floor;
+        std::vector<float> cells;
+    };
+    std::optional<Probe> probe_;
+    std::vector<int> probe_index_;  // main cell → probe cell (−1: none)
+    std::vector<float> to_main_;    // noise power ratio main cell / probe cell
+    std::vector<float> probe_estimate_;
+};
+
+}  // namespace coex::analysis
