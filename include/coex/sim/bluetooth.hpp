@@ -37,8 +37,9 @@ Waveform bt_br_packet(BtPacket type, std::size_t payload_bytes, std::mt19937_64&
 // at 1M, 2 bytes at 2M, alternating, ending opposite to the access address LSB), access address,
 // PDU (2-byte header + payload_bytes), CRC-24; PDU and CRC whitened with the channel index.
 // Advertising channels (37, 38, 39) use access address 0x8E89BED6, CRC init 0x555555 and an
-// ADV_NONCONN_IND header (payload = AdvA + AdvData); data channels (0..36) use a random access
-// address and CRC init and an LL data PDU header (LLID 2).
+// ADV_NONCONN_IND header (payload = AdvA + AdvData, random bytes; a legal legacy advert has 6..37,
+// longer values are generated anyway); data channels (0..36) use a random access address and CRC
+// init and an LL data PDU header (LLID 2).
 enum class BlePhy { le1m, le2m };
 
 inline constexpr double ble_mod_index = 0.5;

@@ -60,11 +60,14 @@ inline constexpr std::array<int, 11> barker11 = {+1, -1, +1, +1, -1, +1, +1, +1,
 std::uint64_t bt_sync_word(std::uint32_t lap);
 // 72-bit access code: 4-bit preamble, sync word, 4-bit trailer (transmission order).
 Bits bt_access_code(std::uint32_t lap);
-// 8-bit header error check over the 10 header bits, LFSR preset with the UAP; transmission order.
+// 8-bit header error check (x^8+x^7+x^5+x^2+x+1) over the 10 header bits, LFSR preset with the UAP
+// (UAP bit 0 in position 0); transmission order. Verified against the SIG sample codewords for
+// UAP 0x00; the placement of a nonzero UAP is our reading of the spec's figure, not verified.
 Bits bt_hec(std::span<const std::uint8_t> header10, std::uint8_t uap);
-// 16-bit payload CRC (CRC-CCITT), register preset with the UAP in its low 8 bits.
+// 16-bit payload CRC (CRC-CCITT), register preset with the UAP in its low 8 bits (same caveat).
 Bits bt_crc16(std::span<const std::uint8_t> bits, std::uint8_t uap);
-// Whitening sequence x^7 + x^4 + 1 with positions 0..5 = CLK1..CLK6 and position 6 = 1.
+// Whitening sequence x^7 + x^4 + 1 with positions 0..5 = CLK1..CLK6 and position 6 = 1 (same
+// LFSR as LE whitening, which is verified; the clock-bit placement is not).
 Bits bt_whitening_sequence(std::uint8_t clk6_1, std::size_t n);
 
 // ---- Bluetooth LE ----------------------------------------------------------------------------

@@ -28,17 +28,24 @@ struct Burst {
 // Adds every burst into `out` (size view.samples; ConfigError otherwise).
 //
 // Each burst's waveform (treated as band-limited to +-0.5 of its own sample rate) is scaled to
-// power_dbfs (by its measured mean power), resampled to an intermediate rate K x view rate (liquid
-// polyphase arbitrary resampler, Kaiser prototype, pass band to 0.44 x native rate, images
-// suppressed by >= 80 dB beyond 0.55 x native rate), shifted by rf_center - view.center with an
-// exact-phase NCO at that rate, and, when K > 1, decimated by K through an 80 dB Kaiser anti-alias
-// filter (pass band to 0.42 x view rate, stop band from 0.5 x view rate). K is the smallest integer
-// that keeps the shifted burst from wrapping, so a burst partly outside the view is cut off by that
-// filter like a real receiver front end would (content between 0.42 and 0.5 x view rate from the
-// centre is partly attenuated; nothing outside +-0.5 x view rate folds in above -80 dB).
-// A burst whose band lies entirely outside the view adds nothing (it is skipped). Start times are
-// rounded to the nearest view sample (error <= 0.5 sample). Only the part of a burst that overlaps
-// the view is computed.
+// power_dbfs (using its measured mean power), then:
+//  1. resampled to an intermediate rate K x view rate with liquid's rational polyphase resampler
+//     (rresamp) and a Kaiser prototype of our own: 48 taps per output, pass band to 0.44 x native
+//     rate, images >= 75 dB down beyond 0.55 x native rate. The ratio is taken as the nearest P/Q
+//     with Q <= 1000, P <= 4096 (exact for the usual rates: 20->22, 8->20, 20->100, 20->61.44 ...;
+//     otherwise off by < 1 ppm);
+//  2. shifted by rf_center - view.center with an exact-phase NCO at that rate;
+//  3. when K > 1, decimated by K through an 80 dB Kaiser anti-alias filter (liquid firdecim; pass
+//     band to 0.42 x view rate, stop band from 0.5 x view rate).
+// K is the smallest integer that keeps the shifted burst (and its resampling images) from
+// wrapping, so a burst partly outside the view is cut off by that filter as a receiver front end
+// would cut it: content 0.42..0.5 x view rate from the centre is partly attenuated, and nothing from
+// outside +-0.5 x view rate folds in above -75 dB. A burst whose band lies entirely outside the
+// view is skipped (adds exactly nothing). Start times are rounded to the nearest view sample
+// (error <= 0.5 sample). Only the part of a burst that overlaps the view in time is computed, on
+// the same filter grid as an untrimmed run, so adjacent views of one scene join up.
+// Cost: about 50 (K = 1) to 200 (K = 2) real multiply-adds per output sample per burst; a
+// 20 ms, 100 MS/s scene with 60 bursts takes ~0.3 s on the 2-core build machine.
 void add_bursts(const View& view, std::span<const Burst> bursts, std::span<cf32> out);
 
 // Adds complex white Gaussian noise of total power noise_dbfs_total (over the full view bandwidth;
