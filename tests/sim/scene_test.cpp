@@ -174,6 +174,7 @@ TEST(SimScene, SplitViewsAgree) {
         const auto b = render(later, {Burst{start - static_cast<double>(shift) / c.fs_v, 2437e6 + c.df, 0.0, ofdm}});
         double worst = 0.0;
         for (std::size_t i = 0; i < b.size(); ++i) worst = std::max(worst, static_cast<double>(std::abs(a[i + shift] - b[i])));
+        std::printf("split view %.2f MS/s, df %+.0f MHz: worst difference %.2e, later view power %.3f\n", c.fs_v / 1e6, c.df / 1e6, worst, mean_power(b));
         EXPECT_LT(worst, 1e-3) << c.fs_v << " df " << c.df;
     }
 }
