@@ -346,7 +346,7 @@ TEST(SimWifiDsss, BarkerPeaksEvery11ChipsAndDecodes) {
     const auto& x = w.samples;
     const std::size_t n_bits = x.size() / 22;
     // Correlate with Barker-11 at the chip peaks (chip c of a bit peaks at sample 2c + 1).
-    std::vector<cd> corr(x.size() - 22);
+    std::vector<cd> corr(x.size() - 21);  // every lag with a full bit inside the packet
     double max_abs = 0.0;
     for (std::size_t n = 0; n < corr.size(); ++n) {
         cd acc{0.0, 0.0};
