@@ -261,7 +261,7 @@ void CaptureReader::Impl::read_root_attributes() {
     }
     const std::string where;
     if (const auto format = string_attribute(root.get(), "coex_format", where); format && *format != format_name) {
-        fail("attribute 'coex_format' is '" + *format + "'; expected '" + std::string(format_name) + "'");
+        fail("attribute 'coex_format' is '" + h5::printable(*format) + "'; expected '" + std::string(format_name) + "'");
     }
     if (const auto version = number_attribute(root.get(), "coex_version", where)) {
         if (!std::isfinite(*version) || *version != std::floor(*version) || *version < 1) {
@@ -309,7 +309,7 @@ void CaptureReader::Impl::find_segments() {
             std::uint64_t number = 0;
             const auto [end, error] = std::from_chars(member.data(), member.data() + member.size(), number);
             if (member.empty() || error != std::errc() || end != member.data() + member.size()) {
-                fail("'/segments' holds '" + member + "'; expected only groups named 0, 1, 2, ...");
+                fail("'/segments' holds '" + h5::printable(member) + "'; expected only groups named 0, 1, 2, ...");
             }
             const std::string label = "segment " + member;
             h5::Object segment(H5Oopen(group.get(), member.c_str(), H5P_DEFAULT));
@@ -511,7 +511,7 @@ void CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset)
         }
         if (H5Zfilter_avail(id) <= 0) {
             fail(where + "'iq' is stored with HDF5 filter " + std::to_string(id) +
-                 (filter_name[0] != '\0' ? " ('" + std::string(filter_name) + "')" : std::string()) +
+                 (filter_name[0] != '\0' ? " ('" + h5::printable(filter_name) + "')" : std::string()) +
                  ", which this HDF5 library cannot decode");
         }
     }
@@ -601,8 +601,8 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
     }
     if (status < 0) {
         const std::string detail = h5::last_error();
-        m.fail(s.label + ": reading samples " + std::to_string(offset) + " to " + std::to_string(offset + n) +
-               " failed (" + detail + ")");
+        m.fail(s.label + ": samples " + std::to_string(offset) + " to " + std::to_string(offset + n) +
+               " cannot be read; the file is truncated or damaged (" + detail + ")");
     }
     return static_cast<std::size_t>(n);
 }

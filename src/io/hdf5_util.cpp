@@ -1,6 +1,6 @@
 #include "hdf5_util.hpp"
 
-#include <algorithm>
+#include <cstdio>
 
 namespace coex::io::h5 {
 
@@ -28,12 +28,26 @@ herr_t take_innermost(unsigned n, const H5E_error2_t* entry, void* client_data) 
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            char escaped[5];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string last_error() {
     std::string message;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, &take_innermost, &message);
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    return message;
+    return printable(message);
 }
 
 }  // namespace coex::io::h5

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <limits>
+#include <string_view>
 
 namespace coex::io {
 namespace {
@@ -111,6 +112,58 @@ TEST(IoErrors, FileLockedByAWriter) {
     expect_message(open_error(path), path, "is locked by another program");
     ::close(fd);
     EXPECT_NO_THROW(CaptureReader{path});
+}
+
+// Damage inside HDF5's own structures (B-trees, local and global heaps, symbol tables): each of their
+// signatures overwritten in turn must give a "damaged" InputError from opening or reading, whichever
+// notices first.
+TEST(IoErrors, DamagedMetadataIsReported) {
+    TempDir dir;
+    const auto good = dir.file("good.h5");
+    {
+        CaptureWriter writer(good, {"hw", "2024-01-01T00:00:00Z", "three segments"}, SampleType::int16);
+        for (int s = 0; s < 3; ++s) {
+            SegmentInfo info;
+            info.center_frequency_hz = 2.41e9 + 25e6 * s;
+            info.sample_rate_hz = 1e6;
+            info.start_time_s = s;
+            writer.begin_segment(info);
+            writer.append(std::vector<cf32>(100000, cf32(0.1f, -0.2f)));
+        }
+    }
+    std::vector<char> bytes(fs::file_size(good));
+    std::ifstream(good, std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::vector<std::size_t> signatures;
+    for (const std::string_view signature : {"TREE", "HEAP", "SNOD", "GCOL"}) {
+        for (std::size_t k = 0; k + signature.size() <= bytes.size(); ++k) {
+            if (std::string_view(&bytes[k], signature.size()) == signature) {
+                signatures.push_back(k);
+            }
+        }
+    }
+    ASSERT_GE(signatures.size(), 8u) << "the file should hold several B-trees and heaps";
+
+    const auto path = dir.file("damaged.h5");
+    for (const std::size_t at : signatures) {
+        std::vector<char> damaged = bytes;
+        damaged[at] = 'X';
+        std::ofstream(path, std::ios::binary | std::ios::trunc)
+            .write(damaged.data(), static_cast<std::streamsize>(damaged.size()));
+        std::string message;
+        try {
+            CaptureReader reader(path);
+            std::vector<cf32> block(65536);
+            for (std::size_t s = 0; s < reader.segments().size(); ++s) {
+                for (std::uint64_t offset = 0; const std::size_t got = reader.read(s, offset, block);) {
+                    offset += got;
+                }
+            }
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+        expect_message(message, path, "truncated or damaged (");
+        EXPECT_FALSE(message.empty()) << "damage at byte " << at << " went unnoticed";
+    }
 }
 
 TEST(IoErrors, MissingSampleRate) {
@@ -291,6 +344,18 @@ TEST(IoErrors, WrongFormatName) {
         b.vlen_attr(b.file(), "coex_format", "sigmf");
     }
     expect_message(open_error(path), path, "attribute 'coex_format' is 'sigmf'; expected 'coex-capture'");
+}
+
+TEST(IoErrors, TextFromTheFileCannotBreakTheMessageLine) {
+    TempDir dir;
+    const auto path = dir.file("newline.h5");
+    write_valid(path);
+    {
+        Builder b = Builder::edit(path);
+        b.delete_attr(b.file(), "coex_format");
+        b.vlen_attr(b.file(), "coex_format", "two\nlines\x1b[31m");
+    }
+    expect_message(open_error(path), path, "attribute 'coex_format' is 'two\\x0alines\\x1b[31m'");
 }
 
 TEST(IoErrors, NewerVersion) {
