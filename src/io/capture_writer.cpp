@@ -39,7 +39,6 @@ hid_t memory_type(SampleType type) {
 }  // namespace
 
 struct CaptureWriter::Impl {
-    fs::path path;
     std::string name;  // the path as text: the start of every message
     SampleType type;
     bool closed = false;
@@ -58,7 +57,7 @@ struct CaptureWriter::Impl {
     std::vector<std::int8_t> int8_buffer;
     std::vector<std::int16_t> int16_buffer;
 
-    Impl(const fs::path& p, SampleType t) : path(p), name(p.string()), type(t) {}
+    Impl(const fs::path& path, SampleType t) : name(path.string()), type(t) {}
 
     // "segment <n>: ", the prefix of messages about the open segment.
     [[nodiscard]] std::string segment_where() const { return "segment " + std::to_string(next_number) + ": "; }
