@@ -4,6 +4,7 @@
 
 #include "coex/core/error.hpp"
 #include "coex/dsp/cell_grid.hpp"
+#include "coex/dsp/noise_floor.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,6 +13,7 @@ namespace coex::analysis {
 namespace {
 constexpr double kFloorPercentile = 0.01;  // lands on noise-only frames up to ~99 % airtime
 constexpr std::uint64_t kFloorRefreshFrames = 1024;
+constexpr std::uint64_t kBinFloorDecimation = 4;  // the per-bin floor needs fewer looks than the cells
 }  // namespace
 
 // Everything that belongs to one tuning (centre, rate). A sweep revisits tunings: what was learnt
@@ -23,6 +25,7 @@ struct Analyzer::Tuning {
           grid(info.center_frequency_hz, info.sample_rate_hz, spectrogram.fft_size(), spectrogram.enbw(),
                info.usable_bandwidth_hz() / 2.0),
           cell_floor(info, config, spectrogram, grid, kFloorPercentile),
+          bin_floor(spectrogram.fft_size(), kFloorPercentile, 2.0),
           cells(std::max<std::size_t>(grid.size(), 1)),
           floor_now(cells.size()) {}
 
@@ -30,14 +33,17 @@ struct Analyzer::Tuning {
     dsp::Spectrogram spectrogram;
     dsp::MhzCellGrid grid;
     CellFloor cell_floor;
+    dsp::PercentileFloor bin_floor;  // per bin, for emitters that live in the floor (spurs)
     std::vector<float> cells, floor_now;
     bool warmed = false;
     std::vector<float> warm_cells;   // held-back frames (cells) while the floor is learnt
     std::vector<double> warm_times;
+    std::vector<std::uint64_t> warm_samples;
+    classify::ViewGeometry view;
     std::uint64_t frames = 0;
 };
 
-Analyzer::Analyzer(const AnalysisConfig& config) : config_(config), wifi_(wifi_channels(config.domain)) {
+Analyzer::Analyzer(const AnalysisConfig& config) : config_(config), classifier_(wifi_channels(config.domain), config.keep_bursts) {
     if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
         throw ConfigError("floor warm-up must be in 0…10 s");
     // Validate the spectrogram settings now rather than at the first sample.
@@ -65,8 +71,9 @@ void Analyzer::begin_segment(const SampleBlock& block) {
     frame_in_segment_ = 0;
     frame_origin_ = block.first_sample;
     current_->spectrogram.reset();
-    classify::ViewGeometry view{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
-    wifi_.begin_view(view);
+    current_->view = classify::ViewGeometry{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
+    classifier_.begin_view(current_->view);
+    view_frames_ = 0;
 
     if (segments_seen_ == 0) first_start_s_ = seg.start_time_s;
     first_start_s_ = std::min(first_start_s_, seg.start_time_s);
@@ -79,7 +86,11 @@ void Analyzer::begin_segment(const SampleBlock& block) {
 void Analyzer::end_segment() {
     if (!current_) return;
     if (!current_->warmed) release_warmup(*current_);
-    wifi_.end_view();
+    current_->cell_floor.estimate(current_->floor_now);
+    const auto bin_floor = current_->bin_floor.estimate();
+    classify::ViewSummary summary{&current_->view, static_cast<double>(view_frames_) * current_->spectrogram.frame_seconds(),
+                                  current_->floor_now, bin_floor, current_->spectrogram.enbw()};
+    classifier_.end_view(summary);
     const double rate = current_->segment.sample_rate_hz;
     observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running
     last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
@@ -93,35 +104,39 @@ void Analyzer::consume(const SampleBlock& block) {
     if (block.dropped_before > 0 || block.first_sample != next_sample_) {
         // A gap: no frame may straddle it and no burst may run across it.
         t.spectrogram.reset();
-        wifi_.gap();
+        classifier_.gap();
         frame_in_segment_ = 0;
         frame_origin_ = block.first_sample;
     }
     if (t.grid.size() > 0) t.cell_floor.probe(block.samples, !t.warmed);
+    classifier_.on_samples(block.first_sample, block.samples);
     const std::size_t hop = t.spectrogram.hop();
     t.spectrogram.push(block.samples, [&](std::span<const float> bins) {
-        const double time_s = segment_start_s_ + static_cast<double>(frame_origin_ + frame_in_segment_ * hop) / rate;
+        const std::uint64_t first = frame_origin_ + frame_in_segment_ * hop;
         ++frame_in_segment_;
-        process_frame(t, bins, time_s);
+        process_frame(t, bins, segment_start_s_ + static_cast<double>(first) / rate, first);
     });
     next_sample_ = block.first_sample + block.samples.size();
 }
 
-void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s) {
+void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s, std::uint64_t first_sample) {
     ++frames_;
     ++t.frames;
+    ++view_frames_;
+    if (t.frames % kBinFloorDecimation == 0) t.bin_floor.add(bins);
     if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);
     t.cell_floor.add_cells(t.cells);
     if (!t.warmed) {
         t.warm_cells.insert(t.warm_cells.end(), t.cells.begin(), t.cells.end());
         t.warm_times.push_back(time_s);
+        t.warm_samples.push_back(first_sample);
         const double held_s = static_cast<double>(t.warm_times.size()) * t.spectrogram.frame_seconds();
         if (held_s >= config_.floor_warmup_s) release_warmup(t);
         return;
     }
     if (t.frames % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
-    wifi_.on_frame(classify::Frame{time_s, bins, t.cells, t.floor_now});
+    classifier_.on_frame(classify::Frame{time_s, first_sample, bins, t.cells, t.floor_now});
 }
 
 void Analyzer::release_warmup(Tuning& t) {
@@ -131,10 +146,11 @@ void Analyzer::release_warmup(Tuning& t) {
     const std::size_t n = t.grid.size();
     for (std::size_t i = 0; i < t.warm_times.size(); ++i) {
         const std::span<const float> cells(t.warm_cells.data() + i * n, n);
-        wifi_.on_frame(classify::Frame{t.warm_times[i], {}, cells, t.floor_now});
+        classifier_.on_frame(classify::Frame{t.warm_times[i], t.warm_samples[i], {}, cells, t.floor_now});
     }
     t.warm_cells = {};
     t.warm_times = {};
+    t.warm_samples = {};
 }
 
 report::Report Analyzer::finish(const SourceStats& source_stats) {
@@ -174,19 +190,11 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
         if (*mid > 0.0) r.noise_floor_dbfs_per_mhz = 10.0 * std::log10(*mid);
     }
 
-    for (const auto& c : wifi_.results())
-        r.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts});
-
     r.stats.samples_in = source_stats.samples_in;
     r.stats.samples_dropped = source_stats.samples_dropped;
     r.stats.samples_lost = source_stats.samples_lost;
     r.stats.frames = frames_;
-    const auto& w = wifi_.counters();
-    r.stats.counters["wifi.frames_tested"] = w.frames_tested;
-    r.stats.counters["wifi.frames_on"] = w.frames_on;
-    r.stats.counters["wifi.rejected_uneven"] = w.rejected_uneven;
-    r.stats.counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
-    r.stats.counters["wifi.rejected_short"] = w.rejected_short;
+    classifier_.finish(r);
     return r;
 }
 

@@ -21,6 +21,8 @@ WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) 
 void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
     frame_seconds_ = view.frame_seconds;
     const auto& grid = *view.grid;
+    grid_ = view.grid;
+    claimed_.assign(grid.size(), 0);
     for (auto& t : tracked_) {
         const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
         const bool whole = grid.usable_low_mhz() <= t.channel.center_mhz - wifi_observed_half_width_mhz &&
@@ -34,6 +36,7 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
 }
 
 void WifiOccupancyDetector::on_frame(const Frame& frame) {
+    std::fill(claimed_.begin(), claimed_.end(), 0);
     for (auto& t : tracked_) {
         if (t.inner_first < 0) continue;
         t.observed_s += frame_seconds_;
@@ -76,10 +79,21 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
         }
         if (on) {
             ++counters_.frames_on;
-            double power = 0.0;
-            for (int i = 0; i < 17; ++i) power += cell[t.edge_first + i] - floor[t.edge_first + i];
+            double power = 0.0, channel_floor = 0.0;
+            for (int i = 0; i < 17; ++i) {
+                power += cell[t.edge_first + i] - floor[t.edge_first + i];
+                channel_floor += floor[t.edge_first + i];
+            }
+            if (t.burst_excess.empty()) t.burst_start_s = frame.time_s;
+            t.burst_end_s = frame.time_s + frame_seconds_;
             t.burst_excess.push_back(static_cast<float>(excess));
             t.burst_power.push_back(static_cast<float>(std::max(power, 0.0)));
+            t.burst_floor.push_back(static_cast<float>(channel_floor));
+            t.burst_edge += 0.5 * (sub_signal[0] + sub_signal[kSubbands - 1]);
+            t.burst_centre += sub_signal[kSubbands / 2];
+            const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
+            for (int mhz = centre - 11; mhz <= centre + 11; ++mhz)
+                if (const int idx = grid_->index_of(mhz); idx >= 0) claimed_[static_cast<std::size_t>(idx)] = 1;
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {
             close_burst(t);
@@ -90,19 +104,25 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
 void WifiOccupancyDetector::close_burst(Tracked& t) {
     auto& e = t.burst_excess;
     const std::size_t n = e.size();
+    auto forget = [&] {
+        e.clear();
+        t.burst_power.clear();
+        t.burst_floor.clear();
+        t.burst_edge = t.burst_centre = 0.0;
+    };
     if (n == 0) return;
     if (n == 1) {
         // One frame alone is shorter than any PPDU can make it (an ACK spans two frames): it is the
         // broadband click of some other emitter switching on or off, not Wi-Fi.
         ++counters_.rejected_short;
-        e.clear();
-        t.burst_power.clear();
+        forget();
         return;
     }
     // The plateau is the burst's typical level; its first and last frames may be only partly covered.
     std::vector<float> sorted(e);
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
+    auto& kind = t.kind[t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre ? 1 : 0];
     double frames = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const bool edge = i == 0 || i + 1 == n;
@@ -110,11 +130,17 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
         frames += w;
         t.power_weighted += w * t.burst_power[i];
         t.weight += w;
+        kind.power_weighted += w * t.burst_power[i];
+        kind.floor_weighted += w * t.burst_floor[i];
+        kind.weight += w;
     }
     t.airtime_s += frames * frame_seconds_;
+    kind.airtime_s += frames * frame_seconds_;
     ++t.bursts;
-    e.clear();
-    t.burst_power.clear();
+    ++kind.bursts;
+    if (kind.first_s < 0.0) kind.first_s = t.burst_start_s;
+    kind.last_s = t.burst_end_s;
+    forget();
 }
 
 void WifiOccupancyDetector::gap() {
@@ -126,6 +152,30 @@ void WifiOccupancyDetector::end_view() {
         close_burst(t);
         t.inner_first = -1;
     }
+}
+
+std::vector<WifiEmitterStats> WifiOccupancyDetector::emitters() const {
+    std::vector<WifiEmitterStats> out;
+    for (const auto& t : tracked_) {
+        for (int k = 0; k < 2; ++k) {
+            const auto& kind = t.kind[k];
+            if (kind.bursts == 0 || kind.weight <= 0.0) continue;
+            WifiEmitterStats e;
+            e.channel = t.channel.number;
+            e.center_mhz = t.channel.center_mhz;
+            e.dsss = k == 1;
+            e.airtime_s = kind.airtime_s;
+            e.observed_s = t.observed_s;
+            e.bursts = kind.bursts;
+            e.first_s = kind.first_s;
+            e.last_s = kind.last_s;
+            const double power = std::max(kind.power_weighted / kind.weight, 1e-30);
+            e.mean_power_dbfs = 10.0 * std::log10(power);
+            e.above_floor_db = kind.floor_weighted > 0.0 ? 10.0 * std::log10(kind.power_weighted / kind.floor_weighted) : 99.0;
+            out.push_back(e);
+        }
+    }
+    return out;
 }
 
 std::vector<WifiChannelOccupancy> WifiOccupancyDetector::results() const {

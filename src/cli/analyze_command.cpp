@@ -19,7 +19,7 @@ int run_analyze(const std::vector<std::string>& args) {
     std::string path, json_path, country = "EU", window = "hann";
     std::size_t fft_size = 0;
     double overlap = 0.0;
-    bool estimate_plans = false;
+    bool estimate_plans = false, list_bursts = false;
     po::options_description options("coex analyze FILE [options]");
     options.add_options()
         ("help,h", "describe the options")
@@ -28,7 +28,8 @@ int run_analyze(const std::vector<std::string>& args) {
         ("fft", po::value(&fft_size)->value_name("N"), "FFT size, a power of two (default: ~78 kHz bins for the sample rate)")
         ("window", po::value(&window)->value_name("NAME"), "hann (default), hamming, blackman-harris, rect")
         ("overlap", po::value(&overlap)->value_name("F"), "overlap between frames, 0…0.9 (default 0)")
-        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)");
+        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
+        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features");
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
     po::options_description all;
@@ -54,6 +55,7 @@ int run_analyze(const std::vector<std::string>& args) {
     config.spectrogram.fft_size = fft_size;
     config.spectrogram.overlap = overlap;
     config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
+    config.keep_bursts = list_bursts;
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);

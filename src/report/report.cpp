@@ -32,6 +32,48 @@ std::string format_rate(double hz) {
     return format("%g kS/s", hz / 1e3);
 }
 
+ordered_json to_json_value(const Value& v) {
+    return std::visit(
+        [](const auto& x) -> ordered_json {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                return nullptr;
+            } else if constexpr (std::is_same_v<T, double>) {
+                return std::isfinite(x) ? ordered_json(round_to(x, 6)) : ordered_json(nullptr);
+            } else if constexpr (std::is_same_v<T, Value::Array>) {
+                ordered_json a = ordered_json::array();
+                for (const auto& e : x) a.push_back(to_json_value(e));
+                return a;
+            } else if constexpr (std::is_same_v<T, Value::Object>) {
+                ordered_json o = ordered_json::object();
+                for (const auto& [k, e] : x) o[k] = to_json_value(e);
+                return o;
+            } else {
+                return x;
+            }
+        },
+        v.data);
+}
+
+ordered_json emitter_json(const Emitter& e) {
+    ordered_json j = {
+        {"class", e.emitter_class},
+        {"low_mhz", round_to(e.low_mhz, 3)},
+        {"high_mhz", round_to(e.high_mhz, 3)},
+        {"center_mhz", round_to(e.center_mhz, 3)},
+        {"level_dbfs", round_to(e.level_dbfs, 1)},
+        {"above_floor_db", round_to(e.above_floor_db, 1)},
+        {"duty_cycle", round_to(e.duty_cycle, 4)},
+        {"bursts", e.bursts},
+        {"first_s", round_to(e.first_s, 6)},
+        {"last_s", round_to(e.last_s, 6)},
+        {"confidence", round_to(e.confidence, 2)},
+        {"summary", e.summary},
+    };
+    for (const auto& [k, v] : e.fields) j[k] = to_json_value(v);
+    return j;
+}
+
 }  // namespace
 
 std::string to_json(const Report& r) {
@@ -82,6 +124,24 @@ std::string to_json(const Report& r) {
         {"recommendation", nullptr},
         {"stats", stats},
     };
+    for (const auto& e : r.emitters) j["emitters"].push_back(emitter_json(e));
+    if (r.bursts) {
+        ordered_json list = ordered_json::array();
+        for (const auto& b : *r.bursts) {
+            ordered_json o = {{"start_s", round_to(b.start_s, 7)}, {"end_s", round_to(b.end_s, 7)},
+                              {"low_mhz", round_to(b.low_mhz, 3)}, {"high_mhz", round_to(b.high_mhz, 3)},
+                              {"center_mhz", round_to(b.center_mhz, 3)}, {"power_dbfs", round_to(b.power_dbfs, 1)},
+                              {"above_floor_db", round_to(b.above_floor_db, 1)},
+                              {"class", b.emitter_class.empty() ? ordered_json(nullptr) : ordered_json(b.emitter_class)}};
+            for (const auto& [k, v] : b.features) o[k] = to_json_value(v);
+            list.push_back(o);
+        }
+        // keep 'stats' last: insert before it
+        ordered_json stats = j["stats"];
+        j.erase("stats");
+        j["bursts"] = list;
+        j["stats"] = stats;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -129,6 +189,13 @@ std::string to_text(const Report& r) {
         }
         out << format("  not observed: channel%s %s (no segment saw %s whole; no claim is made)\n",
                       unseen.size() == 1 ? "" : "s", list.c_str(), unseen.size() == 1 ? "it" : "them");
+    }
+    if (!r.emitters.empty()) {
+        out << "\nEmitters\n";
+        for (const auto& e : r.emitters)
+            out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", e.emitter_class.c_str(),
+                          e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
+                << e.summary << "\n";
     }
     out << format("\n  %llu samples, %llu frames; dropped %llu, lost %llu\n",
                   static_cast<unsigned long long>(r.stats.samples_in), static_cast<unsigned long long>(r.stats.frames),

@@ -8,7 +8,7 @@ set(rooms
   "H5[A-Za-z]*\\.h|src/io/"
   "SoapySDR/|src/source/"
   "boost/program_options|src/cli/"
-  "liquid/liquid\\.h|src/sim/"
+  "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp"
   "nlohmann/json|src/report/|src/sim/|src/cli/")
 
 file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/src/*.cpp ${ROOT}/src/*.hpp ${ROOT}/include/*.hpp)

@@ -1,7 +1,7 @@
 #pragma once
 // The analysis pipeline after the source: spectrogram → 1 MHz cells and noise floors → detectors →
 // report. Live and replay sources feed it the same way, block by block; memory stays flat.
-#include "coex/classify/wifi_occupancy.hpp"
+#include "coex/classify/classifier.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/core/source.hpp"
 #include "coex/core/types.hpp"
@@ -19,7 +19,8 @@ struct AnalysisConfig {
     RegDomain domain = RegDomain::eu;
     // The floor is learnt from this much signal of a tuning before detection starts on it (the
     // frames are held back meanwhile, so none is judged against an unknown floor).
-    double floor_warmup_s = 0.05;
+    double floor_warmup_s = 0.03;
+    bool keep_bursts = false;  // list every judged burst in the report
 };
 
 class Analyzer {
@@ -36,17 +37,18 @@ private:
     Tuning& tuning_for(const SegmentInfo& segment);
     void begin_segment(const SampleBlock& block);
     void end_segment();
-    void process_frame(Tuning& tuning, std::span<const float> bins, double time_s);
+    void process_frame(Tuning& tuning, std::span<const float> bins, double time_s, std::uint64_t first_sample);
     void release_warmup(Tuning& tuning);
 
     AnalysisConfig config_;
-    classify::WifiOccupancyDetector wifi_;
+    classify::Classifier classifier_;
     std::map<std::pair<long long, long long>, std::unique_ptr<Tuning>> tunings_;
     Tuning* current_ = nullptr;
     std::size_t current_segment_ = static_cast<std::size_t>(-1);
     std::uint64_t next_sample_ = 0;  // expected first_sample of the next block in this segment
     double segment_start_s_ = 0.0;
     std::uint64_t frames_ = 0;
+    std::uint64_t view_frames_ = 0;
     std::uint64_t frame_origin_ = 0;      // sample where the spectrogram's current run of frames began
     std::uint64_t frame_in_segment_ = 0;  // frames since then
     // capture facts gathered on the way

@@ -3,6 +3,7 @@
 #include "coex/core/types.hpp"
 #include "coex/dsp/cell_grid.hpp"
 
+#include <cstdint>
 #include <span>
 
 namespace coex::classify {
@@ -16,6 +17,7 @@ struct ViewGeometry {
 
 struct Frame {
     double time_s = 0.0;                // start of the frame, seconds since capture start
+    std::uint64_t first_sample = 0;     // index of its first sample within the segment
     std::span<const float> bins;        // power per bin, −fs/2 … +fs/2
     std::span<const float> cells;       // power per 1 MHz cell of the view's grid
     std::span<const float> cell_floor;  // estimated mean noise power per cell

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace coex::classify {
@@ -27,6 +28,19 @@ struct WifiChannelOccupancy {
     double occupancy = 0.0;                 // airtime / observed time
     std::optional<double> mean_power_dbfs;  // mean power of its transmissions over the channel
     std::uint64_t bursts = 0;
+};
+
+// Transmissions of one kind on one channel, for the emitter list.
+struct WifiEmitterStats {
+    int channel = 0;
+    double center_mhz = 0.0;
+    bool dsss = false;              // 802.11b DSSS (sinc²-shaped, ≈22 MHz) rather than OFDM (flat 16.6 MHz)
+    double airtime_s = 0.0;
+    double observed_s = 0.0;
+    std::uint64_t bursts = 0;
+    double first_s = 0.0, last_s = 0.0;
+    double mean_power_dbfs = 0.0;   // signal over the channel
+    double above_floor_db = 0.0;    // against the floor over the same 17 MHz
 };
 
 struct WifiOccupancyCounters {
@@ -47,6 +61,9 @@ public:
     void end_view();  // closes open bursts
 
     [[nodiscard]] std::vector<WifiChannelOccupancy> results() const;
+    [[nodiscard]] std::vector<WifiEmitterStats> emitters() const;
+    // Cells of the current view explained by a Wi-Fi transmission in the last frame (centre ± 11 MHz).
+    [[nodiscard]] std::span<const std::uint8_t> claimed() const { return claimed_; }
     [[nodiscard]] const WifiOccupancyCounters& counters() const { return counters_; }
 
     // Shape thresholds (relative excess power over the floor, linear).
@@ -54,6 +71,8 @@ public:
     static constexpr double kHoldExcess = 0.5;      // +1.8 dB to continue one
     static constexpr double kMinSubband = 0.2;      // every 3 MHz sub-band ≥ −7 dB of the channel mean
     static constexpr double kMaxShoulder = 0.25;    // shoulders ≤ −6 dB of the channel mean
+    // Edge sub-bands (±4.5…7.5 MHz) over the centre one: ≈1 for OFDM, ≈0.35 for DSSS's sinc².
+    static constexpr double kDsssEdgeRatio = 0.6;
 
 private:
     struct Tracked {
@@ -63,8 +82,14 @@ private:
         double power_weighted = 0.0;  // Σ signal power × weight
         double weight = 0.0;
         std::uint64_t bursts = 0;
-        // the burst in progress: excess and signal power of each of its frames
-        std::vector<float> burst_excess, burst_power;
+        struct Kind {
+            double airtime_s = 0.0, power_weighted = 0.0, floor_weighted = 0.0, weight = 0.0;
+            std::uint64_t bursts = 0;
+            double first_s = -1.0, last_s = 0.0;
+        } kind[2];  // [0] OFDM, [1] DSSS
+        // the burst in progress: excess, signal power and floor of each of its frames, its shape
+        std::vector<float> burst_excess, burst_power, burst_floor;
+        double burst_edge = 0.0, burst_centre = 0.0, burst_start_s = 0.0, burst_end_s = 0.0;
         // where the channel sits in the current view; empty when not seen whole
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
@@ -73,6 +98,8 @@ private:
     void close_burst(Tracked& t);
 
     std::vector<Tracked> tracked_;
+    std::vector<std::uint8_t> claimed_;
+    const dsp::MhzCellGrid* grid_ = nullptr;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
 };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace coex::report {
@@ -32,6 +33,47 @@ struct WifiChannelRow {
     std::uint64_t bursts = 0;
 };
 
+// A JSON-like value for the class-specific fields of an emitter (kept free of any JSON library so
+// the stages that fill it need none).
+struct Value {
+    using Array = std::vector<Value>;
+    using Object = std::vector<std::pair<std::string, Value>>;
+    std::variant<std::nullptr_t, bool, double, std::string, Array, Object> data;
+
+    Value() : data(nullptr) {}
+    Value(bool b) : data(b) {}
+    Value(double d) : data(d) {}
+    Value(int i) : data(static_cast<double>(i)) {}
+    Value(std::size_t n) : data(static_cast<double>(n)) {}
+    Value(const char* s) : data(std::string(s)) {}
+    Value(std::string s) : data(std::move(s)) {}
+    Value(Array a) : data(std::move(a)) {}
+    Value(Object o) : data(std::move(o)) {}
+};
+
+// One physical emitter found in the band (docs/report-format.md, "emitters").
+struct Emitter {
+    std::string emitter_class;  // wifi_ofdm, wifi_dsss, bluetooth_classic, ble, zigbee, usb3_noise,
+                                // narrowband_spur, microwave_oven, unknown
+    double low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
+    double level_dbfs = 0.0;      // mean power while on, over its bandwidth
+    double above_floor_db = 0.0;  // level over the noise floor in the same bandwidth
+    double duty_cycle = 0.0;      // share of the time it was observed during which it was on
+    std::uint64_t bursts = 0;
+    double first_s = 0.0, last_s = 0.0;
+    double confidence = 0.0;      // 0…1
+    std::string summary;          // one line a person can read
+    Value::Object fields;         // class-specific fields
+};
+
+// One burst the classifier judged (only kept when asked for: long captures hold very many).
+struct BurstRecord {
+    double start_s = 0.0, end_s = 0.0, low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
+    double power_dbfs = 0.0, above_floor_db = 0.0;
+    std::string emitter_class;  // the detector that accepted it; empty when none did
+    Value::Object features;     // what it was judged on
+};
+
 struct AnalysisSettings {
     std::string domain;  // "US", "EU", "JP"
     std::vector<std::size_t> fft_sizes;
@@ -49,6 +91,8 @@ struct Report {
     AnalysisSettings settings;
     std::optional<double> noise_floor_dbfs_per_mhz;  // unset when the capture held no signal at all
     std::vector<WifiChannelRow> wifi;
+    std::vector<Emitter> emitters;
+    std::optional<std::vector<BurstRecord>> bursts;  // present when requested (--bursts)
     Stats stats;
 };
 

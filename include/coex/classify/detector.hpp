@@ -1,0 +1,92 @@
+#pragma once
+// The classifier's plug-in shape: one detector per file, each with a descriptor (stable key, name,
+// what it emits) in an explicit, ordered registry (registry.cpp). The framework (Classifier) feeds
+// detectors, counts their outcomes, and collects the emitters they report.
+#include "coex/classify/frame.hpp"
+#include "coex/report/report.hpp"
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coex::classify {
+
+// What the framework measured of a narrowband or wideband burst: a blob of 1 MHz cells above the
+// floor, followed from frame to frame while it stays put.
+struct BurstFeatures {
+    double start_s = 0.0, end_s = 0.0;
+    double low_mhz = 0.0, high_mhz = 0.0;  // cells the burst lit, edge to edge
+    double center_mhz = 0.0;               // power-weighted centre
+    double bandwidth_mhz = 0.0;            // width holding 90 % of its power (cell resolution, interpolated)
+    double power_dbfs = 0.0;               // mean signal power while on
+    double above_floor_db = 0.0;           // over the noise in the same cells
+    double drift_mhz = 0.0;                // spread of the per-frame centre (a magnetron wanders; a radio does not)
+    std::size_t frames = 0;
+    // From the burst's own samples, brought to baseband around center_mhz (absent when the samples
+    // were no longer held or the burst is too wide to channelise):
+    bool has_time_domain = false;
+    double deviation_khz = 0.0;            // FSK peak deviation estimate (calibrated for GFSK BT 0.5)
+    double frequency_offset_khz = 0.0;     // mean instantaneous frequency against center_mhz
+    double constant_envelope = 0.0;        // 1 − (std/mean) of |x|: ≈1 for FSK/MSK, lower for OFDM or noise
+    double preamble_periodicity = 0.0;     // coherent autocorrelation at 16 µs over the first 128 µs: ≈1 for an 802.15.4 SHR
+    [[nodiscard]] double duration_s() const { return end_s - start_s; }
+};
+
+// The result of a detector judging a candidate: accepted, or rejected for a named reason.
+class Outcome {
+public:
+    static Outcome accepted() { return Outcome(""); }
+    static Outcome rejected(std::string_view reason) { return Outcome(reason.empty() ? "unspecified" : reason); }
+    [[nodiscard]] bool is_accepted() const { return reason_.empty(); }
+    [[nodiscard]] std::string_view reason() const { return reason_; }
+
+private:
+    explicit Outcome(std::string_view reason) : reason_(reason) {}
+    std::string_view reason_;  // points at a string literal of the detector
+};
+
+// What a tuning looked like once its samples were all seen: the floors, for detectors of continuous
+// emitters (spurs, broadband noise) that live in the floor rather than in bursts.
+struct ViewSummary {
+    const ViewGeometry* geometry = nullptr;
+    double observed_s = 0.0;
+    std::span<const float> cell_floor;  // per 1 MHz cell of geometry->grid
+    std::span<const float> bin_floor;   // per spectrogram bin, −fs/2 … +fs/2
+    double bin_enbw = 1.5;
+};
+
+// Time spent observing each whole MHz of the band, for duty cycles of emitters.
+struct Observation {
+    // seconds each 1 MHz cell (by MHz) was observed
+    std::vector<std::pair<int, double>> cell_seconds;
+    [[nodiscard]] double seconds_at(double mhz) const;
+    [[nodiscard]] double seconds_over(double low_mhz, double high_mhz) const;  // mean over the cells
+};
+
+class Detector {
+public:
+    virtual ~Detector() = default;
+    virtual void begin_view(const ViewGeometry& /*view*/) {}
+    // Every frame, after Wi-Fi has claimed its cells (frame-stream detectors, e.g. periodicity).
+    virtual void on_frame(const Frame& /*frame*/) {}
+    // A closed burst nobody before this detector in the registry accepted.
+    virtual Outcome judge(const BurstFeatures& /*burst*/) { return Outcome::rejected("not a burst detector"); }
+    virtual void end_view(const ViewSummary& /*summary*/) {}
+    virtual void gap() {}
+    // Emitters found over the whole capture.
+    virtual void finish(const Observation& observation, std::vector<report::Emitter>& out) = 0;
+};
+
+struct DetectorDescriptor {
+    std::string_view key;    // stable, used in stats ("detector.<key>.accepted")
+    std::string_view name;   // for people
+    std::string_view emits;  // the report class(es) it produces
+    std::unique_ptr<Detector> (*make)();
+};
+
+// The detectors in the order they get to judge a burst.
+std::span<const DetectorDescriptor> detector_registry();
+
+}  // namespace coex::classify

@@ -1,0 +1,118 @@
+// Bluetooth Low Energy: GFSK with h = 0.5 (±250 kHz on the 1M PHY, ±500 kHz on 2M), 2 MHz channels
+// at 2402 + 2k MHz; advertising on 37/38/39 (2402/2426/2480 MHz) in events every advInterval, data
+// on the other 37 channels in a connection. Deviation is the primary evidence (a raw BLE-PHY radio
+// on an odd frequency is still BLE-class GFSK); the channel plan says what the traffic is.
+#include "detectors.hpp"
+
+#include "coex/core/bands.hpp"
+
+#include <cmath>
+#include <map>
+
+namespace coex::classify {
+namespace {
+
+int advertising_channel(double mhz) {
+    for (int i = 0; i < 3; ++i)
+        if (std::abs(mhz - ble_adv_channel_mhz[i]) <= 0.4) return 37 + i;
+    return 0;
+}
+
+class BleDetector final : public Detector {
+public:
+    Outcome judge(const BurstFeatures& b) override {
+        if (b.bandwidth_mhz > 2.6) return Outcome::rejected("wider than 2 MHz");
+        if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected("duration");
+        if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected("outside the band");
+        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
+        const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
+        const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0;
+        if (!le1m && !le2m) return Outcome::rejected("deviation not ±250/500 kHz");
+        packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m});
+        return Outcome::accepted();
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        if (packets_.empty()) return;
+        std::map<int, int> adv;
+        std::vector<double> levels, above, event_starts;
+        std::vector<int> data_mhz;
+        double first = packets_.front().start, last = packets_.front().end, on_time = 0.0, low = 1e9, high = 0.0;
+        std::size_t data_packets = 0, le2m = 0;
+        double last_adv = -1.0;
+        for (const auto& p : packets_) {
+            levels.push_back(p.level);
+            above.push_back(p.above);
+            first = std::min(first, p.start);
+            last = std::max(last, p.end);
+            on_time += p.end - p.start;
+            low = std::min(low, p.center - 1.0);
+            high = std::max(high, p.center + 1.0);
+            le2m += p.le2m;
+            if (p.adv) {
+                ++adv[p.adv];
+                // an advertising event sends on 37, 38, 39 within a few ms; a new event starts after a pause
+                if (last_adv < 0.0 || p.start - last_adv > 0.005) event_starts.push_back(p.start);
+                last_adv = p.start;
+            } else {
+                ++data_packets;
+                data_mhz.push_back(static_cast<int>(std::lround(p.center)));
+            }
+        }
+        std::vector<double> intervals;
+        for (std::size_t i = 1; i < event_starts.size(); ++i) intervals.push_back(event_starts[i] - event_starts[i - 1]);
+
+        report::Emitter e;
+        e.emitter_class = "ble";
+        e.low_mhz = low;
+        e.high_mhz = high;
+        e.center_mhz = 0.5 * (low + high);
+        e.level_dbfs = util::mean_dbfs(levels);
+        e.above_floor_db = util::median(above);
+        const double seen_for = observation.seconds_over(low + 1.0, high - 1.0);
+        e.duty_cycle = seen_for > 0.0 ? std::min(1.0, on_time / seen_for) : 0.0;
+        e.bursts = packets_.size();
+        e.first_s = first;
+        e.last_s = last;
+        e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(packets_.size())) * (adv.empty() && data_packets < 3 ? 0.8 : 1.0);
+        report::Value::Array active, observed_adv, data_list;
+        for (const auto& [ch, n] : adv) active.emplace_back(ch);
+        for (int i = 0; i < 3; ++i)
+            if (observation.seconds_at(ble_adv_channel_mhz[i]) > 0.0) observed_adv.emplace_back(37 + i);
+        std::sort(data_mhz.begin(), data_mhz.end());
+        data_mhz.erase(std::unique(data_mhz.begin(), data_mhz.end()), data_mhz.end());
+        for (int m : data_mhz) data_list.emplace_back(m);
+        e.fields = {
+            {"adv_channels_active", active},
+            {"adv_channels_observed", observed_adv},
+            {"adv_events", event_starts.size()},
+            {"adv_interval_ms", intervals.empty() ? report::Value() : report::Value(1e3 * util::median(intervals))},
+            {"connection_packets", data_packets},
+            {"data_frequencies_mhz", data_list},
+            {"phy", le2m * 2 > packets_.size() ? "2M" : "1M"},
+        };
+        std::string what;
+        if (!adv.empty())
+            what = util::format("advertising on %zu of 3 channels%s", adv.size(),
+                                intervals.empty() ? "" : util::format(" every ~%.0f ms", 1e3 * util::median(intervals)).c_str());
+        if (data_packets > 0)
+            what += (what.empty() ? "" : "; ") + util::format("%zu packets off the advertising channels", data_packets);
+        e.summary = "BLE " + what;
+        out.push_back(std::move(e));
+    }
+
+private:
+    struct Packet {
+        double center, start, end, level, above;
+        int adv;
+        bool le2m;
+    };
+    std::vector<Packet> packets_;
+};
+
+}  // namespace
+
+const DetectorDescriptor kBleDetector{"ble", "Bluetooth Low Energy", "ble",
+                                      [] { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
+
+}  // namespace coex::classify

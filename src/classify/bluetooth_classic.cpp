@@ -1,0 +1,161 @@
+// Bluetooth Classic (BR): GFSK with h ≈ 0.32 (±160 kHz), 1 MHz channels at 2402 + k MHz, packets of
+// 1, 3 or 5 slots (≤ 366 µs, ≤ 1622 µs, ≤ 2870 µs) starting on the 625 µs slot grid, hopping.
+// All accepted hops form one device: its channels, per-channel occupancy and the AFH map they imply.
+#include "detectors.hpp"
+
+#include "coex/core/bands.hpp"
+
+#include <cmath>
+#include <map>
+#include <numbers>
+
+namespace coex::classify {
+namespace {
+
+constexpr double kSlotSeconds = 625e-6;
+
+class BluetoothClassicDetector final : public Detector {
+public:
+    Outcome judge(const BurstFeatures& b) override {
+        if (b.bandwidth_mhz > 1.6) return Outcome::rejected("wider than 1 MHz");
+        if (b.duration_s() < 50e-6 || b.duration_s() > 3.2e-3) return Outcome::rejected("duration");
+        const int k = static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz));
+        if (k < 0 || k >= bt_classic_channels) return Outcome::rejected("outside 2402–2480 MHz");
+        if (std::abs(b.center_mhz - (bt_classic_first_mhz + k)) > 0.35) return Outcome::rejected("off the 1 MHz grid");
+        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
+        // h = 0.32 → 160 kHz; BLE's h = 0.5 → 250 kHz. The boundary sits between them.
+        if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected("deviation not ±160 kHz");
+        hops_.push_back({k, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.deviation_khz});
+        return Outcome::accepted();
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        if (hops_.size() < 3) return;  // too little to call a hopping device
+        std::map<int, int> count;
+        std::map<int, double> on_time;
+        std::vector<double> levels, above, deviations, phases;
+        double first = hops_.front().start, last = hops_.front().end;
+        std::map<int, int> slots;
+        for (const auto& h : hops_) {
+            ++count[h.channel];
+            on_time[h.channel] += h.end - h.start;
+            levels.push_back(h.level);
+            above.push_back(h.above);
+            deviations.push_back(h.deviation);
+            first = std::min(first, h.start);
+            last = std::max(last, h.end);
+            const double d = h.end - h.start;
+            ++slots[d <= 1.2 * kSlotSeconds ? 1 : d <= 3.2 * kSlotSeconds ? 3 : 5];
+            phases.push_back(std::fmod(h.start, kSlotSeconds));
+        }
+        // Channels the capture saw, and for how long.
+        std::vector<int> observed;
+        double observed_seconds = 0.0;
+        for (int k = 0; k < bt_classic_channels; ++k) {
+            const double s = observation.seconds_at(bt_classic_first_mhz + k);
+            if (s <= 0.0) continue;
+            observed.push_back(k);
+            observed_seconds += s;
+        }
+        if (observed.empty()) return;
+        const double mean_seconds = observed_seconds / static_cast<double>(observed.size());
+        // Packets per second per observed channel, and the channels a packet would be expected on.
+        const double packets = static_cast<double>(hops_.size());
+        double used_seconds = 0.0;
+        for (int k : observed)
+            if (count.count(k)) used_seconds += observation.seconds_at(bt_classic_first_mhz + k);
+        const double per_channel_rate = packets / used_seconds;  // on the channels the device uses
+        // AFH: an observed channel with no packet where Poisson would expect ≥ 5 (P = 0.7 %) is being avoided.
+        // Only a device seen on several channels shows its hopping; a map from fewer would be a guess.
+        const bool hopping_seen = count.size() >= 5;
+        std::vector<int> avoided, used;
+        for (int k : observed) {
+            const double expected = per_channel_rate * observation.seconds_at(bt_classic_first_mhz + k);
+            if (count.count(k)) used.push_back(k);
+            else if (hopping_seen && expected >= 5.0) avoided.push_back(k);
+        }
+        const double in_use = bt_classic_channels - static_cast<double>(avoided.size()) *
+                                                        (static_cast<double>(bt_classic_channels) / static_cast<double>(observed.size()));
+        const double channels_in_use = std::clamp(in_use, 20.0, 79.0);
+        const double packet_rate = per_channel_rate * channels_in_use;
+        double airtime = 0.0;
+        for (const auto& [k, t] : on_time) airtime += t / observation.seconds_at(bt_classic_first_mhz + k);
+        // The device's airtime: mean occupancy of the observed channels it uses, times the channels it uses.
+        const double observed_in_use = static_cast<double>(std::max<std::size_t>(1, observed.size() - avoided.size()));
+        const double duty = airtime / observed_in_use * channels_in_use;
+
+        // Slot grid: start times modulo 625 µs cluster when packets follow the piconet clock.
+        double sx = 0.0, sy = 0.0;
+        for (double p : phases) {
+            sx += std::cos(2.0 * std::numbers::pi * p / kSlotSeconds);
+            sy += std::sin(2.0 * std::numbers::pi * p / kSlotSeconds);
+        }
+        const double slot_alignment = std::hypot(sx, sy) / static_cast<double>(phases.size());
+
+        report::Emitter e;
+        e.emitter_class = "bluetooth_classic";
+        std::vector<int> seen_mhz;
+        for (const auto& [k, n] : count) seen_mhz.push_back(static_cast<int>(bt_classic_first_mhz) + k);
+        e.low_mhz = seen_mhz.front() - 0.5;
+        e.high_mhz = seen_mhz.back() + 0.5;
+        e.center_mhz = 0.5 * (e.low_mhz + e.high_mhz);
+        e.level_dbfs = util::mean_dbfs(levels);
+        e.above_floor_db = util::median(above);
+        e.duty_cycle = std::clamp(duty, 0.0, 1.0);
+        e.bursts = hops_.size();
+        e.first_s = first;
+        e.last_s = last;
+        e.confidence = std::min(0.99, 0.5 + 0.05 * static_cast<double>(hops_.size())) * (count.size() >= 3 ? 1.0 : 0.7);
+
+        report::Value::Array channels, occupancy, avoided_list;
+        for (const auto& [k, n] : count) {
+            channels.emplace_back(k);
+            occupancy.emplace_back(report::Value::Object{
+                {"channel", k}, {"packets", n}, {"occupancy", on_time[k] / observation.seconds_at(bt_classic_first_mhz + k)}});
+        }
+        for (int k : avoided) avoided_list.emplace_back(k);
+        std::vector<int> avoided_mhz;
+        for (int k : avoided) avoided_mhz.push_back(static_cast<int>(bt_classic_first_mhz) + k);
+        const std::string afh_note =
+            !hopping_seen ? util::format("seen on %zu channel%s only: too few to infer hopping or an AFH map", count.size(),
+                                         count.size() == 1 ? "" : "s")
+            : avoided.empty()
+                ? util::format("no channel avoided among the %zu observed (%.0f packets, %.2f s per channel)", observed.size(),
+                               packets, mean_seconds)
+                : util::format("%zu of %zu observed channels carried no packet where ≥ 5 were expected (%.0f packets, %.2f s per channel)",
+                               avoided.size(), observed.size(), packets, mean_seconds);
+        e.fields = {
+            {"hop_rate_hz", hopping_seen ? report::Value(packet_rate) : report::Value()},
+            {"packets", hops_.size()},
+            {"channels_observed", observed.size()},
+            {"channels_seen", channels},
+            {"channel_occupancy", occupancy},
+            {"afh_avoided_channels", avoided_list},
+            {"afh_note", afh_note},
+            {"slot_alignment", slot_alignment},
+            {"slots", report::Value::Object{{"1", slots[1]}, {"3", slots[3]}, {"5", slots[5]}}},
+            {"deviation_khz", util::median(deviations)},
+        };
+        e.summary = hopping_seen ? util::format("one Classic device hopping: %zu packets on %zu channels, ~%.0f packets/s%s",
+                                                hops_.size(), count.size(), packet_rate,
+                                                avoided.empty() ? "" : (", AFH avoids " + util::mhz_ranges(avoided_mhz)).c_str())
+                                 : util::format("Classic packets on %zu channel%s (%zu packets)", count.size(),
+                                                count.size() == 1 ? "" : "s", hops_.size());
+        out.push_back(std::move(e));
+    }
+
+private:
+    struct Hop {
+        int channel;
+        double start, end, level, above, deviation;
+    };
+    std::vector<Hop> hops_;
+};
+
+}  // namespace
+
+const DetectorDescriptor kBluetoothClassicDetector{
+    "bluetooth_classic", "Bluetooth Classic (BR) hopping", "bluetooth_classic",
+    [] { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
+
+}  // namespace coex::classify

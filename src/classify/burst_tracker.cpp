@@ -1,0 +1,123 @@
+#include "burst_tracker.hpp"
+
+#include <algorithm>
+
+namespace coex::classify {
+
+void BurstTracker::begin_view(const ViewGeometry& view) {
+    open_.clear();
+    lit_.assign(view.grid->size(), 0);
+    frame_seconds_ = view.frame_seconds;
+    fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
+}
+
+void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed) {
+    const std::size_t n = lit_.size();
+    for (std::size_t c = 0; c < n; ++c)
+        lit_[c] = !claimed[c] && frame.cell_floor[c] >= 0.0f && frame.cells[c] > frame.cell_floor[c] * (1.0f + kCellExcess) &&
+                  frame.cells[c] > 0.0f;
+    for (auto& b : open_) ++b.missed;
+
+    // Runs of lit cells, cut at deep valleys: two emitters side by side (BLE on 2424 and 2426 MHz)
+    // light the cells between them with their skirts, but a valley 6 dB under both peaks remains.
+    runs_.clear();
+    for (std::size_t c = 0; c < n;) {
+        if (!lit_[c]) {
+            ++c;
+            continue;
+        }
+        std::size_t e = c;
+        while (e + 1 < n && lit_[e + 1]) ++e;
+        std::size_t start = c;
+        float left_peak = frame.cells[c];
+        for (std::size_t k = c + 1; k < e; ++k) {
+            left_peak = std::max(left_peak, frame.cells[k - 1]);
+            float right_peak = 0.0f;
+            for (std::size_t j = k + 1; j <= e; ++j) right_peak = std::max(right_peak, frame.cells[j]);
+            if (4.0f * frame.cells[k] < std::min(left_peak, right_peak)) {
+                runs_.emplace_back(static_cast<int>(start), static_cast<int>(k) - 1);
+                start = k + 1;
+                left_peak = 0.0f;
+                ++k;  // the valley cell belongs to neither
+            }
+        }
+        runs_.emplace_back(static_cast<int>(start), static_cast<int>(e));
+        c = e + 1;
+    }
+
+    for (const auto& [lo, hi] : runs_) {
+        if (hi < lo) continue;
+        // the open burst this run continues: overlapping its extent (±1 cell)
+        // (several runs of one frame may continue the same burst: a strong signal's skirts break up)
+        TrackedBurst* target = nullptr;
+        for (auto& b : open_)
+            if (lo <= b.hi_cell + 1 && hi >= b.lo_cell - 1) {
+                target = &b;
+                break;
+            }
+        if (!target) {
+            open_.push_back({});
+            target = &open_.back();
+            target->start_s = frame.time_s;
+            target->first_sample = frame.first_sample;
+            target->lo_cell = lo;
+            target->hi_cell = hi;
+            target->missed = 1;  // so this frame counts
+        }
+        TrackedBurst& b = *target;
+        // widen the extent, keeping the per-cell sums aligned
+        if (b.cell_signal.empty()) b.cell_signal.assign(static_cast<std::size_t>(b.hi_cell - b.lo_cell + 1), 0.0);
+        if (lo < b.lo_cell) {
+            b.cell_signal.insert(b.cell_signal.begin(), static_cast<std::size_t>(b.lo_cell - lo), 0.0);
+            b.lo_cell = lo;
+        }
+        if (hi > b.hi_cell) {
+            b.cell_signal.resize(static_cast<std::size_t>(hi - b.lo_cell + 1), 0.0);
+            b.hi_cell = hi;
+        }
+        double sig = 0.0, weighted = 0.0;
+        for (int k = lo; k <= hi; ++k) {
+            const double s = std::max(0.0, static_cast<double>(frame.cells[k]) - frame.cell_floor[k]);
+            b.cell_signal[static_cast<std::size_t>(k - b.lo_cell)] += s;
+            sig += s;
+            weighted += s * k;
+            b.noise += frame.cell_floor[k];
+        }
+        b.signal += sig;
+        b.frame_signal += sig;
+        b.frame_weighted += weighted;
+        if (b.missed > 0) ++b.frames;  // first run of this frame for this burst
+        b.missed = 0;
+        b.end_s = frame.time_s + frame_seconds_;
+        b.end_sample = frame.first_sample + fft_size_;
+    }
+
+    // per-frame centre and level of every burst continued in this frame
+    for (auto& b : open_) {
+        if (b.missed == 0 && b.frame_signal > 0.0) {
+            const double centre = b.frame_weighted / b.frame_signal;
+            b.centre_sum += centre;
+            b.centre_sq_sum += centre * centre;
+            // A level step held for two frames means another transmitter started (or stopped) on top:
+            // end this burst so each gets judged on its own samples.
+            if (b.frames > 3 && (b.frame_signal > kLevelStep * b.level || b.frame_signal * kLevelStep < b.level)) {
+                if (++b.step_frames >= 2) b.missed = 2;  // closes below; the next frame starts a new burst
+            } else {
+                b.step_frames = 0;
+                b.level = b.frames <= 1 ? b.frame_signal : 0.7 * b.level + 0.3 * b.frame_signal;
+            }
+        }
+        b.frame_signal = b.frame_weighted = 0.0;
+    }
+    // bursts not continued for two frames end
+    auto it = std::partition(open_.begin(), open_.end(), [](const TrackedBurst& b) { return b.missed < 2; });
+    for (auto k = it; k != open_.end(); ++k) closed.push_back(std::move(*k));
+    open_.erase(it, open_.end());
+}
+
+void BurstTracker::close_all(std::vector<TrackedBurst>& closed) {
+    for (auto& b : open_) closed.push_back(std::move(b));
+    open_.clear();
+}
+
+}  // namespace coex::classify

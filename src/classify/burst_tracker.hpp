@@ -1,0 +1,46 @@
+#pragma once
+// Finds bursts in the frame stream: runs of 1 MHz cells well above their floor that Wi-Fi did not
+// claim, followed from frame to frame while they overlap the same cells. A run that stops (after one
+// frame of grace, so a weak burst that dips once is not cut in two) becomes a closed burst.
+#include "coex/classify/frame.hpp"
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace coex::classify {
+
+struct TrackedBurst {
+    double start_s = 0.0, end_s = 0.0;
+    std::uint64_t first_sample = 0, end_sample = 0;  // sample span within the segment
+    int lo_cell = 0, hi_cell = 0;                    // widest extent, grid cell indices
+    std::vector<double> cell_signal;                 // Σ over frames of (cell − floor), per grid cell of the extent
+    double signal = 0.0, noise = 0.0;                // Σ over frames of signal and floor over the lit cells
+    double centre_sum = 0.0, centre_sq_sum = 0.0;    // per-frame power-weighted centre (cell index) moments
+    double frame_signal = 0.0, frame_weighted = 0.0; // this frame's sums, for its centre
+    double level = 0.0;                              // running signal level per frame
+    int step_frames = 0;                             // consecutive frames off that level
+    std::size_t frames = 0;
+    int missed = 0;
+};
+
+class BurstTracker {
+public:
+    static constexpr double kCellExcess = 3.0;  // a cell is lit when its power is ≥ 4× (+6 dB) its floor
+    static constexpr double kLevelStep = 2.5;   // ±4 dB held for two frames splits a burst
+
+    void begin_view(const ViewGeometry& view);
+    // `claimed` marks cells Wi-Fi explained in this frame. Closed bursts are appended to `closed`.
+    void on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed);
+    void close_all(std::vector<TrackedBurst>& closed);
+
+private:
+    std::vector<TrackedBurst> open_;
+    std::vector<std::uint8_t> lit_;
+    std::vector<std::pair<int, int>> runs_;
+    double frame_seconds_ = 0.0;
+    std::size_t fft_size_ = 0;
+};
+
+}  // namespace coex::classify

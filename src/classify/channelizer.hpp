@@ -1,0 +1,56 @@
+#pragma once
+// Time-domain looks at one burst: its samples brought to baseband around the burst, narrowed to its
+// band, and run through an FM discriminator. liquid-dsp does the mixing, resampling and filtering.
+#include "coex/core/types.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace coex::classify {
+
+struct TimeDomainFeatures {
+    bool valid = false;
+    double deviation_hz = 0.0;     // FSK peak deviation estimate (calibrated for GFSK BT 0.5)
+    double offset_hz = 0.0;        // mean instantaneous frequency
+    double constant_envelope = 0.0;
+    double preamble_periodicity = 0.0;  // coherent autocorrelation at 16 µs over the first 128 µs (802.15.4 SHR)
+};
+
+class Channelizer {
+public:
+    // Median |f − mean f| of GFSK (BT 0.5) over its peak deviation, measured on the simulator's
+    // standard BLE/BR packets: the discriminator rarely sits at the full deviation between symbols.
+    static constexpr double kGfskMedianOverPeak = 0.84;
+
+    TimeDomainFeatures measure(std::span<const cf32> samples, double sample_rate_hz, double offset_hz, double bandwidth_hz);
+
+    Channelizer();
+    ~Channelizer();
+    Channelizer(const Channelizer&) = delete;
+    Channelizer& operator=(const Channelizer&) = delete;
+
+private:
+    struct Filters;  // liquid objects, designed once per (rate, band) and reused: design costs more than use
+    Filters& filters_for(double rate, double cutoff);
+    std::vector<std::unique_ptr<Filters>> filters_;
+    std::vector<cf32> mixed_, decimated_, narrow_;
+    std::vector<float> freq_, magnitude_, spread_;
+};
+
+// The last few milliseconds of a view's samples, addressed by sample index within the segment.
+class SampleHistory {
+public:
+    void reset(std::size_t capacity);
+    void push(std::uint64_t first_sample, std::span<const cf32> samples);
+    // Copies what is still held of [begin, end) into out; returns the first index copied.
+    std::uint64_t copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const;
+
+private:
+    std::vector<cf32> ring_;
+    std::uint64_t next_ = 0;   // index one past the newest sample held
+    std::uint64_t held_ = 0;
+};
+
+}  // namespace coex::classify

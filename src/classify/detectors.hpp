@@ -1,0 +1,41 @@
+#pragma once
+// The registered detectors (one file each) and small helpers they share.
+#include "coex/classify/detector.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace coex::classify {
+
+extern const DetectorDescriptor kBluetoothClassicDetector;
+extern const DetectorDescriptor kBleDetector;
+extern const DetectorDescriptor kZigbeeDetector;
+extern const DetectorDescriptor kMicrowaveOvenDetector;
+extern const DetectorDescriptor kUnknownDetector;
+
+namespace util {
+
+template <class... Args>
+std::string format(const char* fmt, Args... args) {
+    char buffer[512];
+    std::snprintf(buffer, sizeof buffer, fmt, args...);
+    return buffer;
+}
+
+inline double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+// "2402–2428 MHz, 2450 MHz": whole-MHz values grouped into runs.
+std::string mhz_ranges(const std::vector<int>& mhz);
+
+// Mean power of a set of levels in dBFS, averaged as power.
+double mean_dbfs(const std::vector<double>& dbfs);
+
+}  // namespace util
+}  // namespace coex::classify

@@ -1,0 +1,44 @@
+// The detectors, in the order they judge a burst: the most specific physical signatures first,
+// 'unknown' last, so energy that fits no class is still reported — never forced into one.
+#include "detectors.hpp"
+
+#include <cmath>
+
+namespace coex::classify {
+
+std::span<const DetectorDescriptor> detector_registry() {
+    static const DetectorDescriptor registry[] = {
+        kZigbeeDetector,             // 2 MHz MSK on the 2405 + 5k grid
+        kBluetoothClassicDetector,   // 1 MHz GFSK ±160 kHz on 2402 + k
+        kBleDetector,                // 1–2 MHz GFSK ±250/500 kHz
+        kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle
+        kUnknownDetector,            // everything else above the floor
+    };
+    return registry;
+}
+
+namespace util {
+
+std::string mhz_ranges(const std::vector<int>& mhz) {
+    std::vector<int> v(mhz);
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    std::string out;
+    for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i;
+        while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+        out += (out.empty() ? "" : ", ") + std::to_string(v[i]) + (j > i ? "–" + std::to_string(v[j]) : "");
+        i = j + 1;
+    }
+    return out + " MHz";
+}
+
+double mean_dbfs(const std::vector<double>& dbfs) {
+    if (dbfs.empty()) return -300.0;
+    double sum = 0.0;
+    for (double d : dbfs) sum += std::pow(10.0, d / 10.0);
+    return 10.0 * std::log10(sum / static_cast<double>(dbfs.size()));
+}
+
+}  // namespace util
+}  // namespace coex::classify

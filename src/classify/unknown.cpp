@@ -1,0 +1,81 @@
+// Energy that fits no class: reported honestly, grouped by what the bursts look like (width,
+// duration, deviation) rather than where they are, so a hopping proprietary radio is one entry.
+#include "detectors.hpp"
+
+#include <cmath>
+#include <map>
+#include <tuple>
+
+namespace coex::classify {
+namespace {
+
+class UnknownDetector final : public Detector {
+public:
+    Outcome judge(const BurstFeatures& b) override {
+        if (b.frames < 2) return Outcome::rejected("single frame");
+        if (b.above_floor_db < 6.0) return Outcome::rejected("weak");
+        const int width = b.bandwidth_mhz < 1.6 ? 0 : b.bandwidth_mhz < 5.0 ? 1 : 2;
+        const int length = static_cast<int>(std::floor(std::log2(std::max(b.duration_s(), 1e-6) / 1e-4)));
+        const int deviation = b.has_time_domain ? static_cast<int>(b.deviation_khz / 100.0) : -1;
+        groups_[{width, length, deviation}].push_back(b);
+        return Outcome::accepted();
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        for (const auto& [key, bursts] : groups_) {
+            if (bursts.size() < 2) continue;  // one stray burst is not an emitter
+            std::vector<double> levels, above, deviations, durations;
+            std::vector<int> mhz;
+            double on = 0.0, low = 1e9, high = 0.0, first = 1e18, last = 0.0, width = 0.0;
+            for (const auto& b : bursts) {
+                levels.push_back(b.power_dbfs);
+                above.push_back(b.above_floor_db);
+                durations.push_back(b.duration_s());
+                if (b.has_time_domain) deviations.push_back(b.deviation_khz);
+                mhz.push_back(static_cast<int>(std::lround(b.center_mhz)));
+                on += b.duration_s();
+                low = std::min(low, b.low_mhz);
+                high = std::max(high, b.high_mhz);
+                first = std::min(first, b.start_s);
+                last = std::max(last, b.end_s);
+                width += b.bandwidth_mhz;
+            }
+            width /= static_cast<double>(bursts.size());
+            report::Emitter e;
+            e.emitter_class = "unknown";
+            e.low_mhz = low;
+            e.high_mhz = high;
+            e.center_mhz = 0.5 * (low + high);
+            e.level_dbfs = util::mean_dbfs(levels);
+            e.above_floor_db = util::median(above);
+            const double seen = observation.seconds_over(low + 0.5, high - 0.5);
+            std::sort(mhz.begin(), mhz.end());
+            const auto distinct = static_cast<std::size_t>(std::unique(mhz.begin(), mhz.end()) - mhz.begin());
+            mhz.resize(distinct);
+            e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
+            e.bursts = bursts.size();
+            e.first_s = first;
+            e.last_s = last;
+            e.confidence = 0.5;
+            e.fields = {
+                {"bandwidth_mhz", width},
+                {"median_burst_us", 1e6 * util::median(durations)},
+                {"deviation_khz", deviations.empty() ? report::Value() : report::Value(util::median(deviations))},
+                {"frequencies", distinct},
+            };
+            e.summary = util::format("%zu bursts ~%.1f MHz wide, ~%.0f µs, at %s: fits no known class", bursts.size(), width,
+                                     1e6 * util::median(durations), util::mhz_ranges(mhz).c_str());
+            out.push_back(std::move(e));
+        }
+    }
+
+private:
+    std::map<std::tuple<int, int, int>, std::vector<BurstFeatures>> groups_;
+};
+
+}  // namespace
+
+const DetectorDescriptor kUnknownDetector{"unknown", "Unclassified emitters", "unknown",
+                                          [] { return std::unique_ptr<Detector>(std::make_unique<UnknownDetector>()); }};
+
+}  // namespace coex::classify

@@ -1,0 +1,76 @@
+// IEEE 802.15.4 (Zigbee, Thread): O-QPSK with half-sine chips at 2 Mchip/s — an MSK signal whose
+// instantaneous frequency sits at ±500 kHz, constant envelope, main lobe ±1.5 MHz — on channels
+// 11–26 at 2405 + 5(k − 11) MHz, frames up to 4.3 ms, each opening with eight repetitions of the
+// 16 µs spreading sequence of symbol 0 (which tells it from BLE 2M, the same deviation and rate).
+// One emitter per channel.
+#include "detectors.hpp"
+
+#include <cmath>
+#include <map>
+
+namespace coex::classify {
+namespace {
+
+class ZigbeeDetector final : public Detector {
+public:
+    Outcome judge(const BurstFeatures& b) override {
+        const int k = 11 + static_cast<int>(std::lround((b.center_mhz - 2405.0) / 5.0));
+        if (k < 11 || k > 26) return Outcome::rejected("outside channels 11–26");
+        if (std::abs(b.center_mhz - (2405.0 + 5.0 * (k - 11))) > 0.5) return Outcome::rejected("off the 5 MHz grid");
+        if (b.bandwidth_mhz < 1.1 || b.bandwidth_mhz > 3.8) return Outcome::rejected("not 2 MHz wide");
+        if (b.duration_s() < 100e-6 || b.duration_s() > 4.6e-3) return Outcome::rejected("duration");
+        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
+        if (b.deviation_khz < 380.0 || b.deviation_khz > 800.0) return Outcome::rejected("deviation not ±500 kHz");
+        if (b.preamble_periodicity < 0.5) return Outcome::rejected("no 802.15.4 preamble");
+        auto& c = channels_[k];
+        c.packets.push_back({b.start_s, b.end_s, b.power_dbfs, b.above_floor_db});
+        return Outcome::accepted();
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        for (const auto& [k, c] : channels_) {
+            const double centre = 2405.0 + 5.0 * (k - 11);
+            std::vector<double> levels, above;
+            double on = 0.0, first = c.packets.front().start, last = 0.0;
+            for (const auto& p : c.packets) {
+                levels.push_back(p.level);
+                above.push_back(p.above);
+                on += p.end - p.start;
+                first = std::min(first, p.start);
+                last = std::max(last, p.end);
+            }
+            report::Emitter e;
+            e.emitter_class = "zigbee";
+            e.low_mhz = centre - 1.0;
+            e.high_mhz = centre + 1.0;
+            e.center_mhz = centre;
+            e.level_dbfs = util::mean_dbfs(levels);
+            e.above_floor_db = util::median(above);
+            const double seen = observation.seconds_at(centre);
+            e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
+            e.bursts = c.packets.size();
+            e.first_s = first;
+            e.last_s = last;
+            e.confidence = std::min(0.99, 0.7 + 0.1 * static_cast<double>(c.packets.size()));
+            e.fields = {{"channel", k}};
+            e.summary = util::format("802.15.4 on channel %d: %zu frames, %.1f %% airtime", k, c.packets.size(), 100.0 * e.duty_cycle);
+            out.push_back(std::move(e));
+        }
+    }
+
+private:
+    struct Packet {
+        double start, end, level, above;
+    };
+    struct Channel {
+        std::vector<Packet> packets;
+    };
+    std::map<int, Channel> channels_;
+};
+
+}  // namespace
+
+const DetectorDescriptor kZigbeeDetector{"zigbee", "IEEE 802.15.4 / Zigbee", "zigbee",
+                                         [] { return std::unique_ptr<Detector>(std::make_unique<ZigbeeDetector>()); }};
+
+}  // namespace coex::classify

@@ -1,0 +1,124 @@
+// Each emitter class from its standard PHY (the simulator), found and named by the classifier.
+#include "classify_helpers.hpp"
+
+#include "coex/core/bands.hpp"
+
+#include <gtest/gtest.h>
+
+namespace coex {
+namespace {
+
+using namespace testing;
+
+// A Classic link: packets on the 625 µs slot grid, hopping pseudo-randomly over the channels kept by
+// its AFH map; DH1 mostly, some DH3/DH5 (they hold the frequency for 3/5 slots).
+std::vector<sim::Burst> bt_link(double duration_s, double power_dbfs, const std::vector<int>& channels, std::mt19937_64& rng,
+                                double slot_use = 0.5) {
+    auto dh1 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh1, rng));
+    auto dh3 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh3, rng));
+    auto dh5 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng));
+    std::uniform_int_distribution<std::size_t> hop(0, channels.size() - 1);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<sim::Burst> out;
+    for (double t = 0.3e-3; t < duration_s;) {
+        const double r = u(rng);
+        const auto& w = r < 0.7 ? dh1 : r < 0.85 ? dh3 : dh5;
+        const int slots = r < 0.7 ? 1 : r < 0.85 ? 3 : 5;
+        if (u(rng) < slot_use) out.push_back({t, (bt_classic_first_mhz + channels[hop(rng)]) * 1e6, power_dbfs, w});
+        t += slots * 625e-6;
+    }
+    return out;
+}
+
+std::vector<int> all_bt_channels() {
+    std::vector<int> c(79);
+    for (int k = 0; k < 79; ++k) c[static_cast<std::size_t>(k)] = k;
+    return c;
+}
+
+TEST(Emitters, BluetoothClassicHopperIsOneDevice) {
+    std::mt19937_64 rng(1);
+    Scene s{{2442e6, 100e6, 10'000'000}, bt_link(0.1, power_for_snr(20, 1.0), all_bt_channels(), rng), -100.0, 2};
+    const auto r = analyze(s);
+    const auto bt = of_class(r, "bluetooth_classic");
+    ASSERT_EQ(bt.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r) << counters(r);
+    EXPECT_GT(bt[0]->bursts, 0.8 * static_cast<double>(s.bursts.size())) << counters(r);
+    EXPECT_LE(bt[0]->bursts, s.bursts.size());
+    for (const auto& c : r.wifi) EXPECT_EQ(c.occupancy, 0.0);
+}
+
+TEST(Emitters, AfhMapIsInferredFromAvoidedChannels) {
+    std::mt19937_64 rng(3);
+    std::vector<int> kept;
+    for (int k = 27; k < 79; ++k) kept.push_back(k);  // avoids 2402–2428 MHz (Wi-Fi channel 1 and its noise)
+    Scene s{{2442e6, 100e6, 40'000'000}, bt_link(0.4, power_for_snr(20, 1.0), kept, rng, 1.0), -100.0, 4};
+    const auto r = analyze(s);
+    const auto bt = of_class(r, "bluetooth_classic");
+    ASSERT_EQ(bt.size(), 1u) << classes(r);
+    const auto* avoided = field(*bt[0], "afh_avoided_channels");
+    ASSERT_NE(avoided, nullptr);
+    const auto& list = std::get<report::Value::Array>(avoided->data);
+    EXPECT_GE(list.size(), 20u) << bt[0]->summary;
+    for (const auto& v : list) EXPECT_LT(std::get<double>(v.data), 27.0);
+}
+
+TEST(Emitters, BleAdvertisingOnThreeChannels) {
+    std::mt19937_64 rng(5);
+    std::vector<sim::Burst> bursts;
+    std::uniform_real_distribution<double> delay(0.0, 0.010);
+    for (double t = 0.002; t < 0.19; t += 0.030 + delay(rng)) {  // advInterval 30 ms + advDelay
+        for (int i = 0; i < 3; ++i) {
+            auto p = std::make_shared<sim::Waveform>(sim::ble_packet(20, sim::BlePhy::le1m, 37 + i, rng));
+            bursts.push_back({t + i * 0.0005, ble_adv_channel_mhz[i] * 1e6, power_for_snr(20, 1.0), p});
+        }
+    }
+    Scene s{{2442e6, 100e6, 20'000'000}, bursts, -100.0, 6};
+    const auto r = analyze(s);
+    const auto ble = of_class(r, "ble");
+    ASSERT_EQ(ble.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r) << counters(r);
+    EXPECT_GE(ble[0]->bursts, bursts.size() * 9 / 10) << counters(r);
+    const auto& active = std::get<report::Value::Array>(field(*ble[0], "adv_channels_active")->data);
+    EXPECT_EQ(active.size(), 3u);
+    const auto* interval = field(*ble[0], "adv_interval_ms");
+    ASSERT_TRUE(std::holds_alternative<double>(interval->data));
+    EXPECT_NEAR(std::get<double>(interval->data), 35.0, 6.0);
+}
+
+TEST(Emitters, ZigbeeOnChannel20) {
+    std::mt19937_64 rng(7);
+    std::vector<sim::Burst> bursts;
+    for (double t = 0.002; t < 0.09; t += 0.008) {
+        auto p = std::make_shared<sim::Waveform>(sim::zigbee_packet(60, rng));
+        bursts.push_back({t, 2450e6, power_for_snr(20, 2.0), p});
+    }
+    Scene s{{2442e6, 100e6, 10'000'000}, bursts, -100.0, 8};
+    const auto r = analyze(s);
+    const auto z = of_class(r, "zigbee");
+    ASSERT_EQ(z.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(std::get<double>(field(*z[0], "channel")->data), 20.0);
+    EXPECT_GE(z[0]->bursts, bursts.size() - 1);
+}
+
+TEST(Emitters, OfdmAndDsssAreToldApart) {
+    std::mt19937_64 rng(9);
+    std::vector<sim::Burst> bursts;
+    auto ofdm = std::make_shared<sim::Waveform>(sim::wifi_ofdm_ppdu(1500, sim::WifiRate::mbps24, rng));
+    auto dsss = std::make_shared<sim::Waveform>(sim::wifi_dsss_ppdu(60, rng));
+    for (double t = 0.001; t < 0.09; t += 0.004) bursts.push_back({t, 2412e6, power_for_snr(20, 16.6), ofdm});
+    for (double t = 0.002; t < 0.09; t += 0.006) bursts.push_back({t, 2462e6, power_for_snr(20, 16.6), dsss});
+    Scene s{{2442e6, 100e6, 10'000'000}, bursts, -100.0, 10};
+    const auto r = analyze(s);
+    const auto o = of_class(r, "wifi_ofdm");
+    const auto d = of_class(r, "wifi_dsss");
+    ASSERT_EQ(o.size(), 1u) << classes(r);
+    ASSERT_EQ(d.size(), 1u) << classes(r);
+    EXPECT_EQ(o[0]->center_mhz, 2412.0);
+    EXPECT_EQ(d[0]->center_mhz, 2462.0);
+    EXPECT_EQ(r.emitters.size(), 2u) << classes(r);
+}
+
+}  // namespace
+}  // namespace coex
