@@ -396,6 +396,12 @@ CaptureReader::Impl::Found CaptureReader::Impl::load_segment(std::string label, 
     if (info.gain_db && !std::isfinite(*info.gain_db)) {
         fail(where + "attribute 'gain_db' is " + number_text(*info.gain_db) + "; expected a finite value in dB");
     }
+    info.bandwidth_hz = number_attribute(holder, "bandwidth", where);
+    if (info.bandwidth_hz && (!std::isfinite(*info.bandwidth_hz) || *info.bandwidth_hz <= 0.0 ||
+                              *info.bandwidth_hz > info.sample_rate_hz)) {
+        fail(where + "attribute 'bandwidth' is " + number_text(*info.bandwidth_hz) +
+             "; expected the usable passband in Hz, > 0 and at most the sample rate");
+    }
 
     if (H5Iget_type(dataset.get()) != H5I_DATASET) {
         fail(where + "'iq' is not a dataset");

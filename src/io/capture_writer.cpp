@@ -124,6 +124,9 @@ void CaptureWriter::Impl::create_segment() {
     if (segment->gain_db) {
         write_double(group.get(), "gain_db", *segment->gain_db);
     }
+    if (segment->bandwidth_hz) {
+        write_double(group.get(), "bandwidth", *segment->bandwidth_hz);
+    }
 
     const hsize_t dims[2] = {0, 2};
     const hsize_t max_dims[2] = {H5S_UNLIMITED, 2};
@@ -218,6 +221,10 @@ void CaptureWriter::begin_segment(const SegmentInfo& info) {
     }
     if (info.gain_db && !std::isfinite(*info.gain_db)) {
         throw ConfigError(where + "gain_db must be finite");
+    }
+    if (info.bandwidth_hz && !(std::isfinite(*info.bandwidth_hz) && *info.bandwidth_hz > 0.0 &&
+                               *info.bandwidth_hz <= info.sample_rate_hz)) {
+        throw ConfigError(where + "bandwidth_hz must be > 0 and at most the sample rate");
     }
     m.segment = info;
 }

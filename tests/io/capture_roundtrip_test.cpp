@@ -313,3 +313,29 @@ TEST(IoWriter, FlushedDataSurvivesACrash) {
 
 }  // namespace
 }  // namespace coex::io
+
+namespace coex::io {
+namespace {
+
+TEST(IoCapture, BandwidthAttributeRoundTripsAndIsValidated) {
+    const auto path = std::filesystem::temp_directory_path() / ("coex-bw-" + std::to_string(::getpid()) + ".h5");
+    {
+        CaptureWriter writer(path, {}, SampleType::int8);
+        writer.begin_segment({2442e6, 100e6, 0.0, std::nullopt, 96e6});
+        writer.append(std::vector<cf32>(1000, cf32(0.1f, 0.0f)));
+        writer.begin_segment({2437e6, 20e6, 0.1, std::nullopt, std::nullopt});
+        writer.append(std::vector<cf32>(1000, cf32(0.1f, 0.0f)));
+        writer.end_segment();
+        EXPECT_THROW(writer.begin_segment({2437e6, 20e6, 0.2, std::nullopt, 30e6}), ConfigError);  // wider than the rate
+    }
+    CaptureReader reader(path);
+    ASSERT_EQ(reader.segments().size(), 2u);
+    EXPECT_EQ(reader.segments()[0].info.bandwidth_hz, 96e6);
+    EXPECT_EQ(reader.segments()[0].info.usable_bandwidth_hz(), 96e6);
+    EXPECT_FALSE(reader.segments()[1].info.bandwidth_hz.has_value());
+    EXPECT_DOUBLE_EQ(reader.segments()[1].info.usable_bandwidth_hz(), 18e6);
+    std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace coex::io
