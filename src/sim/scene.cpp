@@ -148,12 +148,22 @@ public:
         const auto amp = static_cast<float>(std::sqrt(std::pow(10.0, b.power_dbfs / 10.0) / p_wf));
         const long long n_out = static_cast<long long>(out.size());
 
+        // Ramp: raised-cosine weights over the first and last n_ramp native samples.
+        const auto n_ramp = static_cast<long long>(std::llround(std::max(0.0, b.ramp_s) * fs_n));
+        const auto ramp = [&](long long s) -> float {
+            if (n_ramp <= 0) return 1.0f;
+            const long long edge = std::min(s, n_wf - 1 - s);
+            if (edge >= n_ramp) return 1.0f;
+            const double u = (static_cast<double>(edge) + 0.5) / static_cast<double>(n_ramp);
+            return static_cast<float>(0.5 - 0.5 * std::cos(std::numbers::pi * u));
+        };
+
         // Fast path: same rate, no shift.
         if (!resample && k == 1 && df == 0.0) {
             const long long base = std::llround(t0) + s0_view;
             for (long long s = s0; s < s1; ++s) {
                 const long long n = base + (s - s0);
-                if (n >= 0 && n < n_out) out[static_cast<std::size_t>(n)] += amp * wf.samples[static_cast<std::size_t>(s)];
+                if (n >= 0 && n < n_out) out[static_cast<std::size_t>(n)] += amp * ramp(s) * wf.samples[static_cast<std::size_t>(s)];
             }
             return;
         }
@@ -162,6 +172,8 @@ public:
         std::size_t len = static_cast<std::size_t>(s1 - s0) + static_cast<std::size_t>(std::ceil(delay_in + d2_in)) + 2;
         len = (len + q - 1) / q * q;
         in_.assign(wf.samples.begin() + s0, wf.samples.begin() + s1);
+        if (n_ramp > 0)
+            for (long long s = s0; s < s1; ++s) in_[static_cast<std::size_t>(s - s0)] *= ramp(s);
         in_.resize(len, cf32{0.0f, 0.0f});
         if (resample) {
             rresamp_crcf rs = resampler(p, q);

@@ -14,7 +14,7 @@ namespace coex::sim {
 // frequency. Bits: access code (72: preamble, sync word built from a random LAP with the standard
 // BCH construction, trailer), 54-bit header (LT_ADDR, TYPE, FLOW, ARQN, SEQN, HEC over the 10 bits
 // with a random UAP; whitened, then FEC 1/3), payload (payload header, random body, CRC-16;
-// whitened with a random CLK6-1). No power ramps: the burst starts and ends at full power.
+// whitened with a random CLK6-1). No power ramps in the waveform (add_bursts applies them: Burst::ramp_s).
 enum class BtPacket { dh1, dh3, dh5 };
 
 inline constexpr double bt_symbol_rate_hz = 1e6;

@@ -23,12 +23,16 @@ struct Burst {
     double rf_center_hz = 0.0;  // carrier of the emitter
     double power_dbfs = 0.0;    // mean power of the burst at the receiver (0 dBFS = mean power 1.0)
     std::shared_ptr<const Waveform> waveform;
+    // Power ramp-up and ramp-down, seconds: the first and last ramp_s of the waveform are weighted
+    // by a raised-cosine (0 -> 1, 1 -> 0), as a transmitter's PA ramps; 0 = abrupt edges. The
+    // level (power_dbfs) is that of the unramped waveform, i.e. the power while fully on.
+    double ramp_s = 0.0;
 };
 
 // Adds every burst into `out` (size view.samples; ConfigError otherwise).
 //
 // Each burst's waveform (treated as band-limited to +-0.5 of its own sample rate) is scaled to
-// power_dbfs (using its measured mean power), then:
+// power_dbfs (using its measured mean power), ramped (ramp_s), then:
 //  1. resampled to an intermediate rate K x view rate with liquid's rational polyphase resampler
 //     (rresamp) and a Kaiser prototype of our own: 48 taps per output, pass band to 0.44 x native
 //     rate, images >= 75 dB down beyond 0.55 x native rate. The ratio is taken as the nearest P/Q
