@@ -1,0 +1,164 @@
+#pragma once
+// A scene file (docs/scenes.md): the receiver that looks at the band and the emitters on the air.
+// parse_scene() validates everything once and throws coex::InputError naming the file and the
+// JSON path of the offending value ("scene.json: emitters[2].channel: 15 is not a Wi-Fi channel
+// (1–14)").
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "coex/sim/bluetooth.hpp"
+#include "coex/sim/wifi.hpp"
+
+namespace coex::sim {
+
+enum class ViewKind { single, wideband, sweep, narrow };
+std::string to_string(ViewKind kind);
+
+struct ReceiverSpec {
+    ViewKind view = ViewKind::single;
+    double sample_rate_hz = 20e6;
+    double center_hz = 2437e6;                // single, wideband, narrow
+    std::optional<double> bandwidth_hz;       // usable passband (unset: 90 % of the rate)
+    // sweep: one dwell per centre, in order, `rounds` times, with a retune gap after each dwell
+    std::vector<double> sweep_centers_hz;
+    double dwell_s = 0.05;
+    int rounds = 1;
+    double retune_gap_s = 1e-3;
+    // realism
+    std::optional<double> noise_floor_dbfs_per_mhz = -55.0;  // thermal floor; unset = no noise at all
+    std::string sample_type = "int8";                        // int8, int16, float32
+    std::optional<double> dc_offset_dbfs = -45.0;            // LO leakage (DC spike); unset = none
+    double iq_gain_imbalance_db = 0.1;
+    double iq_phase_imbalance_deg = 0.5;
+    double lo_offset_hz = 0.0;   // true tuning minus nominal tuning (a downconverter's LO error)
+    std::string hardware;
+};
+
+// Level of an emitter at the receiver: an SNR over the noise floor in the emitter's bandwidth, or
+// an absolute mean power while on (dBFS).
+struct LevelSpec {
+    std::optional<double> snr_db;
+    std::optional<double> level_dbfs;
+};
+
+struct WifiOfdmSpec {
+    int channel = 6;
+    double airtime = 0.3;          // target share of the time on the air (frames + ACKs + beacons)
+    WifiRate rate = WifiRate::mbps24;
+    std::string frames = "mixed";  // mixed, short, long
+    std::optional<std::size_t> psdu_bytes;  // fixed data-frame length instead of the mix
+    bool ack = true;
+    bool beacons = true;
+    double peer_level_db = -6.0;   // ACKs come from the other station, this much weaker
+};
+
+struct WifiDsssSpec {
+    int channel = 1;
+    double beacon_interval_s = 0.1024;
+    std::optional<double> first_beacon_s;  // unset: random within the first interval
+    std::size_t beacon_bytes = 120;
+    double airtime = 0.0;  // data frames (1 Mb/s) + ACKs on top of the beacons
+    double peer_level_db = -6.0;
+};
+
+struct BtClassicSpec {
+    BtPacket packet = BtPacket::dh5;
+    double slot_usage = 0.6;            // share of master transmit opportunities used
+    std::vector<int> used_channels;     // AFH map (channel numbers 0..78); >= 20
+    std::string reply = "null";         // slave reply: null (short packet), none, dh1
+    double slave_level_db = -6.0;
+};
+
+struct BleSpec {
+    std::string mode = "advertising";  // advertising, connection
+    BlePhy phy = BlePhy::le1m;
+    double adv_interval_s = 0.1;
+    std::vector<int> adv_channels = {37, 38, 39};
+    std::size_t pdu_bytes = 31;        // advertising payload (AdvA + AdvData) or data payload
+    double conn_interval_s = 0.03;
+    std::optional<int> hop;            // channel selection algorithm #1 hop increment 5..16
+    std::vector<int> data_channels;    // used data channels (0..36); empty = all
+    double peripheral_level_db = -3.0;
+};
+
+struct ZigbeeSpec {
+    int channel = 15;
+    double interval_s = 0.03;  // mean time between frames (exponential)
+    std::size_t psdu_bytes = 50;
+    bool ack = true;
+};
+
+struct Usb3Spec {
+    double low_hz = 2400e6, high_hz = 2500e6;
+    double ripple_db = 1.0;        // peak spectral ripple
+    double ripple_period_hz = 4e6;
+};
+
+struct ToneSpec {
+    double freq_hz = 2450e6;
+};
+
+struct CombSpec {
+    double f0_hz = 16e6;             // tones at k f0 ...
+    double low_hz = 2400e6, high_hz = 2500e6;  // ... that fall in this range
+    double slope_db = 0.0;           // level change per harmonic step (from the lowest)
+};
+
+struct MicrowaveSpec {
+    double mains_hz = 50.0;
+    double center_hz = 2455e6;
+    double sweep_hz = 4e6;        // carrier swing within an on-period
+    double on_fraction = 0.45;    // of each mains cycle (the magnetron runs in one half-cycle)
+    double drift_hz = 1e6;        // slow random drift of the centre from cycle to cycle
+};
+
+struct FhssPhoneSpec {
+    double frame_s = 0.01;  // one hop per frame, a base and a handset burst in each
+};
+
+using EmitterParams = std::variant<WifiOfdmSpec, WifiDsssSpec, BtClassicSpec, BleSpec, ZigbeeSpec, Usb3Spec,
+                                   ToneSpec, CombSpec, MicrowaveSpec, FhssPhoneSpec>;
+
+struct EmitterSpec {
+    std::string type;   // the scene file's "type": wifi_ofdm, wifi_dsss, bluetooth_classic, ble,
+                        // zigbee, usb3_noise, cw, comb, microwave_oven, fhss_phone
+    std::string name;   // optional, for people
+    LevelSpec level;    // usb3_noise: rise over the floor, see Usb3Spec / docs
+    std::optional<double> rise_db;   // usb3_noise only
+    std::optional<double> cfo_ppm;   // carrier offset; unset: drawn from the seed
+    std::optional<double> ramp_s;    // power ramp; unset: the class default
+    double start_s = 0.0;            // silent before
+    std::optional<double> stop_s;    // silent after
+    EmitterParams params;
+};
+
+// The label class an emitter type is scored as (the report's class names).
+std::string label_class(const EmitterSpec& emitter);
+
+struct RecommendationExpect {
+    int channel = 0;
+    std::optional<int> current_channel;
+};
+
+struct Scene {
+    std::string name;
+    std::string description;
+    std::uint64_t seed = 1;
+    double duration_s = 0.1;  // sweep: derived from the plan
+    ReceiverSpec receiver;
+    std::vector<EmitterSpec> emitters;
+    std::optional<RecommendationExpect> expect;
+    std::vector<std::pair<std::string, std::string>> tags;  // free-form, copied to the labels
+};
+
+// Parses and validates a scene; `origin` prefixes every message (normally the file name).
+Scene parse_scene(const std::string& json_text, const std::string& origin);
+// Reads and parses a scene file (InputError when unreadable).
+Scene load_scene(const std::filesystem::path& path);
+
+}  // namespace coex::sim

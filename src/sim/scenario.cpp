@@ -1,0 +1,464 @@
+// Scene files: parsing and validation (docs/scenes.md).
+#include "coex/sim/scenario.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "coex/core/bands.hpp"
+#include "coex/core/error.hpp"
+
+namespace coex::sim {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string fmt(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+// A JSON object being read: remembers its path for messages and which keys were used, so that a
+// misspelt key is an error instead of being ignored.
+class Obj {
+public:
+    Obj(const json& j, std::string path, const std::string& origin) : j_(j), path_(std::move(path)), origin_(origin) {
+        if (!j_.is_object()) fail(path_, "expected an object");
+    }
+
+    [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+        throw InputError(origin_ + ": " + (where.empty() ? std::string() : where + ": ") + what);
+    }
+    std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+    bool has(const std::string& key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+
+    const json* get(const std::string& key) {
+        used_.insert(key);
+        auto it = j_.find(key);
+        return it == j_.end() || it->is_null() ? nullptr : &*it;
+    }
+
+    std::optional<double> number(const std::string& key, double lo, double hi, const std::string& unit = "") {
+        const json* v = get(key);
+        if (!v) return std::nullopt;
+        if (!v->is_number()) fail(at(key), "expected a number");
+        const double d = v->get<double>();
+        if (!std::isfinite(d) || d < lo || d > hi)
+            fail(at(key), fmt(d) + " is outside " + fmt(lo) + "–" + fmt(hi) + (unit.empty() ? "" : " " + unit));
+        return d;
+    }
+    double number_or(const std::string& key, double fallback, double lo, double hi, const std::string& unit = "") {
+        return number(key, lo, hi, unit).value_or(fallback);
+    }
+    double required_number(const std::string& key, double lo, double hi, const std::string& unit = "") {
+        auto v = number(key, lo, hi, unit);
+        if (!v) fail(at(key), "is required");
+        return *v;
+    }
+    std::optional<long long> integer(const std::string& key, long long lo, long long hi) {
+        const json* v = get(key);
+        if (!v) return std::nullopt;
+        if (!v->is_number_integer() && !v->is_number_unsigned()) fail(at(key), "expected an integer");
+        const long long d = v->get<long long>();
+        if (d < lo || d > hi) fail(at(key), std::to_string(d) + " is outside " + std::to_string(lo) + "–" + std::to_string(hi));
+        return d;
+    }
+    std::optional<std::string> string(const std::string& key) {
+        const json* v = get(key);
+        if (!v) return std::nullopt;
+        if (!v->is_string()) fail(at(key), "expected a string");
+        return v->get<std::string>();
+    }
+    std::string choice(const std::string& key, const std::vector<std::string>& allowed, const std::string& fallback) {
+        auto v = string(key);
+        if (!v) return fallback;
+        if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
+            std::string list;
+            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+            fail(at(key), "'" + *v + "' is not one of " + list);
+        }
+        return *v;
+    }
+    std::optional<bool> boolean(const std::string& key) {
+        const json* v = get(key);
+        if (!v) return std::nullopt;
+        if (!v->is_boolean()) fail(at(key), "expected true or false");
+        return v->get<bool>();
+    }
+    std::vector<double> numbers(const std::string& key, double lo, double hi, const std::string& unit = "") {
+        std::vector<double> out;
+        const json* v = get(key);
+        if (!v) return out;
+        if (!v->is_array()) fail(at(key), "expected an array of numbers");
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const auto& e = (*v)[i];
+            const std::string where = at(key) + "[" + std::to_string(i) + "]";
+            if (!e.is_number()) fail(where, "expected a number");
+            const double d = e.get<double>();
+            if (!std::isfinite(d) || d < lo || d > hi) fail(where, fmt(d) + " is outside " + fmt(lo) + "–" + fmt(hi) + (unit.empty() ? "" : " " + unit));
+            out.push_back(d);
+        }
+        return out;
+    }
+    // Keys present but never asked for.
+    void no_unknown_keys() const {
+        for (auto it = j_.begin(); it != j_.end(); ++it)
+            if (!used_.count(it.key())) fail(at(it.key()), "unknown key (docs/scenes.md lists the keys)");
+    }
+    const std::string& path() const { return path_; }
+    const std::string& origin() const { return origin_; }
+
+private:
+    const json& j_;
+    std::string path_;
+    const std::string& origin_;
+    std::set<std::string> used_;
+};
+
+WifiRate parse_rate(Obj& o, const std::string& key, WifiRate fallback) {
+    auto v = o.number(key, 6, 54, "Mb/s");
+    if (!v) return fallback;
+    const std::pair<double, WifiRate> table[] = {{6, WifiRate::mbps6},   {9, WifiRate::mbps9},   {12, WifiRate::mbps12},
+                                                  {18, WifiRate::mbps18}, {24, WifiRate::mbps24}, {36, WifiRate::mbps36},
+                                                  {48, WifiRate::mbps48}, {54, WifiRate::mbps54}};
+    for (const auto& [m, r] : table)
+        if (*v == m) return r;
+    o.fail(o.at(key), fmt(*v) + " is not an 802.11a/g rate (6, 9, 12, 18, 24, 36, 48, 54)");
+}
+
+int wifi_channel(Obj& o, const std::string& key, int fallback) {
+    const json* v = o.get(key);
+    if (!v) return fallback;
+    if (!v->is_number_integer() && !v->is_number_unsigned()) o.fail(o.at(key), "expected an integer");
+    const long long c = v->get<long long>();
+    if (c < 1 || c > 14) o.fail(o.at(key), std::to_string(c) + " is not a Wi-Fi channel (1–14)");
+    return static_cast<int>(c);
+}
+
+// The AFH map: "channels" (list of BT channel numbers) or "excluded_channels" / "excluded_mhz".
+std::vector<int> parse_afh(Obj& e) {
+    std::vector<bool> used(bt_classic_channels, true);
+    bool given = false;
+    if (e.has("channels")) {
+        std::fill(used.begin(), used.end(), false);
+        for (double c : e.numbers("channels", 0, 78)) used[static_cast<std::size_t>(c)] = true;
+        given = true;
+    }
+    for (double c : e.numbers("excluded_channels", 0, 78)) {
+        used[static_cast<std::size_t>(c)] = false;
+        given = true;
+    }
+    if (const json* x = e.get("excluded_mhz")) {
+        const std::string where = e.at("excluded_mhz");
+        if (!x->is_array()) e.fail(where, "expected an array of [low, high] pairs in MHz");
+        for (std::size_t i = 0; i < x->size(); ++i) {
+            const auto& p = (*x)[i];
+            if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number() || p[0].get<double>() > p[1].get<double>())
+                e.fail(where + "[" + std::to_string(i) + "]", "expected [low, high] in MHz with low <= high");
+            for (int k = 0; k < bt_classic_channels; ++k) {
+                const double f = bt_classic_first_mhz + k;
+                if (f >= p[0].get<double>() && f <= p[1].get<double>()) used[static_cast<std::size_t>(k)] = false;
+            }
+        }
+        given = true;
+    }
+    std::vector<int> out;
+    for (int k = 0; k < bt_classic_channels; ++k)
+        if (used[static_cast<std::size_t>(k)]) out.push_back(k);
+    if (given && out.size() < 20)
+        e.fail(e.at("channels"), "the AFH map keeps " + std::to_string(out.size()) + " channels; Bluetooth needs at least 20");
+    return out;
+}
+
+EmitterSpec parse_emitter(const json& j, const std::string& path, const std::string& origin, bool have_floor) {
+    Obj e(j, path, origin);
+    EmitterSpec s;
+    const std::vector<std::string> types = {"wifi_ofdm", "wifi_dsss", "bluetooth_classic", "ble", "zigbee", "usb3_noise",
+                                            "cw", "comb", "microwave_oven", "fhss_phone"};
+    if (!e.has("type")) e.fail(e.at("type"), "is required (one of wifi_ofdm, wifi_dsss, bluetooth_classic, ble, zigbee, usb3_noise, cw, comb, microwave_oven, fhss_phone)");
+    s.type = e.choice("type", types, "");
+    s.name = e.string("name").value_or("");
+    s.level.snr_db = e.number("snr_db", -30, 90, "dB");
+    s.level.level_dbfs = e.number("level_dbfs", -200, 20, "dBFS");
+    s.rise_db = e.number("rise_db", 0.01, 60, "dB");
+    if (s.type == "usb3_noise") {
+        if (s.level.snr_db || s.level.level_dbfs) e.fail(e.at("rise_db"), "usb3_noise takes its level as rise_db (dB over the floor)");
+        if (!s.rise_db) s.rise_db = 10.0;
+        if (!have_floor) e.fail(e.at("rise_db"), "needs a noise floor (receiver.noise_floor_dbfs_per_mhz)");
+    } else {
+        if (s.rise_db) e.fail(e.at("rise_db"), "only usb3_noise takes rise_db; use snr_db or level_dbfs");
+        if (s.level.snr_db && s.level.level_dbfs) e.fail(e.at("snr_db"), "give snr_db or level_dbfs, not both");
+        if (!s.level.snr_db && !s.level.level_dbfs) s.level.snr_db = s.type == "microwave_oven" ? 40.0 : 20.0;
+        if (s.level.snr_db && !have_floor)
+            e.fail(e.at("snr_db"), "needs a noise floor (receiver.noise_floor_dbfs_per_mhz); give level_dbfs instead");
+    }
+    s.cfo_ppm = e.number("cfo_ppm", -100, 100, "ppm");
+    if (auto r = e.number("ramp_us", 0, 1000, "µs")) s.ramp_s = *r * 1e-6;
+    s.start_s = e.number_or("start_s", 0.0, 0.0, 3600.0, "s");
+    s.stop_s = e.number("stop_s", 0.0, 3600.0, "s");
+    if (s.stop_s && *s.stop_s <= s.start_s) e.fail(e.at("stop_s"), "must be after start_s");
+
+    if (s.type == "wifi_ofdm") {
+        WifiOfdmSpec p;
+        p.channel = wifi_channel(e, "channel", p.channel);
+        p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
+        p.rate = parse_rate(e, "rate_mbps", p.rate);
+        p.frames = e.choice("frames", {"mixed", "short", "long"}, p.frames);
+        if (auto b = e.integer("psdu_bytes", 14, 4095)) p.psdu_bytes = static_cast<std::size_t>(*b);
+        p.ack = e.boolean("ack").value_or(p.ack);
+        p.beacons = e.boolean("beacons").value_or(p.beacons);
+        p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
+        s.params = p;
+    } else if (s.type == "wifi_dsss") {
+        WifiDsssSpec p;
+        p.channel = wifi_channel(e, "channel", p.channel);
+        p.beacon_interval_s = e.number_or("beacon_interval_ms", p.beacon_interval_s * 1e3, 10, 10000, "ms") * 1e-3;
+        if (auto f = e.number("first_beacon_ms", 0, 10000, "ms")) p.first_beacon_s = *f * 1e-3;
+        p.beacon_bytes = static_cast<std::size_t>(e.integer("beacon_bytes", 24, 2000).value_or(static_cast<long long>(p.beacon_bytes)));
+        p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
+        p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
+        s.params = p;
+    } else if (s.type == "bluetooth_classic") {
+        BtClassicSpec p;
+        const std::string pk = e.choice("packet", {"DH1", "DH3", "DH5"}, "DH5");
+        p.packet = pk == "DH1" ? BtPacket::dh1 : pk == "DH3" ? BtPacket::dh3 : BtPacket::dh5;
+        p.slot_usage = e.number_or("slot_usage", p.slot_usage, 0.0, 1.0);
+        p.used_channels = parse_afh(e);
+        p.reply = e.choice("reply", {"null", "none", "dh1"}, p.reply);
+        p.slave_level_db = e.number_or("slave_level_db", p.slave_level_db, -60, 20, "dB");
+        s.params = p;
+    } else if (s.type == "ble") {
+        BleSpec p;
+        p.mode = e.choice("mode", {"advertising", "connection"}, p.mode);
+        p.phy = e.choice("phy", {"1M", "2M"}, "1M") == "2M" ? BlePhy::le2m : BlePhy::le1m;
+        p.adv_interval_s = e.number_or("adv_interval_ms", p.adv_interval_s * 1e3, 20, 10240, "ms") * 1e-3;
+        if (e.has("adv_channels")) {
+            p.adv_channels.clear();
+            for (double c : e.numbers("adv_channels", 37, 39)) p.adv_channels.push_back(static_cast<int>(c));
+            if (p.adv_channels.empty()) e.fail(e.at("adv_channels"), "needs at least one of 37, 38, 39");
+        }
+        const bool adv = p.mode == "advertising";
+        p.pdu_bytes = static_cast<std::size_t>(
+            e.integer("pdu_bytes", adv ? 6 : 0, adv ? 37 : 251).value_or(adv ? 31 : 20));
+        p.conn_interval_s = e.number_or("conn_interval_ms", p.conn_interval_s * 1e3, 7.5, 4000, "ms") * 1e-3;
+        if (auto h = e.integer("hop", 5, 16)) p.hop = static_cast<int>(*h);
+        for (double c : e.numbers("data_channels", 0, 36)) p.data_channels.push_back(static_cast<int>(c));
+        if (e.has("data_channels") && p.data_channels.size() < 2) e.fail(e.at("data_channels"), "needs at least 2 channels");
+        p.peripheral_level_db = e.number_or("peripheral_level_db", p.peripheral_level_db, -60, 20, "dB");
+        s.params = p;
+    } else if (s.type == "zigbee") {
+        ZigbeeSpec p;
+        if (const json* c = e.get("channel")) {
+            if (!c->is_number_integer() && !c->is_number_unsigned()) e.fail(e.at("channel"), "expected an integer");
+            const long long ch = c->get<long long>();
+            if (ch < 11 || ch > 26) e.fail(e.at("channel"), std::to_string(ch) + " is not an 802.15.4 2.4 GHz channel (11–26)");
+            p.channel = static_cast<int>(ch);
+        }
+        p.interval_s = e.number_or("interval_ms", p.interval_s * 1e3, 1, 60000, "ms") * 1e-3;
+        p.psdu_bytes = static_cast<std::size_t>(e.integer("psdu_bytes", 5, 127).value_or(static_cast<long long>(p.psdu_bytes)));
+        p.ack = e.boolean("ack").value_or(p.ack);
+        s.params = p;
+    } else if (s.type == "usb3_noise") {
+        Usb3Spec p;
+        p.low_hz = e.number_or("low_mhz", 2400, 2300, 2600, "MHz") * 1e6;
+        p.high_hz = e.number_or("high_mhz", 2500, 2300, 2600, "MHz") * 1e6;
+        if (p.high_hz - p.low_hz < 5e6) e.fail(e.at("high_mhz"), "the band must be at least 5 MHz wide (low_mhz < high_mhz)");
+        p.ripple_db = e.number_or("ripple_db", p.ripple_db, 0, 6, "dB");
+        p.ripple_period_hz = e.number_or("ripple_period_mhz", p.ripple_period_hz / 1e6, 0.5, 50, "MHz") * 1e6;
+        s.params = p;
+    } else if (s.type == "cw") {
+        ToneSpec p;
+        p.freq_hz = e.required_number("freq_mhz", 2300, 2600, "MHz") * 1e6;
+        s.params = p;
+    } else if (s.type == "comb") {
+        CombSpec p;
+        p.f0_hz = e.required_number("f0_mhz", 1, 500, "MHz") * 1e6;
+        p.low_hz = e.number_or("low_mhz", 2400, 2300, 2600, "MHz") * 1e6;
+        p.high_hz = e.number_or("high_mhz", 2500, 2300, 2600, "MHz") * 1e6;
+        p.slope_db = e.number_or("slope_db", 0, -20, 20, "dB");
+        if (std::ceil(p.low_hz / p.f0_hz) > std::floor(p.high_hz / p.f0_hz))
+            e.fail(e.at("f0_mhz"), "no harmonic k·f0 falls in " + fmt(p.low_hz / 1e6) + "–" + fmt(p.high_hz / 1e6) + " MHz");
+        if (std::floor(p.high_hz / p.f0_hz) - std::ceil(p.low_hz / p.f0_hz) >= 64) e.fail(e.at("f0_mhz"), "more than 64 harmonics in the range");
+        s.params = p;
+    } else if (s.type == "microwave_oven") {
+        MicrowaveSpec p;
+        p.mains_hz = e.number_or("mains_hz", p.mains_hz, 50, 60, "Hz");
+        if (p.mains_hz != 50.0 && p.mains_hz != 60.0) e.fail(e.at("mains_hz"), fmt(p.mains_hz) + " is not 50 or 60");
+        p.center_hz = e.number_or("center_mhz", p.center_hz / 1e6, 2400, 2500, "MHz") * 1e6;
+        p.sweep_hz = e.number_or("sweep_mhz", p.sweep_hz / 1e6, 0, 20, "MHz") * 1e6;
+        p.on_fraction = e.number_or("on_fraction", p.on_fraction, 0.1, 0.5);
+        p.drift_hz = e.number_or("drift_mhz", p.drift_hz / 1e6, 0, 10, "MHz") * 1e6;
+        s.params = p;
+    } else if (s.type == "fhss_phone") {
+        FhssPhoneSpec p;
+        p.frame_s = e.number_or("frame_ms", p.frame_s * 1e3, 2, 100, "ms") * 1e-3;
+        s.params = p;
+    }
+    e.no_unknown_keys();
+    return s;
+}
+
+std::vector<double> sweep_plan(Obj& r) {
+    const json* plan = r.get("plan");
+    std::vector<double> c = r.numbers("centers_mhz", 2300, 2600, "MHz");
+    if (plan) {
+        if (!c.empty()) r.fail(r.at("plan"), "give plan or centers_mhz, not both");
+        const std::string p = r.choice("plan", {"channels", "channels-us", "coarse"}, "");
+        if (p == "channels" || p == "channels-us") {
+            const int last = p == "channels" ? 13 : 11;
+            for (int ch = 1; ch <= last; ++ch) c.push_back(wifi_channel_center_mhz(ch));
+        } else {
+            for (double f = 2410; f <= 2490; f += 20) c.push_back(f);  // contiguous 20 MHz steps
+        }
+    }
+    if (c.empty()) r.fail(r.at("centers_mhz"), "a sweep needs centers_mhz or plan (channels, channels-us, coarse)");
+    for (double& f : c) f *= 1e6;
+    return c;
+}
+
+ReceiverSpec parse_receiver(const json& j, const std::string& origin) {
+    Obj r(j, "receiver", origin);
+    ReceiverSpec s;
+    const std::string view = r.choice("view", {"single", "wideband", "sweep", "narrow"}, "single");
+    s.view = view == "wideband" ? ViewKind::wideband : view == "sweep" ? ViewKind::sweep : view == "narrow" ? ViewKind::narrow : ViewKind::single;
+    const double default_rate = s.view == ViewKind::wideband ? 100 : s.view == ViewKind::narrow ? 2.4 : 20;
+    const double default_center = s.view == ViewKind::wideband ? 2442 : s.view == ViewKind::narrow ? 2426 : 2437;
+    const std::string default_hw = s.view == ViewKind::wideband ? "USRP B210-class receiver (simulated)"
+                                   : s.view == ViewKind::narrow ? "RTL-SDR behind a 2.4 GHz downconverter (simulated)"
+                                                                 : "HackRF One (simulated)";
+    s.sample_rate_hz = r.number_or("sample_rate_msps", default_rate, 0.2, 200, "MS/s") * 1e6;
+    if (s.view == ViewKind::sweep) {
+        if (r.has("center_mhz")) r.fail(r.at("center_mhz"), "a sweep takes centers_mhz or plan, not center_mhz");
+        s.sweep_centers_hz = sweep_plan(r);
+        s.dwell_s = r.number_or("dwell_ms", 50, 1, 10000, "ms") * 1e-3;
+        s.rounds = static_cast<int>(r.integer("rounds", 1, 100).value_or(1));
+        s.retune_gap_s = r.number_or("retune_gap_ms", 1.0, 0, 1000, "ms") * 1e-3;
+    } else {
+        s.center_hz = r.number_or("center_mhz", default_center, 2300, 2600, "MHz") * 1e6;
+    }
+    if (auto b = r.number("bandwidth_mhz", 0.01, 200, "MHz")) {
+        if (*b * 1e6 > s.sample_rate_hz) r.fail(r.at("bandwidth_mhz"), "exceeds the sample rate");
+        s.bandwidth_hz = *b * 1e6;
+    }
+    if (const json* f = r.get("noise_floor_dbfs_per_mhz")) {
+        (void)f;
+        s.noise_floor_dbfs_per_mhz = r.number("noise_floor_dbfs_per_mhz", -150, 0, "dBFS");
+    }
+    if (auto off = r.boolean("noise")) {
+        if (!*off) s.noise_floor_dbfs_per_mhz.reset();
+    }
+    s.sample_type = r.choice("sample_type", {"int8", "int16", "float32"}, s.sample_type);
+    if (auto dc = r.boolean("dc_spike")) {
+        if (!*dc) s.dc_offset_dbfs.reset();
+    }
+    if (r.has("dc_offset_dbfs")) s.dc_offset_dbfs = r.number("dc_offset_dbfs", -150, 0, "dBFS");
+    s.iq_gain_imbalance_db = r.number_or("iq_gain_imbalance_db", s.iq_gain_imbalance_db, -3, 3, "dB");
+    s.iq_phase_imbalance_deg = r.number_or("iq_phase_imbalance_deg", s.iq_phase_imbalance_deg, -20, 20, "°");
+    s.lo_offset_hz = r.number_or("lo_offset_khz", 0, -1000, 1000, "kHz") * 1e3;
+    s.hardware = r.string("hardware").value_or(default_hw);
+    r.no_unknown_keys();
+    return s;
+}
+
+}  // namespace
+
+std::string to_string(ViewKind kind) {
+    switch (kind) {
+        case ViewKind::single: return "single";
+        case ViewKind::wideband: return "wideband";
+        case ViewKind::sweep: return "sweep";
+        case ViewKind::narrow: return "narrow";
+    }
+    return "single";
+}
+
+std::string label_class(const EmitterSpec& emitter) {
+    if (emitter.type == "cw" || emitter.type == "comb") return "narrowband_spur";
+    if (emitter.type == "fhss_phone") return "unknown";
+    return emitter.type;
+}
+
+Scene parse_scene(const std::string& json_text, const std::string& origin) {
+    json j;
+    try {
+        j = json::parse(json_text);
+    } catch (const json::parse_error& e) {
+        std::string what = e.what();
+        const auto pos = what.find("parse error");
+        throw InputError(origin + ": not valid JSON (" + (pos == std::string::npos ? what : what.substr(pos)) + ")");
+    }
+    Obj top(j, "", origin);
+    Scene s;
+    s.name = top.string("name").value_or("");
+    s.description = top.string("description").value_or("");
+    s.seed = static_cast<std::uint64_t>(top.integer("seed", 0, 9007199254740991LL).value_or(1));
+    if (!top.has("receiver")) top.fail("receiver", "is required");
+    s.receiver = parse_receiver(*top.get("receiver"), origin);
+    const bool sweep = s.receiver.view == ViewKind::sweep;
+    if (sweep) {
+        if (top.has("duration_s")) top.fail("duration_s", "a sweep's duration follows from its plan (dwells, rounds, gaps); leave it out");
+        s.duration_s = static_cast<double>(s.receiver.rounds) * static_cast<double>(s.receiver.sweep_centers_hz.size()) *
+                       (s.receiver.dwell_s + s.receiver.retune_gap_s) - s.receiver.retune_gap_s;
+    } else {
+        s.duration_s = top.number_or("duration_s", 0.1, 1e-4, 60, "s");
+    }
+    const double samples = s.duration_s * s.receiver.sample_rate_hz;
+    if (samples > 4e8) top.fail(sweep ? "receiver" : "duration_s", "the capture would hold " + fmt(samples) + " samples; the limit is 4e8");
+    const bool have_floor = s.receiver.noise_floor_dbfs_per_mhz.has_value();
+    if (const json* em = top.get("emitters")) {
+        if (!em->is_array()) top.fail("emitters", "expected an array");
+        for (std::size_t i = 0; i < em->size(); ++i)
+            s.emitters.push_back(parse_emitter((*em)[i], "emitters[" + std::to_string(i) + "]", origin, have_floor));
+    }
+    if (const json* ex = top.get("expect")) {
+        Obj e(*ex, "expect", origin);
+        if (const json* rec = e.get("recommendation")) {
+            Obj r(*rec, "expect.recommendation", origin);
+            RecommendationExpect x;
+            const json* c = r.get("channel");
+            if (!c) r.fail(r.at("channel"), "is required");
+            if (!c->is_number_integer() || c->get<long long>() < 1 || c->get<long long>() > 14)
+                r.fail(r.at("channel"), "must be a Wi-Fi channel (1–14)");
+            x.channel = c->get<int>();
+            if (const json* cc = r.get("current_channel")) {
+                if (!cc->is_number_integer() || cc->get<long long>() < 1 || cc->get<long long>() > 14)
+                    r.fail(r.at("current_channel"), "must be a Wi-Fi channel (1–14)");
+                x.current_channel = cc->get<int>();
+            }
+            r.no_unknown_keys();
+            s.expect = x;
+        }
+        e.no_unknown_keys();
+    }
+    if (const json* t = top.get("tags")) {
+        if (!t->is_object()) top.fail("tags", "expected an object of strings");
+        for (auto it = t->begin(); it != t->end(); ++it) {
+            if (!it->is_string()) top.fail("tags." + it.key(), "expected a string");
+            s.tags.emplace_back(it.key(), it->get<std::string>());
+        }
+    }
+    for (std::size_t i = 0; i < s.emitters.size(); ++i)
+        if (s.emitters[i].start_s >= s.duration_s)
+            top.fail("emitters[" + std::to_string(i) + "].start_s", "is after the end of the scene (" + fmt(s.duration_s) + " s)");
+    top.no_unknown_keys();
+    return s;
+}
+
+Scene load_scene(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path.string() + ": cannot be read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw InputError(path.string() + ": cannot be read");
+    Scene s = parse_scene(text.str(), path.string());
+    if (s.name.empty()) s.name = path.stem().string();
+    return s;
+}
+
+}  // namespace coex::sim

@@ -1,0 +1,475 @@
+// The scene timeline: when each emitter transmits, where, how strongly (docs/scenes.md).
+#include "timeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numbers>
+
+#include "coex/core/bands.hpp"
+#include "coex/core/error.hpp"
+#include "coex/sim/bluetooth.hpp"
+#include "coex/sim/interferers.hpp"
+#include "coex/sim/scene.hpp"
+#include "coex/sim/wifi.hpp"
+#include "coex/sim/zigbee.hpp"
+#include "dsp.hpp"
+
+namespace coex::sim::detail {
+
+std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+    auto sm = [](std::uint64_t x) {
+        x += 0x9E3779B97F4A7C15ull;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+        return x ^ (x >> 31);
+    };
+    return sm(sm(sm(a) ^ b) ^ c);
+}
+
+namespace {
+
+constexpr double us = 1e-6;
+
+// Portable uniform in [0, 1) from 53 random bits.
+double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + (hi - lo) * uniform(rng); }
+double exponential(std::mt19937_64& rng, double mean) { return -mean * std::log(1.0 - uniform(rng)); }
+double gauss(std::mt19937_64& rng) {
+    const double u = 1.0 - uniform(rng), a = uniform(rng);
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * a);
+}
+
+double db_to_lin(double db) { return std::pow(10.0, db / 10.0); }
+
+// The scene-wide bits every builder needs.
+struct Builder {
+    const TimelineContext& ctx;
+    const EmitterSpec& spec;
+    std::size_t index;
+    std::mt19937_64 rng;  // timeline decisions of this emitter
+    double lo, hi;        // transmissions must lie within [lo, hi]
+    std::uint64_t counter = 0;
+
+    Builder(const TimelineContext& c, std::size_t i)
+        : ctx(c), spec(c.scene->emitters[i]), index(i), rng(mix_seed(c.scene->seed, i + 1, 0x7131E11Eull)) {
+        lo = spec.start_s > 0.0 ? spec.start_s : -0.02;  // traffic already in progress at t = 0
+        hi = spec.stop_s ? std::min(*spec.stop_s, c.scene->duration_s) : c.scene->duration_s + 0.02;
+    }
+
+    // Level of the main device: from snr_db over the floor in `snr_bw`, or level_dbfs.
+    double level(double snr_bw_hz) const {
+        if (spec.level.level_dbfs) return *spec.level.level_dbfs;
+        return *ctx.floor_dbfs_per_mhz + 10.0 * std::log10(snr_bw_hz / 1e6) + *spec.level.snr_db;
+    }
+    double cfo_hz(double center_hz, double default_ppm) {
+        const double draw = uniform(rng, -default_ppm, default_ppm);  // drawn even when given: stable streams
+        return (spec.cfo_ppm ? *spec.cfo_ppm : draw) * 1e-6 * center_hz;
+    }
+    double ramp(double fallback) const { return spec.ramp_s.value_or(fallback); }
+    std::uint64_t next_seed() { return mix_seed(ctx.scene->seed, index + 1, ++counter); }
+
+    EmitterTimeline start(double center_hz, double bw_hz, double snr_bw_hz) const {
+        EmitterTimeline e;
+        e.spec_index = index;
+        e.type = spec.type;
+        e.label_class = label_class(spec);
+        e.name = spec.name;
+        e.center_hz = center_hz;
+        e.bandwidth_hz = bw_hz;
+        e.snr_bandwidth_hz = snr_bw_hz;
+        e.level_dbfs = level(snr_bw_hz);
+        return e;
+    }
+
+    // Appends a transmission if it lies within [lo, hi].
+    bool add(EmitterTimeline& e, double t0, double dur, double nominal_hz, double half_bw_hz, double power_dbfs,
+             std::function<Waveform(std::mt19937_64&)> make) {
+        const std::uint64_t seed = next_seed();  // consumed whether kept or not: stable streams
+        if (t0 < lo || t0 + dur > hi) return false;
+        Tx tx;
+        tx.t0 = t0;
+        tx.t1 = t0 + dur;
+        tx.rf_hz = nominal_hz + e.cfo_hz;
+        tx.f_lo_hz = nominal_hz - half_bw_hz;
+        tx.f_hi_hz = nominal_hz + half_bw_hz;
+        tx.power_dbfs = power_dbfs;
+        tx.seed = seed;
+        tx.make = std::move(make);
+        e.max_tx_s = std::max(e.max_tx_s, dur);
+        e.txs.push_back(std::move(tx));
+        return true;
+    }
+};
+
+// ---- 802.11 OFDM ---------------------------------------------------------------------------------
+constexpr double ofdm_half_bw = 8.3e6;  // 52 subcarriers x 312.5 kHz plus the spectral skirt
+
+std::vector<EmitterTimeline> wifi_ofdm(Builder& b, const WifiOfdmSpec& p) {
+    const double fc = wifi_channel_center_mhz(p.channel) * 1e6;
+    auto e = b.start(fc, 2 * ofdm_half_bw, 2 * ofdm_half_bw);
+    e.cfo_hz = b.cfo_hz(fc, 10.0);
+    e.ramp_s = b.ramp(1.0 * us);
+    e.wifi_channels = {p.channel};
+    const double slot = 9 * us, sifs = 16 * us, difs = sifs + 2 * slot;
+    const double level = e.level_dbfs, peer = e.level_dbfs + p.peer_level_db;
+    auto frame = [&](double t0, std::size_t bytes, WifiRate rate, double power) {
+        const double dur = wifi_ofdm_ppdu_duration_s(bytes, rate);
+        b.add(e, t0, dur, fc, ofdm_half_bw, power,
+              [bytes, rate](std::mt19937_64& rng) { return wifi_ofdm_ppdu(bytes, rate, rng); });
+        return dur;
+    };
+    auto draw_data = [&]() -> std::pair<std::size_t, WifiRate> {
+        if (p.psdu_bytes) return {*p.psdu_bytes, p.rate};
+        const double u = uniform(b.rng);
+        const std::string& mix = p.frames;
+        const bool is_short = mix == "short" || (mix == "mixed" && u < 0.5);
+        const bool is_long = mix == "long" || (mix == "mixed" && u >= 0.85);
+        if (is_short) return {static_cast<std::size_t>(uniform(b.rng, 40, 300)), p.rate};
+        if (is_long) return {static_cast<std::size_t>(uniform(b.rng, 2000, 3700)), WifiRate::mbps6};  // ~2.7–5 ms, as an A-MPDU
+        return {1500, p.rate};
+    };
+    const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 0.006) : b.lo;
+    double t = t_begin, busy = 0.0;
+    double beacon = t_begin + uniform(b.rng, 0.0, 0.1024);
+    if (p.airtime <= 0.0) {
+        // beacons only
+        for (; beacon < b.hi; beacon += 0.1024) frame(beacon, 250, WifiRate::mbps6, level);
+        return {std::move(e)};
+    }
+    while (t < b.hi) {
+        if (p.beacons && t >= beacon) {
+            t += difs + slot * static_cast<double>(draw_uint(b.rng, 0, 15));
+            const double d = frame(t, 250, WifiRate::mbps6, level);
+            t += d;
+            busy += d;
+            beacon += 0.1024;
+            continue;
+        }
+        t += difs + slot * static_cast<double>(draw_uint(b.rng, 0, 15));
+        const auto [bytes, rate] = draw_data();
+        double d = frame(t, bytes, rate, level);
+        t += d;
+        busy += d;
+        if (p.ack) {
+            t += sifs;
+            d = frame(t, 14, WifiRate::mbps6, peer);
+            t += d;
+            busy += d;
+        }
+        // Idle so that the running airtime tracks the target, with some randomness.
+        const double behind = busy / p.airtime - (t - t_begin);
+        if (behind > 0.0) t += behind * uniform(b.rng, 0.6, 1.4);
+    }
+    return {std::move(e)};
+}
+
+// ---- 802.11b DSSS --------------------------------------------------------------------------------
+constexpr double dsss_half_bw = 11e6;
+
+std::vector<EmitterTimeline> wifi_dsss(Builder& b, const WifiDsssSpec& p) {
+    const double fc = wifi_channel_center_mhz(p.channel) * 1e6;
+    auto e = b.start(fc, 2 * dsss_half_bw, 2 * dsss_half_bw);
+    e.cfo_hz = b.cfo_hz(fc, 10.0);
+    e.ramp_s = b.ramp(2.0 * us);
+    e.wifi_channels = {p.channel};
+    const double slot = 20 * us, sifs = 10 * us, difs = sifs + 2 * slot;
+    const double level = e.level_dbfs, peer = e.level_dbfs + p.peer_level_db;
+    auto frame = [&](double t0, std::size_t bytes, double power) {
+        const double dur = wifi_dsss_ppdu_duration_s(bytes);
+        b.add(e, t0, dur, fc, dsss_half_bw, power, [bytes](std::mt19937_64& rng) { return wifi_dsss_ppdu(bytes, rng); });
+        return dur;
+    };
+    const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 0.006) : b.lo;
+    const double first = uniform(b.rng, 0.0, p.beacon_interval_s);
+    double beacon = p.first_beacon_s ? *p.first_beacon_s : std::max(b.lo, 0.0) + first;
+    // Beacons go out at their target times (TBTT), data in between.
+    double t = t_begin, busy = 0.0;
+    // Sends the beacons due by `until` (a beacon delayed by a frame in progress goes right after it).
+    auto beacon_due = [&](double until) {
+        while (beacon <= until && beacon < b.hi) {
+            const double start = std::max(beacon, t);
+            const double d = frame(start, p.beacon_bytes, level);
+            t = start + d + difs;
+            busy += d;
+            beacon += p.beacon_interval_s;
+        }
+    };
+    if (p.airtime <= 0.0) {
+        beacon_due(b.hi);
+        return {std::move(e)};
+    }
+    while (t < b.hi) {
+        t += difs + slot * static_cast<double>(draw_uint(b.rng, 0, 31));
+        const auto bytes = static_cast<std::size_t>(uniform(b.rng, 50, 500));
+        const double need = wifi_dsss_ppdu_duration_s(bytes) + sifs + wifi_dsss_ppdu_duration_s(14);
+        if (beacon <= t + need) {
+            beacon_due(t + need);
+            continue;
+        }
+        double d = frame(t, bytes, level);
+        t += d;
+        busy += d;
+        t += sifs;
+        d = frame(t, 14, peer);
+        t += d;
+        busy += d;
+        const double behind = busy / p.airtime - (t - t_begin);
+        if (behind > 0.0) t += behind * uniform(b.rng, 0.6, 1.4);
+        if (beacon < t) beacon_due(t);
+    }
+    std::sort(e.txs.begin(), e.txs.end(), [](const Tx& x, const Tx& y) { return x.t0 < y.t0; });
+    return {std::move(e)};
+}
+
+// ---- Bluetooth BR ---------------------------------------------------------------------------------
+constexpr double bt_sps = 4.0;
+
+std::vector<EmitterTimeline> bt_classic(Builder& b, const BtClassicSpec& p) {
+    std::vector<int> used = p.used_channels;
+    if (used.empty())
+        for (int k = 0; k < bt_classic_channels; ++k) used.push_back(k);
+    const double f_first = (bt_classic_first_mhz + used.front()) * 1e6, f_last = (bt_classic_first_mhz + used.back()) * 1e6;
+    auto e = b.start(0.5 * (f_first + f_last), 1e6, 1e6);
+    e.cfo_hz = b.cfo_hz(2441e6, 20.0);
+    e.ramp_s = b.ramp(4.0 * us);
+    const double level = e.level_dbfs, slave = e.level_dbfs + p.slave_level_db;
+    const double slot = 625 * us;
+    const int n_slots = p.packet == BtPacket::dh1 ? 1 : p.packet == BtPacket::dh3 ? 3 : 5;
+    auto hop = [&]() { return (bt_classic_first_mhz + used[draw_uint(b.rng, 0, used.size() - 1)]) * 1e6; };
+    auto packet = [&](double t0, BtPacket type, std::size_t bytes, double power) {
+        const double f = hop();
+        b.add(e, t0, bt_br_packet_duration_s(type, bytes), f, 0.5e6, power,
+              [type, bytes](std::mt19937_64& rng) { return bt_br_packet(type, bytes, rng, bt_sps); });
+    };
+    const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 2 * slot) : b.lo;
+    for (double t = t_begin; t < b.hi;) {
+        if (uniform(b.rng) < p.slot_usage) {
+            packet(t, p.packet, bt_max_payload_bytes(p.packet), level);
+            t += n_slots * slot;
+            if (p.reply == "null") packet(t, BtPacket::dh1, 0, slave);  // NULL/POLL-sized reply (DH1, no payload: 150 us)
+            else if (p.reply == "dh1") packet(t, BtPacket::dh1, bt_max_payload_bytes(BtPacket::dh1), slave);
+            t += slot;
+        } else {
+            t += 2 * slot;
+        }
+    }
+    e.facts = {{"hop_bandwidth_mhz", 1.0}, {"afh_channels", static_cast<double>(used.size())}, {"slot_s", slot}};
+    return {std::move(e)};
+}
+
+// ---- Bluetooth LE ----------------------------------------------------------------------------------
+double ble_channel_hz(int ch) {
+    if (ch == 37) return 2402e6;
+    if (ch == 38) return 2426e6;
+    if (ch == 39) return 2480e6;
+    return (ch <= 10 ? 2404.0 + 2.0 * ch : 2428.0 + 2.0 * (ch - 11)) * 1e6;
+}
+
+std::vector<EmitterTimeline> ble(Builder& b, const BleSpec& p) {
+    const double bw = p.phy == BlePhy::le2m ? 2e6 : 1e6;
+    const bool adv = p.mode == "advertising";
+    std::vector<int> chans = adv ? p.adv_channels : p.data_channels;
+    if (chans.empty())
+        for (int k = 0; k <= 36; ++k) chans.push_back(k);
+    double f_min = 1e12, f_max = 0;
+    for (int c : chans) {
+        f_min = std::min(f_min, ble_channel_hz(c));
+        f_max = std::max(f_max, ble_channel_hz(c));
+    }
+    auto e = b.start(0.5 * (f_min + f_max), bw, bw);
+    e.cfo_hz = b.cfo_hz(2440e6, 20.0);
+    e.ramp_s = b.ramp(4.0 * us);
+    const BlePhy phy = p.phy;
+    const double level = e.level_dbfs;
+    auto packet = [&](double t0, int ch, std::size_t bytes, double power) {
+        const double dur = ble_packet_duration_s(bytes, phy);
+        b.add(e, t0, dur, ble_channel_hz(ch), 0.5 * bw, power,
+              [bytes, phy, ch](std::mt19937_64& rng) { return ble_packet(bytes, phy, ch, rng, 4.0); });
+        return dur;
+    };
+    if (adv) {
+        double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.adv_interval_s) : b.lo;
+        while (t < b.hi) {
+            double u = t;
+            for (int ch : chans) u += packet(u, ch, p.pdu_bytes, level) + 150 * us + uniform(b.rng, 0.0, 100 * us);
+            t += p.adv_interval_s + uniform(b.rng, 0.0, 0.010);  // advInterval + advDelay (0–10 ms)
+        }
+        e.facts = {{"adv_interval_s", p.adv_interval_s}};
+    } else {
+        const int hop = p.hop ? *p.hop : static_cast<int>(draw_uint(b.rng, 5, 16));
+        std::vector<bool> used(37, false);
+        for (int c : chans) used[static_cast<std::size_t>(c)] = true;
+        int unmapped = 0;
+        double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.conn_interval_s) : b.lo;
+        while (t < b.hi) {
+            unmapped = (unmapped + hop) % 37;  // channel selection algorithm #1
+            const int ch = used[static_cast<std::size_t>(unmapped)] ? unmapped : chans[static_cast<std::size_t>(unmapped) % chans.size()];
+            const double d = packet(t, ch, p.pdu_bytes, level);
+            packet(t + d + 150 * us, ch, 0, level + p.peripheral_level_db);
+            t += p.conn_interval_s;
+        }
+        e.facts = {{"conn_interval_s", p.conn_interval_s}, {"hop_increment", static_cast<double>(hop)}};
+    }
+    return {std::move(e)};
+}
+
+// ---- IEEE 802.15.4 ----------------------------------------------------------------------------------
+std::vector<EmitterTimeline> zigbee(Builder& b, const ZigbeeSpec& p) {
+    const double fc = (2405.0 + 5.0 * (p.channel - 11)) * 1e6;
+    auto e = b.start(fc, 2e6, 2e6);
+    e.cfo_hz = b.cfo_hz(fc, 20.0);
+    e.ramp_s = b.ramp(2.0 * us);
+    const double level = e.level_dbfs;
+    auto packet = [&](double t0, std::size_t bytes) {
+        const double dur = zigbee_packet_duration_s(bytes);
+        b.add(e, t0, dur, fc, 1e6, level, [bytes](std::mt19937_64& rng) { return zigbee_packet(bytes, rng, 4.0); });
+        return dur;
+    };
+    double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.interval_s) : b.lo;
+    while (t < b.hi) {
+        t += packet(t, p.psdu_bytes);
+        if (p.ack) t += 192 * us + packet(t + 192 * us, 5);  // aTurnaroundTime, then a 5-byte ACK
+        t += exponential(b.rng, p.interval_s);
+    }
+    e.facts = {{"channel", static_cast<double>(p.channel)}};
+    return {std::move(e)};
+}
+
+// ---- USB 3.0 broadband noise -------------------------------------------------------------------------
+std::vector<EmitterTimeline> usb3(Builder& b, const Usb3Spec& p) {
+    const double rise = db_to_lin(*b.spec.rise_db);
+    const double floor_per_hz = db_to_lin(*b.ctx.floor_dbfs_per_mhz) / 1e6;
+    const double psd = floor_per_hz * (rise - 1.0);
+    const double bw = p.high_hz - p.low_hz;
+    EmitterTimeline e;
+    e.spec_index = b.index;
+    e.type = b.spec.type;
+    e.label_class = label_class(b.spec);
+    e.name = b.spec.name;
+    e.center_hz = 0.5 * (p.low_hz + p.high_hz);
+    e.bandwidth_hz = bw;
+    e.snr_bandwidth_hz = bw;
+    e.level_dbfs = 10.0 * std::log10(psd * bw);
+    e.direct_t0 = std::max(0.0, b.spec.start_s);
+    e.direct_t1 = b.spec.stop_s ? std::min(*b.spec.stop_s, b.ctx.scene->duration_s) : b.ctx.scene->duration_s;
+    e.direct_lo_hz = p.low_hz;
+    e.direct_hi_hz = p.high_hz;
+    const double lo = p.low_hz, hi = p.high_hz, ripple = p.ripple_db, period = p.ripple_period_hz;
+    e.direct = [psd, lo, hi, ripple, period](std::span<cf32> out, double vc, double rate, std::mt19937_64& rng) {
+        auto shape = [=](double f) {
+            const double fa = vc + f;
+            constexpr double edge = 1e6;  // raised-cosine band edges, 2 MHz wide
+            double w = 1.0;
+            if (fa < lo - edge || fa > hi + edge) return 0.0;
+            if (fa < lo + edge) w = 0.5 - 0.5 * std::cos(std::numbers::pi * (fa - lo + edge) / (2 * edge));
+            if (fa > hi - edge) w = std::min(w, 0.5 - 0.5 * std::cos(std::numbers::pi * (hi + edge - fa) / (2 * edge)));
+            return psd * w * db_to_lin(ripple * std::cos(2.0 * std::numbers::pi * (fa - lo) / period));
+        };
+        add_shaped_noise(out, rate, shape, rng);
+    };
+    e.facts = {{"rise_db", *b.spec.rise_db}};
+    return {std::move(e)};
+}
+
+// ---- CW tones and combs ----------------------------------------------------------------------------
+EmitterTimeline tone(Builder& b, double f_hz, double level_dbfs) {
+    EmitterTimeline e;
+    e.spec_index = b.index;
+    e.type = b.spec.type;
+    e.label_class = label_class(b.spec);
+    e.name = b.spec.name;
+    e.center_hz = f_hz;
+    e.bandwidth_hz = 0.0;
+    e.snr_bandwidth_hz = 1e6;
+    e.level_dbfs = level_dbfs;
+    e.direct_t0 = std::max(0.0, b.spec.start_s);
+    e.direct_t1 = b.spec.stop_s ? std::min(*b.spec.stop_s, b.ctx.scene->duration_s) : b.ctx.scene->duration_s;
+    e.direct_lo_hz = e.direct_hi_hz = f_hz;
+    const double phase = uniform(b.rng, 0.0, 2.0 * std::numbers::pi);
+    e.direct = [f_hz, level_dbfs, phase](std::span<cf32> out, double vc, double rate, std::mt19937_64&) {
+        const double r = receiver_response(f_hz - vc, rate);
+        if (r <= 0.0) return;
+        add_tone(out, rate, f_hz - vc, level_dbfs + 20.0 * std::log10(r), phase);
+    };
+    return e;
+}
+
+std::vector<EmitterTimeline> cw(Builder& b, const ToneSpec& p) { return {tone(b, p.freq_hz, b.level(1e6))}; }
+
+std::vector<EmitterTimeline> comb(Builder& b, const CombSpec& p) {
+    std::vector<EmitterTimeline> out;
+    const auto k0 = static_cast<long long>(std::ceil(p.low_hz / p.f0_hz - 1e-9));
+    const auto k1 = static_cast<long long>(std::floor(p.high_hz / p.f0_hz + 1e-9));
+    for (long long k = k0; k <= k1; ++k) {
+        auto e = tone(b, static_cast<double>(k) * p.f0_hz, b.level(1e6) + p.slope_db * static_cast<double>(k - k0));
+        e.facts = {{"harmonic", static_cast<double>(k)}, {"f0_mhz", p.f0_hz / 1e6}};
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+// ---- microwave oven -----------------------------------------------------------------------------------
+std::vector<EmitterTimeline> microwave(Builder& b, const MicrowaveSpec& p) {
+    const double snr_bw = p.sweep_hz + 1e6;
+    auto e = b.start(p.center_hz, snr_bw, snr_bw);
+    e.ramp_s = 0.0;  // the on-period has its own envelope
+    const double period = 1.0 / p.mains_hz, on = p.on_fraction * period;
+    const double fs_n = std::ceil((p.sweep_hz + 4e6) / 0.8 / 1e6) * 1e6;
+    const double sweep = p.sweep_hz;
+    double drift = 0.0;
+    const double t_begin = (b.lo < 0 ? -period : b.lo) + uniform(b.rng, 0.0, period);
+    for (double tc = t_begin; tc < b.hi; tc += period) {
+        drift = std::clamp(drift + gauss(b.rng) * p.drift_hz / 3.0, -p.drift_hz, p.drift_hz);
+        const double t_on = tc + 0.5 * (0.5 * period - on);
+        b.add(e, t_on, on, p.center_hz + drift, 0.5 * sweep + 0.5e6, e.level_dbfs, [on, sweep, fs_n](std::mt19937_64& rng) {
+            return microwave_on_period(on, sweep, 300e3, rng, fs_n);
+        });
+    }
+    e.facts = {{"mains_hz", p.mains_hz}, {"on_fraction", p.on_fraction}};
+    return {std::move(e)};
+}
+
+// ---- FHSS cordless phone (DECT-like) ---------------------------------------------------------------------
+std::vector<EmitterTimeline> fhss_phone(Builder& b, const FhssPhoneSpec& p) {
+    constexpr double spacing = 1.728e6, first = 2401.728e6;
+    constexpr int channels = 46;  // 2401.7 … 2479.5 MHz
+    auto e = b.start(first + 0.5 * spacing * (channels - 1), 1.2e6, 1.2e6);
+    e.cfo_hz = b.cfo_hz(2440e6, 20.0);
+    e.ramp_s = b.ramp(4.0 * us);
+    constexpr std::size_t symbols = 420;
+    const double dur = symbols / fhss_phone_symbol_rate_hz;
+    for (double t = (b.lo < 0 ? -uniform(b.rng, 0.0, p.frame_s) : b.lo); t < b.hi; t += p.frame_s) {
+        const double f = first + spacing * static_cast<double>(draw_uint(b.rng, 0, channels - 1));
+        auto make = [](std::mt19937_64& rng) { return fhss_phone_burst(symbols, rng, 4.0); };
+        b.add(e, t, dur, f, 0.6e6, e.level_dbfs, make);
+        b.add(e, t + 0.5 * p.frame_s, dur, f, 0.6e6, e.level_dbfs - 3.0, make);
+    }
+    e.facts = {{"frame_s", p.frame_s}};
+    return {std::move(e)};
+}
+
+}  // namespace
+
+std::vector<EmitterTimeline> build_timeline(const TimelineContext& ctx, std::size_t index) {
+    Builder b(ctx, index);
+    std::vector<EmitterTimeline> out = std::visit(
+        [&](const auto& p) -> std::vector<EmitterTimeline> {
+            using T = std::decay_t<decltype(p)>;
+            if constexpr (std::is_same_v<T, WifiOfdmSpec>) return wifi_ofdm(b, p);
+            else if constexpr (std::is_same_v<T, WifiDsssSpec>) return wifi_dsss(b, p);
+            else if constexpr (std::is_same_v<T, BtClassicSpec>) return bt_classic(b, p);
+            else if constexpr (std::is_same_v<T, BleSpec>) return ble(b, p);
+            else if constexpr (std::is_same_v<T, ZigbeeSpec>) return zigbee(b, p);
+            else if constexpr (std::is_same_v<T, Usb3Spec>) return usb3(b, p);
+            else if constexpr (std::is_same_v<T, ToneSpec>) return cw(b, p);
+            else if constexpr (std::is_same_v<T, CombSpec>) return comb(b, p);
+            else if constexpr (std::is_same_v<T, MicrowaveSpec>) return microwave(b, p);
+            else return fhss_phone(b, p);
+        },
+        b.spec.params);
+    for (auto& e : out) std::stable_sort(e.txs.begin(), e.txs.end(), [](const Tx& x, const Tx& y) { return x.t0 < y.t0; });
+    return out;
+}
+
+}  // namespace coex::sim::detail
