@@ -7,6 +7,8 @@
 namespace coex::cli {
 
 int run_analyze(const std::vector<std::string>& args);
+int run_synth(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 // Thrown for a usage problem: the message names the option and what is wrong.
 struct UsageError {

@@ -16,6 +16,8 @@ constexpr const char* kUsage = R"(usage: coex <command> [options]
 
 commands:
   analyze FILE    replay a capture and report what is on the air at 2.4 GHz
+  synth SCENE     simulate a labelled capture from a scene file (docs/scenes.md)
+  eval DIR        score the analysis against labelled captures (docs/accuracy.md)
 
 'coex <command> --help' describes a command's options.
 )";
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
     const std::string command = argc >= 2 ? argv[1] : "";
     try {
         if (command == "analyze") return coex::cli::run_analyze(args);
+        if (command == "synth") return coex::cli::run_synth(args);
+        if (command == "eval") return coex::cli::run_eval(args);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
             return 0;

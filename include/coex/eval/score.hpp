@@ -1,0 +1,117 @@
+#pragma once
+// Scoring an analysis report against the ground truth of its capture (docs/accuracy.md).
+// Both come in as JSON text (report: coex-report/1, labels: coex-labels/1), so the scorer reads
+// exactly what a user would get, including fields later versions add (bursts, recommendation).
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace coex::eval {
+
+// The emitter classes of the report, in table order.
+const std::vector<std::string>& emitter_classes();
+
+struct MatchRules {
+    // A reported band [low, high] widened by this much on each side must overlap the labelled band.
+    double band_tolerance_mhz = 1.0;
+    // Reported occupancy at or above this on a channel without labelled Wi-Fi is a false Wi-Fi channel.
+    double wifi_false_occupancy = 0.01;
+    // A labelled Wi-Fi airtime below this counts as "no Wi-Fi" on the channel.
+    double wifi_idle_airtime = 0.001;
+};
+
+struct ClassCounts {
+    int tp = 0, fp = 0, fn = 0;
+    int duplicates = 0;      // extra reports of an already matched emitter (not counted as false)
+    int matched_hidden = 0;  // reports matching an emitter the view could not see (not counted)
+    [[nodiscard]] std::optional<double> precision() const;
+    [[nodiscard]] std::optional<double> recall() const;
+    [[nodiscard]] std::optional<double> f1() const;
+    ClassCounts& operator+=(const ClassCounts& o);
+};
+
+struct OccupancyError {
+    int channel = 0;
+    double truth = 0.0, reported = 0.0;
+    std::optional<double> snr_db;  // of the labelled Wi-Fi emitter on the channel, if any
+};
+
+// A labelled emitter the view could see, and whether the report found it.
+struct LabelOutcome {
+    std::string label_class;
+    std::optional<double> snr_db;  // above_floor_db of the label
+    bool detected = false;
+};
+
+struct BurstCounts {
+    int labelled = 0, detected = 0, reported = 0, reported_true = 0;
+};
+
+struct CaptureScore {
+    std::string name, scene, view;
+    bool false_positive_scene = false;  // no labelled emitters except narrowband spurs (noise, CW, zeros, clipped CW)
+    double analysis_s = 0.0;            // filled by the caller
+    double synth_s = 0.0;               // filled by the caller when it synthesised the capture
+    std::vector<OccupancyError> occupancy;
+    int wifi_observed_mismatch = 0;  // channels whose "observed" differs between report and labels
+    int wifi_false_channels = 0;
+    std::map<std::string, ClassCounts> classes;
+    std::map<std::pair<std::string, std::string>, int> confusion;  // (truth or "none", reported or "missed")
+    std::vector<LabelOutcome> outcomes;
+    int false_detections = 0;  // unmatched reported emitters + false Wi-Fi channels
+    bool recommendation_expected = false;
+    std::optional<int> recommendation_expected_channel, recommendation_reported_channel;
+    bool bursts_in_report = false;
+    BurstCounts bursts;
+};
+
+// Throws InputError("<name>: ...") when either document is not what it should be.
+CaptureScore score_capture(const std::string& report_json, const std::string& labels_json, const std::string& name,
+                           const MatchRules& rules = {});
+
+struct ErrorStats {
+    int n = 0;
+    double sum = 0.0, max = 0.0;
+    void add(double e);
+    [[nodiscard]] std::optional<double> mean() const;
+};
+
+struct Summary {
+    int captures = 0, false_positive_scenes = 0;
+    double analysis_s = 0.0, synth_s = 0.0;
+    ErrorStats occupancy;
+    std::map<std::string, ErrorStats> occupancy_by_view, occupancy_by_snr;
+    int wifi_observed_mismatch = 0, wifi_false_channels = 0, wifi_false_channels_fp_scenes = 0;
+    std::map<std::string, ClassCounts> classes;
+    std::map<std::string, ClassCounts> by_view;  // all classes pooled
+    std::map<std::string, std::map<std::string, std::pair<int, int>>> recall_by_snr;  // class -> bucket -> (detected, visible)
+    std::map<std::pair<std::string, std::string>, int> confusion;
+    int false_detections = 0, false_detections_fp_scenes = 0;
+    int recommendation_scenes = 0, recommendation_reported = 0, recommendation_agree = 0;
+    bool bursts_in_report = false;
+    BurstCounts bursts;
+};
+
+Summary summarize(const std::vector<CaptureScore>& scores);
+// SNR bucket name for the breakdown: the nearest multiple of 5 dB ("≈10 dB"), "none" when unknown.
+std::string snr_bucket(std::optional<double> snr_db);
+
+std::string to_text(const Summary& summary, const std::vector<CaptureScore>& scores);
+std::string to_json(const Summary& summary, const std::vector<CaptureScore>& scores);
+
+struct Thresholds {
+    std::optional<double> max_occupancy_error;       // largest |error| over all observed channels
+    std::optional<double> max_mean_occupancy_error;  // mean |error|
+    std::optional<int> max_false_detections;         // on the false-positive scenes (emitters + Wi-Fi channels)
+    std::optional<int> max_wifi_false_channels;      // over all scenes
+    std::optional<double> min_f1_all;                // every class that has labelled emitters
+    std::map<std::string, double> min_f1, min_precision, min_recall;  // per class
+    std::optional<double> min_recommendation_agreement;
+};
+
+// The thresholds missed, one line each ("wifi_ofdm F1 0.41 < 0.60"); empty when all hold.
+std::vector<std::string> check(const Summary& summary, const Thresholds& thresholds);
+
+}  // namespace coex::eval

@@ -1,0 +1,246 @@
+// coex eval PATH...: score the analyzer against labelled captures (docs/accuracy.md).
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "coex/analysis/analyzer.hpp"
+#include "coex/core/bands.hpp"
+#include "coex/core/error.hpp"
+#include "coex/eval/corpus.hpp"
+#include "coex/eval/score.hpp"
+#include "coex/sim/scenario.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace coex::cli {
+
+namespace {
+
+constexpr int kThresholdMissed = 3;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw InputError(p.string() + ": cannot be read");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+double parse_fraction(const std::string& option, const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (used == text.size() && v >= 0.0 && v <= 1.0) return v;
+    } catch (const std::exception&) {
+    }
+    throw UsageError{option + ": '" + text + "' is not a number from 0 to 1"};
+}
+
+// "0.8" (every class) or "CLASS=0.8".
+void parse_class_thresholds(const std::string& option, const std::vector<std::string>& values, std::map<std::string, double>& out,
+                            std::optional<double>* all) {
+    for (const auto& v : values) {
+        const auto eq = v.find('=');
+        if (eq == std::string::npos) {
+            if (!all) throw UsageError{option + ": expected CLASS=VALUE, got '" + v + "'"};
+            *all = parse_fraction(option, v);
+            continue;
+        }
+        const std::string cls = v.substr(0, eq);
+        const auto& classes = eval::emitter_classes();
+        if (std::find(classes.begin(), classes.end(), cls) == classes.end()) {
+            std::string list;
+            for (const auto& c : classes) list += (list.empty() ? "" : ", ") + c;
+            throw UsageError{option + ": '" + cls + "' is not a class (" + list + ")"};
+        }
+        out[cls] = parse_fraction(option, v.substr(eq + 1));
+    }
+}
+
+// Removes a folder made for this run, unless asked to keep it.
+struct TempDir {
+    fs::path path;
+    bool remove = false;
+    ~TempDir() {
+        if (remove) {
+            std::error_code ec;
+            fs::remove_all(path, ec);
+        }
+    }
+};
+
+}  // namespace
+
+int run_eval(const std::vector<std::string>& args) {
+    std::vector<std::string> paths, min_f1, min_precision, min_recall;
+    std::string json_path, work_dir, country = "EU";
+    bool scenes = false, estimate_plans = false, quiet = false;
+    double max_occ = -1, max_mean_occ = -1, min_rec_agree = -1;
+    int max_false = -1, max_wifi_false = -1;
+    long long seed = -1;
+    po::options_description options("coex eval PATH... [options]");
+    options.add_options()
+        ("help,h", "describe the options")
+        ("scenes", po::bool_switch(&scenes), "PATHs are scene files or folders of them: synthesise each (into --work) first")
+        ("work", po::value(&work_dir)->value_name("DIR"), "with --scenes: where captures and labels go (kept); default: a temporary folder, removed")
+        ("seed", po::value(&seed)->value_name("N"), "with --scenes: override every scene's seed")
+        ("json", po::value(&json_path)->value_name("PATH"), "also write the scores as JSON ('-' = stdout, instead of the table)")
+        ("country", po::value(&country)->value_name("CC"), "regulatory domain for the analysis: US, EU (default), JP")
+        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring")
+        ("quiet,q", po::bool_switch(&quiet), "no progress lines on stderr")
+        ("max-occupancy-error", po::value(&max_occ)->value_name("X"), "fail (exit 3) when any observed channel's |occupancy error| exceeds X")
+        ("max-mean-occupancy-error", po::value(&max_mean_occ)->value_name("X"), "fail when the mean |occupancy error| exceeds X")
+        ("max-false-detections", po::value(&max_false)->value_name("N"), "fail when the false-positive scenes (noise, CW, zeros, clipping) yield more than N false detections")
+        ("max-wifi-false-channels", po::value(&max_wifi_false)->value_name("N"), "fail when more than N idle channels show Wi-Fi occupancy (all scenes)")
+        ("min-f1", po::value(&min_f1)->value_name("[CLASS=]X"), "fail when a class's F1 is below X (without CLASS: every class that has labelled emitters); repeatable")
+        ("min-precision", po::value(&min_precision)->value_name("CLASS=X"), "fail when the class's precision is below X; repeatable")
+        ("min-recall", po::value(&min_recall)->value_name("CLASS=X"), "fail when the class's recall is below X; repeatable")
+        ("min-recommendation-agreement", po::value(&min_rec_agree)->value_name("X"), "fail when fewer than this share of the scenes that define a recommendation agree");
+    po::options_description hidden;
+    hidden.add_options()("path", po::value(&paths));
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("path", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << options << "\n"
+                  << "Exit codes: 0 every threshold holds; 3 a threshold was missed; 2 bad input or usage; 1 internal error.\n";
+        return 0;
+    }
+    if (paths.empty()) throw UsageError{"no folder given (coex eval DIR, or coex eval --scenes DIR)"};
+
+    eval::Thresholds th;
+    if (vm.count("max-occupancy-error")) th.max_occupancy_error = parse_fraction("--max-occupancy-error", std::to_string(max_occ));
+    if (vm.count("max-mean-occupancy-error")) th.max_mean_occupancy_error = parse_fraction("--max-mean-occupancy-error", std::to_string(max_mean_occ));
+    if (vm.count("max-false-detections")) {
+        if (max_false < 0) throw UsageError{"--max-false-detections: must be 0 or more"};
+        th.max_false_detections = max_false;
+    }
+    if (vm.count("max-wifi-false-channels")) {
+        if (max_wifi_false < 0) throw UsageError{"--max-wifi-false-channels: must be 0 or more"};
+        th.max_wifi_false_channels = max_wifi_false;
+    }
+    if (vm.count("min-recommendation-agreement"))
+        th.min_recommendation_agreement = parse_fraction("--min-recommendation-agreement", std::to_string(min_rec_agree));
+    parse_class_thresholds("--min-f1", min_f1, th.min_f1, &th.min_f1_all);
+    parse_class_thresholds("--min-precision", min_precision, th.min_precision, nullptr);
+    parse_class_thresholds("--min-recall", min_recall, th.min_recall, nullptr);
+    if (vm.count("seed") && (seed < 0 || !scenes)) throw UsageError{"--seed: needs --scenes and a value of 0 or more"};
+    if (!work_dir.empty() && !scenes) throw UsageError{"--work: only with --scenes"};
+
+    analysis::AnalysisConfig config;
+    const auto domain = parse_reg_domain(country);
+    if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
+    config.domain = *domain;
+    config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
+    OutputFile json_out("--json", json_path);
+
+    // Collect the work: (capture, synthesis seconds).
+    std::vector<std::pair<fs::path, double>> captures;
+    TempDir temp;
+    if (scenes) {
+        std::vector<fs::path> files;
+        for (const auto& p : paths) {
+            if (fs::is_directory(p)) {
+                const auto found = eval::scene_files(p);
+                files.insert(files.end(), found.begin(), found.end());
+            } else if (fs::is_regular_file(p)) {
+                files.emplace_back(p);
+            } else {
+                throw InputError(p + ": no such scene file or folder");
+            }
+        }
+        if (files.empty()) throw InputError(paths.front() + ": no scene files (*.json) found");
+        // Parse every scene before synthesising any, so a bad file fails fast.
+        std::vector<sim::Scene> parsed;
+        for (const auto& f : files) parsed.push_back(sim::load_scene(f));
+        if (work_dir.empty()) {
+            temp.path = fs::temp_directory_path() / ("coex-eval-" + std::to_string(::getpid()));
+            temp.remove = true;
+            work_dir = temp.path.string();
+        }
+        std::error_code ec;
+        fs::create_directories(work_dir, ec);
+        if (ec || !fs::is_directory(work_dir)) throw InputError(work_dir + ": cannot create the folder (--work)");
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
+            auto& scene = parsed[i];
+            if (seed >= 0) scene.seed = static_cast<std::uint64_t>(seed);
+            const fs::path out = fs::path(work_dir) / (files[i].stem().string() + ".h5");
+            const auto r = eval::synthesize(scene, out);
+            if (!quiet) {
+                char line[256];
+                std::snprintf(line, sizeof line, "[%zu/%zu] synth %-36s %6.2f s  %10llu samples\n", i + 1, parsed.size(),
+                              files[i].stem().c_str(), r.seconds, static_cast<unsigned long long>(r.samples));
+                std::cerr << line << std::flush;
+            }
+            captures.emplace_back(out, r.seconds);
+        }
+    } else {
+        for (const auto& p : paths) {
+            if (fs::is_directory(p)) {
+                for (const auto& c : eval::labelled_captures(p)) captures.emplace_back(c, 0.0);
+            } else if (fs::is_regular_file(p)) {
+                if (!fs::exists(eval::labels_path_for(p))) throw InputError(p + ": no labels beside it (" + eval::labels_path_for(p).string() + ")");
+                captures.emplace_back(p, 0.0);
+            } else {
+                throw InputError(p + ": no such capture or folder");
+            }
+        }
+        if (captures.empty()) throw InputError(paths.front() + ": no labelled captures (*.h5 with *.labels.json beside)");
+    }
+
+    std::vector<eval::CaptureScore> scores;
+    for (std::size_t i = 0; i < captures.size(); ++i) {
+        const auto& [capture, synth_s] = captures[i];
+        const auto t = std::chrono::steady_clock::now();
+        const std::string report = eval::analyze_to_json(capture, config);
+        const double analysis_s = seconds_since(t);
+        auto s = eval::score_capture(report, slurp(eval::labels_path_for(capture)), capture.filename().string());
+        s.analysis_s = analysis_s;
+        s.synth_s = synth_s;
+        if (!quiet) {
+            char line[256];
+            std::snprintf(line, sizeof line, "[%zu/%zu] analyse %-34s %6.2f s\n", i + 1, captures.size(), capture.filename().c_str(), analysis_s);
+            std::cerr << line << std::flush;
+        }
+        scores.push_back(std::move(s));
+    }
+
+    const auto summary = eval::summarize(scores);
+    const auto fails = eval::check(summary, th);
+    if (json_out.active()) json_out.write(eval::to_json(summary, scores));
+    if (!json_out.is_stdout()) {
+        std::cout << eval::to_text(summary, scores);
+        if (!fails.empty()) {
+            std::cout << "\nThresholds missed:\n";
+            for (const auto& f : fails) std::cout << "  " << f << "\n";
+        } else if (vm.count("max-occupancy-error") || vm.count("max-mean-occupancy-error") || vm.count("max-false-detections") ||
+                   vm.count("max-wifi-false-channels") || !min_f1.empty() || !min_precision.empty() || !min_recall.empty() ||
+                   vm.count("min-recommendation-agreement")) {
+            std::cout << "\nAll thresholds hold.\n";
+        }
+    } else {
+        for (const auto& f : fails) std::cerr << "coex eval: threshold missed: " << f << "\n";
+    }
+    return fails.empty() ? 0 : kThresholdMissed;
+}
+
+}  // namespace coex::cli
