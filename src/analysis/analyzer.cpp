@@ -89,7 +89,8 @@ void Analyzer::end_segment() {
     current_->cell_floor.estimate(current_->floor_now);
     const auto bin_floor = current_->bin_floor.estimate();
     classify::ViewSummary summary{&current_->view, static_cast<double>(view_frames_) * current_->spectrogram.frame_seconds(),
-                                  current_->floor_now, bin_floor, current_->spectrogram.enbw()};
+                                  current_->floor_now, bin_floor, current_->spectrogram.enbw(),
+                                  current_->bin_floor.observations()};
     classifier_.end_view(summary);
     const double rate = current_->segment.sample_rate_hz;
     observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running

@@ -3,6 +3,8 @@
 #include <liquid/liquid.h>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cmath>
 #include <numbers>
 
@@ -130,6 +132,82 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
     f.constant_envelope = 1.0 - mag_std / std::max(mag_mean, 1e-30);
 
     return f;
+}
+
+struct MsresampDeleter { void operator()(msresamp_crcf_s* p) const { msresamp_crcf_destroy(p); } };
+
+struct Channelizer::WifiResampler {
+    double rate = 0.0;
+    std::unique_ptr<msresamp_crcf_s, MsresampDeleter> resamp;
+};
+
+WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate, double offset_hz) {
+    WifiPhyMetrics m;
+    constexpr double kWifiRate = 20e6;
+    if (samples.size() < 200 || rate < kWifiRate * 0.99) return m;
+    // to the channel centre, at the 802.11 sample rate
+    std::span<const cf32> x = samples;
+    if (offset_hz != 0.0) {
+        mixed_.resize(samples.size());
+        std::unique_ptr<nco_crcf_s, NcoDeleter> nco(nco_crcf_create(LIQUID_NCO));
+        nco_crcf_set_frequency(nco.get(), static_cast<float>(2.0 * std::numbers::pi * offset_hz / rate));
+        nco_crcf_mix_block_down(nco.get(), const_cast<cf32*>(samples.data()), mixed_.data(), static_cast<unsigned>(samples.size()));
+        x = mixed_;
+    }
+    if (std::abs(rate - kWifiRate) > 1.0) {
+        WifiResampler* r = nullptr;
+        for (auto& w : wifi_resamplers_)
+            if (w->rate == rate) r = w.get();
+        if (!r) {
+            wifi_resamplers_.push_back(std::make_unique<WifiResampler>());
+            r = wifi_resamplers_.back().get();
+            r->rate = rate;
+            r->resamp.reset(msresamp_crcf_create(static_cast<float>(kWifiRate / rate), 50.0f));
+        }
+        msresamp_crcf_reset(r->resamp.get());
+        wifi_.resize(static_cast<std::size_t>(static_cast<double>(x.size()) * kWifiRate / rate) + 64);
+        unsigned written = 0;
+        msresamp_crcf_execute(r->resamp.get(), const_cast<cf32*>(x.data()), static_cast<unsigned>(x.size()), wifi_.data(), &written);
+        wifi_.resize(written);
+        x = wifi_;
+    }
+    if (x.size() < 200) return m;
+
+    // DSSS: within each 1 µs window, x[n]·x*[n+20] keeps one phase (the DBPSK/DQPSK step).
+    double barker = 0.0;
+    std::size_t windows = 0;
+    for (std::size_t w = 0; w + 40 <= x.size(); w += 20, ++windows) {
+        cf32 acc{};
+        double norm = 0.0;
+        for (std::size_t n = w; n < w + 20; ++n) {
+            acc += x[n] * std::conj(x[n + 20]);
+            norm += std::abs(x[n]) * std::abs(x[n + 20]);
+        }
+        barker += norm > 0.0 ? std::abs(acc) / norm : 0.0;
+    }
+    m.barker = windows ? barker / static_cast<double>(windows) : 0.0;
+
+    // OFDM: fold x[n]·x*[n+64] on the symbol period (80 samples, or 72 with the short guard
+    // interval of 802.11n); a guard-interval-long window of the fold adds up coherently.
+    for (const auto [period, guard] : {std::pair<std::size_t, std::size_t>{80, 16}, {72, 8}}) {
+        std::array<cf32, 80> fold{};
+        std::array<double, 80> norm{};
+        for (std::size_t n = 0; n + 64 < x.size(); ++n) {
+            fold[n % period] += x[n] * std::conj(x[n + 64]);
+            norm[n % period] += std::abs(x[n]) * std::abs(x[n + 64]);
+        }
+        for (std::size_t start = 0; start < period; ++start) {
+            cf32 acc{};
+            double sum = 0.0;
+            for (std::size_t k = 0; k < guard; ++k) {
+                acc += fold[(start + k) % period];
+                sum += norm[(start + k) % period];
+            }
+            if (sum > 0.0) m.cyclic_prefix = std::max(m.cyclic_prefix, std::abs(acc) / sum);
+        }
+    }
+    m.valid = true;
+    return m;
 }
 
 void SampleHistory::reset(std::size_t capacity) {

@@ -18,8 +18,17 @@ struct TimeDomainFeatures {
     double preamble_periodicity = 0.0;  // coherent autocorrelation at 16 µs over the first 128 µs (802.15.4 SHR)
 };
 
+// How well a channel's samples (brought to 20 MS/s at the channel centre) fit each 802.11 PHY.
+struct WifiPhyMetrics {
+    bool valid = false;
+    double cyclic_prefix = 0.0;  // OFDM: the guard interval before each 64-sample symbol repeats its end (0…1)
+    double barker = 0.0;         // DSSS: the 11-chip spreading code repeats every 1 µs (0…1)
+};
+
 class Channelizer {
 public:
+    WifiPhyMetrics wifi_phy(std::span<const cf32> samples, double sample_rate_hz, double offset_hz);
+
     // Median |f − mean f| of GFSK (BT 0.5) over its peak deviation, measured on the simulator's
     // standard BLE/BR packets: the discriminator rarely sits at the full deviation between symbols.
     static constexpr double kGfskMedianOverPeak = 0.84;
@@ -34,6 +43,9 @@ public:
 private:
     struct Filters;  // liquid objects, designed once per (rate, band) and reused: design costs more than use
     Filters& filters_for(double rate, double cutoff);
+    struct WifiResampler;
+    std::vector<std::unique_ptr<WifiResampler>> wifi_resamplers_;
+    std::vector<cf32> wifi_;
     std::vector<std::unique_ptr<Filters>> filters_;
     std::vector<cf32> mixed_, decimated_, narrow_;
     std::vector<float> freq_, magnitude_, spread_;

@@ -42,6 +42,18 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
       history_(std::make_unique<SampleHistory>()),
       channelizer_(std::make_unique<Channelizer>()) {
     for (const auto& d : detector_registry()) detectors_.push_back({&d, d.make(), 0, {}});
+    // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
+    wifi_.set_kind_judge([this](const WifiBurstSpan& span) {
+        const double rate = view_.segment.sample_rate_hz;
+        const std::uint64_t length = span.end_sample - span.first_sample;
+        const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
+        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(400e-6 * rate));
+        static thread_local std::vector<cf32> snippet;
+        history_->copy(span.first_sample + skip, end, snippet);
+        const auto m = channelizer_->wifi_phy(snippet, rate, span.center_mhz * 1e6 - view_.segment.center_frequency_hz);
+        if (!m.valid) return span.dsss_by_shape;
+        return m.barker >= 0.5 && m.barker > m.cyclic_prefix;  // DSSS only when its 1 µs code period shows
+    });
 }
 
 Classifier::~Classifier() = default;

@@ -14,6 +14,8 @@ extern const DetectorDescriptor kBleDetector;
 extern const DetectorDescriptor kZigbeeDetector;
 extern const DetectorDescriptor kMicrowaveOvenDetector;
 extern const DetectorDescriptor kUnknownDetector;
+extern const DetectorDescriptor kNarrowbandSpurDetector;
+extern const DetectorDescriptor kUsb3NoiseDetector;
 
 namespace util {
 

@@ -13,6 +13,9 @@ std::span<const DetectorDescriptor> detector_registry() {
         kBleDetector,                // 1–2 MHz GFSK ±250/500 kHz
         kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle
         kUnknownDetector,            // everything else above the floor
+        // emitters that live in the noise floor, judged once each tuning is seen whole
+        kNarrowbandSpurDetector,
+        kUsb3NoiseDetector,
     };
     return registry;
 }

@@ -22,6 +22,7 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
     frame_seconds_ = view.frame_seconds;
     const auto& grid = *view.grid;
     grid_ = view.grid;
+    fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
     claimed_.assign(grid.size(), 0);
     for (auto& t : tracked_) {
         const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
@@ -84,8 +85,12 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
                 power += cell[t.edge_first + i] - floor[t.edge_first + i];
                 channel_floor += floor[t.edge_first + i];
             }
-            if (t.burst_excess.empty()) t.burst_start_s = frame.time_s;
+            if (t.burst_excess.empty()) {
+                t.burst_start_s = frame.time_s;
+                t.burst_first_sample = frame.first_sample;
+            }
             t.burst_end_s = frame.time_s + frame_seconds_;
+            t.burst_end_sample = frame.first_sample + fft_size_;
             t.burst_excess.push_back(static_cast<float>(excess));
             t.burst_power.push_back(static_cast<float>(std::max(power, 0.0)));
             t.burst_floor.push_back(static_cast<float>(channel_floor));
@@ -122,7 +127,10 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     std::vector<float> sorted(e);
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
-    auto& kind = t.kind[t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre ? 1 : 0];
+    const bool dsss_by_shape = t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre;
+    const bool dsss = kind_judge_ ? kind_judge_({t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape})
+                                  : dsss_by_shape;
+    auto& kind = t.kind[dsss ? 1 : 0];
     double frames = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const bool edge = i == 0 || i + 1 == n;

@@ -55,6 +55,7 @@ struct ViewSummary {
     std::span<const float> cell_floor;  // per 1 MHz cell of geometry->grid
     std::span<const float> bin_floor;   // per spectrogram bin, −fs/2 … +fs/2
     double bin_enbw = 1.5;
+    std::uint64_t bin_floor_observations = 0;  // frames behind each bin's floor
 };
 
 // Time spent observing each whole MHz of the band, for duty cycles of emitters.

@@ -13,6 +13,7 @@
 #include "coex/core/bands.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -51,9 +52,18 @@ struct WifiOccupancyCounters {
     std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
 };
 
+// A Wi-Fi transmission that just ended, for a look at its samples.
+struct WifiBurstSpan {
+    double center_mhz = 0.0;
+    std::uint64_t first_sample = 0, end_sample = 0;  // within the segment
+    bool dsss_by_shape = false;                       // what the spectrum alone says
+};
+
 class WifiOccupancyDetector {
 public:
     explicit WifiOccupancyDetector(std::vector<WifiChannel> channels);
+    // Decides OFDM (false) or DSSS (true) for each transmission; without one, the spectrum decides.
+    void set_kind_judge(std::function<bool(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
 
     void begin_view(const ViewGeometry& view);
     void on_frame(const Frame& frame);
@@ -90,6 +100,7 @@ private:
         // the burst in progress: excess, signal power and floor of each of its frames, its shape
         std::vector<float> burst_excess, burst_power, burst_floor;
         double burst_edge = 0.0, burst_centre = 0.0, burst_start_s = 0.0, burst_end_s = 0.0;
+        std::uint64_t burst_first_sample = 0, burst_end_sample = 0;
         // where the channel sits in the current view; empty when not seen whole
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
@@ -100,6 +111,8 @@ private:
     std::vector<Tracked> tracked_;
     std::vector<std::uint8_t> claimed_;
     const dsp::MhzCellGrid* grid_ = nullptr;
+    std::size_t fft_size_ = 0;
+    std::function<bool(const WifiBurstSpan&)> kind_judge_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
 };

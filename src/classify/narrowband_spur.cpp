@@ -1,0 +1,160 @@
+// Persistent narrowband spurs — clock harmonics, switching-supply lines, a leaking LO — live in the
+// noise floor rather than in bursts: a bin whose floor (its power whenever the band is otherwise
+// quiet) stands ≥ 10 dB over the floor around it holds a tone that is on nearly all the time.
+// Several evenly spaced spurs are one comb, with the spacing as its likely fundamental. A spur that
+// moves when the receiver retunes belongs to the receiver, and the receiver's own DC spike is skipped.
+#include "detectors.hpp"
+
+#include <cmath>
+#include <map>
+
+namespace coex::classify {
+namespace {
+
+constexpr double kSpurRise = 10.0;      // linear: 10 dB over the local floor
+constexpr std::size_t kLocalSpan = 24;  // bins each side for the local floor
+constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
+// Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
+// for a 10 dB rise to mean a tone rather than chance.
+constexpr std::uint64_t kMinObservations = 300;
+
+class NarrowbandSpurDetector final : public Detector {
+public:
+    void end_view(const ViewSummary& v) override {
+        const auto& g = *v.geometry;
+        const std::size_t n = v.bin_floor.size();
+        if (n < 2 * kLocalSpan + 8 || v.bin_floor_observations < kMinObservations) return;
+        const double bin_hz = g.bin_hz;
+        const double centre = g.segment.center_frequency_hz;
+        const double half = g.segment.usable_bandwidth_hz() / 2.0;
+        const auto& f = v.bin_floor;
+        views_.push_back({(centre - half) / 1e6, (centre + half) / 1e6, bin_hz / 1e6});
+        std::vector<float> local;
+        for (std::size_t k = kLocalSpan; k + kLocalSpan < n; ++k) {
+            const double offset = (static_cast<double>(k) - static_cast<double>(n / 2)) * bin_hz;
+            if (std::abs(offset) > half) continue;
+            if (k >= n / 2 - kDcGuard && k <= n / 2 + kDcGuard) continue;
+            if (!(f[k] > f[k - 1] && f[k] >= f[k + 1])) continue;
+            local.assign(f.begin() + static_cast<std::ptrdiff_t>(k - kLocalSpan), f.begin() + static_cast<std::ptrdiff_t>(k + kLocalSpan + 1));
+            auto mid = local.begin() + static_cast<std::ptrdiff_t>(local.size() / 2);
+            std::nth_element(local.begin(), mid, local.end());
+            const double reference = *mid;
+            if (!(reference > 0.0) || f[k] < kSpurRise * reference) continue;
+            // parabolic interpolation of the peak on a log scale
+            const double a = std::log(f[k - 1]), b = std::log(f[k]), c = std::log(f[k + 1]);
+            const double denom = a - 2.0 * b + c;
+            const double delta = denom != 0.0 ? 0.5 * (a - c) / denom : 0.0;
+            double power = 0.0;
+            for (std::size_t j = k - 3; j <= k + 3; ++j) power += std::max(0.0, static_cast<double>(f[j]) - reference);
+            power /= v.bin_enbw;
+            const double mhz = (centre + offset + delta * bin_hz) / 1e6;
+            spurs_.push_back({mhz, 10.0 * std::log10(std::max(power, 1e-30)), 10.0 * std::log10(f[k] / reference),
+                              bin_hz / 1e6, views_.size() - 1});
+        }
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        // Merge sightings of one tone from several tunings; drop those the same band, seen from
+        // another tuning, does not show (they move with the receiver's LO).
+        std::vector<Spur> merged;
+        for (const auto& s : spurs_) {
+            bool found = false;
+            for (auto& m : merged)
+                if (std::abs(m.mhz - s.mhz) <= 2.0 * std::max(m.bin_mhz, s.bin_mhz)) {
+                    ++m.sightings;
+                    found = true;
+                    break;
+                }
+            if (!found) merged.push_back(s);
+        }
+        std::vector<Spur> kept;
+        for (const auto& m : merged) {
+            std::size_t covering = 0;
+            for (const auto& v : views_) covering += (m.mhz > v.low_mhz && m.mhz < v.high_mhz);
+            if (covering >= 2 && m.sightings * 2 < covering) continue;  // not there when seen from elsewhere
+            kept.push_back(m);
+        }
+        if (kept.empty()) return;
+        std::sort(kept.begin(), kept.end(), [](const Spur& a, const Spur& b) { return a.mhz < b.mhz; });
+
+        // A comb: ≥ 3 tones whose spacings are whole multiples of the smallest one.
+        std::vector<bool> in_comb(kept.size(), false);
+        if (kept.size() >= 3) {
+            double spacing = 1e9;
+            for (std::size_t i = 1; i < kept.size(); ++i) spacing = std::min(spacing, kept[i].mhz - kept[i - 1].mhz);
+            const double tolerance = std::max(0.05, 2.0 * kept.front().bin_mhz);
+            std::vector<std::size_t> members;
+            for (std::size_t i = 0; i < kept.size(); ++i) {
+                const double k = (kept[i].mhz - kept.front().mhz) / spacing;
+                if (std::abs(k - std::round(k)) * spacing <= tolerance) members.push_back(i);
+            }
+            if (members.size() >= 3 && spacing > 0.0) {
+                std::vector<double> levels;
+                report::Value::Array tones, harmonics;
+                bool harmonic = true;
+                for (std::size_t i : members) {
+                    in_comb[i] = true;
+                    levels.push_back(kept[i].level);
+                    tones.emplace_back(kept[i].mhz);
+                    const double h = kept[i].mhz / spacing;
+                    harmonics.emplace_back(static_cast<int>(std::lround(h)));
+                    if (std::abs(h - std::round(h)) * spacing > tolerance) harmonic = false;
+                }
+                report::Emitter e = base(kept[members.front()].mhz, kept[members.back()].mhz, levels, kept, members, observation);
+                e.fields = {{"tones_mhz", tones}, {"comb_spacing_mhz", spacing},
+                            {"likely_fundamental_mhz", harmonic ? report::Value(spacing) : report::Value()}};
+                if (harmonic) e.fields.emplace_back("harmonics", harmonics);
+                e.summary = util::format("comb of %zu tones every %.3f MHz%s", members.size(), spacing,
+                                         harmonic ? util::format(": harmonics of a %.3f MHz clock", spacing).c_str() : "");
+                out.push_back(std::move(e));
+            }
+        }
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            if (in_comb[i]) continue;
+            report::Emitter e = base(kept[i].mhz, kept[i].mhz, {kept[i].level}, kept, {i}, observation);
+            e.fields = {{"frequency_mhz", kept[i].mhz}};
+            e.summary = util::format("steady tone at %.3f MHz, %+.0f dB over the floor around it", kept[i].mhz, kept[i].rise_db);
+            out.push_back(std::move(e));
+        }
+    }
+
+private:
+    struct Spur {
+        double mhz, level, rise_db, bin_mhz;
+        std::size_t view;
+        std::size_t sightings = 1;
+    };
+    struct View {
+        double low_mhz, high_mhz, bin_mhz;
+    };
+
+    report::Emitter base(double low, double high, const std::vector<double>& levels, const std::vector<Spur>& spurs,
+                         const std::vector<std::size_t>& members, const Observation& observation) const {
+        report::Emitter e;
+        e.emitter_class = "narrowband_spur";
+        e.low_mhz = low - spurs[members.front()].bin_mhz;
+        e.high_mhz = high + spurs[members.back()].bin_mhz;
+        e.center_mhz = 0.5 * (low + high);
+        e.level_dbfs = util::mean_dbfs(levels);
+        std::vector<double> rises;
+        for (std::size_t i : members) rises.push_back(spurs[i].rise_db);
+        e.above_floor_db = util::median(rises);
+        e.duty_cycle = 1.0;  // it is in the floor: on whenever the band was looked at
+        e.bursts = 0;
+        e.first_s = 0.0;
+        e.last_s = observation.seconds_over(low, high);
+        e.confidence = std::min(0.99, 0.6 + 0.02 * e.above_floor_db);
+        return e;
+    }
+
+    std::vector<Spur> spurs_;
+    std::vector<View> views_;
+};
+
+}  // namespace
+
+const DetectorDescriptor kNarrowbandSpurDetector{
+    "narrowband_spur", "Persistent spurs and harmonic combs", "narrowband_spur",
+    [] { return std::unique_ptr<Detector>(std::make_unique<NarrowbandSpurDetector>()); }};
+
+}  // namespace coex::classify

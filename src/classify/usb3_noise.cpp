@@ -1,0 +1,106 @@
+// USB 3.0 interference: the 5 Gb/s link's scrambled data radiates from the port, cable and device as
+// broadband noise across 2.4–2.5 GHz (Intel, "USB 3.0 Radio Frequency Interference Impact on 2.4 GHz
+// Wireless Devices", 2012), continuous while the link is up. It shows as a rise of the noise floor
+// tens of MHz wide, with no burst structure, against the cleanest part of the band. A rise the width
+// and place of one Wi-Fi channel is more likely that channel busy all the time, and is not called USB.
+#include "detectors.hpp"
+
+#include "coex/core/bands.hpp"
+
+#include <cmath>
+#include <map>
+
+namespace coex::classify {
+namespace {
+
+constexpr double kRiseDb = 3.0;         // over the band's clean floor
+constexpr int kMinWidthMhz = 12;        // wider than any narrowband emitter
+constexpr double kReferenceShare = 0.2; // the clean floor: the 20th percentile of the per-MHz floors
+
+class Usb3NoiseDetector final : public Detector {
+public:
+    void end_view(const ViewSummary& v) override {
+        const auto& grid = *v.geometry->grid;
+        for (std::size_t c = 0; c < grid.size() && c < v.cell_floor.size(); ++c) {
+            const int mhz = grid.first_mhz() + static_cast<int>(c);
+            const double floor = v.cell_floor[c] * 1e6 / (static_cast<double>(grid.bins_in(c)) * v.geometry->bin_hz);
+            if (!(floor > 0.0)) continue;
+            auto [it, inserted] = floor_.try_emplace(mhz, floor);
+            if (!inserted) it->second = std::min(it->second, floor);  // the quietest look at that MHz
+        }
+    }
+
+    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        if (floor_.size() < 2 * kMinWidthMhz) return;  // too little of the band to tell a rise from the floor
+        std::vector<double> values;
+        for (const auto& [m, f] : floor_) values.push_back(f);
+        std::sort(values.begin(), values.end());
+        const double reference = values[static_cast<std::size_t>(kReferenceShare * static_cast<double>(values.size()))];
+        // runs of raised MHz (one MHz below the line may interrupt a run)
+        std::vector<std::pair<int, double>> cells(floor_.begin(), floor_.end());
+        for (std::size_t i = 0; i < cells.size();) {
+            if (10.0 * std::log10(cells[i].second / reference) < kRiseDb) {
+                ++i;
+                continue;
+            }
+            std::size_t j = i, last_raised = i;
+            while (j + 1 < cells.size() && cells[j + 1].first == cells[j].first + 1) {
+                const bool raised = 10.0 * std::log10(cells[j + 1].second / reference) >= kRiseDb;
+                if (raised) last_raised = j + 1;
+                else if (j + 1 > last_raised + 1) break;
+                ++j;
+            }
+            report(cells, i, last_raised, reference, observation, out);
+            i = last_raised + 1;
+        }
+    }
+
+private:
+    void report(const std::vector<std::pair<int, double>>& cells, std::size_t first, std::size_t last, double reference,
+                const Observation& observation, std::vector<report::Emitter>& out) {
+        const int low = cells[first].first, high = cells[last].first;
+        const int width = high - low + 1;
+        if (width < kMinWidthMhz) return;
+        for (const auto& ch : wifi_channels(RegDomain::jp))
+            if (width <= 19 && std::abs(0.5 * (low + high) - ch.center_mhz) <= 1.5) return;  // one busy Wi-Fi channel
+        double excess = 0.0;
+        std::vector<double> rises;
+        for (std::size_t i = first; i <= last; ++i) {
+            excess += std::max(0.0, cells[i].second - reference);
+            rises.push_back(10.0 * std::log10(cells[i].second / reference));
+        }
+        double mean_rise = 0.0;
+        for (double r : rises) mean_rise += r;
+        mean_rise /= static_cast<double>(rises.size());
+        double ripple = 0.0;
+        for (double r : rises) ripple += (r - mean_rise) * (r - mean_rise);
+        ripple = std::sqrt(ripple / static_cast<double>(rises.size()));
+
+        report::Emitter e;
+        e.emitter_class = "usb3_noise";
+        e.low_mhz = low - 0.5;
+        e.high_mhz = high + 0.5;
+        e.center_mhz = 0.5 * (e.low_mhz + e.high_mhz);
+        e.level_dbfs = 10.0 * std::log10(excess);
+        e.above_floor_db = util::median(rises);
+        e.duty_cycle = 1.0;
+        e.bursts = 0;
+        e.first_s = 0.0;
+        e.last_s = observation.seconds_over(low, high);
+        e.confidence = std::min(0.95, 0.5 + 0.01 * width + 0.02 * e.above_floor_db);
+        e.fields = {{"rise_db", e.above_floor_db}, {"width_mhz", width}, {"ripple_db", ripple},
+                    {"reference_floor_dbfs_per_mhz", 10.0 * std::log10(reference)}};
+        e.summary = util::format("broadband noise %+.0f dB over %.0f–%.0f MHz, on all the time: looks like USB 3.0", e.above_floor_db,
+                                 e.low_mhz, e.high_mhz);
+        out.push_back(std::move(e));
+    }
+
+    std::map<int, double> floor_;  // per whole MHz: noise density, dBFS-linear per MHz
+};
+
+}  // namespace
+
+const DetectorDescriptor kUsb3NoiseDetector{"usb3_noise", "USB 3.0 broadband noise", "usb3_noise",
+                                            [] { return std::unique_ptr<Detector>(std::make_unique<Usb3NoiseDetector>()); }};
+
+}  // namespace coex::classify

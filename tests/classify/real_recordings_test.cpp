@@ -1,0 +1,62 @@
+// Real recordings made by others (../shared/captures/real; skipped when absent): what the classifier
+// names in them.
+#include "classify_helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace coex {
+namespace {
+
+using namespace testing;
+namespace fs = std::filesystem;
+const fs::path kReal(COEX_REAL_CAPTURES);
+
+template <class T>
+std::vector<cf32> read_interleaved(const fs::path& path, float scale) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<T> raw(fs::file_size(path) / sizeof(T));
+    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size() * sizeof(T)));
+    std::vector<cf32> x(raw.size() / 2);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = cf32(static_cast<float>(raw[2 * i]) * scale, static_cast<float>(raw[2 * i + 1]) * scale);
+    return x;
+}
+
+TEST(RealRecordings, OpenofdmFramesAreWifiOfdm) {
+    const auto folder = kReal / "openofdm_wifi_ofdm";
+    if (!fs::is_directory(folder)) GTEST_SKIP() << folder << " is absent";
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+        if (entry.path().extension() != ".dat") continue;
+        const auto r = analyze(read_interleaved<std::int16_t>(entry.path(), 1.0f / 32768.0f), 2437e6, 20e6);
+        SCOPED_TRACE(entry.path().filename().string() + ": " + classes(r));
+        const auto ofdm = of_class(r, "wifi_ofdm");
+        ASSERT_EQ(ofdm.size(), 1u);
+        EXPECT_EQ(ofdm[0]->center_mhz, 2437.0);
+        EXPECT_TRUE(of_class(r, "wifi_dsss").empty());
+    }
+}
+
+class NrfRecording : public ::testing::TestWithParam<std::pair<const char*, std::vector<std::string>>> {};
+
+TEST_P(NrfRecording, NamesWhatWasTransmitted) {
+    const auto path = kReal / "nrf_ble_802154" / GetParam().first;
+    if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+    // ADALM-Pluto, 10 MS/s at 2425 MHz, complex float32
+    const auto r = analyze(read_interleaved<float>(path, 1.0f), 2425e6, 10e6);
+    for (const auto& wanted : GetParam().second) EXPECT_EQ(of_class(r, wanted).size(), 1u) << wanted << " in " << classes(r);
+    EXPECT_TRUE(of_class(r, "bluetooth_classic").empty()) << classes(r);
+    EXPECT_TRUE(of_class(r, "wifi_ofdm").empty()) << classes(r);
+    for (const auto* z : of_class(r, "zigbee")) EXPECT_EQ(std::get<double>(field(*z, "channel")->data), 15.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, NrfRecording,
+    ::testing::Values(std::make_pair("BLE_0dBm.dat", std::vector<std::string>{"ble"}),
+                      std::make_pair("802154_0dBm.dat", std::vector<std::string>{"zigbee"}),
+                      std::make_pair("BLE_802154_0dBm_8dBm_0MHz.dat", std::vector<std::string>{"ble", "zigbee"}),
+                      std::make_pair("BLE_BLE_2424MHz_2426MHz.dat", std::vector<std::string>{"ble"})));
+
+}  // namespace
+}  // namespace coex
