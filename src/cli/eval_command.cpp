@@ -97,7 +97,7 @@ int run_eval(const std::vector<std::string>& args) {
     options.add_options()
         ("help,h", "describe the options")
         ("scenes", po::bool_switch(&scenes), "PATHs are scene files or folders of them: synthesise each (into --work) first")
-        ("work", po::value(&work_dir)->value_name("DIR"), "with --scenes: where captures and labels go (kept); default: a temporary folder, removed")
+        ("work", po::value(&work_dir)->value_name("DIR"), "with --scenes: where captures, labels and reports (*.report.json) go (kept); default: a temporary folder, removed")
         ("seed", po::value(&seed)->value_name("N"), "with --scenes: override every scene's seed")
         ("json", po::value(&json_path)->value_name("PATH"), "also write the scores as JSON ('-' = stdout, instead of the table)")
         ("country", po::value(&country)->value_name("CC"), "regulatory domain for the analysis: US, EU (default), JP")
@@ -213,6 +213,10 @@ int run_eval(const std::vector<std::string>& args) {
         const auto t = std::chrono::steady_clock::now();
         const std::string report = eval::analyze_to_json(capture, config);
         const double analysis_s = seconds_since(t);
+        if (scenes && !temp.remove) {
+            fs::path report_path = capture;
+            std::ofstream(report_path.replace_extension(".report.json"), std::ios::binary | std::ios::trunc) << report;
+        }
         auto s = eval::score_capture(report, slurp(eval::labels_path_for(capture)), capture.filename().string());
         s.analysis_s = analysis_s;
         s.synth_s = synth_s;

@@ -130,7 +130,7 @@ std::optional<double> ErrorStats::mean() const { return n > 0 ? std::optional<do
 
 std::string snr_bucket(std::optional<double> snr_db) {
     if (!snr_db) return "none";
-    const double b = std::clamp(5.0 * std::round(*snr_db / 5.0), -10.0, 60.0);
+    const double b = std::clamp(5.0 * std::round(*snr_db / 5.0), -10.0, 60.0) + 0.0;  // no "-0"
     return fmt("%+.0f dB", b);
 }
 
@@ -273,7 +273,11 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
             continue;
         }
         ++cc.fp;
-        ++s.false_detections;
+        // A class the scene does not hold at all is a false detection (wrong class); another
+        // report of a labelled class (say a clipping product next to a labelled spur) only costs
+        // that class its precision.
+        const bool class_labelled = std::any_of(labels.begin(), labels.end(), [&](const Band& b) { return b.cls == reported[r].cls; });
+        if (!class_labelled) ++s.false_detections;
         if (!r_used_for_confusion[r]) ++s.confusion[{"none", reported[r].cls}];
     }
     s.false_detections += s.wifi_false_channels;
@@ -397,7 +401,8 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
                       cc.duplicates, opt(cc.precision(), "%.2f").c_str(), opt(cc.recall(), "%.2f").c_str(), opt(cc.f1(), "%.2f").c_str());
         o << line;
     }
-    o << "  false detections: " << m.false_detections << " in all scenes, " << m.false_detections_fp_scenes
+    o << "  false detections (a class the scene does not hold, or Wi-Fi on an idle channel): " << m.false_detections << " in all scenes, "
+      << m.false_detections_fp_scenes
       << " on false-positive scenes (noise, CW, zeros, clipping)\n";
 
     if (!m.recall_by_snr.empty()) {

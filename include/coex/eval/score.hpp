@@ -60,7 +60,8 @@ struct CaptureScore {
     std::map<std::string, ClassCounts> classes;
     std::map<std::pair<std::string, std::string>, int> confusion;  // (truth or "none", reported or "missed")
     std::vector<LabelOutcome> outcomes;
-    int false_detections = 0;  // unmatched reported emitters + false Wi-Fi channels
+    // Reported emitters of a class the scene does not hold + false Wi-Fi channels.
+    int false_detections = 0;
     bool recommendation_expected = false;
     std::optional<int> recommendation_expected_channel, recommendation_reported_channel;
     bool bursts_in_report = false;
