@@ -24,6 +24,7 @@ public:
         if (b.bandwidth_mhz > 2.6) return Outcome::rejected("wider than 2 MHz");
         if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected("duration");
         if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected("outside the band");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
         const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0;

@@ -22,6 +22,7 @@ public:
         const int k = static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz));
         if (k < 0 || k >= bt_classic_channels) return Outcome::rejected("outside 2402–2480 MHz");
         if (std::abs(b.center_mhz - (bt_classic_first_mhz + k)) > 0.35) return Outcome::rejected("off the 1 MHz grid");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         // h = 0.32 → 160 kHz; BLE's h = 0.5 → 250 kHz. The boundary sits between them.
         if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected("deviation not ±160 kHz");
@@ -64,19 +65,23 @@ public:
         double used_seconds = 0.0;
         for (int k : observed)
             if (count.count(k)) used_seconds += observation.seconds_at(bt_classic_first_mhz + k);
-        const double per_channel_rate = packets / used_seconds;  // on the channels the device uses
-        // AFH: an observed channel with no packet where Poisson would expect ≥ 5 (P = 0.7 %) is being avoided.
         // Only a device seen on several channels shows its hopping; a map from fewer would be a guess.
         const bool hopping_seen = count.size() >= 5;
+        // AFH: an observed channel with no packet where Poisson would expect ≥ 5 (P = 0.7 %) at the
+        // rate seen on the channels in use is being avoided.
+        const double rate_on_used = packets / used_seconds;
         std::vector<int> avoided, used;
+        double kept_seconds = 0.0;
         for (int k : observed) {
-            const double expected = per_channel_rate * observation.seconds_at(bt_classic_first_mhz + k);
+            const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
             if (count.count(k)) used.push_back(k);
-            else if (hopping_seen && expected >= 5.0) avoided.push_back(k);
+            if (!count.count(k) && hopping_seen && rate_on_used * seconds >= 5.0) avoided.push_back(k);
+            else kept_seconds += seconds;
         }
-        const double in_use = bt_classic_channels - static_cast<double>(avoided.size()) *
-                                                        (static_cast<double>(bt_classic_channels) / static_cast<double>(observed.size()));
-        const double channels_in_use = std::clamp(in_use, 20.0, 79.0);
+        // Packets per second on one channel the device may use, and over all channels it uses.
+        const double per_channel_rate = packets / kept_seconds;
+        const double channels_in_use =
+            std::clamp(bt_classic_channels * (1.0 - static_cast<double>(avoided.size()) / static_cast<double>(observed.size())), 20.0, 79.0);
         const double packet_rate = per_channel_rate * channels_in_use;
         double airtime = 0.0;
         for (const auto& [k, t] : on_time) airtime += t / observation.seconds_at(bt_classic_first_mhz + k);

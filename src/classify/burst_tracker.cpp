@@ -7,15 +7,20 @@ namespace coex::classify {
 void BurstTracker::begin_view(const ViewGeometry& view) {
     open_.clear();
     lit_.assign(view.grid->size(), 0);
+    strong_.assign(view.grid->size(), 0);
     frame_seconds_ = view.frame_seconds;
     fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
 }
 
 void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed) {
     const std::size_t n = lit_.size();
-    for (std::size_t c = 0; c < n; ++c)
-        lit_[c] = !claimed[c] && frame.cell_floor[c] >= 0.0f && frame.cells[c] > frame.cell_floor[c] * (1.0f + kCellExcess) &&
-                  frame.cells[c] > 0.0f;
+    // Hysteresis: a cell 6 dB up can start a burst, one 3 dB up can only carry one on, so a burst
+    // a few dB over a raised floor is not broken into pieces.
+    for (std::size_t c = 0; c < n; ++c) {
+        const bool free = !claimed[c] && frame.cell_floor[c] >= 0.0f && frame.cells[c] > 0.0f;
+        strong_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kCellExcess);
+        lit_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kHoldExcess);
+    }
     for (auto& b : open_) ++b.missed;
 
     // Runs of lit cells, cut at deep valleys: two emitters side by side (BLE on 2424 and 2426 MHz)
@@ -47,6 +52,8 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
 
     for (const auto& [lo, hi] : runs_) {
         if (hi < lo) continue;
+        bool strong = false;
+        for (int k = lo; k <= hi; ++k) strong = strong || strong_[static_cast<std::size_t>(k)];
         // the open burst this run continues: overlapping its extent (±1 cell)
         // (several runs of one frame may continue the same burst: a strong signal's skirts break up)
         TrackedBurst* target = nullptr;
@@ -55,6 +62,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
                 target = &b;
                 break;
             }
+        if (!target && !strong) continue;  // weak cells only carry an existing burst on
         if (!target) {
             open_.push_back({});
             target = &open_.back();
@@ -101,7 +109,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
             // A level step held for two frames means another transmitter started (or stopped) on top:
             // end this burst so each gets judged on its own samples.
             if (b.frames > 3 && (b.frame_signal > kLevelStep * b.level || b.frame_signal * kLevelStep < b.level)) {
-                if (++b.step_frames >= 2) b.missed = 2;  // closes below; the next frame starts a new burst
+                if (++b.step_frames >= 2) b.missed = kMaxMissed;  // closes below; the next frame starts a new burst
             } else {
                 b.step_frames = 0;
                 b.level = b.frames <= 1 ? b.frame_signal : 0.7 * b.level + 0.3 * b.frame_signal;
@@ -109,8 +117,8 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         }
         b.frame_signal = b.frame_weighted = 0.0;
     }
-    // bursts not continued for two frames end
-    auto it = std::partition(open_.begin(), open_.end(), [](const TrackedBurst& b) { return b.missed < 2; });
+    // bursts not continued for three frames end
+    auto it = std::partition(open_.begin(), open_.end(), [](const TrackedBurst& b) { return b.missed < kMaxMissed; });
     for (auto k = it; k != open_.end(); ++k) closed.push_back(std::move(*k));
     open_.erase(it, open_.end());
 }

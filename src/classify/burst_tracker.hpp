@@ -28,7 +28,9 @@ struct TrackedBurst {
 class BurstTracker {
 public:
     static constexpr double kCellExcess = 3.0;  // a cell is lit when its power is ≥ 4× (+6 dB) its floor
+    static constexpr double kHoldExcess = 1.0;  // a lit cell ≥ 2× (+3 dB) its floor continues one
     static constexpr double kLevelStep = 2.5;   // ±4 dB held for two frames splits a burst
+    static constexpr int kMaxMissed = 3;        // frames a burst may go unseen before it ends
 
     void begin_view(const ViewGeometry& view);
     // `claimed` marks cells Wi-Fi explained in this frame. Closed bursts are appended to `closed`.
@@ -37,7 +39,7 @@ public:
 
 private:
     std::vector<TrackedBurst> open_;
-    std::vector<std::uint8_t> lit_;
+    std::vector<std::uint8_t> lit_, strong_;
     std::vector<std::pair<int, int>> runs_;
     double frame_seconds_ = 0.0;
     std::size_t fft_size_ = 0;

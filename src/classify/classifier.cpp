@@ -37,10 +37,10 @@ double Observation::seconds_over(double low_mhz, double high_mhz) const {
 
 Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
     : wifi_(std::move(channels)),
-      keep_bursts_(keep_bursts),
       tracker_(std::make_unique<BurstTracker>()),
       history_(std::make_unique<SampleHistory>()),
-      channelizer_(std::make_unique<Channelizer>()) {
+      channelizer_(std::make_unique<Channelizer>()),
+      keep_bursts_(keep_bursts) {
     for (const auto& d : detector_registry()) detectors_.push_back({&d, d.make(), 0, {}});
     // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
     wifi_.set_kind_judge([this](const WifiBurstSpan& span) {
@@ -76,7 +76,8 @@ void Classifier::on_frame(const Frame& frame) {
     tracker_->on_frame(frame, wifi_.claimed(), closed_);
     for (const auto& b : closed_) judge(b);
     for (auto& r : detectors_) r.detector->on_frame(frame);
-    for (std::size_t c = 0; c < view_.grid->size(); ++c) cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)] += view_.frame_seconds;
+    // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
+    for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c) cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)] += view_.frame_seconds;
 }
 
 void Classifier::gap() {
@@ -153,6 +154,13 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
 void Classifier::judge(const TrackedBurst& b) {
     ++bursts_total_;
     const BurstFeatures f = measure(b);
+    // A burst whose energy reaches into the outermost cells is cut off by the edge of the view (and
+    // the receiver's roll-off there): its width, level and shape cannot be trusted. A sweep sees it
+    // whole from the next tuning.
+    if (f.low_mhz < view_.grid->first_mhz() + 0.5 || f.high_mhz > view_.grid->last_mhz() - 0.5) {
+        ++bursts_at_edge_;
+        return;
+    }
     std::string accepted_by;
     for (auto& r : detectors_) {
         const Outcome outcome = r.detector->judge(f);
@@ -178,7 +186,7 @@ void Classifier::judge(const TrackedBurst& b) {
 
 void Classifier::finish(report::Report& report) {
     for (const auto& c : wifi_.results())
-        report.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts});
+        report.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
 
     for (const auto& w : wifi_.emitters()) {
         report::Emitter e;
@@ -216,6 +224,7 @@ void Classifier::finish(report::Report& report) {
     counters["wifi.rejected_short"] = w.rejected_short;
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
+    counters["bursts.at_view_edge"] = bursts_at_edge_;
     for (const auto& r : detectors_) {
         const std::string key = "detector." + std::string(r.descriptor->key);
         counters[key + ".accepted"] = r.accepted;

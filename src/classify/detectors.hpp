@@ -17,6 +17,10 @@ extern const DetectorDescriptor kUnknownDetector;
 extern const DetectorDescriptor kNarrowbandSpurDetector;
 extern const DetectorDescriptor kUsb3NoiseDetector;
 
+// Below this, a burst's deviation and width are too noisy to name a modulation by (and noise
+// fluctuating over a raised floor starts to look like bursts).
+inline constexpr double kMinAboveFloorDb = 6.0;
+
 namespace util {
 
 template <class... Args>

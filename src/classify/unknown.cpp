@@ -12,8 +12,10 @@ namespace {
 class UnknownDetector final : public Detector {
 public:
     Outcome judge(const BurstFeatures& b) override {
-        if (b.frames < 2) return Outcome::rejected("single frame");
+        if (b.frames < 4) return Outcome::rejected("under 4 frames");  // shorter than any real packet's look
         if (b.above_floor_db < 6.0) return Outcome::rejected("weak");
+        // a few frames of wideband energy: the edge of a transmission another stage explained
+        if (b.bandwidth_mhz >= 4.0 && b.duration_s() < 60e-6) return Outcome::rejected("wideband click");
         const int width = b.bandwidth_mhz < 1.6 ? 0 : b.bandwidth_mhz < 5.0 ? 1 : 2;
         const int length = static_cast<int>(std::floor(std::log2(std::max(b.duration_s(), 1e-6) / 1e-4)));
         const int deviation = b.has_time_domain ? static_cast<int>(b.deviation_khz / 100.0) : -1;

@@ -24,6 +24,7 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
     grid_ = view.grid;
     fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
     claimed_.assign(grid.size(), 0);
+    own_claims_.assign(grid.size(), 0);
     for (auto& t : tracked_) {
         const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
         const bool whole = grid.usable_low_mhz() <= t.channel.center_mhz - wifi_observed_half_width_mhz &&
@@ -33,12 +34,49 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
         t.edge_first = whole ? grid.index_of(centre - 8) : -1;
         const int shoulders[4] = {centre - 11, centre - 10, centre + 10, centre + 11};
         for (int i = 0; i < 4; ++i) t.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+        // A channel the view cuts: its visible part is still recognised, only to claim its cells.
+        t.partial_first = t.partial_count = -1;
+        t.partial_on = false;
+        if (!whole) {
+            const int lo = std::max(centre - kInnerHalf, grid.first_mhz()), hi = std::min(centre + kInnerHalf, grid.last_mhz());
+            if (hi - lo + 1 >= 6) {
+                t.partial_first = grid.index_of(lo);
+                t.partial_count = (hi - lo + 1) / 3 * 3;  // whole 3 MHz sub-bands only
+            }
+        }
     }
 }
 
+void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
+    const float* cell = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    double signal = 0.0, noise = 0.0, sub_min = 1e300;
+    for (int s = 0; s < t.partial_count / 3; ++s) {
+        double ss = 0.0, sn = 0.0;
+        for (int i = 0; i < 3; ++i) {
+            const int c = t.partial_first + 3 * s + i;
+            ss += cell[c] - floor[c];
+            sn += floor[c];
+        }
+        signal += ss;
+        noise += sn;
+        sub_min = std::min(sub_min, sn > 0.0 ? ss / sn : (ss > 0.0 ? 1e9 : 0.0));
+    }
+    const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+    t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
+    if (!t.partial_on) return;
+    const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
+    for (int mhz = centre - 11; mhz <= centre + 11; ++mhz)
+        if (const int idx = grid_->index_of(mhz); idx >= 0) own_claims_[static_cast<std::size_t>(idx)] = 1;
+}
+
 void WifiOccupancyDetector::on_frame(const Frame& frame) {
-    std::fill(claimed_.begin(), claimed_.end(), 0);
+    // What this frame claims, plus what the last one did: a transmission's last, partly covered
+    // frame is claimed even when it falls under the threshold.
+    claimed_.swap(own_claims_);
+    std::fill(own_claims_.begin(), own_claims_.end(), 0);
     for (auto& t : tracked_) {
+        if (t.partial_first >= 0) claim_partial(t, frame);
         if (t.inner_first < 0) continue;
         t.observed_s += frame_seconds_;
         ++counters_.frames_tested;
@@ -98,12 +136,13 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             t.burst_centre += sub_signal[kSubbands / 2];
             const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
             for (int mhz = centre - 11; mhz <= centre + 11; ++mhz)
-                if (const int idx = grid_->index_of(mhz); idx >= 0) claimed_[static_cast<std::size_t>(idx)] = 1;
+                if (const int idx = grid_->index_of(mhz); idx >= 0) own_claims_[static_cast<std::size_t>(idx)] = 1;
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {
             close_burst(t);
         }
     }
+    for (std::size_t c = 0; c < claimed_.size(); ++c) claimed_[c] |= own_claims_[c];
 }
 
 void WifiOccupancyDetector::close_burst(Tracked& t) {

@@ -19,6 +19,7 @@ public:
         if (std::abs(b.center_mhz - (2405.0 + 5.0 * (k - 11))) > 0.5) return Outcome::rejected("off the 5 MHz grid");
         if (b.bandwidth_mhz < 1.1 || b.bandwidth_mhz > 3.8) return Outcome::rejected("not 2 MHz wide");
         if (b.duration_s() < 100e-6 || b.duration_s() > 4.6e-3) return Outcome::rejected("duration");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         if (b.deviation_khz < 380.0 || b.deviation_khz > 800.0) return Outcome::rejected("deviation not ±500 kHz");
         if (b.preamble_periodicity < 0.5) return Outcome::rejected("no 802.15.4 preamble");

@@ -6,6 +6,7 @@
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
+#include "coex/recommend/recommend.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -20,6 +21,7 @@ int run_analyze(const std::vector<std::string>& args) {
     std::size_t fft_size = 0;
     double overlap = 0.0;
     bool estimate_plans = false, list_bursts = false;
+    int current_channel = 0, width = 20;
     po::options_description options("coex analyze FILE [options]");
     options.add_options()
         ("help,h", "describe the options")
@@ -29,6 +31,8 @@ int run_analyze(const std::vector<std::string>& args) {
         ("window", po::value(&window)->value_name("NAME"), "hann (default), hamming, blackman-harris, rect")
         ("overlap", po::value(&overlap)->value_name("F"), "overlap between frames, 0…0.9 (default 0)")
         ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
+        ("current-channel", po::value(&current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
+        ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
         ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features");
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
@@ -56,6 +60,17 @@ int run_analyze(const std::vector<std::string>& args) {
     config.spectrogram.overlap = overlap;
     config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
     config.keep_bursts = list_bursts;
+    recommend::Config advice;
+    advice.domain = *domain;
+    if (width != 20 && width != 40) throw UsageError{"--width: " + std::to_string(width) + " MHz is not 20 or 40"};
+    advice.width_mhz = width;
+    if (vm.count("current-channel")) {
+        const int last = wifi_channels(*domain).back().number;
+        if (current_channel < 1 || current_channel > last)
+            throw UsageError{"--current-channel: " + std::to_string(current_channel) + " is not a channel of " + country + " (1–" +
+                             std::to_string(last) + ")"};
+        advice.current_channel = current_channel;
+    }
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
@@ -70,6 +85,7 @@ int run_analyze(const std::vector<std::string>& args) {
     report.capture.hardware = reader->metadata().hardware;
     report.capture.datetime = reader->metadata().datetime;
     report.capture.description = reader->metadata().description;
+    report.recommendation = recommend::recommend(report, advice);
 
     if (json_out.active()) json_out.write(report::to_json(report));
     if (!json_out.is_stdout()) std::cout << report::to_text(report);

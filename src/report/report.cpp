@@ -74,6 +74,33 @@ ordered_json emitter_json(const Emitter& e) {
     return j;
 }
 
+ordered_json recommendation_json(const Recommendation& rec) {
+    ordered_json ranking = ordered_json::array();
+    for (const auto& c : rec.ranking) {
+        ordered_json entry = {{"channel", c.channel}};
+        if (c.secondary) entry["secondary"] = c.secondary;
+        entry["score"] = round_to(c.score, 4);
+        entry["parts"] = {{"wifi_cochannel", round_to(c.wifi_cochannel, 4)}, {"wifi_adjacent", round_to(c.wifi_adjacent, 4)},
+                          {"non_wifi", round_to(c.non_wifi, 4)}, {"bluetooth", round_to(c.bluetooth, 4)},
+                          {"noise_floor", round_to(c.noise_floor, 4)}};
+        ranking.push_back(entry);
+    }
+    ordered_json j = {
+        {"channel", rec.channel ? ordered_json(*rec.channel) : ordered_json(nullptr)},
+        {"current_channel", rec.current_channel ? ordered_json(*rec.current_channel) : ordered_json(nullptr)},
+        {"change", rec.change},
+        {"width_mhz", rec.width_mhz},
+        {"headline", rec.headline},
+        {"ranking", ranking},
+        {"reasons", rec.reasons},
+        {"remediation", rec.remediation},
+        {"capture_advice", rec.capture_advice ? ordered_json(*rec.capture_advice) : ordered_json(nullptr)},
+        {"baseline", {{"method", "hostapd ACS survey interference factor"},
+                      {"channel", rec.baseline_channel ? ordered_json(*rec.baseline_channel) : ordered_json(nullptr)}}},
+    };
+    return j;
+}
+
 }  // namespace
 
 std::string to_json(const Report& r) {
@@ -101,6 +128,7 @@ std::string to_json(const Report& r) {
             {"occupancy", c.observed ? ordered_json(round_to(c.occupancy, 4)) : ordered_json(nullptr)},
             {"mean_power_dbfs", optional_number(c.mean_power_dbfs, 1)},
             {"bursts", c.bursts},
+            {"noise_floor_dbfs_per_mhz", optional_number(c.noise_floor_dbfs_per_mhz, 1)},
         });
     }
     ordered_json stats = {
@@ -121,7 +149,7 @@ std::string to_json(const Report& r) {
         {"noise_floor_dbfs_per_mhz", optional_number(r.noise_floor_dbfs_per_mhz, 1)},
         {"wifi", {{"channels", channels}}},
         {"emitters", ordered_json::array()},
-        {"recommendation", nullptr},
+        {"recommendation", r.recommendation ? recommendation_json(*r.recommendation) : ordered_json(nullptr)},
         {"stats", stats},
     };
     for (const auto& e : r.emitters) j["emitters"].push_back(emitter_json(e));
@@ -196,6 +224,16 @@ std::string to_text(const Report& r) {
             out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", e.emitter_class.c_str(),
                           e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
                 << e.summary << "\n";
+    }
+    if (r.recommendation) {
+        const auto& rec = *r.recommendation;
+        out << "\nRecommendation: " << rec.headline << "\n";
+        for (const auto& reason : rec.reasons) out << "  " << reason << "\n";
+        for (const auto& fix : rec.remediation) out << "  To do: " << fix << "\n";
+        if (rec.capture_advice) out << "  Next capture: " << *rec.capture_advice << "\n";
+        if (rec.baseline_channel && rec.channel && *rec.baseline_channel != *rec.channel)
+            out << format("  (hostapd's automatic channel selection would pick %d from the same data: it sees only Wi-Fi airtime)\n",
+                          *rec.baseline_channel);
     }
     out << format("\n  %llu samples, %llu frames; dropped %llu, lost %llu\n",
                   static_cast<unsigned long long>(r.stats.samples_in), static_cast<unsigned long long>(r.stats.frames),

@@ -44,11 +44,12 @@ private:
     std::unique_ptr<class SampleHistory> history_;
     std::unique_ptr<class Channelizer> channelizer_;
     std::vector<struct TrackedBurst> closed_;
+    bool keep_bursts_ = false;
     ViewGeometry view_;
     std::map<int, double> cell_seconds_;
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
-    bool keep_bursts_ = false;
+    std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged
     std::vector<report::BurstRecord> records_;
 };
 

@@ -105,11 +105,14 @@ private:
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
+        int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the view cuts
+        bool partial_on = false;
     };
     void close_burst(Tracked& t);
+    void claim_partial(Tracked& t, const Frame& frame);
 
     std::vector<Tracked> tracked_;
-    std::vector<std::uint8_t> claimed_;
+    std::vector<std::uint8_t> claimed_, own_claims_;
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
     std::function<bool(const WifiBurstSpan&)> kind_judge_;

@@ -31,6 +31,7 @@ struct WifiChannelRow {
     double occupancy = 0.0;
     std::optional<double> mean_power_dbfs;
     std::uint64_t bursts = 0;
+    std::optional<double> noise_floor_dbfs_per_mhz;  // the floor under the channel (median over its MHz)
 };
 
 // A JSON-like value for the class-specific fields of an emitter (kept free of any JSON library so
@@ -74,6 +75,26 @@ struct BurstRecord {
     Value::Object features;     // what it was judged on
 };
 
+struct RankedChannel {
+    int channel = 0;
+    int secondary = 0;  // HT40 secondary channel, 0 for 20 MHz
+    double score = 0.0;
+    double wifi_cochannel = 0.0, wifi_adjacent = 0.0, non_wifi = 0.0, bluetooth = 0.0, noise_floor = 0.0;
+};
+
+struct Recommendation {
+    std::optional<int> channel;          // unset when the capture saw too little to choose
+    std::optional<int> current_channel;
+    bool change = false;
+    int width_mhz = 20;
+    std::vector<RankedChannel> ranking;  // best first; observed channels only
+    std::string headline;                // "move your router from channel 1 to channel 11."
+    std::vector<std::string> reasons;    // per channel and per finding, with the numbers measured
+    std::vector<std::string> remediation;
+    std::optional<std::string> capture_advice;  // what to capture next when this one saw too little
+    std::optional<int> baseline_channel;        // what hostapd's ACS would pick from the same data
+};
+
 struct AnalysisSettings {
     std::string domain;  // "US", "EU", "JP"
     std::vector<std::size_t> fft_sizes;
@@ -93,6 +114,7 @@ struct Report {
     std::vector<WifiChannelRow> wifi;
     std::vector<Emitter> emitters;
     std::optional<std::vector<BurstRecord>> bursts;  // present when requested (--bursts)
+    std::optional<Recommendation> recommendation;
     Stats stats;
 };
 

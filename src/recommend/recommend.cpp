@@ -1,0 +1,356 @@
+#include "coex/recommend/recommend.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace coex::recommend {
+namespace {
+
+constexpr double kChannelHalfMhz = 10.0;      // a 20 MHz channel
+constexpr double kPreferCommon = 0.8;         // 1/6/11 win unless another is better by this factor (as hostapd)
+constexpr double kChangeRatio = 0.7;          // move only when the best costs < 70 % of the current one…
+constexpr double kChangeMargin = 0.1;         // …and by at least this much in absolute terms
+constexpr double kFloorCostPerDb = 0.02;      // a floor 10 dB over the band's cleanest costs 0.2
+constexpr double kAfhMinimum = 20.0;          // Bluetooth AFH must keep at least 20 channels
+
+template <class... Args>
+std::string format(const char* fmt, Args... args) {
+    char buffer[512];
+    std::snprintf(buffer, sizeof buffer, fmt, args...);
+    return buffer;
+}
+
+// The 802.11 OFDM transmit spectrum mask in dBr at an offset from the carrier (MHz).
+double mask_dbr(double offset) {
+    const double f = std::abs(offset);
+    if (f <= 9.0) return 0.0;
+    if (f <= 11.0) return -20.0 * (f - 9.0) / 2.0;
+    if (f <= 20.0) return -20.0 - 8.0 * (f - 11.0) / 9.0;
+    if (f <= 30.0) return -28.0 - 12.0 * (f - 20.0) / 10.0;
+    return -40.0;
+}
+
+// Share of a 20 MHz transmission's power (shaped by the mask) that lands in a channel `delta` MHz away.
+double mask_overlap(double delta) {
+    double inside = 0.0, total = 0.0;
+    for (double f = -40.0; f <= 40.0; f += 0.1) {
+        const double p = std::pow(10.0, mask_dbr(f) / 10.0);
+        total += p;
+        if (std::abs(f - delta) <= kChannelHalfMhz) inside += p;
+    }
+    return inside / total;
+}
+
+double overlap_mhz(double lo, double hi, double a, double b) { return std::max(0.0, std::min(hi, b) - std::max(lo, a)); }
+
+const report::Value* field(const report::Emitter& e, const std::string& name) {
+    for (const auto& [k, v] : e.fields)
+        if (k == name) return &v;
+    return nullptr;
+}
+
+bool is_wifi(const report::Emitter& e) { return e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss"; }
+
+// How much each non-Wi-Fi class hurts per unit of duty × overlap × strength.
+double class_weight(const std::string& c) { return c == "narrowband_spur" ? 0.5 : 1.0; }
+
+struct Inputs {
+    std::map<int, const report::WifiChannelRow*> rows;  // every channel of the domain
+    double min_floor = 0.0;
+    bool has_floor = false;
+};
+
+Inputs gather(const report::Report& r) {
+    Inputs in;
+    for (const auto& row : r.wifi) {
+        in.rows[row.channel] = &row;
+        if (row.observed && row.noise_floor_dbfs_per_mhz) {
+            in.min_floor = in.has_floor ? std::min(in.min_floor, *row.noise_floor_dbfs_per_mhz) : *row.noise_floor_dbfs_per_mhz;
+            in.has_floor = true;
+        }
+    }
+    return in;
+}
+
+CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
+    CostParts parts;
+    const double centre = wifi_channel_center_mhz(channel);
+    const double lo = centre - kChannelHalfMhz, hi = centre + kChannelHalfMhz;
+    const auto* row = in.rows.at(channel);
+    parts.wifi_cochannel = row->occupancy;
+    for (const auto& [k, other] : in.rows) {
+        if (k == channel || !other->observed || other->occupancy <= 0.0) continue;
+        const double delta = wifi_channel_center_mhz(k) - centre;
+        const double share = mask_overlap(delta);
+        // the leaked power over the floor decides whether it is heard at all
+        double strength = 1.0;
+        if (other->mean_power_dbfs && other->noise_floor_dbfs_per_mhz) {
+            const double above = *other->mean_power_dbfs - (*other->noise_floor_dbfs_per_mhz + 10.0 * std::log10(16.6));
+            strength = std::clamp((above + 10.0 * std::log10(share)) / 10.0, 0.0, 1.0);
+        }
+        parts.wifi_adjacent += other->occupancy * share * strength;
+    }
+    for (const auto& e : r.emitters) {
+        if (is_wifi(e)) continue;
+        if (e.emitter_class == "bluetooth_classic") {
+            // its airtime spread over the channels it uses; the share inside this channel
+            std::set<int> avoided;
+            if (const auto* a = field(e, "afh_avoided_channels"))
+                for (const auto& v : std::get<report::Value::Array>(a->data)) avoided.insert(static_cast<int>(std::get<double>(v.data)));
+            const double in_use = std::max(kAfhMinimum, bt_classic_channels - static_cast<double>(avoided.size()));
+            int inside = 0, squeezed = 0;
+            for (int k = 0; k < bt_classic_channels; ++k) {
+                const double f = bt_classic_first_mhz + k;
+                const bool in_channel = f >= lo && f <= hi;
+                if (in_channel && !avoided.count(k)) ++inside;
+                if (in_channel || avoided.count(k)) ++squeezed;
+            }
+            parts.bluetooth += e.duty_cycle * inside / in_use;
+            // a link left with few clean channels suffers, and so does Wi-Fi from its retries
+            const double left = bt_classic_channels - squeezed;
+            parts.bluetooth += 0.3 * std::clamp((40.0 - left) / (40.0 - kAfhMinimum), 0.0, 1.0);
+            continue;
+        }
+        if (e.emitter_class == "ble") {
+            int inside = 0;
+            for (double f : ble_adv_channel_mhz) inside += (f >= lo && f <= hi);
+            parts.bluetooth += e.duty_cycle * inside / 3.0;
+            continue;
+        }
+        const double width = std::max(1.0, e.high_mhz - e.low_mhz);
+        const double covered = overlap_mhz(lo, hi, e.low_mhz - (width < 1.0 ? 0.5 : 0.0), e.high_mhz);
+        if (covered <= 0.0) continue;
+        const double share = std::max(covered, std::min(1.0, width)) / (2.0 * kChannelHalfMhz);
+        const double strength = std::clamp(e.above_floor_db / 20.0, 0.1, 1.5);
+        parts.non_wifi += e.duty_cycle * share * strength * class_weight(e.emitter_class);
+    }
+    if (in.has_floor && row->noise_floor_dbfs_per_mhz)
+        parts.noise_floor = kFloorCostPerDb * std::max(0.0, *row->noise_floor_dbfs_per_mhz - in.min_floor);
+    return parts;
+}
+
+bool common_channel(int c) { return c == 1 || c == 6 || c == 11; }
+
+std::string percent(double x) { return format("%.0f %%", 100.0 * x); }
+
+// What makes a channel cost what it does, in words, biggest first.
+std::string explain(int channel, const CostParts& parts, const report::Report& r, const Inputs& in, bool best) {
+    const double centre = wifi_channel_center_mhz(channel);
+    const double lo = centre - kChannelHalfMhz, hi = centre + kChannelHalfMhz;
+    std::vector<std::pair<double, std::string>> items;
+    for (const auto& e : r.emitters) {
+        if (is_wifi(e) || e.emitter_class == "bluetooth_classic" || e.emitter_class == "ble") continue;
+        if (overlap_mhz(lo, hi, e.low_mhz, e.high_mhz) <= 0.0 && !(e.high_mhz - e.low_mhz < 1.0 && e.center_mhz >= lo && e.center_mhz <= hi)) continue;
+        std::string what;
+        if (e.emitter_class == "usb3_noise")
+            what = format("broadband noise %+.0f dB over %.0f–%.0f MHz, on %s of the time (looks like USB 3.0)", e.above_floor_db,
+                          e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
+        else if (e.emitter_class == "microwave_oven")
+            what = format("a microwave oven at %.0f–%.0f MHz, on %s of the time while it runs", e.low_mhz, e.high_mhz,
+                          percent(e.duty_cycle).c_str());
+        else if (e.emitter_class == "narrowband_spur")
+            what = format("a steady tone at %.1f MHz (%+.0f dB)", e.center_mhz, e.above_floor_db);
+        else if (e.emitter_class == "zigbee")
+            what = format("Zigbee at %.0f MHz, %s airtime", e.center_mhz, percent(e.duty_cycle).c_str());
+        else
+            what = format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
+        if (e.duty_cycle >= 0.01 || e.emitter_class == "narrowband_spur") items.emplace_back(e.duty_cycle, what);
+    }
+    if (parts.wifi_cochannel > 0.005) items.emplace_back(parts.wifi_cochannel, percent(parts.wifi_cochannel) + " Wi-Fi airtime");
+    if (parts.wifi_adjacent > 0.01) {
+        std::string who;
+        for (const auto& [k, row] : in.rows)
+            if (k != channel && row->observed && row->occupancy > 0.02 && std::abs(k - channel) <= 4)
+                who += (who.empty() ? "" : ", ") + format("%s on channel %d", percent(row->occupancy).c_str(), k);
+        items.emplace_back(parts.wifi_adjacent, "overlapping networks (" + who + ")");
+    }
+    if (parts.bluetooth > 0.02) items.emplace_back(parts.bluetooth, format("Bluetooth traffic (cost %.2f)", parts.bluetooth));
+    if (parts.noise_floor > 0.02)
+        items.emplace_back(parts.noise_floor, format("noise floor %+.0f dB over the band's quietest", parts.noise_floor / kFloorCostPerDb));
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (items.size() > 4) items.resize(4);  // what matters most; the ranking holds the rest
+    std::string text;
+    for (const auto& [w, s] : items) text += (text.empty() ? "" : "; ") + s;
+    if (text.empty()) text = "floor clean, no traffic seen";
+    if (best) text += " — best";
+    return format("channel %d: ", channel) + text;
+}
+
+}  // namespace
+
+std::vector<ChannelScore> rank_channels(const report::Report& r, const Config& config) {
+    const Inputs in = gather(r);
+    std::vector<ChannelScore> scores;
+    std::map<int, CostParts> parts;
+    for (const auto& [k, row] : in.rows)
+        if (row->observed) parts[k] = cost_of(k, r, in);
+    const int max_channel = wifi_channels(config.domain).back().number;
+    for (const auto& [k, p] : parts) {
+        if (k > max_channel) continue;
+        if (config.width_mhz == 40) {
+            // HT40: the primary and a secondary 4 channels above (or below): both must have been seen
+            for (int s : {k + 4, k - 4}) {
+                if (!parts.count(s) || s < 1 || s > max_channel) continue;
+                ChannelScore c{k, s, p.total() + parts[s].total(), p};
+                c.parts.wifi_cochannel += parts[s].wifi_cochannel;
+                c.parts.wifi_adjacent += parts[s].wifi_adjacent;
+                c.parts.non_wifi += parts[s].non_wifi;
+                c.parts.bluetooth += parts[s].bluetooth;
+                c.parts.noise_floor += parts[s].noise_floor;
+                scores.push_back(c);
+            }
+        } else {
+            scores.push_back({k, 0, p.total(), p});
+        }
+    }
+    std::sort(scores.begin(), scores.end(), [](const ChannelScore& a, const ChannelScore& b) {
+        return a.score != b.score ? a.score < b.score : a.channel < b.channel;
+    });
+    return scores;
+}
+
+std::vector<ChannelScore> hostapd_baseline(const report::Report& r, RegDomain domain) {
+    const Inputs in = gather(r);
+    std::map<int, double> factor;
+    for (const auto& [k, row] : in.rows) {
+        if (!row->observed) continue;
+        const double nf = row->noise_floor_dbfs_per_mhz.value_or(in.min_floor);
+        factor[k] = std::pow(10.0, nf / 5.0) +
+                    row->occupancy * std::pow(2.0, std::pow(10.0, nf / 10.0) - std::pow(10.0, in.min_floor / 10.0));
+    }
+    const int max_channel = wifi_channels(domain).back().number;
+    std::vector<ChannelScore> out;
+    for (const auto& [k, f] : factor) {
+        if (k > max_channel) continue;
+        double total = f, weight = 1.0;
+        for (const auto& [offset, w] : std::array<std::pair<int, double>, 4>{{{-1, 0.85}, {1, 0.85}, {-2, 0.55}, {2, 0.55}}})
+            if (auto it = factor.find(k + offset); it != factor.end()) {
+                total += w * it->second;
+                weight += w;
+            }
+        total /= weight;
+        if (common_channel(k)) total *= kPreferCommon;
+        ChannelScore s;
+        s.channel = k;
+        s.score = total;
+        out.push_back(s);
+    }
+    std::sort(out.begin(), out.end(), [](const ChannelScore& a, const ChannelScore& b) { return a.score < b.score; });
+    return out;
+}
+
+report::Recommendation recommend(const report::Report& r, const Config& config) {
+    report::Recommendation rec;
+    rec.width_mhz = config.width_mhz;
+    rec.current_channel = config.current_channel;
+    const Inputs in = gather(r);
+    const auto ranking = rank_channels(r, config);
+    for (const auto& s : ranking)
+        rec.ranking.push_back({s.channel, s.secondary, s.score, s.parts.wifi_cochannel, s.parts.wifi_adjacent, s.parts.non_wifi,
+                               s.parts.bluetooth, s.parts.noise_floor});
+    if (const auto base = hostapd_baseline(r, config.domain); !base.empty()) rec.baseline_channel = base.front().channel;
+
+    std::vector<int> observed;
+    for (const auto& [k, row] : in.rows)
+        if (row->observed) observed.push_back(k);
+    const std::string sweep_advice =
+        "sweep the whole band for 30 s so every channel is seen: coex scan --device driver=hackrf --duration 30s "
+        "(or record 2400–2483.5 MHz with a wideband receiver)";
+    if (ranking.size() < 3) {
+        rec.headline = observed.empty() ? "no Wi-Fi channel was seen whole, so no channel can be recommended."
+                                        : format("only %zu channel%s seen whole, too few to choose from.", observed.size(),
+                                                 observed.size() == 1 ? " was" : "s were");
+        rec.capture_advice = sweep_advice;
+        for (const auto& s : ranking) rec.reasons.push_back(explain(s.channel, s.parts, r, in, false));
+    } else {
+        // best overall, then hostapd's preference for the non-overlapping 1/6/11
+        ChannelScore best = ranking.front();
+        const ChannelScore* best_common = nullptr;
+        for (const auto& s : ranking)
+            if (common_channel(s.channel)) {
+                best_common = &s;
+                break;
+            }
+        if (best_common && !common_channel(best.channel) && !(best.score < kPreferCommon * best_common->score - 1e-9))
+            best = *best_common;
+
+        const ChannelScore* current = nullptr;
+        if (config.current_channel)
+            for (const auto& s : ranking)
+                if (s.channel == *config.current_channel) current = &s;
+
+        if (config.current_channel && !current) {
+            rec.channel = best.channel;
+            rec.change = false;
+            rec.headline = format("your channel %d was not seen whole, so it cannot be compared; of the channels seen, %d is best.",
+                                  *config.current_channel, best.channel);
+            rec.capture_advice = sweep_advice;
+        } else if (current && (current->channel == best.channel ||
+                               !(best.score < kChangeRatio * current->score && current->score - best.score >= kChangeMargin))) {
+            rec.channel = current->channel;
+            rec.change = false;
+            rec.headline = current->channel == best.channel
+                               ? format("stay on channel %d: it is the best channel seen.", current->channel)
+                               : format("stay on channel %d: channel %d is only a little better (cost %.2f vs %.2f), not worth the disruption.",
+                                        current->channel, best.channel, best.score, current->score);
+        } else {
+            rec.channel = best.channel;
+            rec.change = current != nullptr;
+            rec.headline = current ? format("move your router from channel %d to channel %d.", current->channel, best.channel)
+                                   : format("use channel %d.", best.channel);
+        }
+        if (best.secondary) rec.headline += format(" (40 MHz: secondary channel %d)", best.secondary);
+
+        // reasons: the current channel, the common ones, and the chosen one
+        std::vector<int> explain_for;
+        if (current) explain_for.push_back(current->channel);
+        for (int c : {1, 6, 11})
+            if (std::find(explain_for.begin(), explain_for.end(), c) == explain_for.end()) explain_for.push_back(c);
+        if (rec.channel && std::find(explain_for.begin(), explain_for.end(), *rec.channel) == explain_for.end())
+            explain_for.push_back(*rec.channel);
+        for (int c : explain_for)
+            for (const auto& s : ranking)
+                if (s.channel == c && !s.secondary) rec.reasons.push_back(explain(c, s.parts, r, in, rec.channel && c == *rec.channel));
+        if (std::any_of(in.rows.begin(), in.rows.end(), [](const auto& kv) { return !kv.second->observed; })) {
+            std::string unseen;
+            for (const auto& [k, row] : in.rows)
+                if (!row->observed) unseen += (unseen.empty() ? "" : ", ") + std::to_string(k);
+            rec.reasons.push_back("not seen whole, so never recommended: channel" + std::string(unseen.find(',') != std::string::npos ? "s " : " ") + unseen);
+        }
+    }
+
+    // Bluetooth in plain words
+    for (const auto& e : r.emitters) {
+        if (e.emitter_class == "bluetooth_classic") rec.reasons.push_back("Bluetooth: " + e.summary);
+        if (e.emitter_class == "ble")
+            rec.reasons.push_back("Bluetooth LE: " + e.summary + "; its advertising channels (2402, 2426, 2480 MHz) sit at the edges of and between channels 1, 6 and 11, so they are hit little either way");
+    }
+    // What to do about the non-Wi-Fi sources
+    std::set<std::string> said;
+    for (const auto& e : r.emitters) {
+        std::string advice;
+        if (e.emitter_class == "usb3_noise")
+            advice = format("A USB 3.0 device or cable is spraying broadband noise over %.0f–%.0f MHz (%+.0f dB): move or shield the "
+                            "USB 3.0 device — move it and its cable away from the router and the Bluetooth speaker, use a shielded "
+                            "cable or a ferrite, or plug it into a USB 2 port.",
+                            e.low_mhz, e.high_mhz, e.above_floor_db);
+        else if (e.emitter_class == "microwave_oven")
+            advice = format("A microwave oven covers %.0f–%.0f MHz while it runs: keep the router and Bluetooth devices away from "
+                            "the kitchen, or put devices that stream onto 5 GHz.",
+                            e.low_mhz, e.high_mhz);
+        else if (e.emitter_class == "narrowband_spur")
+            advice = format("A steady tone at %.1f MHz: often a clock harmonic or a switching power supply nearby; switching "
+                            "devices off one at a time finds it.",
+                            e.center_mhz);
+        else if (e.emitter_class == "zigbee")
+            advice = format("Zigbee at %.0f MHz: Zigbee channels 15, 20, 25 and 26 sit between Wi-Fi channels 1, 6 and 11.", e.center_mhz);
+        if (!advice.empty() && said.insert(e.emitter_class + format("%.0f", e.center_mhz)).second) rec.remediation.push_back(advice);
+    }
+    return rec;
+}
+
+}  // namespace coex::recommend
