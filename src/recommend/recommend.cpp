@@ -11,7 +11,9 @@ namespace coex::recommend {
 namespace {
 
 constexpr double kChannelHalfMhz = 10.0;      // a 20 MHz channel
-constexpr double kPreferCommon = 0.8;         // 1/6/11 win unless another is better by this factor (as hostapd)
+constexpr double kPreferCommon = 0.8;         // 1/6/11 win unless another is better by this factor (as hostapd)…
+constexpr double kPreferCommonMargin = 0.05;  // …and by this much: near-silent bands are no reason to overlap
+constexpr double kAdjacentWeight = 1.5;       // partial overlap is not coordinated by carrier sense: worse than sharing
 constexpr double kChangeRatio = 0.7;          // move only when the best costs < 70 % of the current one…
 constexpr double kChangeMargin = 0.1;         // …and by at least this much in absolute terms
 constexpr double kFloorCostPerDb = 0.02;      // a floor 10 dB over the band's cleanest costs 0.2
@@ -92,7 +94,7 @@ CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
             const double above = *other->mean_power_dbfs - (*other->noise_floor_dbfs_per_mhz + 10.0 * std::log10(16.6));
             strength = std::clamp((above + 10.0 * std::log10(share)) / 10.0, 0.0, 1.0);
         }
-        parts.wifi_adjacent += other->occupancy * share * strength;
+        parts.wifi_adjacent += kAdjacentWeight * other->occupancy * share * strength;
     }
     for (const auto& e : r.emitters) {
         if (is_wifi(e)) continue;
@@ -275,7 +277,8 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
                 best_common = &s;
                 break;
             }
-        if (best_common && !common_channel(best.channel) && !(best.score < kPreferCommon * best_common->score - 1e-9))
+        if (best_common && !common_channel(best.channel) &&
+            !(best.score < kPreferCommon * best_common->score && best.score < best_common->score - kPreferCommonMargin))
             best = *best_common;
 
         const ChannelScore* current = nullptr;
