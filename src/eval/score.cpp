@@ -24,7 +24,7 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
-std::string opt(std::optional<double> v, const char* f = "%.3f") { return v ? fmt(f, *v) : std::string("–"); }
+std::string opt(std::optional<double> v, const char* f = "%.3f") { return v ? fmt(f, *v) : std::string("-"); }
 
 double num(const json& j, const char* key, double fallback = 0.0) {
     auto it = j.find(key);
@@ -371,7 +371,7 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
     o << line;
     auto occ_row = [&](const std::string& label, const ErrorStats& e) {
         std::snprintf(line, sizeof line, "  %-22s %5d %10s %10s\n", label.c_str(), e.n, opt(e.mean(), "%.4f").c_str(),
-                      e.n ? fmt("%.4f", e.max).c_str() : "–");
+                      e.n ? fmt("%.4f", e.max).c_str() : "-");
         o << line;
     };
     occ_row("all", m.occupancy);
@@ -487,8 +487,8 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
         double mx = 0.0;
         for (const auto& e : s.occupancy) mx = std::max(mx, std::abs(e.reported - e.truth));
         std::snprintf(line, sizeof line, "  %-34.34s %-8s %7zu %8s %4d %4d %4d %6d %7s %7.2f\n", s.name.c_str(), s.view.c_str(),
-                      s.occupancy.size(), s.occupancy.empty() ? "–" : fmt("%.4f", mx).c_str(), cc.tp, cc.fp, cc.fn,
-                      s.false_detections, s.synth_s > 0 ? fmt("%.2f", s.synth_s).c_str() : "–", s.analysis_s);
+                      s.occupancy.size(), s.occupancy.empty() ? "-" : fmt("%.4f", mx).c_str(), cc.tp, cc.fp, cc.fn,
+                      s.false_detections, s.synth_s > 0 ? fmt("%.2f", s.synth_s).c_str() : "-", s.analysis_s);
         o << line;
     }
     return o.str();
