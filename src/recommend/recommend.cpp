@@ -78,12 +78,35 @@ Inputs gather(const report::Report& r) {
     return in;
 }
 
-CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
-    CostParts parts;
+// One thing that makes a channel worse, with its cost and the words that say it.
+struct Contribution {
+    double CostParts::*part;
+    double cost;
+    std::string words;
+};
+
+std::string percent(double x) { return format("%.0f %%", 100.0 * x); }
+
+std::string emitter_words(const report::Emitter& e) {
+    if (e.emitter_class == "usb3_noise")
+        return format("broadband noise %+.0f dB over %.0f–%.0f MHz, on %s of the time (looks like USB 3.0: move the device or "
+                      "its cable away from the router and speaker, use a shielded cable or a USB 2 port)",
+                      e.above_floor_db, e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
+    if (e.emitter_class == "microwave_oven")
+        return format("a microwave oven at %.0f–%.0f MHz, on %s of the time while it runs", e.low_mhz, e.high_mhz,
+                      percent(e.duty_cycle).c_str());
+    if (e.emitter_class == "narrowband_spur") return format("a steady tone at %.1f MHz (%+.0f dB)", e.center_mhz, e.above_floor_db);
+    if (e.emitter_class == "zigbee") return format("Zigbee at %.0f MHz, %s airtime", e.center_mhz, percent(e.duty_cycle).c_str());
+    return format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
+}
+
+std::vector<Contribution> contributions(int channel, const report::Report& r, const Inputs& in) {
+    std::vector<Contribution> out;
     const double centre = wifi_channel_center_mhz(channel);
     const double lo = centre - kChannelHalfMhz, hi = centre + kChannelHalfMhz;
     const auto* row = in.rows.at(channel);
-    parts.wifi_cochannel = row->occupancy;
+    if (row->occupancy > 0.0)
+        out.push_back({&CostParts::wifi_cochannel, row->occupancy, percent(row->occupancy) + " Wi-Fi airtime"});
     for (const auto& [k, other] : in.rows) {
         if (k == channel || !other->observed || other->occupancy <= 0.0) continue;
         const double delta = wifi_channel_center_mhz(k) - centre;
@@ -94,7 +117,10 @@ CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
             const double above = *other->mean_power_dbfs - (*other->noise_floor_dbfs_per_mhz + 10.0 * std::log10(16.6));
             strength = std::clamp((above + 10.0 * std::log10(share)) / 10.0, 0.0, 1.0);
         }
-        parts.wifi_adjacent += kAdjacentWeight * other->occupancy * share * strength;
+        const double cost = kAdjacentWeight * other->occupancy * share * strength;
+        if (cost > 0.0)
+            out.push_back({&CostParts::wifi_adjacent, cost,
+                           format("%s airtime on overlapping channel %d", percent(other->occupancy).c_str(), k)});
     }
     for (const auto& e : r.emitters) {
         if (is_wifi(e)) continue;
@@ -111,72 +137,60 @@ CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
                 if (in_channel && !avoided.count(k)) ++inside;
                 if (in_channel || avoided.count(k)) ++squeezed;
             }
-            parts.bluetooth += e.duty_cycle * inside / in_use;
+            const double hit = e.duty_cycle * inside / in_use;
+            if (hit > 0.0)
+                out.push_back({&CostParts::bluetooth, hit, format("Bluetooth Classic hops land in it %s of the time", percent(hit).c_str())});
             // a link left with few clean channels suffers, and so does Wi-Fi from its retries
             const double left = bt_classic_channels - squeezed;
-            parts.bluetooth += 0.3 * std::clamp((40.0 - left) / (40.0 - kAfhMinimum), 0.0, 1.0);
+            const double squeeze = 0.3 * std::clamp((40.0 - left) / (40.0 - kAfhMinimum), 0.0, 1.0);
+            if (squeeze > 0.0)
+                out.push_back({&CostParts::bluetooth, squeeze,
+                               format("it would leave the Bluetooth link only %.0f clean channels", left)});
             continue;
         }
         if (e.emitter_class == "ble") {
             int inside = 0;
             for (double f : ble_adv_channel_mhz) inside += (f >= lo && f <= hi);
-            parts.bluetooth += e.duty_cycle * inside / 3.0;
+            if (inside > 0)
+                out.push_back({&CostParts::bluetooth, e.duty_cycle * inside / 3.0,
+                               format("BLE advertising on %d of its 3 channels", inside)});
             continue;
         }
         const double width = std::max(1.0, e.high_mhz - e.low_mhz);
-        const double covered = overlap_mhz(lo, hi, e.low_mhz - (width < 1.0 ? 0.5 : 0.0), e.high_mhz);
-        if (covered <= 0.0) continue;
-        const double share = std::max(covered, std::min(1.0, width)) / (2.0 * kChannelHalfMhz);
+        const double covered = overlap_mhz(lo, hi, e.low_mhz, e.high_mhz);
+        const bool narrow_inside = e.high_mhz - e.low_mhz < 1.0 && e.center_mhz >= lo && e.center_mhz <= hi;
+        if (covered <= 0.0 && !narrow_inside) continue;
+        const double share = std::max(covered, narrow_inside ? std::min(1.0, width) : 0.0) / (2.0 * kChannelHalfMhz);
         const double strength = std::clamp(e.above_floor_db / 20.0, 0.1, 1.5);
-        parts.non_wifi += e.duty_cycle * share * strength * class_weight(e.emitter_class);
+        out.push_back({&CostParts::non_wifi, e.duty_cycle * share * strength * class_weight(e.emitter_class), emitter_words(e)});
     }
-    if (in.has_floor && row->noise_floor_dbfs_per_mhz)
-        parts.noise_floor = kFloorCostPerDb * std::max(0.0, *row->noise_floor_dbfs_per_mhz - in.min_floor);
+    if (in.has_floor && row->noise_floor_dbfs_per_mhz) {
+        const double raised = *row->noise_floor_dbfs_per_mhz - in.min_floor;
+        if (raised > 0.0)
+            out.push_back({&CostParts::noise_floor, kFloorCostPerDb * raised, format("noise floor %+.0f dB over the band's quietest", raised)});
+    }
+    return out;
+}
+
+CostParts cost_of(int channel, const report::Report& r, const Inputs& in) {
+    CostParts parts;
+    for (const auto& c : contributions(channel, r, in)) parts.*(c.part) += c.cost;
     return parts;
 }
 
 bool common_channel(int c) { return c == 1 || c == 6 || c == 11; }
 
-std::string percent(double x) { return format("%.0f %%", 100.0 * x); }
-
 // What makes a channel cost what it does, in words, biggest first.
-std::string explain(int channel, const CostParts& parts, const report::Report& r, const Inputs& in, bool best) {
-    const double centre = wifi_channel_center_mhz(channel);
-    const double lo = centre - kChannelHalfMhz, hi = centre + kChannelHalfMhz;
-    std::vector<std::pair<double, std::string>> items;
-    for (const auto& e : r.emitters) {
-        if (is_wifi(e) || e.emitter_class == "bluetooth_classic" || e.emitter_class == "ble") continue;
-        if (overlap_mhz(lo, hi, e.low_mhz, e.high_mhz) <= 0.0 && !(e.high_mhz - e.low_mhz < 1.0 && e.center_mhz >= lo && e.center_mhz <= hi)) continue;
-        std::string what;
-        if (e.emitter_class == "usb3_noise")
-            what = format("broadband noise %+.0f dB over %.0f–%.0f MHz, on %s of the time (looks like USB 3.0)", e.above_floor_db,
-                          e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
-        else if (e.emitter_class == "microwave_oven")
-            what = format("a microwave oven at %.0f–%.0f MHz, on %s of the time while it runs", e.low_mhz, e.high_mhz,
-                          percent(e.duty_cycle).c_str());
-        else if (e.emitter_class == "narrowband_spur")
-            what = format("a steady tone at %.1f MHz (%+.0f dB)", e.center_mhz, e.above_floor_db);
-        else if (e.emitter_class == "zigbee")
-            what = format("Zigbee at %.0f MHz, %s airtime", e.center_mhz, percent(e.duty_cycle).c_str());
-        else
-            what = format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
-        if (e.duty_cycle >= 0.01 || e.emitter_class == "narrowband_spur") items.emplace_back(e.duty_cycle, what);
-    }
-    if (parts.wifi_cochannel > 0.005) items.emplace_back(parts.wifi_cochannel, percent(parts.wifi_cochannel) + " Wi-Fi airtime");
-    if (parts.wifi_adjacent > 0.01) {
-        std::string who;
-        for (const auto& [k, row] : in.rows)
-            if (k != channel && row->observed && row->occupancy > 0.02 && std::abs(k - channel) <= 4)
-                who += (who.empty() ? "" : ", ") + format("%s on channel %d", percent(row->occupancy).c_str(), k);
-        items.emplace_back(parts.wifi_adjacent, "overlapping networks (" + who + ")");
-    }
-    if (parts.bluetooth > 0.02) items.emplace_back(parts.bluetooth, format("Bluetooth traffic (cost %.2f)", parts.bluetooth));
-    if (parts.noise_floor > 0.02)
-        items.emplace_back(parts.noise_floor, format("noise floor %+.0f dB over the band's quietest", parts.noise_floor / kFloorCostPerDb));
-    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    if (items.size() > 4) items.resize(4);  // what matters most; the ranking holds the rest
+std::string explain(int channel, const report::Report& r, const Inputs& in, bool best) {
+    auto items = contributions(channel, r, in);
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.cost > b.cost; });
     std::string text;
-    for (const auto& [w, s] : items) text += (text.empty() ? "" : "; ") + s;
+    std::size_t said = 0;
+    for (const auto& item : items) {
+        if (item.cost < 0.01 || said == 4) continue;  // what matters most; the ranking holds the rest
+        text += (text.empty() ? "" : "; ") + item.words;
+        ++said;
+    }
     if (text.empty()) text = "floor clean, no traffic seen";
     if (best) text += " — best";
     return format("channel %d: ", channel) + text;
@@ -267,7 +281,7 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
                                         : format("only %zu channel%s seen whole, too few to choose from.", observed.size(),
                                                  observed.size() == 1 ? " was" : "s were");
         rec.capture_advice = sweep_advice;
-        for (const auto& s : ranking) rec.reasons.push_back(explain(s.channel, s.parts, r, in, false));
+        for (const auto& s : ranking) rec.reasons.push_back(explain(s.channel, r, in, false));
     } else {
         // best overall, then hostapd's preference for the non-overlapping 1/6/11
         ChannelScore best = ranking.front();
@@ -317,7 +331,7 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
             explain_for.push_back(*rec.channel);
         for (int c : explain_for)
             for (const auto& s : ranking)
-                if (s.channel == c && !s.secondary) rec.reasons.push_back(explain(c, s.parts, r, in, rec.channel && c == *rec.channel));
+                if (s.channel == c && !s.secondary) rec.reasons.push_back(explain(c, r, in, rec.channel && c == *rec.channel));
         if (std::any_of(in.rows.begin(), in.rows.end(), [](const auto& kv) { return !kv.second->observed; })) {
             std::string unseen;
             for (const auto& [k, row] : in.rows)
