@@ -133,6 +133,10 @@ struct Synthesizer::Impl {
     std::vector<Synthesizer::LabelBurst> bursts(const detail::EmitterTimeline& e) const {
         std::vector<Synthesizer::LabelBurst> out;
         const double d = scene.duration_s;
+        if (!e.tones_hz.empty()) {
+            for (double f : e.tones_hz) out.push_back({e.direct_t0, e.direct_t1, f, f});
+            return out;
+        }
         if (e.direct) {
             out.push_back({e.direct_t0, e.direct_t1, e.direct_lo_hz, e.direct_hi_hz});
             return out;

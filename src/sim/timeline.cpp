@@ -397,16 +397,28 @@ EmitterTimeline tone(Builder& b, double f_hz, double level_dbfs) {
 
 std::vector<EmitterTimeline> cw(Builder& b, const ToneSpec& p) { return {tone(b, p.freq_hz, b.level(1e6))}; }
 
+// One labelled emitter (one clock) whose tones k f0 are its bursts.
 std::vector<EmitterTimeline> comb(Builder& b, const CombSpec& p) {
-    std::vector<EmitterTimeline> out;
     const auto k0 = static_cast<long long>(std::ceil(p.low_hz / p.f0_hz - 1e-9));
     const auto k1 = static_cast<long long>(std::floor(p.high_hz / p.f0_hz + 1e-9));
-    for (long long k = k0; k <= k1; ++k) {
-        auto e = tone(b, static_cast<double>(k) * p.f0_hz, b.level(1e6) + p.slope_db * static_cast<double>(k - k0));
-        e.facts = {{"harmonic", static_cast<double>(k)}, {"f0_mhz", p.f0_hz / 1e6}};
-        out.push_back(std::move(e));
+    std::vector<EmitterTimeline> tones;
+    for (long long k = k0; k <= k1; ++k)
+        tones.push_back(tone(b, static_cast<double>(k) * p.f0_hz, b.level(1e6) + p.slope_db * static_cast<double>(k - k0)));
+    EmitterTimeline e = tones.front();
+    e.direct_hi_hz = tones.back().center_hz;
+    e.center_hz = 0.5 * (e.direct_lo_hz + e.direct_hi_hz);
+    e.bandwidth_hz = e.direct_hi_hz - e.direct_lo_hz;
+    std::vector<DirectRender> parts;
+    for (auto& t : tones) {
+        e.tones_hz.push_back(t.center_hz);
+        parts.push_back(*t.direct);
     }
-    return out;
+    e.direct = [parts](std::span<cf32> out, double vc, double rate, std::mt19937_64& rng) {
+        for (const auto& part : parts) part(out, vc, rate, rng);
+    };
+    e.facts = {{"f0_mhz", p.f0_hz / 1e6}, {"tones", static_cast<double>(tones.size())},
+               {"first_harmonic", static_cast<double>(k0)}};
+    return {std::move(e)};
 }
 
 // ---- microwave oven -----------------------------------------------------------------------------------

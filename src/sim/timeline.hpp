@@ -47,6 +47,7 @@ struct EmitterTimeline {
     std::optional<DirectRender> direct;
     double direct_t0 = 0.0, direct_t1 = 0.0;  // when a direct emitter is on
     double direct_lo_hz = 0.0, direct_hi_hz = 0.0;
+    std::vector<double> tones_hz;   // a comb: one labelled burst per tone
     std::vector<std::pair<std::string, double>> facts;  // class-specific label fields
     std::vector<int> wifi_channels;  // Wi-Fi channels whose airtime it counts towards
 };
