@@ -9,6 +9,9 @@ namespace coex::cli {
 int run_analyze(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_devices(const std::vector<std::string>& args);
+int run_scan(const std::vector<std::string>& args);
+int run_record(const std::vector<std::string>& args);
 
 // Thrown for a usage problem: the message names the option and what is wrong.
 struct UsageError {

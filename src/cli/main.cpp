@@ -18,6 +18,9 @@ commands:
   analyze FILE    replay a capture and report what is on the air at 2.4 GHz
   synth SCENE     simulate a labelled capture from a scene file (docs/scenes.md)
   eval DIR        score the analysis against labelled captures (docs/accuracy.md)
+  devices         list the radios SoapySDR sees and whether each reaches 2.4 GHz
+  scan            sweep a live radio over the band and report (docs/hardware.md)
+  record FILE     record a live radio to a capture
 
 'coex <command> --help' describes a command's options.
 )";
@@ -31,6 +34,9 @@ int main(int argc, char** argv) {
         if (command == "analyze") return coex::cli::run_analyze(args);
         if (command == "synth") return coex::cli::run_synth(args);
         if (command == "eval") return coex::cli::run_eval(args);
+        if (command == "devices") return coex::cli::run_devices(args);
+        if (command == "scan") return coex::cli::run_scan(args);
+        if (command == "record") return coex::cli::run_record(args);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
             return 0;
