@@ -88,6 +88,12 @@ Bits puncture(std::span<const std::uint8_t> coded, int num, int den) {
             const std::size_t r = i % 6;
             if (r != 3 && r != 4) out.push_back(coded[i]);
         }
+    } else if (num == 5 && den == 6) {
+        // per 5 input bits: A0 B0 A1 B2 A3 B4 (B1, A2, B3, A4 stolen); stream order A0 B0 A1 B1 ...
+        for (std::size_t i = 0; i < coded.size(); ++i) {
+            const std::size_t r = i % 10;
+            if (r == 0 || r == 1 || r == 2 || r == 5 || r == 6 || r == 9) out.push_back(coded[i]);
+        }
     } else {
         throw ConfigError("puncture: unsupported code rate");
     }
@@ -107,6 +113,25 @@ Bits wifi_interleave(std::span<const std::uint8_t> block, int n_cbps, int n_bpsc
     if (static_cast<int>(block.size()) != n_cbps) throw ConfigError("wifi_interleave: block size");
     Bits out(block.size());
     for (int k = 0; k < n_cbps; ++k) out[interleave_index(k, n_cbps, n_bpsc)] = block[k];
+    return out;
+}
+
+Bits wifi_ht_interleave(std::span<const std::uint8_t> block, int n_cbps, int n_bpsc, int n_col) {
+    if (static_cast<int>(block.size()) != n_cbps || n_col <= 0 || n_cbps % n_col != 0) throw ConfigError("wifi_ht_interleave: block size");
+    const int s = std::max(n_bpsc / 2, 1);
+    const int n_row = n_cbps / n_col;
+    Bits out(block.size());
+    for (int k = 0; k < n_cbps; ++k) {
+        const int i = n_row * (k % n_col) + k / n_col;
+        const int j = s * (i / s) + (i + n_cbps - (n_col * i) / n_cbps) % s;
+        out[static_cast<std::size_t>(j)] = block[static_cast<std::size_t>(k)];
+    }
+    return out;
+}
+
+Bits wifi_ht_sig_crc(std::span<const std::uint8_t> bits34) {
+    Bits out;
+    append_crc_msb_first(out, ~lfsr_crc(bits34, 0x07u, 8, 0xFFu) & 0xFFu, 8);
     return out;
 }
 

@@ -16,6 +16,17 @@ using cd = std::complex<double>;
 // without the 1/N factor.
 void fft_inplace(std::vector<cd>& a, bool inverse);
 
+// 802.11 OFDM shared pieces (wifi_ofdm.cpp, wifi_ht.cpp).
+// Gray-coded constellation point of n_bpsc bits (1, 2, 4, 6; b0 first), unit mean power.
+cd wifi_map_bits(const std::uint8_t* b, int n_bpsc);
+// L-LTF values on subcarriers -26..26 (index k + 26; 0 at DC).
+inline constexpr int wifi_l_ltf[53] = {1, 1, -1, -1, 1,  1, -1, 1, -1, 1, 1,  1,  1,  1,  1, -1, -1, 1,
+                                       1, -1, 1, -1, 1,  1, 1,  1, 0,  1, -1, -1, 1,  1,  -1, 1, -1, 1,
+                                       -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1,  -1, 1,  1,  1,  1};
+// L-STF: sqrt(13/6) x sign x (1 + j) on these subcarriers.
+inline constexpr int wifi_l_stf_sc[12] = {-24, -20, -16, -12, -8, -4, 4, 8, 12, 16, 20, 24};
+inline constexpr int wifi_l_stf_sign[12] = {+1, -1, +1, -1, -1, +1, -1, -1, +1, +1, +1, +1};
+
 // Scales x so that its mean power is 1 (no-op for an all-zero signal).
 void normalize_power(std::span<cf32> x);
 

@@ -208,6 +208,21 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         WifiOfdmSpec p;
         p.channel = wifi_channel(e, "channel", p.channel);
         p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
+        p.standard = e.choice("standard", {"g", "n"}, p.standard);
+        const bool n = p.standard == "n";
+        if (!n && (e.has("width_mhz") || e.has("mcs") || e.has("secondary")))
+            e.fail(e.at(e.has("width_mhz") ? "width_mhz" : e.has("mcs") ? "mcs" : "secondary"), "needs \"standard\": \"n\"");
+        if (n && e.has("rate_mbps")) e.fail(e.at("rate_mbps"), "802.11n frames take mcs (0–7), not rate_mbps");
+        p.mcs = static_cast<int>(e.integer("mcs", 0, 7).value_or(p.mcs));
+        if (const json* wd = e.get("width_mhz")) {
+            if (!wd->is_number_integer() || (wd->get<int>() != 20 && wd->get<int>() != 40)) e.fail(e.at("width_mhz"), "must be 20 or 40");
+            p.width_mhz = wd->get<int>();
+        }
+        p.secondary = e.choice("secondary", {"above", "below"}, p.channel <= 9 ? "above" : "below") == "above" ? +1 : -1;
+        if (n && p.channel == 14) e.fail(e.at("channel"), "channel 14 carries 802.11b only");
+        if (p.width_mhz == 40 && (p.channel + 4 * p.secondary < 1 || p.channel + 4 * p.secondary > 13))
+            e.fail(e.at("secondary"), "HT40 on channel " + std::to_string(p.channel) + " needs its secondary channel " +
+                                          std::to_string(p.channel + 4 * p.secondary) + " inside 1–13");
         p.rate = parse_rate(e, "rate_mbps", p.rate);
         p.frames = e.choice("frames", {"mixed", "short", "long"}, p.frames);
         if (auto b = e.integer("psdu_bytes", 14, 4095)) p.psdu_bytes = static_cast<std::size_t>(*b);

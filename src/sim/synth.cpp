@@ -329,10 +329,13 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         for (const auto& s : m.segments)
             if (m.usable_lo(s) <= c - hw + 1.0 && m.usable_hi(s) >= c + hw - 1.0) seen.emplace_back(m.seg_t0(s), m.seg_t1(s));
         merge(seen);
+        // Frames of the Wi-Fi emitters on this channel whose band covers its centre (an HT40 frame
+        // counts on its primary and its secondary channel; a beacon on the primary only).
         std::vector<Interval> busy;
         for (const auto& e : m.emitters)
             if (std::find(e.wifi_channels.begin(), e.wifi_channels.end(), ch) != e.wifi_channels.end())
-                for (const auto& b : m.bursts(e)) busy.emplace_back(b.t_start, b.t_end);
+                for (const auto& b : m.bursts(e))
+                    if (b.f_lo_hz <= c && b.f_hi_hz >= c) busy.emplace_back(b.t_start, b.t_end);
         merge(busy);
         const double obs = total(seen);
         ordered_json o = {{"channel", ch}, {"center_mhz", c / 1e6}, {"observed", obs > 0.0}, {"observed_s", round_to(obs, 1e-9)}};
@@ -393,6 +396,7 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         o["bursts_total"] = bl.size();
         o["bursts_observed"] = observed;
         o["visible"] = observed > 0;
+        if (!e.wifi_channels.empty()) o["wifi_channels"] = e.wifi_channels;
         for (const auto& [key, value] : e.facts) o[key] = value;
         ordered_json list = ordered_json::array();
         for (std::size_t i = 0; i < bl.size() && i < max_listed; ++i)

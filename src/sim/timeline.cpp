@@ -105,18 +105,34 @@ struct Builder {
 // ---- 802.11 OFDM ---------------------------------------------------------------------------------
 constexpr double ofdm_half_bw = 8.3e6;  // 52 subcarriers x 312.5 kHz plus the spectral skirt
 
+constexpr double ht20_half_bw = 8.9e6;   // 56 subcarriers
+constexpr double ht40_half_bw = 18.3e6;  // 114 subcarriers around the 40 MHz centre
+
 std::vector<EmitterTimeline> wifi_ofdm(Builder& b, const WifiOfdmSpec& p) {
     const double fc = wifi_channel_center_mhz(p.channel) * 1e6;
-    auto e = b.start(fc, 2 * ofdm_half_bw, 2 * ofdm_half_bw);
+    const bool ht = p.standard == "n", ht40 = ht && p.width_mhz == 40;
+    const double f_data = ht40 ? fc + 10e6 * p.secondary : fc;  // centre of the data frames
+    const double data_half_bw = ht40 ? ht40_half_bw : ht ? ht20_half_bw : ofdm_half_bw;
+    auto e = b.start(f_data, 2 * data_half_bw, 2 * data_half_bw);
     e.cfo_hz = b.cfo_hz(fc, 10.0);
     e.ramp_s = b.ramp(1.0 * us);
     e.wifi_channels = {p.channel};
+    if (ht40) e.wifi_channels.push_back(p.channel + 4 * p.secondary);
     const double slot = 9 * us, sifs = 16 * us, difs = sifs + 2 * slot;
     const double level = e.level_dbfs, peer = e.level_dbfs + p.peer_level_db;
+    // Non-HT frames on the primary channel (beacons, ACKs of a g network).
     auto frame = [&](double t0, std::size_t bytes, WifiRate rate, double power) {
         const double dur = wifi_ofdm_ppdu_duration_s(bytes, rate);
         b.add(e, t0, dur, fc, ofdm_half_bw, power,
               [bytes, rate](std::mt19937_64& rng) { return wifi_ofdm_ppdu(bytes, rate, rng); });
+        return dur;
+    };
+    // HT frames over the whole width.
+    const HtWidth width = ht40 ? HtWidth::ht40 : HtWidth::ht20;
+    auto ht_frame = [&](double t0, std::size_t bytes, int mcs, double power) {
+        const double dur = wifi_ht_ppdu_duration_s(bytes, mcs, width);
+        b.add(e, t0, dur, f_data, data_half_bw, power,
+              [bytes, mcs, width](std::mt19937_64& rng) { return wifi_ht_ppdu(bytes, mcs, width, rng, bytes > 1600); });
         return dur;
     };
     auto draw_data = [&]() -> std::pair<std::size_t, WifiRate> {
@@ -125,6 +141,15 @@ std::vector<EmitterTimeline> wifi_ofdm(Builder& b, const WifiOfdmSpec& p) {
         const std::string& mix = p.frames;
         const bool is_short = mix == "short" || (mix == "mixed" && u < 0.5);
         const bool is_long = mix == "long" || (mix == "mixed" && u >= 0.85);
+        if (ht) {
+            // Bytes for a duration at the MCS; long ones are A-MPDUs of 2.5–5 ms.
+            const double mbps = wifi_ht_mcs_info(p.mcs, width).mbps;
+            double dur = 0.0;
+            if (is_short) return {static_cast<std::size_t>(uniform(b.rng, 40, 300)), p.rate};
+            if (is_long) dur = uniform(b.rng, 2.5e-3, 5.0e-3);
+            else return {1500, p.rate};
+            return {static_cast<std::size_t>(std::clamp((dur - 40e-6) * mbps * 1e6 / 8.0, 1.0, 65535.0)), p.rate};
+        }
         if (is_short) return {static_cast<std::size_t>(uniform(b.rng, 40, 300)), p.rate};
         if (is_long) return {static_cast<std::size_t>(uniform(b.rng, 2000, 3700)), WifiRate::mbps6};  // ~2.7–5 ms, as an A-MPDU
         return {1500, p.rate};
@@ -148,12 +173,14 @@ std::vector<EmitterTimeline> wifi_ofdm(Builder& b, const WifiOfdmSpec& p) {
         }
         t += difs + slot * static_cast<double>(draw_uint(b.rng, 0, 15));
         const auto [bytes, rate] = draw_data();
-        double d = frame(t, bytes, rate, level);
+        double d = ht ? ht_frame(t, bytes, p.mcs, level) : frame(t, bytes, rate, level);
         t += d;
         busy += d;
         if (p.ack) {
             t += sifs;
-            d = frame(t, 14, WifiRate::mbps6, peer);
+            // g: ACK (14 bytes, 6 Mb/s, 44 us); n: BlockAck (32 bytes) at 24 Mb/s, or at 40 MHz as
+            // an HT40 MCS 0 PPDU over the whole width.
+            d = !ht ? frame(t, 14, WifiRate::mbps6, peer) : ht40 ? ht_frame(t, 32, 0, peer) : frame(t, 32, WifiRate::mbps24, peer);
             t += d;
             busy += d;
         }

@@ -65,8 +65,42 @@ void append_with_cp(std::vector<cf32>& out, const std::vector<cd>& sym) {
     for (int n = 0; n < n_fft; ++n) out.emplace_back(static_cast<float>(sym[n].real()), static_cast<float>(sym[n].imag()));
 }
 
-// Gray-coded constellation point of n_bpsc bits (b0 first), normalised to unit mean power.
-cd map_bits(const std::uint8_t* b, int n_bpsc) {
+// One OFDM symbol from n_cbps interleaved coded bits; `pilot_index` selects p_n.
+std::vector<cd> ofdm_symbol(std::span<const std::uint8_t> interleaved, int n_bpsc, std::size_t pilot_index) {
+    std::vector<cd> freq(n_fft, cd{0.0, 0.0});
+    for (int k = 0; k < 48; ++k) freq[bin(data_subcarrier(k))] = detail::wifi_map_bits(&interleaved[static_cast<std::size_t>(k * n_bpsc)], n_bpsc);
+    const double p = coding::wifi_pilot_polarity(pilot_index);
+    freq[bin(-21)] = p;
+    freq[bin(-7)] = p;
+    freq[bin(7)] = p;
+    freq[bin(21)] = -p;
+    return ifft64(std::move(freq));
+}
+
+void append_preamble(std::vector<cf32>& out) {
+    // L-STF: sqrt(13/6) x (+-1 +-j) on every 4th subcarrier -> 16-sample periodic, 10 periods.
+    const auto& stf_sc = detail::wifi_l_stf_sc;
+    const auto& stf_sign = detail::wifi_l_stf_sign;
+    std::vector<cd> stf(n_fft, cd{0.0, 0.0});
+    const double a = std::sqrt(13.0 / 6.0);
+    for (int i = 0; i < 12; ++i) stf[bin(stf_sc[i])] = a * stf_sign[i] * cd{1.0, 1.0};
+    const std::vector<cd> s = ifft64(std::move(stf));
+    for (int n = 0; n < 160; ++n) out.emplace_back(static_cast<float>(s[n % n_fft].real()), static_cast<float>(s[n % n_fft].imag()));
+
+    // L-LTF: BPSK sequence on subcarriers -26..26 (0 at DC), GI2 of 32 samples then two symbols.
+    const auto& ltf = detail::wifi_l_ltf;
+    std::vector<cd> lf(n_fft, cd{0.0, 0.0});
+    for (int k = -26; k <= 26; ++k) lf[bin(k)] = ltf[k + 26];
+    const std::vector<cd> l = ifft64(std::move(lf));
+    for (int n = 32; n < n_fft; ++n) out.emplace_back(static_cast<float>(l[n].real()), static_cast<float>(l[n].imag()));
+    for (int rep = 0; rep < 2; ++rep)
+        for (int n = 0; n < n_fft; ++n) out.emplace_back(static_cast<float>(l[n].real()), static_cast<float>(l[n].imag()));
+}
+
+}  // namespace
+
+namespace detail {
+cd wifi_map_bits(const std::uint8_t* b, int n_bpsc) {
     switch (n_bpsc) {
         case 1: return {b[0] ? 1.0 : -1.0, 0.0};
         case 2: {
@@ -89,42 +123,7 @@ cd map_bits(const std::uint8_t* b, int n_bpsc) {
         default: throw ConfigError("unsupported bits per subcarrier");
     }
 }
-
-// One OFDM symbol from n_cbps interleaved coded bits; `pilot_index` selects p_n.
-std::vector<cd> ofdm_symbol(std::span<const std::uint8_t> interleaved, int n_bpsc, std::size_t pilot_index) {
-    std::vector<cd> freq(n_fft, cd{0.0, 0.0});
-    for (int k = 0; k < 48; ++k) freq[bin(data_subcarrier(k))] = map_bits(&interleaved[static_cast<std::size_t>(k * n_bpsc)], n_bpsc);
-    const double p = coding::wifi_pilot_polarity(pilot_index);
-    freq[bin(-21)] = p;
-    freq[bin(-7)] = p;
-    freq[bin(7)] = p;
-    freq[bin(21)] = -p;
-    return ifft64(std::move(freq));
-}
-
-void append_preamble(std::vector<cf32>& out) {
-    // L-STF: sqrt(13/6) x (+-1 +-j) on every 4th subcarrier -> 16-sample periodic, 10 periods.
-    static constexpr int stf_sc[12] = {-24, -20, -16, -12, -8, -4, 4, 8, 12, 16, 20, 24};
-    static constexpr int stf_sign[12] = {+1, -1, +1, -1, -1, +1, -1, -1, +1, +1, +1, +1};
-    std::vector<cd> stf(n_fft, cd{0.0, 0.0});
-    const double a = std::sqrt(13.0 / 6.0);
-    for (int i = 0; i < 12; ++i) stf[bin(stf_sc[i])] = a * stf_sign[i] * cd{1.0, 1.0};
-    const std::vector<cd> s = ifft64(std::move(stf));
-    for (int n = 0; n < 160; ++n) out.emplace_back(static_cast<float>(s[n % n_fft].real()), static_cast<float>(s[n % n_fft].imag()));
-
-    // L-LTF: BPSK sequence on subcarriers -26..26 (0 at DC), GI2 of 32 samples then two symbols.
-    static constexpr int ltf[53] = {1, 1, -1, -1, 1,  1, -1, 1, -1, 1, 1,  1,  1,  1,  1, -1, -1, 1,
-                                    1, -1, 1, -1, 1,  1, 1,  1, 0,  1, -1, -1, 1,  1,  -1, 1, -1, 1,
-                                    -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1,  -1, 1,  1,  1,  1};
-    std::vector<cd> lf(n_fft, cd{0.0, 0.0});
-    for (int k = -26; k <= 26; ++k) lf[bin(k)] = ltf[k + 26];
-    const std::vector<cd> l = ifft64(std::move(lf));
-    for (int n = 32; n < n_fft; ++n) out.emplace_back(static_cast<float>(l[n].real()), static_cast<float>(l[n].imag()));
-    for (int rep = 0; rep < 2; ++rep)
-        for (int n = 0; n < n_fft; ++n) out.emplace_back(static_cast<float>(l[n].real()), static_cast<float>(l[n].imag()));
-}
-
-}  // namespace
+}  // namespace detail
 
 Waveform wifi_ofdm_ppdu(std::span<const std::uint8_t> psdu, WifiRate rate, std::uint8_t scrambler_seed) {
     using namespace coding;

@@ -446,3 +446,41 @@ TEST(SimSynth, EveryCorpusSceneParses) {
     std::printf("%d corpus scene files parse\n", n);
     EXPECT_GE(n, 25);
 }
+
+TEST(SimSynth, Ht40CountsOnBothChannelsBeaconsOnThePrimary) {
+    Synthesizer s(parse_scene(R"({"seed": 21, "duration_s": 0.12, "receiver": {"view": "wideband", "sample_type": "float32", "noise": false,
+        "dc_spike": false}, "emitters": [{"type": "wifi_ofdm", "standard": "n", "width_mhz": 40, "channel": 1, "mcs": 5, "level_dbfs": -20,
+        "airtime": 0.4}]})",
+                              "ht40.json"));
+    const auto labels = json::parse(s.labels_json("x.h5"));
+    const auto& e = labels["emitters"][0];
+    EXPECT_NEAR(e["center_mhz"].get<double>(), 2422.0, 1e-9);  // between channels 1 and 5
+    EXPECT_NEAR(e["low_mhz"].get<double>(), 2422.0 - 18.3, 1e-6);
+    const double a1 = labels["wifi"]["channels"][0]["airtime"].get<double>(), a5 = labels["wifi"]["channels"][4]["airtime"].get<double>();
+    double data = 0.0, beacons = 0.0;
+    for (const auto& b : s.bursts_of(0)) (b.f_hi_hz - b.f_lo_hz > 20e6 ? data : beacons) += b.t_end - b.t_start;
+    std::printf("HT40 on 1+5: airtime ch1 %.4f, ch5 %.4f; 40 MHz frames %.4f s, 20 MHz beacons %.4f s\n", a1, a5, data, beacons);
+    EXPECT_GT(beacons, 0.0);
+    EXPECT_NEAR(a1, (data + beacons) / 0.12, 1e-5);
+    EXPECT_NEAR(a5, data / 0.12, 1e-5);
+    // Channel 3 lies under the 40 MHz frames but is neither primary nor secondary: not counted.
+    EXPECT_NEAR(labels["wifi"]["channels"][2]["airtime"].get<double>(), 0.0, 1e-12);
+    // The 40 MHz frames fill 36 MHz around 2422 MHz.
+    const auto x = s.render(0);
+    std::vector<cf32> on;
+    for (const auto& b : s.bursts_of(0))
+        if (b.f_hi_hz - b.f_lo_hz > 20e6) {
+            auto sl = slice(x, 100e6, b.t_start, b.t_end);
+            on.insert(on.end(), sl.begin(), sl.end());
+        }
+    const auto psd = test::welch(on, 100e6, 1024);
+    const double bw = test::occupied_bandwidth(psd, 0.99);
+    double num = 0.0, den = 0.0;
+    for (std::size_t i = 0; i < psd.nfft; ++i) {
+        num += psd.freq(i) * psd.p[i];
+        den += psd.p[i];
+    }
+    std::printf("HT40 frames: 99 %% bandwidth %.2f MHz, centroid %+.2f MHz from 2442\n", bw / 1e6, num / den / 1e6);
+    EXPECT_NEAR(bw, 36.3e6, 1.5e6);
+    EXPECT_NEAR(num / den, -20e6, 0.5e6);
+}

@@ -1,12 +1,15 @@
 // 802.11 OFDM and DSSS generators: structure, decode-back with an independent receiver, spectra.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdio>
 #include <memory>
 #include <numbers>
 
+#include "coex/core/error.hpp"
 #include "coex/sim/coding.hpp"
 #include "coex/sim/scene.hpp"
 #include "coex/sim/wifi.hpp"
@@ -90,6 +93,17 @@ std::vector<std::uint8_t> decode_noise_free(const std::vector<std::uint8_t>& cod
             b.push_back(coded[i++]);
             a.push_back(coded[i++]);
             b.push_back(-1);
+        } else if (num == 5) {  // A0 B0 A1 B2 A3 B4
+            a.push_back(coded[i++]);
+            b.push_back(coded[i++]);
+            a.push_back(coded[i++]);
+            b.push_back(-1);
+            a.push_back(-1);
+            b.push_back(coded[i++]);
+            a.push_back(coded[i++]);
+            b.push_back(-1);
+            a.push_back(-1);
+            b.push_back(coded[i++]);
         } else {  // A0 B0 A1 B2
             a.push_back(coded[i++]);
             b.push_back(coded[i++]);
@@ -434,4 +448,184 @@ TEST(SimWifiDsss, MainLobeIs22MHzWide) {
                 test::db10(beyond / upk));
     EXPECT_NEAR(width / 1e6, 22.0, 2.2);
     EXPECT_LT(test::db10(beyond / upk), -50.0);
+}
+
+// ---- 802.11n HT-mixed -------------------------------------------------------------------------------
+
+namespace {
+
+// Plain N-point DFT at x[start..start+N), returned indexed by subcarrier -N/2..N/2-1 (+N/2).
+std::vector<cd> dft(const std::vector<cf32>& x, std::size_t start, int n) {
+    std::vector<cd> X(static_cast<std::size_t>(n));
+    for (int k = -n / 2; k < n / 2; ++k) {
+        cd acc{0.0, 0.0};
+        for (int m = 0; m < n; ++m) acc += cd(x[start + static_cast<std::size_t>(m)]) * std::polar(1.0, -2.0 * std::numbers::pi * k * m / n);
+        X[static_cast<std::size_t>(k + n / 2)] = acc;
+    }
+    return X;
+}
+
+// HT deinterleaver from the standard's formulas (N_COL 13 or 18).
+std::vector<std::uint8_t> ht_deinterleave(const std::vector<std::uint8_t>& r, int n_cbps, int n_bpsc, int n_col) {
+    const int s = std::max(n_bpsc / 2, 1), n_row = n_cbps / n_col;
+    std::vector<std::uint8_t> out(r.size());
+    for (int k = 0; k < n_cbps; ++k) {
+        const int i = n_row * (k % n_col) + k / n_col;
+        const int j = s * (i / s) + (i + n_cbps - (n_col * i) / n_cbps) % s;
+        out[static_cast<std::size_t>(k)] = r[static_cast<std::size_t>(j)];
+    }
+    return out;
+}
+
+// The HT-LTF as the standard writes it (one stream).
+std::vector<int> ht_ltf_reference(bool forty) {
+    const std::vector<int> left = {1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1, 1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1};
+    const std::vector<int> right = {1, -1, -1, 1, 1, -1, 1, -1, 1, -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1, -1, 1, 1, 1, 1};
+    std::vector<int> v;
+    auto add = [&](const std::vector<int>& p) { v.insert(v.end(), p.begin(), p.end()); };
+    if (!forty) {
+        add({1, 1});
+        add(left);
+        add({0});
+        add(right);
+        add({-1, -1});
+    } else {
+        add(left);
+        add({1});
+        add(right);
+        add({-1, -1, -1, 1, 0, 0, 0, -1, 1, 1, -1});
+        add(left);
+        add({1});
+        add(right);
+    }
+    return v;  // subcarriers -28..28 or -58..58
+}
+
+struct HtRx {
+    int l_rate = 0, l_length = 0, mcs = -1, cbw = -1, ht_length = -1;
+    bool ht_sig_crc_ok = false;
+    std::vector<std::uint8_t> psdu;
+    double max_pilot_error = 0.0;
+};
+
+HtRx receive_ht(const std::vector<cf32>& x, bool forty, std::size_t psdu_bytes) {
+    HtRx rx;
+    const int n = forty ? 128 : 64, cp = n / 4, scale = forty ? 2 : 1;
+    const auto rot = [&](int k) { return forty && k > 0 ? cd{0.0, 1.0} : cd{1.0, 0.0}; };
+    // Legacy channel estimate (lower 20 MHz copy at 40 MHz) from the first L-LTF symbol.
+    const auto L = dft(x, static_cast<std::size_t>(192 * scale), n);
+    const int off = forty ? -32 : 0;
+    auto legacy = [&](std::size_t start, bool qbpsk) {
+        const auto Y = dft(x, start + static_cast<std::size_t>(cp), n);
+        std::vector<std::uint8_t> bits;
+        for (int k = -26; k <= 26; ++k) {
+            if (k == 0 || std::abs(k) == 7 || std::abs(k) == 21) continue;
+            const auto idx = static_cast<std::size_t>(k + off + n / 2);
+            const cd z = Y[idx] / (L[idx] / static_cast<double>(std::array<int, 53>{1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1, 1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1, 0, 1, -1, -1, 1, 1, -1, 1, -1, 1, -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1, -1, 1, 1, 1, 1}[static_cast<std::size_t>(k + 26)]));
+            bits.push_back(qbpsk ? z.imag() > 0 : z.real() > 0);
+        }
+        return bits;
+    };
+    const auto sig = decode_noise_free(deinterleave(legacy(static_cast<std::size_t>(320 * scale), false), 48, 1), 1, 2);
+    for (int i = 0; i < 4; ++i) rx.l_rate |= sig[static_cast<std::size_t>(i)] << i;
+    for (int i = 0; i < 12; ++i) rx.l_length |= sig[static_cast<std::size_t>(5 + i)] << i;
+    std::vector<std::uint8_t> ht_coded;
+    for (int s = 0; s < 2; ++s) {
+        const auto il = deinterleave(legacy(static_cast<std::size_t>((400 + 80 * s) * scale), true), 48, 1);
+        ht_coded.insert(ht_coded.end(), il.begin(), il.end());
+    }
+    const auto ht = decode_noise_free(ht_coded, 1, 2);
+    rx.mcs = 0;
+    for (int i = 0; i < 7; ++i) rx.mcs |= ht[static_cast<std::size_t>(i)] << i;
+    rx.cbw = ht[7];
+    rx.ht_length = 0;
+    for (int i = 0; i < 16; ++i) rx.ht_length |= ht[static_cast<std::size_t>(8 + i)] << i;
+    const auto crc = coding::wifi_ht_sig_crc(std::span(ht).first(34));
+    rx.ht_sig_crc_ok = std::equal(crc.begin(), crc.end(), ht.begin() + 34);
+
+    // HT channel estimate from the HT-LTF.
+    const auto ref = ht_ltf_reference(forty);
+    const int edge = forty ? 58 : 28;
+    const auto H = dft(x, static_cast<std::size_t>(640 * scale + cp), n);
+    const auto info = wifi_ht_mcs_info(rx.mcs, forty ? HtWidth::ht40 : HtWidth::ht20);
+    const std::vector<int> pilots = forty ? std::vector<int>{-53, -25, -11, 11, 25, 53} : std::vector<int>{-21, -7, 7, 21};
+    const std::vector<int> psi = forty ? std::vector<int>{1, 1, 1, -1, -1, 1} : std::vector<int>{1, 1, 1, -1};
+    const std::size_t n_sym = wifi_ht_n_sym(psdu_bytes, rx.mcs, forty ? HtWidth::ht40 : HtWidth::ht20);
+    std::vector<std::uint8_t> coded;
+    for (std::size_t s = 0; s < n_sym; ++s) {
+        const std::size_t start = static_cast<std::size_t>(720 * scale) + s * static_cast<std::size_t>(n + cp);
+        const auto Y = dft(x, start + static_cast<std::size_t>(cp), n);
+        std::vector<std::uint8_t> bits;
+        for (int k = -edge; k <= edge; ++k) {
+            if (k == 0 || (forty && std::abs(k) == 1)) continue;
+            const auto idx = static_cast<std::size_t>(k + n / 2);
+            const cd h = H[idx] / static_cast<double>(ref[static_cast<std::size_t>(k + edge)]);
+            const cd z = Y[idx] / h;
+            const auto pit = std::find(pilots.begin(), pilots.end(), k);
+            if (pit != pilots.end()) {
+                const auto pi = static_cast<std::size_t>(pit - pilots.begin());
+                const double want = coding::wifi_pilot_polarity(s + 3) * psi[(s + pi) % psi.size()];
+                rx.max_pilot_error = std::max(rx.max_pilot_error, std::abs(z - want));
+                continue;
+            }
+            demap(z, info.n_bpsc, bits);
+        }
+        const auto il = ht_deinterleave(bits, info.n_cbps, info.n_bpsc, forty ? 18 : 13);
+        coded.insert(coded.end(), il.begin(), il.end());
+    }
+    (void)rot;
+    const auto scrambled = decode_noise_free(coded, info.code_num, info.code_den);
+    std::vector<std::uint8_t> seq(scrambled.begin(), scrambled.begin() + 7);
+    for (std::size_t m = 7; m < scrambled.size(); ++m) seq.push_back(seq[m - 7] ^ seq[m - 4]);
+    rx.psdu.assign(psdu_bytes, 0);
+    for (std::size_t i = 0; i < psdu_bytes * 8; ++i) rx.psdu[i / 8] |= static_cast<std::uint8_t>((scrambled[16 + i] ^ seq[16 + i]) << (i % 8));
+    return rx;
+}
+
+}  // namespace
+
+TEST(SimWifiHt, SigCrcKnownAnswer) {
+    // The standard's example: MCS 15, 40 MHz, length 100, smoothing, not sounding, reserved.
+    const std::string in = "1111000100100110000000001110000000";
+    coding::Bits bits;
+    for (char c : in) bits.push_back(static_cast<std::uint8_t>(c - '0'));
+    const auto crc = coding::wifi_ht_sig_crc(bits);
+    EXPECT_EQ(crc, (coding::Bits{1, 0, 1, 0, 1, 0, 0, 0}));
+}
+
+TEST(SimWifiHt, DecodesBackWithAnIndependentReceiver) {
+    std::mt19937_64 rng(8);
+    for (bool forty : {false, true})
+        for (int mcs = 0; mcs <= 7; ++mcs) {
+            const auto width = forty ? HtWidth::ht40 : HtWidth::ht20;
+            std::vector<std::uint8_t> psdu(301);
+            for (auto& b : psdu) b = static_cast<std::uint8_t>(rng());
+            const auto w = wifi_ht_ppdu(psdu, mcs, width, static_cast<std::uint8_t>(1 + rng() % 127), true);
+            SCOPED_TRACE((forty ? "HT40 MCS " : "HT20 MCS ") + std::to_string(mcs));
+            EXPECT_NEAR(w.duration_s(), wifi_ht_ppdu_duration_s(psdu.size(), mcs, width), 1e-12);
+            const auto rx = receive_ht(w.samples, forty, psdu.size());
+            EXPECT_EQ(rx.l_rate, wifi_rate_info(WifiRate::mbps6).signal_rate_bits);
+            // L-SIG LENGTH spoofs the duration: (LENGTH + 3) / 3 x 4 us + 20 us = TXTIME.
+            EXPECT_NEAR((rx.l_length + 3) / 3 * 4e-6 + 20e-6, w.duration_s(), 1e-12);
+            EXPECT_TRUE(rx.ht_sig_crc_ok);
+            EXPECT_EQ(rx.mcs, mcs);
+            EXPECT_EQ(rx.cbw, forty ? 1 : 0);
+            EXPECT_EQ(rx.ht_length, 301);
+            EXPECT_LT(rx.max_pilot_error, 1e-3);
+            EXPECT_EQ(rx.psdu, psdu);
+        }
+}
+
+TEST(SimWifiHt, OccupiedBandwidth) {
+    std::mt19937_64 rng(9);
+    const auto w20 = wifi_ht_ppdu(3000, 7, HtWidth::ht20, rng);
+    const auto w40 = wifi_ht_ppdu(6000, 7, HtWidth::ht40, rng);
+    const double bw20 = test::occupied_bandwidth(test::welch(w20.samples, 20e6, 256), 0.99);
+    const double bw40 = test::occupied_bandwidth(test::welch(w40.samples, 40e6, 512), 0.99);
+    std::printf("HT20 MCS 7: 99 %% bandwidth %.2f MHz; HT40: %.2f MHz\n", bw20 / 1e6, bw40 / 1e6);
+    EXPECT_NEAR(bw20, 17.5e6, 0.7e6);
+    EXPECT_NEAR(bw40, 36.0e6, 1.2e6);
+    // A 5 ms A-MPDU at MCS 7 HT20 (65 Mb/s) fits the L-SIG limit; 5.5 ms does not.
+    EXPECT_NO_THROW((void)wifi_ht_ppdu(40000, 7, HtWidth::ht20, rng));
+    EXPECT_THROW((void)wifi_ht_ppdu(45000, 7, HtWidth::ht20, rng), coex::ConfigError);
 }

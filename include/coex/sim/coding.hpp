@@ -40,11 +40,19 @@ Bits wifi_scrambler_sequence(std::uint8_t state, std::size_t n);
 int wifi_pilot_polarity(std::size_t n);
 // Rate-1/2 K=7 convolutional code (g0 = 133, g1 = 171 octal), zero initial state; output A0 B0 A1 B1 ...
 Bits conv_encode_k7(std::span<const std::uint8_t> bits);
-// Puncturing of the rate-1/2 stream to rate num/den (1/2, 2/3, 3/4), 802.11 patterns.
+// Puncturing of the rate-1/2 stream to rate num/den (1/2, 2/3, 3/4, 5/6), 802.11 patterns
+// (5/6, HT MCS 7: A0 B0 A1 B2 A3 B4 of every A0..A4 B0..B4).
 Bits puncture(std::span<const std::uint8_t> coded, int num, int den);
 // 802.11 OFDM two-step interleaver for one symbol of n_cbps coded bits, n_bpsc bits per subcarrier.
 Bits wifi_interleave(std::span<const std::uint8_t> block, int n_cbps, int n_bpsc);
 Bits wifi_deinterleave(std::span<const std::uint8_t> block, int n_cbps, int n_bpsc);
+// 802.11n HT interleaver for one spatial stream: the same two permutations with N_COL = 13
+// (20 MHz) or 18 (40 MHz) columns and N_ROW = N_CBPS / N_COL rows.
+Bits wifi_ht_interleave(std::span<const std::uint8_t> block, int n_cbps, int n_bpsc, int n_col);
+// HT-SIG CRC-8 (x^8 + x^2 + x + 1, preset ones, ones complement) over HT-SIG1 bits 0–23 and
+// HT-SIG2 bits 0–9 (34 bits); 8 bits in transmission order (c7 first). Known answer from the
+// standard: 1111000100100110000000001110000000 -> 10101000.
+Bits wifi_ht_sig_crc(std::span<const std::uint8_t> bits34);
 // 802.11b (DSSS) self-synchronising scrambler y_n = x_n ^ y_{n-4} ^ y_{n-7}; `state` holds the
 // last 7 output bits, most recent in bit 0.
 Bits dsss_scramble(std::span<const std::uint8_t> bits, std::uint8_t state);

@@ -47,7 +47,11 @@ struct LevelSpec {
 };
 
 struct WifiOfdmSpec {
-    int channel = 6;
+    int channel = 6;               // the primary channel
+    std::string standard = "g";    // g: non-HT 802.11a/g frames; n: HT-mixed 802.11n frames
+    int width_mhz = 20;            // n only: 20 or 40 (HT40, with the secondary channel)
+    int secondary = +1;            // HT40: +1 above (primary 1–9), -1 below (primary 5–13)
+    int mcs = 7;                   // n only: 0..7
     double airtime = 0.3;          // target share of the time on the air (frames + ACKs + beacons)
     WifiRate rate = WifiRate::mbps24;
     std::string frames = "mixed";  // mixed, short, long

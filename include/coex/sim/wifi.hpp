@@ -40,6 +40,40 @@ Waveform wifi_ofdm_ppdu(std::size_t psdu_bytes, WifiRate rate, std::mt19937_64& 
 // Same with a given PSDU and scrambler seed (1..127; the x7..x1 register, x1 in bit 0).
 Waveform wifi_ofdm_ppdu(std::span<const std::uint8_t> psdu, WifiRate rate, std::uint8_t scrambler_seed);
 
+// ---- 802.11n HT-mixed format, one spatial stream, BCC, 800 ns guard interval -----------------
+enum class HtWidth { ht20, ht40 };
+
+struct HtMcsInfo {
+    int n_bpsc;             // coded bits per subcarrier
+    int code_num, code_den; // 1/2, 2/3, 3/4, 5/6
+    int n_sd;               // data subcarriers: 52 (20 MHz) or 108 (40 MHz)
+    int n_cbps, n_dbps;     // coded / data bits per OFDM symbol
+    double mbps;            // data rate
+};
+// MCS 0..7 (ConfigError otherwise).
+HtMcsInfo wifi_ht_mcs_info(int mcs, HtWidth width);
+
+inline constexpr std::size_t wifi_ht_max_psdu_bytes = 65535;
+double wifi_ht_sample_rate_hz(HtWidth width);  // 20e6 or 40e6
+std::size_t wifi_ht_n_sym(std::size_t psdu_bytes, int mcs, HtWidth width);
+// L-STF 8 + L-LTF 8 + L-SIG 4 + HT-SIG 8 + HT-STF 4 + HT-LTF 4 us, then 4 us per DATA symbol.
+double wifi_ht_ppdu_duration_s(std::size_t psdu_bytes, int mcs, HtWidth width);
+
+// HT-mixed PPDU (802.11n clause 19/20). The legacy part (L-STF, L-LTF, L-SIG with RATE 6 Mb/s and
+// the LENGTH that spoofs the PPDU's duration) and HT-SIG (48 bits: MCS, CBW 20/40, HT length,
+// smoothing, not sounding, reserved, aggregation, STBC 0, BCC, long GI, no extension streams,
+// CRC-8, tail; BPSK rate 1/2 rotated by 90 degrees, QBPSK) are the 20 MHz fields, duplicated on both
+// 20 MHz halves at 40 MHz with the upper half rotated by +90 degrees. Then HT-STF, one HT-LTF
+// (the 56- or 114-tone sequences) and DATA: SERVICE + PSDU + tail + pad scrambled, K=7 code,
+// punctured, HT interleaver, 52 or 108 data subcarriers, pilots {1,1,1,-1} / {1,1,1,-1,-1,1}
+// cycling per symbol times the polarity p_{n+3}; 64- or 128-point IFFT, CP 1/4. At 40 MHz the +90
+// degree rotation of the upper half applies to every field. Every field has the same mean power.
+// PPDUs longer than the L-SIG can express (5.484 ms) are refused. Power 1.0.
+Waveform wifi_ht_ppdu(std::span<const std::uint8_t> psdu, int mcs, HtWidth width, std::uint8_t scrambler_seed,
+                      bool aggregation = false);
+// Random PSDU bytes and scrambler seed from rng.
+Waveform wifi_ht_ppdu(std::size_t psdu_bytes, int mcs, HtWidth width, std::mt19937_64& rng, bool aggregation = false);
+
 // ---- 802.11b DSSS, 1 Mb/s DBPSK, long preamble -----------------------------------------------
 inline constexpr double wifi_dsss_chip_rate_hz = 11e6;
 inline constexpr double wifi_dsss_sample_rate_hz = 22e6;  // 2 samples per chip
