@@ -161,9 +161,16 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         if (e.contains("bursts")) b.bursts = e["bursts"];
         if (b.cls != "narrowband_spur") only_spurs = false;
         if (b.cls == "wifi_ofdm" || b.cls == "wifi_dsss") {
-            const double c = 0.5 * (b.lo + b.hi);
-            const int ch = c > 2480 ? 14 : static_cast<int>(std::lround((c - 2412.0) / 5.0)) + 1;
-            if (!wifi_snr[ch] || (b.snr && *b.snr > *wifi_snr[ch])) wifi_snr[ch] = b.snr;
+            // The channels it counts on (labels list them; else the one nearest its centre).
+            std::vector<int> chans;
+            if (e.contains("wifi_channels") && e["wifi_channels"].is_array())
+                for (const auto& c : e["wifi_channels"]) chans.push_back(c.get<int>());
+            if (chans.empty()) {
+                const double c = 0.5 * (b.lo + b.hi);
+                chans.push_back(c > 2480 ? 14 : static_cast<int>(std::lround((c - 2412.0) / 5.0)) + 1);
+            }
+            for (int ch : chans)
+                if (!wifi_snr[ch] || (b.snr && *b.snr > *wifi_snr[ch])) wifi_snr[ch] = b.snr;
         }
         labels.push_back(std::move(b));
     }
