@@ -18,8 +18,8 @@ CoverageTracker::CoverageTracker(RegDomain domain) {
     for (int k = 0; k < 3; ++k) {
         Channel c;
         c.info.name = "ble " + std::to_string(37 + k);
-        c.info.low_mhz = ble_adv_channel_mhz[k] - 1.0;
-        c.info.high_mhz = ble_adv_channel_mhz[k] + 1.0;
+        c.info.low_mhz = ble_adv_channel_mhz[k] - 0.5;  // the main lobe of 1 Mb/s GFSK
+        c.info.high_mhz = ble_adv_channel_mhz[k] + 0.5;
         channels_.push_back(c);
     }
 }

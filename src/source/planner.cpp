@@ -21,15 +21,25 @@ std::string msps(double hz) {
     return text;
 }
 
-// Fewest equally spaced centres whose [c − u/2, c + u/2] tile [lo, hi].
-std::vector<double> tile(double lo, double hi, double usable) {
-    const double width = hi - lo;
-    if (width <= usable) return {lo + width / 2.0};
-    const auto n = static_cast<std::size_t>(std::ceil(width / usable - 1e-9));
-    std::vector<double> centres;
-    const double step = (width - usable) / static_cast<double>(n - 1);
-    for (std::size_t k = 0; k < n; ++k) centres.push_back(lo + usable / 2.0 + step * static_cast<double>(k));
-    return centres;
+// The analysis works on 1 MHz cells centred on whole MHz and only uses the cells that lie wholly
+// inside a tuning's usable band, so dwells are placed on that grid: a dwell holding cells k … k+m−1
+// is centred on k + (m−1)/2 MHz.
+struct Grid {
+    int first = 0, last = 0;  // cells of the band (centres in MHz)
+    int per_dwell = 0;        // cells one dwell holds
+    double centre_hz(int first_cell) const { return (first_cell + (per_dwell - 1) / 2.0) * 1e6; }
+    // First cell of the dwell that holds cells a…b (b − a < per_dwell), kept inside the band if it can be.
+    int place(int a, int b) const {
+        const int lo = b - per_dwell + 1, hi = a;            // dwells that hold a…b
+        const int in_lo = first, in_hi = last - per_dwell + 1;  // dwells inside the band
+        if (std::max(lo, in_lo) <= std::min(hi, in_hi)) return std::clamp(a, std::max(lo, in_lo), std::min(hi, in_hi));
+        return std::clamp(a, lo, hi);
+    }
+};
+
+// Fewest dwells, left to right, holding every cell of a…b.
+void tile(const Grid& g, int a, int b, std::vector<double>& centres) {
+    for (int k = a; k <= b; k += g.per_dwell) centres.push_back(g.centre_hz(g.place(k, std::min(b, k + g.per_dwell - 1))));
 }
 
 }  // namespace
@@ -69,13 +79,20 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     plan.invert = rq.invert;
 
     const double lo = rq.band_low_hz, hi = rq.band_high_hz, u = plan.usable_hz;
+    Grid g;
+    g.first = static_cast<int>(std::ceil(lo / 1e6 + 0.5 - 1e-9));  // cells wholly inside the band
+    g.last = static_cast<int>(std::floor(hi / 1e6 - 0.5 + 1e-9));
+    g.per_dwell = static_cast<int>(std::floor(u / 1e6 - 1e-3));  // a little room for the radio's tuning step
+    if (g.last < g.first) throw ConfigError("--band: " + mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
+    if (g.per_dwell < 1)
+        throw ConfigError("--rate: at " + msps(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
     const double half_wifi = wifi_observed_half_width_mhz * 1e6;
     std::vector<double> wifi_centres;
     for (const auto& ch : wifi_channels(rq.domain)) {
         const double c = ch.center_mhz * 1e6;
         if (c - half_wifi >= lo - 1.0 && c + half_wifi <= hi + 1.0) wifi_centres.push_back(c);
     }
-    const bool wide = u >= 2.0 * half_wifi;
+    const bool wide = g.per_dwell >= 17;  // centre ± 8 cells: the channel whole
     plan.kind = rq.kind;
     if (plan.kind == PlanKind::automatic) plan.kind = wide && !wifi_centres.empty() ? PlanKind::wifi : PlanKind::cover;
     if (plan.kind == PlanKind::wifi) {
@@ -86,40 +103,33 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
             throw ConfigError("--plan wifi: no Wi-Fi channel of the domain lies whole inside --band " + mhz(lo) + ":" + mhz(hi) + " MHz");
     }
 
+    // cells held: dwell at c holds the cells within (per_dwell − 1) / 2 MHz of it
+    auto holds = [&](double c, int k) { return std::abs(k - c / 1e6) <= (g.per_dwell - 1) / 2.0 + 1e-6; };
     std::vector<double> centres;
     if (plan.kind == PlanKind::wifi) {
         centres = wifi_centres;
-        // Cover what the channel dwells leave out (wider than 1 MHz: the band edges, BLE channel 37).
-        std::vector<std::pair<double, double>> holes;
-        double reach = lo;
-        for (double c : centres) {
-            if (c - u / 2.0 > reach + 1e6) holes.emplace_back(reach, c - u / 2.0);
-            reach = std::max(reach, c + u / 2.0);
-        }
-        if (hi > reach + 1e6) holes.emplace_back(reach, hi);
-        for (const auto& [a, b] : holes) {
-            // a dwell as wide as the radio gives, kept inside the band, over the hole
-            if (b - a <= u) {
-                // inside the band where it can be, and always over the whole hole
-                double c = (a + b) / 2.0;
-                if (hi - lo >= u) c = std::clamp(c, lo + u / 2.0, hi - u / 2.0);
-                centres.push_back(std::clamp(c, b - u / 2.0, a + u / 2.0));
-            } else {
-                for (double c : tile(a, b, u)) centres.push_back(c);
+        // Cover the cells the channel dwells leave out (the band edges, where BLE channel 37 lives).
+        int k = g.first;
+        while (k <= g.last) {
+            if (std::any_of(centres.begin(), centres.end(), [&](double c) { return holds(c, k); })) {
+                ++k;
+                continue;
             }
+            int b = k;
+            while (b + 1 <= g.last && !std::any_of(centres.begin(), centres.end(), [&](double c) { return holds(c, b + 1); })) ++b;
+            tile(g, k, b, centres);
+            k = b + 1;
         }
         std::sort(centres.begin(), centres.end());
     } else {
-        centres = tile(lo, hi, u);
+        tile(g, g.first, g.last, centres);
     }
 
-    // What is left uncovered (only possible at the edges of a wifi plan's ≤ 1 MHz holes).
-    double reach = lo;
-    for (double c : centres) {
-        if (c - u / 2.0 > reach + 1.0) plan.uncovered_hz.emplace_back(reach, c - u / 2.0);
-        reach = std::max(reach, c + u / 2.0);
+    for (int k = g.first; k <= g.last; ++k) {
+        if (std::any_of(centres.begin(), centres.end(), [&](double c) { return holds(c, k); })) continue;
+        if (!plan.uncovered_hz.empty() && plan.uncovered_hz.back().second >= (k - 0.5) * 1e6 - 1.0) plan.uncovered_hz.back().second = (k + 0.5) * 1e6;
+        else plan.uncovered_hz.emplace_back((k - 0.5) * 1e6, (k + 0.5) * 1e6);
     }
-    if (hi > reach + 1.0) plan.uncovered_hz.emplace_back(reach, hi);
 
     for (double c : centres) {
         const double t = tune_for_rf(c, rq.lo_offset_hz, rq.invert);

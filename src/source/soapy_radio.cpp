@@ -120,9 +120,9 @@ using DevicePtr = std::unique_ptr<SoapySDR::Device, DeviceDeleter>;
 
 RadioInfo describe(SoapySDR::Device& dev, const SoapySDR::Kwargs& found) {
     RadioInfo info;
-    info.driver = dev.getDriverKey();
-    info.family = family_of(found, get(found, "driver").empty() ? info.driver : get(found, "driver"));
-    if (info.family.empty()) info.family = info.driver;
+    // as enumerated ("remote" for a radio behind SoapyRemote, whose own driver is the family)
+    info.driver = get(found, "driver").empty() ? dev.getDriverKey() : get(found, "driver");
+    info.family = family_of(found, info.driver);
     info.hardware = dev.getHardwareKey();
     info.label = get(found, "label");
     info.serial = get(found, "serial");

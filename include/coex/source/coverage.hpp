@@ -2,7 +2,7 @@
 // What a sweep saw, per channel: how many seconds a channel was in view, and the longest stretch it
 // was out of view, which is the longest burst that could have come and gone unseen. A channel is in
 // view while a segment's usable band holds it whole (a Wi-Fi channel: centre ± 8.5 MHz, the rule the
-// analysis uses; a BLE advertising channel: centre ± 1 MHz).
+// analysis uses; a BLE advertising channel: centre ± 0.5 MHz, its main lobe).
 #include "coex/core/bands.hpp"
 #include "coex/core/types.hpp"
 

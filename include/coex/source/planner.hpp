@@ -1,6 +1,9 @@
 #pragma once
 // The sweep planner: which tunings a radio visits to cover a band, from its real sample rate and
-// trusted bandwidth, and where to tune it when a downconverter sits in front.
+// trusted bandwidth, and where to tune it when a downconverter sits in front. Dwells are placed on the
+// analysis grid of 1 MHz cells centred on whole MHz (dsp::MhzCellGrid), which only counts cells lying
+// wholly inside a tuning's usable band: a dwell holding m cells is centred between them, and every
+// cell of the band is held by some dwell.
 #include "coex/core/bands.hpp"
 #include "coex/source/radio.hpp"
 
@@ -47,7 +50,7 @@ struct SweepPlan {
     double lo_offset_hz = 0.0;
     bool invert = false;
     std::vector<Dwell> dwells;  // ascending in RF
-    // Parts of the requested band no dwell covers (left for the edges, never inside).
+    // Cells of the band no dwell holds (empty for every plan made here; kept as the check).
     std::vector<std::pair<double, double>> uncovered_hz;
 };
 

@@ -181,6 +181,7 @@ public:
             active_ = true;
             start_epoch(world_time_paused_);
         }
+        wake_.notify_all();
         return 0;
     }
     int deactivateStream(SoapySDR::Stream*, const int, const long long) override {
@@ -198,8 +199,12 @@ public:
         flags = 0;
         std::unique_lock lock(mutex_);
         if (vanished_) return SOAPY_SDR_STREAM_ERROR;
-        if (!active_ || stream != reinterpret_cast<SoapySDR::Stream*>(stream_.get())) return SOAPY_SDR_STREAM_ERROR;
+        if (!stream_ || stream != reinterpret_cast<SoapySDR::Stream*>(stream_.get())) return SOAPY_SDR_STREAM_ERROR;
         const auto deadline = Clock::now() + std::chrono::microseconds(std::max(0L, timeout_us));
+        if (!active_) {  // not streaming (yet): nothing arrives, as with a real radio
+            wake_.wait_until(lock, deadline, [&] { return active_; });
+            if (!active_) return SOAPY_SDR_TIMEOUT;
+        }
         std::size_t n = 0;
         for (;;) {
             const double tw = world_time(next_);
@@ -233,7 +238,7 @@ public:
             const std::uint64_t want = std::min<std::uint64_t>(std::max<std::size_t>(num, 1), std::max<std::uint64_t>(1, static_cast<std::uint64_t>(rate_ * 0.001)));
             const auto ready = t0_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(next_ + want) / rate_));
             wake_.wait_until(lock, std::min(deadline, ready));
-            if (!active_) return SOAPY_SDR_STREAM_ERROR;
+            if (!active_) return SOAPY_SDR_TIMEOUT;
         }
         if (next_overflow_) {  // stop short of the next injected overflow
             const auto until = static_cast<std::uint64_t>(std::ceil((*next_overflow_ - epoch_time_) * rate_));

@@ -1,0 +1,310 @@
+// LiveSource with a scripted radio: every sample of the stream is accounted for exactly once (in,
+// dropped, lost, settling), a gap starts a new segment whose start time has moved on by the gap, and
+// the stream ends cleanly on a stall, a radio failure or a stop request.
+#include "coex/core/error.hpp"
+#include "coex/source/live_source.hpp"
+#include "fake_radio.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace coex {
+namespace {
+
+using source::LiveConfig;
+using source::LiveSource;
+using test::FakeRadio;
+using test::FakeScript;
+
+source::SweepPlan one_dwell(double rate, double rf = 2437e6) {
+    source::SweepPlan p;
+    p.sample_rate_hz = rate;
+    p.usable_hz = 0.9 * rate;
+    p.dwells = {{rf, rf}};
+    return p;
+}
+
+struct Collected {
+    std::vector<SampleBlock> blocks;
+    std::uint64_t samples = 0;
+};
+
+// Drains the source, checking that every block holds the samples its segment and position say.
+Collected drain(LiveSource& src, double rate, std::chrono::microseconds delay_per_block = {}) {
+    Collected c;
+    SampleBlock b;
+    while (src.next(b)) {
+        const auto start = static_cast<std::uint64_t>(std::llround(b.segment.start_time_s * rate)) + b.first_sample;
+        for (std::size_t i = 0; i < b.samples.size(); i += 97)
+            EXPECT_EQ(test::fake_index(b.samples[i]), start + i) << "block of segment " << b.segment_index << " at " << b.first_sample;
+        if (!b.samples.empty()) {
+            EXPECT_EQ(test::fake_index(b.samples.back()), start + b.samples.size() - 1);
+        }
+        c.samples += b.samples.size();
+        c.blocks.push_back(SampleBlock{b.segment_index, b.segment, b.first_sample, b.dropped_before, {}});
+        if (delay_per_block.count() > 0) std::this_thread::sleep_for(delay_per_block);
+    }
+    return c;
+}
+
+void expect_accounted(const LiveSource& src) {
+    const auto c = src.counters();
+    EXPECT_EQ(c.samples_in + c.samples_dropped + c.samples_lost + c.samples_settling, c.stream_samples)
+        << "in " << c.samples_in << " dropped " << c.samples_dropped << " lost " << c.samples_lost << " settling " << c.samples_settling;
+}
+
+TEST(LiveSource, DeliversEverySampleOfADwellAfterTheSettlingTime) {
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.5;
+    cfg.settle_s = 0.01;
+    auto radio = std::make_unique<FakeRadio>(FakeScript{});
+    LiveSource src(std::move(radio), cfg);
+    const auto got = drain(src, 1e6);
+    EXPECT_EQ(src.end_reason(), source::EndReason::completed);
+    const auto c = src.counters();
+    EXPECT_EQ(c.stream_samples, 500000u);
+    EXPECT_EQ(c.samples_settling, 10000u);
+    EXPECT_EQ(got.samples, 490000u);
+    EXPECT_EQ(c.samples_in, 490000u);
+    EXPECT_EQ(c.segments, 1u);
+    EXPECT_TRUE(c.timestamps);
+    ASSERT_FALSE(got.blocks.empty());
+    EXPECT_DOUBLE_EQ(got.blocks.front().segment.start_time_s, 0.01);
+    EXPECT_DOUBLE_EQ(got.blocks.front().segment.center_frequency_hz, 2437e6);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, AnOverflowIsLostExactlyAndStartsANewSegment) {
+    FakeScript s;
+    s.overflows = {{100000, 1234}, {300000, 5000}};
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.5;
+    cfg.settle_s = 0.0;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto got = drain(src, 1e6);
+    const auto c = src.counters();
+    EXPECT_EQ(c.samples_lost, 6234u);
+    EXPECT_EQ(c.overflows, 2u);
+    EXPECT_EQ(c.samples_dropped, 0u);
+    EXPECT_EQ(c.segments, 3u);
+    std::uint64_t gaps = 0;
+    std::size_t segments = 0, last = static_cast<std::size_t>(-1);
+    for (const auto& b : got.blocks) {
+        gaps += b.dropped_before;
+        if (b.segment_index != last) {
+            ++segments;
+            last = b.segment_index;
+            EXPECT_EQ(b.first_sample, 0u);
+        } else {
+            EXPECT_EQ(b.dropped_before, 0u);
+        }
+    }
+    EXPECT_EQ(gaps, 6234u);
+    EXPECT_EQ(segments, 3u);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, WithoutTimestampsASilentJumpCannotBeSeen) {
+    // What a radio without device time (HackRF) gives: a loss is only known when it says so.
+    FakeScript s;
+    s.timestamps = false;
+    s.silent_jumps = {{50000, 700}};
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.2;
+    cfg.settle_s = 0.0;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    SampleBlock b;
+    std::uint64_t n = 0;
+    while (src.next(b)) n += b.samples.size();
+    EXPECT_FALSE(src.counters().timestamps);
+    EXPECT_EQ(src.counters().samples_lost, 0u);
+    EXPECT_EQ(n, 200000u);
+}
+
+TEST(LiveSource, ASlowPipelineMakesTheRingDropWholeBlocksCountedExactly) {
+    // A radio streaming in real time, a pipeline twice too slow for the first 60 blocks, then fast.
+    FakeScript s;
+    s.paced = true;
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.6;
+    cfg.settle_s = 0.0;
+    cfg.block_samples = 4096;
+    cfg.ring_seconds = 0.01;  // the minimum of 8 blocks
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    Collected got;
+    SampleBlock b;
+    int n = 0;
+    while (src.next(b)) {
+        got.samples += b.samples.size();
+        got.blocks.push_back(SampleBlock{b.segment_index, b.segment, b.first_sample, b.dropped_before, {}});
+        const auto start = static_cast<std::uint64_t>(std::llround(b.segment.start_time_s * 1e6)) + b.first_sample;
+        EXPECT_EQ(test::fake_index(b.samples.front()), start);
+        EXPECT_EQ(test::fake_index(b.samples.back()), start + b.samples.size() - 1);
+        if (++n < 60) std::this_thread::sleep_for(std::chrono::milliseconds(8));
+    }
+    const auto c = src.counters();
+    EXPECT_GT(c.samples_dropped, 0u);
+    EXPECT_EQ(c.blocks_dropped * 4096, c.samples_dropped) << "whole blocks";
+    EXPECT_GT(c.drop_runs, 0u);
+    EXPECT_LE(c.ring_high_water, c.ring_blocks);
+    std::uint64_t gaps = 0;
+    for (const auto& blk : got.blocks) gaps += blk.dropped_before;
+    EXPECT_EQ(gaps, c.samples_dropped) << "every drop is announced by the block after it";
+    EXPECT_EQ(c.stream_samples, 600000u);
+    EXPECT_EQ(got.samples, c.samples_in);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, DropsComeInRunsUntilTheRingIsHalfEmpty) {
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 1.0;
+    cfg.settle_s = 0.0;
+    cfg.block_samples = 4096;
+    cfg.ring_seconds = 0.01;
+    LiveSource src(std::make_unique<FakeRadio>(FakeScript{}), cfg);
+    (void)drain(src, 1e6, std::chrono::microseconds(3000));
+    const auto c = src.counters();
+    ASSERT_GT(c.drop_runs, 0u);
+    // With 8 slots the producer refuses until 4 are free, so each run is several blocks long.
+    EXPECT_GT(static_cast<double>(c.blocks_dropped) / static_cast<double>(c.drop_runs), 2.0);
+}
+
+TEST(LiveSource, ASweepRetunesDiscardsSettlingAndStartsASegmentPerDwell) {
+    LiveConfig cfg;
+    cfg.plan = one_dwell(2e6, 2412e6);
+    FakeScript script;
+    script.rate = 2e6;
+    cfg.plan.dwells.push_back({2437e6, 2437e6});
+    cfg.plan.dwells.push_back({2462e6, 2462e6});
+    cfg.dwell_s = 0.05;
+    cfg.rounds = 2;
+    cfg.settle_s = 0.002;
+    auto radio = std::make_unique<FakeRadio>(script);
+    auto* fake = radio.get();
+    LiveSource src(std::move(radio), cfg);
+    const auto got = drain(src, 2e6);
+    const auto c = src.counters();
+    EXPECT_EQ(fake->tunes.load(), 6);
+    EXPECT_EQ(c.retunes, 6u);
+    EXPECT_EQ(c.segments, 6u);
+    EXPECT_EQ(c.rounds_done, 2u);
+    EXPECT_EQ(c.samples_in, 6u * 100000u);
+    std::vector<double> centres;
+    for (const auto& b : got.blocks)
+        if (b.first_sample == 0) centres.push_back(b.segment.center_frequency_hz);
+    EXPECT_EQ(centres, (std::vector<double>{2412e6, 2437e6, 2462e6, 2412e6, 2437e6, 2462e6}));
+    expect_accounted(src);
+}
+
+TEST(LiveSource, ADownconverterMapsTheTuningAndAHighSideLoSwapsIandQ) {
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6, 2437e6);
+    cfg.plan.lo_offset_hz = 2900e6;
+    cfg.plan.invert = true;
+    cfg.plan.dwells[0].tune_hz = 463e6;
+    cfg.duration_s = 0.05;
+    cfg.settle_s = 0.0;
+    LiveSource src(std::make_unique<FakeRadio>(FakeScript{}), cfg);
+    SampleBlock b;
+    ASSERT_TRUE(src.next(b));
+    EXPECT_DOUBLE_EQ(b.segment.center_frequency_hz, 2437e6);
+    // swapped: the index lives in the imaginary part now
+    EXPECT_EQ(test::fake_index(cf32(b.samples[5].imag(), b.samples[5].real())), 5u);
+    while (src.next(b)) {
+    }
+}
+
+TEST(LiveSource, AStalledRadioEndsTheStreamWithAMessage) {
+    FakeScript s;
+    s.stall_at = 100000;
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 10.0;
+    cfg.settle_s = 0.0;
+    cfg.stall_timeout_s = 0.3;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto got = drain(src, 1e6);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+    EXPECT_EQ(src.end_reason(), source::EndReason::stalled);
+    EXPECT_NE(src.end_message().find("no samples"), std::string::npos) << src.end_message();
+    EXPECT_EQ(got.samples, 100000u);
+}
+
+TEST(LiveSource, ARadioFailureEndsTheStreamAfterWhatItDelivered) {
+    FakeScript s;
+    s.error_at = 70000;
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 10.0;
+    cfg.settle_s = 0.0;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto got = drain(src, 1e6);
+    EXPECT_EQ(src.end_reason(), source::EndReason::device_error);
+    EXPECT_NE(src.end_message().find("fake failure"), std::string::npos);
+    EXPECT_EQ(got.samples, 70000u);
+}
+
+TEST(LiveSource, AStopRequestEndsCleanlyWithEverythingReadHandedOver) {
+    std::atomic<bool> stop{false};
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.settle_s = 0.0;
+    cfg.stop = &stop;  // no duration: until stopped
+    auto radio = std::make_unique<FakeRadio>(FakeScript{});
+    auto* fake = radio.get();
+    LiveSource src(std::move(radio), cfg);
+    src.start();
+    SampleBlock b;
+    std::uint64_t n = 0;
+    int blocks = 0;
+    while (src.next(b)) {
+        n += b.samples.size();
+        if (++blocks == 20) stop = true;
+    }
+    EXPECT_EQ(src.end_reason(), source::EndReason::stopped);
+    EXPECT_TRUE(fake->stopped.load());
+    const auto c = src.counters();
+    EXPECT_EQ(n + c.samples_dropped, fake->produced.load());
+    expect_accounted(src);
+}
+
+TEST(LiveSource, RejectsBadSettingsNamingTheOption) {
+    auto make = [](LiveConfig cfg) { return LiveSource(std::make_unique<FakeRadio>(FakeScript{}), cfg); };
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    auto expect_error = [&](LiveConfig c, const std::string& what) {
+        try {
+            (void)make(c);
+            ADD_FAILURE() << "accepted " << what;
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
+    };
+    auto c = cfg;
+    c.dwell_s = 0.0;
+    expect_error(c, "--dwell");
+    c = cfg;
+    c.rounds = 0;
+    expect_error(c, "--rounds");
+    c = cfg;
+    c.duration_s = -1.0;
+    expect_error(c, "--duration");
+    c = cfg;
+    c.settle_s = 2.0;
+    expect_error(c, "--settle");
+    c = cfg;
+    c.plan.dwells.clear();
+    expect_error(c, "no dwells");
+}
+
+}  // namespace
+}  // namespace coex
