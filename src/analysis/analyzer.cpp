@@ -130,6 +130,7 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
     ++frames_;
     ++t.frames;
     ++view_frames_;
+    if (config_.on_frame) config_.on_frame(FrameView{t.segment, time_s, t.spectrogram.frame_seconds(), t.spectrogram.bin_hz(), bins});
     if (t.frames % kBinFloorDecimation == 0) t.bin_floor.add(bins);
     if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);

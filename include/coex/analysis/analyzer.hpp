@@ -8,11 +8,23 @@
 #include "coex/dsp/spectrogram.hpp"
 #include "coex/report/report.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <utility>
 
 namespace coex::analysis {
+
+// One spectrogram frame as the pipeline saw it, for observers such as the waterfall picture. Bins run
+// from −fs/2 to +fs/2, calibrated per bin (a tone of amplitude A reads A²).
+struct FrameView {
+    const SegmentInfo& tuning;  // centre, rate and usable band of the frame's tuning
+    double time_s;              // capture time of the frame's first sample
+    double duration_s;          // the time one frame stands for (the hop)
+    double bin_hz;
+    std::span<const float> bins;
+};
 
 struct AnalysisConfig {
     dsp::SpectrogramConfig spectrogram;
@@ -21,6 +33,8 @@ struct AnalysisConfig {
     // frames are held back meanwhile, so none is judged against an unknown floor).
     double floor_warmup_s = 0.03;
     bool keep_bursts = false;  // list every judged burst in the report
+    // Called with every frame when set (pictures); unset, it costs nothing.
+    std::function<void(const FrameView&)> on_frame;
 };
 
 class Analyzer {
