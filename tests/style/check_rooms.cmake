@@ -9,7 +9,9 @@ set(rooms
   "SoapySDR/|src/source/"
   "boost/program_options|src/cli/"
   "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp"
-  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/")
+  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/"
+  "cairo|src/render/"
+  "glib\\.h|glib/|src/render/html\\.cpp")
 
 file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/src/*.cpp ${ROOT}/src/*.hpp ${ROOT}/include/*.hpp)
 set(problems "")
