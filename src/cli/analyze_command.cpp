@@ -1,11 +1,14 @@
 // coex analyze FILE: replay a capture through the analysis pipeline and report.
+#include "capture_options.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "pictures.hpp"
+#include "progress.hpp"
 
 #include "coex/analysis/analyzer.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
-#include "coex/io/capture.hpp"
+#include "coex/io/open.hpp"
 #include "coex/recommend/recommend.hpp"
 
 #include <boost/program_options.hpp>
@@ -17,7 +20,8 @@ namespace po = boost::program_options;
 namespace coex::cli {
 
 int run_analyze(const std::vector<std::string>& args) {
-    std::string path, json_path, country = "EU", window = "hann";
+    std::string path, json_path, country = "EU", window = "hann", png_path, html_path;
+    CaptureOptions capture_options;
     std::size_t fft_size = 0;
     double overlap = 0.0;
     bool estimate_plans = false, list_bursts = false;
@@ -33,7 +37,10 @@ int run_analyze(const std::vector<std::string>& args) {
         ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
         ("current-channel", po::value(&current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
         ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
-        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features");
+        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features")
+        ("png", po::value(&png_path)->value_name("PATH"), "also draw the picture: waterfall with channels, Bluetooth band, emitters; airtime per channel")
+        ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)");
+    add_capture_options(options, capture_options);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
     po::options_description all;
@@ -74,20 +81,29 @@ int run_analyze(const std::vector<std::string>& args) {
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
+    PictureOutputs pictures(png_path, html_path);
+    const io::OpenOptions open = open_options(capture_options);
+    auto capture = io::open_capture(path, open);
+    const CaptureSpan span = capture_span(capture.info);
+    pictures.attach(config, span.tunings, to_string(*domain), span.start_s, span.duration_s);
     analysis::Analyzer analyzer(config);
-    auto reader = std::make_shared<io::CaptureReader>(path);
-    io::ReplaySource source(reader);
 
+    Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);
     SampleBlock block;
-    while (source.next(block)) analyzer.consume(block);
-    auto report = analyzer.finish(source.stats());
+    while (capture.source->next(block)) {
+        analyzer.consume(block);
+        progress.advance(block.samples.size());
+    }
+    progress.finish();
+    auto report = analyzer.finish(capture.source->stats());
     report.capture.path = path;
-    report.capture.hardware = reader->metadata().hardware;
-    report.capture.datetime = reader->metadata().datetime;
-    report.capture.description = reader->metadata().description;
+    report.capture.hardware = capture.info.metadata.hardware;
+    report.capture.datetime = capture.info.metadata.datetime;
+    report.capture.description = capture.info.metadata.description;
     report.recommendation = recommend::recommend(report, advice);
 
     if (json_out.active()) json_out.write(report::to_json(report));
+    pictures.write(report);
     if (!json_out.is_stdout()) std::cout << report::to_text(report);
     return 0;
 }

@@ -21,6 +21,7 @@ commands:
   devices         list the radios SoapySDR sees and whether each reaches 2.4 GHz
   scan            sweep a live radio over the band and report (docs/hardware.md)
   record FILE     record a live radio to a capture
+  convert IN OUT  convert between coex HDF5, SigMF and raw I/Q files (docs/formats.md)
 
 'coex <command> --help' describes a command's options.
 )";
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
         if (command == "devices") return coex::cli::run_devices(args);
         if (command == "scan") return coex::cli::run_scan(args);
         if (command == "record") return coex::cli::run_record(args);
+        if (command == "convert") return coex::cli::run_convert(args);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
             return 0;
