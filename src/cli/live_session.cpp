@@ -52,10 +52,10 @@ std::string msps(double hz) {
 
 std::string mega(double v) {
     char t[32];
-    if (v >= 1e9) std::snprintf(t, sizeof t, "%.2f G", v / 1e9);
-    else if (v >= 1e6) std::snprintf(t, sizeof t, "%.1f M", v / 1e6);
-    else if (v >= 1e3) std::snprintf(t, sizeof t, "%.1f k", v / 1e3);
-    else std::snprintf(t, sizeof t, "%.0f ", v);
+    if (v >= 1e9) std::snprintf(t, sizeof t, "%.2fG", v / 1e9);
+    else if (v >= 1e6) std::snprintf(t, sizeof t, "%.1fM", v / 1e6);
+    else if (v >= 1e3) std::snprintf(t, sizeof t, "%.1fk", v / 1e3);
+    else std::snprintf(t, sizeof t, "%.0f", v);
     return t;
 }
 
@@ -97,7 +97,7 @@ void add_radio_options(po::options_description& options, RadioOptions& o, bool s
         ("lo-offset", po::value(&o.lo_offset)->value_name("HZ"), "a downconverter in front: RF = tuned + offset (e.g. 2000e6)")
         ("invert", po::bool_switch(&o.invert), "the downconverter's LO is above the band: RF = offset − tuned, spectrum mirrored")
         ("duration", po::value(&o.duration)->value_name("TIME"), "how long to stream (30s, 2m, 500ms)")
-        ("settle", po::value(&o.settle)->value_name("TIME"), "samples discarded after each retune (default per driver: HackRF 5ms, RTL-SDR 20ms)")
+        ("settle", po::value(&o.settle)->value_name("TIME"), "samples discarded after each retune (default per driver: HackRF 10ms, RTL-SDR 20ms)")
         ("ring", po::value(&o.ring)->value_name("TIME"), "buffer between the radio and the pipeline, in seconds of samples (default 0.5s)")
         ("stall-timeout", po::value(&o.stall)->value_name("TIME"), "end when the radio delivers nothing for this long (default 5s)")
         ("view", po::value(&o.view)->value_name("MODE"), "live view on stderr: auto (when it is a terminal), on, off")
@@ -340,9 +340,9 @@ public:
             out << "  (bars: share of the time each Wi-Fi channel was in view; occupancy comes with the report)\n";
             ++lines;
         }
-        out << "  samples " << mega(static_cast<double>(c.samples_in)) << "in · dropped " << mega(static_cast<double>(c.samples_dropped)) << "("
-            << c.drop_runs << " runs) · lost " << mega(static_cast<double>(c.samples_lost)) << "(" << c.overflows << " overflows) · settling "
-            << mega(static_cast<double>(c.samples_settling)) << "· ring " << c.ring_queued << "/" << c.ring_blocks << " (peak " << c.ring_high_water
+        out << "  samples " << mega(static_cast<double>(c.samples_in)) << " in · dropped " << mega(static_cast<double>(c.samples_dropped)) << " ("
+            << c.drop_runs << " runs) · lost " << mega(static_cast<double>(c.samples_lost)) << " (" << c.overflows << " overflows) · settling "
+            << mega(static_cast<double>(c.samples_settling)) << " · ring " << c.ring_queued << "/" << c.ring_blocks << " (peak " << c.ring_high_water
             << ")\n";
         ++lines;
         std::string text = out.str();

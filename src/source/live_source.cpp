@@ -85,7 +85,7 @@ public:
                 if (limit && clock_ >= *limit) return;
                 if (sweep || (round == 0 && d == 0)) {
                     retune(dwells[d]);
-                    settle(round == 0 && d == 0, limit);
+                    settle(limit);
                 }
                 if (limit && clock_ >= *limit) return;
                 std::uint64_t end = sweep ? clock_ + dwell_n : UINT64_MAX;
@@ -121,23 +121,16 @@ private:
         new_segment_ = true;
     }
 
-    // After a retune: drain what the radio had buffered at the old tuning, then discard the settling time.
-    void settle(bool first, const std::optional<std::uint64_t>& limit) {
+    // After a retune (and at the start) the settling time is discarded: it covers the synthesiser
+    // locking and what the radio still had buffered from the old tuning, so it must be at least the
+    // driver's buffering when the reader keeps up (HackRF: one 131072-sample USB transfer).
+    void settle(const std::optional<std::uint64_t>& limit) {
         phase_ = Phase::settling;
-        if (!first) {
-            std::uint64_t drained = 0;
-            while (drained < static_cast<std::uint64_t>(rate_)) {  // at most a second's worth
-                const std::size_t got = read_some(block_n_, 0, true);
-                if (got == 0) break;
-                drained += got;
-                discard(got);
-            }
-        }
         auto left = static_cast<std::uint64_t>(std::llround(s_.config_.settle_s * rate_));
         while (left > 0 && !stopping()) {
             if (limit && clock_ >= *limit) break;
             std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, block_n_));
-            const std::size_t got = read_some(want, kReadTimeoutUs, false);
+            const std::size_t got = read_some(want, kReadTimeoutUs);
             discard(got);
             left -= std::min<std::uint64_t>(left, got);
         }
@@ -156,7 +149,7 @@ private:
         while (clock_ < end) {
             if (stopping()) throw EndOfStream{EndReason::stopped, {}};
             const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(end - clock_, block_n_));
-            const std::size_t got = read_some(want, kReadTimeoutUs, false);
+            const std::size_t got = read_some(want, kReadTimeoutUs);
             deliver(got);
         }
         if (block_open_) close_block();  // a dwell's last block may be short
@@ -164,13 +157,12 @@ private:
 
     // One read from the radio into scratch_. Handles timestamps, overflows, timeouts and errors;
     // returns the samples now in scratch_, which start at clock_.
-    std::size_t read_some(std::size_t want, long timeout_us, bool draining) {
+    std::size_t read_some(std::size_t want, long timeout_us) {
         const ReadResult r = s_.radio_->read(std::span<cf32>(scratch_.data(), want), timeout_us);
         const auto now = Clock::now();
         switch (r.status) {
             case ReadResult::Status::samples: break;
             case ReadResult::Status::timeout:
-                if (draining) return 0;
                 sh_.timeouts.fetch_add(1, std::memory_order_relaxed);
                 check_stall(now);
                 return 0;

@@ -347,7 +347,7 @@ DriverDefaults driver_defaults(const std::string& driver) {
     if (driver == "hackrf") {
         d.name = "HackRF";
         d.gain.elements = {{"AMP", 0.0}, {"LNA", 16.0}, {"VGA", 20.0}};
-        d.settle_s = 0.005;
+        d.settle_s = 0.01;  // PLL lock and the USB transfer still in flight (131072 samples, 6.6 ms at 20 MS/s)
         d.max_rate_hz = 20e6;
     } else if (driver == "rtlsdr") {
         d.name = "RTL-SDR";
