@@ -357,10 +357,10 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
                 if (const auto m = waterfall->mean(r, c); m && *m > 0.0) levels.push_back(static_cast<float>(10.0 * std::log10(*m)));
         if (!levels.empty()) {
             std::sort(levels.begin(), levels.end());
+            // Bottom: a little under the quiet 5 %; top: the strongest cell, so a narrow strong signal is never clipped.
             const double p05 = levels[levels.size() / 20];
-            const double p999 = levels[std::min(levels.size() - 1, levels.size() * 999 / 1000)];
             pic.colour_low_dbfs = std::floor((p05 - 3.0) / 5.0) * 5.0;
-            pic.colour_high_dbfs = std::max(pic.colour_low_dbfs + 20.0, std::ceil(p999 / 5.0) * 5.0);
+            pic.colour_high_dbfs = std::max(pic.colour_low_dbfs + 20.0, std::ceil(levels.back() / 5.0) * 5.0);
         }
         const int pw = static_cast<int>(wf.w), ph = static_cast<int>(wf.h);
         Surface raster = make_surface(CAIRO_FORMAT_ARGB32, pw, ph);
@@ -373,7 +373,9 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
         for (int x = 0; x < pw; ++x) {
             const double lo = ((pic.low_mhz + x * mhz_per_px) * 1e6 - f0) / col_hz;
             const double hi = ((pic.low_mhz + (x + 1) * mhz_per_px) * 1e6 - f0) / col_hz;
-            auto c0 = static_cast<long long>(std::floor(lo)), c1 = std::max(c0 + 1, static_cast<long long>(std::ceil(hi)));
+            // Pixels partition the columns (rounded edges): several columns averaged when they are narrower
+            // than a pixel, the one under the pixel's centre when wider.
+            auto c0 = std::llround(lo), c1 = std::max(c0 + 1, std::llround(hi));
             c0 = std::clamp<long long>(c0, 0, static_cast<long long>(waterfall->columns()));
             c1 = std::clamp<long long>(c1, 0, static_cast<long long>(waterfall->columns()));
             columns_of[static_cast<std::size_t>(x)] = {static_cast<std::size_t>(c0), static_cast<std::size_t>(c1)};
@@ -382,7 +384,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
         for (int yy = 0; yy < ph; ++yy) {
             const double t0 = (pic.start_s + yy * s_per_px - waterfall->start_s()) / waterfall->row_seconds();
             const double t1 = (pic.start_s + (yy + 1) * s_per_px - waterfall->start_s()) / waterfall->row_seconds();
-            auto r0 = static_cast<long long>(std::floor(t0)), r1 = std::max(r0 + 1, static_cast<long long>(std::ceil(t1)));
+            auto r0 = std::llround(t0), r1 = std::max(r0 + 1, std::llround(t1));
             r0 = std::clamp<long long>(r0, 0, static_cast<long long>(waterfall->rows()));
             r1 = std::clamp<long long>(r1, 0, static_cast<long long>(waterfall->rows()));
             auto* pixel = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(yy) * stride);
@@ -411,7 +413,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
         cairo_paint(cr);
     }
     cv.colour(kInk);
-    cv.stroke_rect(wf, 1.0);
+    cv.stroke_rect({wf.x - 0.5, wf.y - 0.5, wf.w + 1.0, wf.h + 1.0}, 1.0);  // on the pixels just outside the plot, crisp
 
     // ---- Wi-Fi channel brackets ----
     const auto channels = wifi_channels(domain);

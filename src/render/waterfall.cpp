@@ -45,10 +45,10 @@ const Waterfall::BinMap& Waterfall::map_for(const SegmentInfo& tuning, double bi
     const double width = static_cast<double>(columns_);
     for (long long k = first; k <= last; ++k) {
         const double f = tuning.center_frequency_hz + static_cast<double>(k - n / 2) * bin_hz;
-        // Columns whose centres lie inside this bin; at least the column holding the bin's centre.
+        // Columns whose centres lie in (f − bin/2, f + bin/2]; at least the column holding the bin's centre.
         const double lo = (f - bin_hz / 2 - config_.low_hz) / column_hz_ - 0.5;
         const double hi = (f + bin_hz / 2 - config_.low_hz) / column_hz_ - 0.5;
-        double begin = std::ceil(lo), end = std::ceil(hi);
+        double begin = std::floor(lo) + 1, end = std::floor(hi) + 1;
         if (end <= begin) {
             begin = std::floor((f - config_.low_hz) / column_hz_);
             end = begin + 1;
