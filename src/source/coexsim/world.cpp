@@ -122,17 +122,22 @@ bool same_tuning(const SegmentInfo& s, double center, double rate) {
     return std::abs(s.center_frequency_hz - center) < 1.0 && std::abs(s.sample_rate_hz - rate) <= 1e-9 * rate;
 }
 
-// A one-segment capture at exactly the tuned centre and rate: its samples as they are, looped.
+// A one-segment capture at exactly the tuned centre and rate: its samples as they are, looped. Held
+// in memory when it fits the cache (the usual short capture), else read from the file as it plays.
 class PassthroughView : public View {
 public:
-    PassthroughView(std::shared_ptr<io::CaptureReader> reader, std::uint64_t length) : reader_(std::move(reader)), length_(length) {}
+    PassthroughView(std::shared_ptr<io::CaptureReader> reader, std::uint64_t length, std::shared_ptr<const std::vector<cf32>> held)
+        : reader_(std::move(reader)), length_(length), held_(std::move(held)) {}
     double fill(std::uint64_t k0, std::span<cf32> out) override {
         std::size_t done = 0;
         while (done < out.size()) {
             const std::uint64_t m = (k0 + done) % length_;
             const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(out.size() - done, length_ - m));
-            const std::size_t got = reader_->read(0, m, out.subspan(done, take));
-            if (got != take) throw InputError(reader_->path().string() + ": short read in segment 0");
+            if (held_) {
+                std::copy_n(held_->begin() + static_cast<std::ptrdiff_t>(m), take, out.begin() + static_cast<std::ptrdiff_t>(done));
+            } else if (reader_->read(0, m, out.subspan(done, take)) != take) {
+                throw InputError(reader_->path().string() + ": short read in segment 0");
+            }
             done += take;
         }
         return 0.0;
@@ -141,6 +146,7 @@ public:
 private:
     std::shared_ptr<io::CaptureReader> reader_;
     std::uint64_t length_;
+    std::shared_ptr<const std::vector<cf32>> held_;
 };
 
 // Anything else: every segment that was on the air at that moment and overlaps the view in frequency,
@@ -212,7 +218,8 @@ private:
 
 class CaptureWorld : public World {
 public:
-    explicit CaptureWorld(const WorldOptions& o) : cache_(o.cache_mb), chunk_s_(o.chunk_s), noise_(o.noise_dbfs_per_mhz) {
+    explicit CaptureWorld(const WorldOptions& o)
+        : cache_(o.cache_mb), chunk_s_(o.chunk_s), noise_(o.noise_dbfs_per_mhz), cache_mb_(o.cache_mb) {
         data_.reader = std::make_shared<io::CaptureReader>(o.capture_path);
         const auto& segs = data_.reader->segments();
         double t0 = segs.front().info.start_time_s, t1 = t0;
@@ -227,8 +234,15 @@ public:
     }
     std::unique_ptr<View> view(double center, double rate) override {
         const auto& segs = data_.reader->segments();
-        if (segs.size() == 1 && same_tuning(segs.front().info, center, rate))
-            return std::make_unique<PassthroughView>(data_.reader, segs.front().length);
+        if (segs.size() == 1 && same_tuning(segs.front().info, center, rate)) {
+            const std::uint64_t n = segs.front().length;
+            if (!held_ && static_cast<double>(n * sizeof(cf32)) <= cache_mb_ * 1e6) {
+                auto all = std::make_shared<std::vector<cf32>>(n);
+                data_.reader->read(0, 0, *all);
+                held_ = std::move(all);
+            }
+            return std::make_unique<PassthroughView>(data_.reader, n, held_);
+        }
         return std::make_unique<CaptureView>(cache_, data_, center, rate, chunk_s_, noise_);
     }
     std::string description() const override { return "capture " + name_; }
@@ -237,8 +251,9 @@ public:
 private:
     CaptureData data_;
     ChunkCache cache_;
-    double chunk_s_, noise_;
+    double chunk_s_, noise_, cache_mb_;
     std::string name_, type_;
+    std::shared_ptr<const std::vector<cf32>> held_;  // a one-segment capture, in memory
 };
 
 // ---- noise only ---------------------------------------------------------------------------------
