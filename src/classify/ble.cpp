@@ -25,6 +25,7 @@ public:
         if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected("duration");
         if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected("outside the band");
         if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
+        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected("carrier wanders");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
         const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0;
@@ -34,6 +35,28 @@ public:
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+        // A GFSK hopper whose packets land on three or more frequencies off the 2 MHz BLE channel plan
+        // is some other radio (a DECT-like cordless phone hops on 1.728 MHz steps with the same
+        // modulation index): report those packets as what they are, an unknown hopper.
+        std::vector<Packet> off_plan;
+        std::vector<int> off_mhz;
+        for (const auto& p : packets_) {
+            const double k = (p.center - 2402.0) / 2.0;
+            if (std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz) {
+                off_plan.push_back(p);
+                off_mhz.push_back(static_cast<int>(std::lround(p.center)));
+            }
+        }
+        std::sort(off_mhz.begin(), off_mhz.end());
+        const auto distinct_off = static_cast<std::size_t>(std::unique(off_mhz.begin(), off_mhz.end()) - off_mhz.begin());
+        off_mhz.resize(distinct_off);
+        if (distinct_off >= 3) {
+            report_off_plan(off_plan, off_mhz, observation, out);
+            std::erase_if(packets_, [](const Packet& p) {
+                const double k = (p.center - 2402.0) / 2.0;
+                return std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz;
+            });
+        }
         if (packets_.empty()) return;
         std::map<int, int> adv;
         std::vector<double> levels, above, event_starts;
@@ -103,11 +126,46 @@ public:
     }
 
 private:
+    static constexpr double kGridToleranceMhz = 0.35;
     struct Packet {
         double center, start, end, level, above;
         int adv;
         bool le2m;
     };
+
+    static void report_off_plan(const std::vector<Packet>& packets, const std::vector<int>& mhz, const Observation& observation,
+                                std::vector<report::Emitter>& out) {
+        std::vector<double> levels, above;
+        double on = 0.0, low = 1e9, high = 0.0, first = 1e18, last = 0.0;
+        for (const auto& p : packets) {
+            levels.push_back(p.level);
+            above.push_back(p.above);
+            on += p.end - p.start;
+            low = std::min(low, p.center - 0.6);
+            high = std::max(high, p.center + 0.6);
+            first = std::min(first, p.start);
+            last = std::max(last, p.end);
+        }
+        report::Emitter e;
+        e.emitter_class = "unknown";
+        e.low_mhz = low;
+        e.high_mhz = high;
+        e.center_mhz = 0.5 * (low + high);
+        e.level_dbfs = util::mean_dbfs(levels);
+        e.above_floor_db = util::median(above);
+        const double seen = observation.seconds_over(low + 0.6, high - 0.6);
+        e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
+        e.bursts = packets.size();
+        e.first_s = first;
+        e.last_s = last;
+        e.confidence = 0.6;
+        e.fields = {{"why_unknown", "GFSK like BLE, but hopping off the BLE channel plan (a cordless phone or video sender?)"},
+                    {"frequencies", mhz.size()}};
+        e.summary = util::format("%zu GFSK packets hopping over %s, off the BLE channel plan: fits no known class", packets.size(),
+                                 util::mhz_ranges(mhz).c_str());
+        out.push_back(std::move(e));
+    }
+
     std::vector<Packet> packets_;
 };
 

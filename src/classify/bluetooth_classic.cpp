@@ -23,6 +23,7 @@ public:
         if (k < 0 || k >= bt_classic_channels) return Outcome::rejected("outside 2402–2480 MHz");
         if (std::abs(b.center_mhz - (bt_classic_first_mhz + k)) > 0.35) return Outcome::rejected("off the 1 MHz grid");
         if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
+        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected("carrier wanders");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         // h = 0.32 → 160 kHz; BLE's h = 0.5 → 250 kHz. The boundary sits between them.
         if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected("deviation not ±160 kHz");

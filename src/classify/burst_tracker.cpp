@@ -103,9 +103,14 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
     // per-frame centre and level of every burst continued in this frame
     for (auto& b : open_) {
         if (b.missed == 0 && b.frame_signal > 0.0) {
-            const double centre = b.frame_weighted / b.frame_signal;
-            b.centre_sum += centre;
-            b.centre_sq_sum += centre * centre;
+            // the centre's spread is taken over the frames that carry the burst, not over a weak
+            // frame of noise that only kept it open
+            if (b.frames <= 3 || b.frame_signal >= 0.25 * b.level) {
+                const double centre = b.frame_weighted / b.frame_signal;
+                b.centre_sum += centre;
+                b.centre_sq_sum += centre * centre;
+                ++b.centre_frames;
+            }
             // A level step held for two frames means another transmitter started (or stopped) on top:
             // end this burst so each gets judged on its own samples.
             if (b.frames > 3 && (b.frame_signal > kLevelStep * b.level || b.frame_signal * kLevelStep < b.level)) {

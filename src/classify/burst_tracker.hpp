@@ -20,6 +20,7 @@ struct TrackedBurst {
     double centre_sum = 0.0, centre_sq_sum = 0.0;    // per-frame power-weighted centre (cell index) moments
     double frame_signal = 0.0, frame_weighted = 0.0; // this frame's sums, for its centre
     double level = 0.0;                              // running signal level per frame
+    std::size_t centre_frames = 0;                   // frames behind the centre moments
     int step_frames = 0;                             // consecutive frames off that level
     std::size_t frames = 0;
     int missed = 0;

@@ -130,8 +130,9 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     const double frames = static_cast<double>(std::max<std::size_t>(b.frames, 1));
     f.power_dbfs = 10.0 * std::log10(std::max(b.signal / frames, 1e-30));
     f.above_floor_db = b.noise > 0.0 ? 10.0 * std::log10(std::max(b.signal / b.noise, 1e-30)) : 99.0;
-    const double mean_c = b.centre_sum / frames;
-    f.drift_mhz = std::sqrt(std::max(0.0, b.centre_sq_sum / frames - mean_c * mean_c));
+    const double centre_frames = static_cast<double>(std::max<std::size_t>(b.centre_frames, 1));
+    const double mean_c = b.centre_sum / centre_frames;
+    f.drift_mhz = std::sqrt(std::max(0.0, b.centre_sq_sum / centre_frames - mean_c * mean_c));
 
     if (f.bandwidth_mhz <= kMaxChannelisedMhz) {
         const double rate = view_.segment.sample_rate_hz;

@@ -20,6 +20,9 @@ extern const DetectorDescriptor kUsb3NoiseDetector;
 // Below this, a burst's deviation and width are too noisy to name a modulation by (and noise
 // fluctuating over a raised floor starts to look like bursts).
 inline constexpr double kMinAboveFloorDb = 6.0;
+// A radio's carrier holds still within a packet (crystal-locked, ±tens of kHz); the centre of a
+// burst whose frame-to-frame centre spreads wider than this is not a radio packet.
+inline constexpr double kMaxRadioDriftMhz = 0.3;
 
 namespace util {
 

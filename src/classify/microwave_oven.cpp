@@ -5,38 +5,60 @@
 #include "detectors.hpp"
 
 #include <cmath>
+#include <numbers>
 
 namespace coex::classify {
 namespace {
 
+constexpr double kHalfCycleMax = 0.012;  // an on-period of a 50 Hz oven lasts at most ~10 ms
+
 class MicrowaveOvenDetector final : public Detector {
 public:
     Outcome judge(const BurstFeatures& b) override {
-        if (b.duration_s() < 2e-3 || b.duration_s() > 14e-3) return Outcome::rejected("duration not half a mains cycle");
+        // The rest of an on-period: the carrier sweeps and flickers as the supply voltage falls, so one
+        // half-cycle often arrives as a long burst and pieces after it. They belong to that on-period.
+        if (!bursts_.empty()) {
+            auto& last = bursts_.back();
+            // (the carrier's range is set by the on-period's first, sweeping burst: pieces never widen it)
+            // (a steady, narrow, crystal-locked packet in that window is a radio, not a piece of the oven)
+            const bool steady_radio = b.drift_mhz < 0.15 && b.bandwidth_mhz < 1.5 && b.duration_s() >= 100e-6;
+            if (!steady_radio && b.start_s >= last.start && b.start_s - last.start <= kHalfCycleMax &&
+                b.center_mhz >= last.core_low - 1.0 && b.center_mhz <= last.core_high + 1.0) {
+                last.end = std::max(last.end, b.end_s);
+                last.low = std::min(last.low, b.low_mhz);
+                last.high = std::max(last.high, b.high_mhz);
+                return Outcome::accepted();
+            }
+        }
+        if (b.duration_s() > 14e-3) return Outcome::rejected("longer than half a mains cycle");
         if (b.center_mhz < 2425.0 || b.center_mhz > 2485.0) return Outcome::rejected("outside 2425–2485 MHz");
         if (b.above_floor_db < 8.0) return Outcome::rejected("weak");
-        if (b.bandwidth_mhz < 1.5 && b.drift_mhz < 0.3) return Outcome::rejected("narrow and steady");
-        bursts_.push_back({b.start_s, b.end_s, b.low_mhz, b.high_mhz, b.power_dbfs, b.above_floor_db});
+        // A long burst that is wide or wanders, or a short piece whose carrier visibly sweeps: no
+        // radio's carrier moves by half a MHz within a packet, a magnetron's does.
+        const bool long_and_rough = b.duration_s() >= 2e-3 && (b.bandwidth_mhz >= 3.0 || b.drift_mhz >= 0.3);
+        const bool sweeping_piece = b.duration_s() >= 200e-6 && b.drift_mhz >= 0.5 && b.above_floor_db >= 15.0;
+        if (!long_and_rough && !sweeping_piece) return Outcome::rejected("not a sweeping carrier");
+        bursts_.push_back({b.start_s, b.end_s, b.low_mhz, b.high_mhz, b.power_dbfs, b.above_floor_db, b.low_mhz, b.high_mhz});
         return Outcome::accepted();
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
         if (bursts_.empty()) return;
-        // Which mains period explains the starts best (intervals near a whole number of periods)?
-        auto fit = [&](double period) {
-            std::size_t good = 0, n = 0;
-            for (std::size_t i = 1; i < bursts_.size(); ++i) {
-                const double d = bursts_[i].start - bursts_[i - 1].start;
-                if (d > 0.2) continue;  // a retune gap or a long pause says nothing
-                ++n;
-                const double cycles = d / period;
-                if (std::lround(cycles) >= 1 && std::abs(cycles - std::round(cycles)) * period < 1.2e-3) ++good;
+        // Which mains period explains the on-period starts best: their phase within that period is the
+        // same every cycle (a missed or late cycle only blurs it), so the circular mean of the phases
+        // is long for the true mains frequency and short for the other.
+        auto coherence = [&](double period) {
+            double x = 0.0, y = 0.0;
+            for (const auto& b : bursts_) {
+                const double phase = 2.0 * std::numbers::pi * b.start / period;
+                x += std::cos(phase);
+                y += std::sin(phase);
             }
-            return n ? static_cast<double>(good) / static_cast<double>(n) : 0.0;
+            return std::hypot(x, y) / static_cast<double>(bursts_.size());
         };
-        const double fit50 = fit(0.020), fit60 = fit(1.0 / 60.0);
+        const double fit50 = coherence(0.020), fit60 = coherence(1.0 / 60.0);
         const double best = std::max(fit50, fit60);
-        const bool periodic = bursts_.size() >= 3 && best >= 0.7;
+        const bool periodic = bursts_.size() >= 3 && best >= 0.7 && std::abs(fit50 - fit60) >= 0.2;
 
         std::vector<double> levels, above;
         double on = 0.0, low = 1e9, high = 0.0;
@@ -76,6 +98,7 @@ public:
 private:
     struct Burst {
         double start, end, low, high, level, above;
+        double core_low, core_high;  // the band of the burst that opened the on-period
     };
     std::vector<Burst> bursts_;
 };

@@ -8,10 +8,10 @@ namespace coex::classify {
 
 std::span<const DetectorDescriptor> detector_registry() {
     static const DetectorDescriptor registry[] = {
-        kZigbeeDetector,             // 2 MHz MSK on the 2405 + 5k grid
+        kZigbeeDetector,             // 2 MHz MSK on the 2405 + 5k grid, with its 16 µs preamble
+        kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle (and its pieces)
         kBluetoothClassicDetector,   // 1 MHz GFSK ±160 kHz on 2402 + k
         kBleDetector,                // 1–2 MHz GFSK ±250/500 kHz
-        kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle
         kUnknownDetector,            // everything else above the floor
         // emitters that live in the noise floor, judged once each tuning is seen whole
         kNarrowbandSpurDetector,

@@ -15,7 +15,9 @@ namespace {
 
 constexpr double kRiseDb = 3.0;         // over the band's clean floor
 constexpr int kMinWidthMhz = 12;        // wider than any narrowband emitter
+constexpr int kMinCutWidthMhz = 8;      // the same, for a rise running off the edge of the coverage
 constexpr double kReferenceShare = 0.2; // the clean floor: the 20th percentile of the per-MHz floors
+constexpr double kStrongToneRatio = 1000.0; // a bin 30 dB over the clean floor holds a strong tone
 
 class Usb3NoiseDetector final : public Detector {
 public:
@@ -28,10 +30,24 @@ public:
             auto [it, inserted] = floor_.try_emplace(mhz, floor);
             if (!inserted) it->second = std::min(it->second, floor);  // the quietest look at that MHz
         }
+        // Strong steady tones: their skirts and an overdriven receiver's intermodulation raise the floor
+        // around them, which is not broadband noise from a device. Keep each MHz's strongest bin, in
+        // the units of the floor (as if its power were spread over a MHz).
+        const auto& g = *v.geometry;
+        const std::size_t n = v.bin_floor.size();
+        const double per_mhz = 1e6 / (v.bin_enbw * g.bin_hz);
+        for (std::size_t k = 0; k < n; ++k) {
+            const double offset = (static_cast<double>(k) - static_cast<double>(n / 2)) * g.bin_hz;
+            if (std::abs(offset) < 3.0 * g.bin_hz) continue;  // the receiver's DC spike
+            const int cell = static_cast<int>(std::lround((g.segment.center_frequency_hz + offset) / 1e6));
+            if (grid.index_of(cell) < 0) continue;
+            double& peak = peak_[cell];
+            peak = std::max(peak, v.bin_floor[k] * per_mhz);
+        }
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
-        if (floor_.size() < 2 * kMinWidthMhz) return;  // too little of the band to tell a rise from the floor
+        if (floor_.size() < static_cast<std::size_t>(kMinWidthMhz)) return;  // too little of the band to tell a rise from the floor
         std::vector<double> values;
         for (const auto& [m, f] : floor_) values.push_back(f);
         std::sort(values.begin(), values.end());
@@ -60,9 +76,15 @@ private:
                 const Observation& observation, std::vector<report::Emitter>& out) {
         const int low = cells[first].first, high = cells[last].first;
         const int width = high - low + 1;
-        if (width < kMinWidthMhz) return;
+        // a rise that runs off the edge of what was seen is wider than it looks
+        const bool cut = first == 0 || cells[first - 1].first != low - 1 || last + 1 == cells.size() ||
+                         cells[last + 1].first != high + 1;
+        if (width < (cut ? kMinCutWidthMhz : kMinWidthMhz)) return;
+        for (int m = low; m <= high; ++m)
+            if (auto it = peak_.find(m); it != peak_.end() && it->second > kStrongToneRatio * reference)
+                return;  // the skirts of a strong tone, not a device's noise
         for (const auto& ch : wifi_channels(RegDomain::jp))
-            if (width <= 19 && std::abs(0.5 * (low + high) - ch.center_mhz) <= 1.5) return;  // one busy Wi-Fi channel
+            if (!cut && width >= 15 && width <= 19 && std::abs(0.5 * (low + high) - ch.center_mhz) <= 1.5) return;  // one busy Wi-Fi channel
         double excess = 0.0;
         std::vector<double> rises;
         for (std::size_t i = first; i <= last; ++i) {
@@ -96,6 +118,7 @@ private:
     }
 
     std::map<int, double> floor_;  // per whole MHz: noise density, dBFS-linear per MHz
+    std::map<int, double> peak_;   // per whole MHz: its strongest bin's floor, in the same units
 };
 
 }  // namespace
