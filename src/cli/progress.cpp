@@ -6,14 +6,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace coex::cli {
 
 namespace {
 
-constexpr auto kQuietStart = std::chrono::milliseconds(500);
 constexpr auto kRedraw = std::chrono::milliseconds(125);
+
+// Nothing is drawn during the first half second; COEX_PROGRESS_DELAY (seconds) changes that, for scripts
+// and tests that want the bar at once.
+std::chrono::steady_clock::duration quiet_start() {
+    double seconds = 0.5;
+    if (const char* text = std::getenv("COEX_PROGRESS_DELAY")) {
+        char* end = nullptr;
+        const double value = std::strtod(text, &end);
+        if (end != text && *end == '\0' && value >= 0.0 && value < 3600.0) seconds = value;
+    }
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
 
 int terminal_columns() {
     winsize size{};
@@ -42,7 +54,7 @@ bool Progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 Progress::Progress(std::string label, std::uint64_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled && stderr_is_terminal()),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+      quiet_start_(quiet_start()), start_(std::chrono::steady_clock::now()), last_draw_(start_ - kRedraw) {}
 
 Progress::~Progress() { finish(); }
 
@@ -70,7 +82,7 @@ void Progress::advance(std::uint64_t samples) {
     done_ += samples;
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - start_ < kQuietStart || now - last_draw_ < kRedraw) return;
+    if (now - start_ < quiet_start_ || now - last_draw_ < kRedraw) return;
     last_draw_ = now;
     draw();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A progress bar on stderr for long replays and conversions: the bar, the share done, the rate and the
 // time left, redrawn a few times a second on one line. It stays quiet when stderr is not a terminal, when
-// asked (--quiet), and during the first half second (short runs never flicker).
+// asked (--quiet), and during the first half second (short runs never flicker; the environment variable
+// COEX_PROGRESS_DELAY sets another delay in seconds).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,7 @@ private:
     std::string label_;
     std::uint64_t total_, done_ = 0;
     bool enabled_, drawn_ = false;
+    std::chrono::steady_clock::duration quiet_start_;
     std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
