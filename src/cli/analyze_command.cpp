@@ -85,7 +85,8 @@ int run_analyze(const std::vector<std::string>& args) {
     const io::OpenOptions open = open_options(capture_options);
     auto capture = io::open_capture(path, open);
     const CaptureSpan span = capture_span(capture.info);
-    pictures.attach(config, span.tunings, to_string(*domain), span.start_s, span.duration_s);
+    pictures.observe(config);
+    pictures.prepare(span.tunings, to_string(*domain), span.start_s, span.duration_s);
     analysis::Analyzer analyzer(config);
 
     Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);

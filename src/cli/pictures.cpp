@@ -14,8 +14,14 @@ PictureOutputs::PictureOutputs(std::string png_path, std::string html_path)
     if (png_.is_stdout()) throw UsageError{"--png: give a file name (a PNG on stdout would garble the terminal)"};
 }
 
-void PictureOutputs::attach(analysis::AnalysisConfig& config, const std::vector<SegmentInfo>& tunings, const std::string& domain,
-                            double start_s, double duration_s) {
+void PictureOutputs::observe(analysis::AnalysisConfig& config) {
+    if (!active()) return;
+    config.on_frame = [w = waterfall_](const analysis::FrameView& f) {
+        if (*w) (*w)->add(f.tuning, f.time_s, f.duration_s, f.bin_hz, f.bins);
+    };
+}
+
+void PictureOutputs::prepare(const std::vector<SegmentInfo>& tunings, const std::string& domain, double start_s, double duration_s) {
     if (!active()) return;
     std::vector<std::pair<double, double>> coverage;
     for (const auto& t : tunings) {
@@ -28,15 +34,15 @@ void PictureOutputs::attach(analysis::AnalysisConfig& config, const std::vector<
     wc.high_hz = band.second * 1e6;
     wc.start_s = start_s;
     wc.expected_duration_s = std::max(0.0, duration_s);
-    waterfall_ = std::make_shared<render::Waterfall>(wc);
-    config.on_frame = [w = waterfall_](const analysis::FrameView& f) { w->add(f.tuning, f.time_s, f.duration_s, f.bin_hz, f.bins); };
+    waterfall_->emplace(wc);
 }
 
 void PictureOutputs::write(const report::Report& report) const {
     if (!active()) return;
     render::PictureOptions options;
-    if (waterfall_) options.band_mhz = std::make_pair(waterfall_->low_hz() / 1e6, waterfall_->high_hz() / 1e6);
-    const render::Picture picture = render::draw_picture(report, waterfall_.get(), options);
+    const render::Waterfall* waterfall = *waterfall_ ? &**waterfall_ : nullptr;
+    if (waterfall) options.band_mhz = std::make_pair(waterfall->low_hz() / 1e6, waterfall->high_hz() / 1e6);
+    const render::Picture picture = render::draw_picture(report, waterfall, options);
     if (png_.active()) png_.write(picture.png);
     if (html_.active()) html_.write(render::render_html(report, &picture));
 }

@@ -21,16 +21,18 @@ public:
     PictureOutputs(std::string png_path, std::string html_path);
     [[nodiscard]] bool active() const { return png_.active() || html_.active(); }
 
-    // Prepares the waterfall for the tunings the capture (or the sweep plan) will visit and installs the
-    // frame observer in `config`. duration_s: 0 when unknown (a live scan until Ctrl-C).
-    void attach(analysis::AnalysisConfig& config, const std::vector<SegmentInfo>& tunings, const std::string& domain,
-                double start_s, double duration_s);
+    // Installs the frame observer in `config` (before the Analyzer is made). Frames reach the waterfall
+    // once prepare() has made it.
+    void observe(analysis::AnalysisConfig& config);
+    // Makes the waterfall for the tunings the capture (or the sweep plan) visits. duration_s: 0 when unknown
+    // (a live scan until Ctrl-C).
+    void prepare(const std::vector<SegmentInfo>& tunings, const std::string& domain, double start_s, double duration_s);
     // Draws and writes what was asked for.
     void write(const report::Report& report) const;
 
 private:
     OutputFile png_, html_;
-    std::shared_ptr<render::Waterfall> waterfall_;
+    std::shared_ptr<std::optional<render::Waterfall>> waterfall_ = std::make_shared<std::optional<render::Waterfall>>();
 };
 
 }  // namespace coex::cli

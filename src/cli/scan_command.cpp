@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "live_session.hpp"
 #include "output.hpp"
+#include "pictures.hpp"
 
 #include "coex/analysis/analyzer.hpp"
 #include "coex/core/error.hpp"
@@ -114,7 +115,7 @@ std::string live_text(const LiveSetup& setup, const source::LiveCounters& c, con
 
 int run_scan(const std::vector<std::string>& args) {
     RadioOptions radio;
-    std::string json_path, record_path, max_size, window = "hann";
+    std::string json_path, record_path, max_size, window = "hann", png_path, html_path;
     std::size_t fft_size = 0;
     double overlap = 0.0;
     bool estimate_plans = false, list_bursts = false;
@@ -131,7 +132,9 @@ int run_scan(const std::vector<std::string>& args) {
         ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
         ("current-channel", po::value(&current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
         ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
-        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report");
+        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report")
+        ("png", po::value(&png_path)->value_name("PATH"), "also draw the picture: the sweep stitched into one waterfall, channels, emitters, airtime")
+        ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)");
     add_radio_options(options, radio, true);
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -172,8 +175,16 @@ int run_scan(const std::vector<std::string>& args) {
     // Check everything the user gave before the radio streams a single sample.
     OutputFile json_out("--json", json_path);
     if (!record_path.empty()) OutputFile("--record", record_path);
+    PictureOutputs pictures(png_path, html_path);
+    pictures.observe(config);
     analysis::Analyzer analyzer(config);
     LiveSetup setup = open_live(radio, 10.0);
+    {
+        const auto& plan = setup.source->plan();
+        std::vector<SegmentInfo> tunings;
+        for (const auto& dwell : plan.dwells) tunings.push_back({dwell.rf_center_hz, plan.sample_rate_hz, 0.0, std::nullopt, plan.bandwidth_hz});
+        pictures.prepare(tunings, to_string(*domain), 0.0, 0.0);
+    }
     auto& src = *setup.source;
     const auto metadata = metadata_for(setup, "scan");
     std::optional<Recorder> rec;
@@ -216,6 +227,7 @@ int run_scan(const std::vector<std::string>& args) {
         j["live"] = live_json(setup, counters, coverage, cpu, r, record_path);
         json_out.write(j.dump(2) + "\n");
     }
+    pictures.write(report);
     if (!json_out.is_stdout()) std::cout << report::to_text(report) << live_text(setup, counters, coverage, cpu, r, record_path);
     return finish_code(src, "scan");
 }

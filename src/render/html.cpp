@@ -19,7 +19,9 @@ std::string format(const char* fmt, auto... args) {
     return buffer;
 }
 
+// The file's name without its folders; device arguments of a live scan ("driver=…,scene=/x/y.json") as they are.
 std::string file_name(const std::string& path) {
+    if (path.find('=') != std::string::npos) return path;
     const auto slash = path.find_last_of('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
