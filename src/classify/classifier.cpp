@@ -185,6 +185,35 @@ void Classifier::judge(const TrackedBurst& b) {
     records_.push_back(std::move(record));
 }
 
+// One physical emitter is one entry: what a microwave oven sprays besides its main on-period bursts
+// (short pieces as the carrier flickers, long drifting stretches) lands in 'unknown' entries inside
+// its band. They are folded into the oven's entry, and counted.
+void Classifier::merge_into_ovens(std::vector<report::Emitter>& emitters) {
+    std::vector<std::size_t> ovens;
+    for (std::size_t i = 0; i < emitters.size(); ++i)
+        if (emitters[i].emitter_class == "microwave_oven") ovens.push_back(i);
+    if (ovens.empty()) return;
+    std::vector<bool> absorbed(emitters.size(), false);
+    for (std::size_t i = 0; i < emitters.size(); ++i) {
+        const auto& piece = emitters[i];
+        if (piece.emitter_class != "unknown") continue;
+        for (std::size_t o : ovens) {
+            auto& oven = emitters[o];
+            if (piece.low_mhz < oven.low_mhz - 3.0 || piece.high_mhz > oven.high_mhz + 3.0) continue;
+            oven.bursts += piece.bursts;
+            oven.first_s = std::min(oven.first_s, piece.first_s);
+            oven.last_s = std::max(oven.last_s, piece.last_s);
+            absorbed[i] = true;
+            ++oven_pieces_merged_;
+            break;
+        }
+    }
+    std::vector<report::Emitter> kept;
+    for (std::size_t i = 0; i < emitters.size(); ++i)
+        if (!absorbed[i]) kept.push_back(std::move(emitters[i]));
+    emitters = std::move(kept);
+}
+
 void Classifier::finish(report::Report& report) {
     for (const auto& c : wifi_.results())
         report.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
@@ -212,6 +241,7 @@ void Classifier::finish(report::Report& report) {
     Observation observation;
     for (const auto& [mhz, s] : cell_seconds_) observation.cell_seconds.emplace_back(mhz, s);
     for (auto& r : detectors_) r.detector->finish(observation, report.emitters);
+    merge_into_ovens(report.emitters);
     std::stable_sort(report.emitters.begin(), report.emitters.end(),
                      [](const report::Emitter& a, const report::Emitter& b) { return a.center_mhz < b.center_mhz; });
 
@@ -226,6 +256,7 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;
+    counters["emitters.merged_into_oven"] = oven_pieces_merged_;
     for (const auto& r : detectors_) {
         const std::string key = "detector." + std::string(r.descriptor->key);
         counters[key + ".accepted"] = r.accepted;

@@ -30,6 +30,7 @@ public:
 
 private:
     void judge(const struct TrackedBurst& burst);
+    void merge_into_ovens(std::vector<report::Emitter>& emitters);
     BurstFeatures measure(const struct TrackedBurst& burst);
 
     WifiOccupancyDetector wifi_;
@@ -50,6 +51,7 @@ private:
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged
+    std::uint64_t oven_pieces_merged_ = 0;
     std::vector<report::BurstRecord> records_;
 };
 
