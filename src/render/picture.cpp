@@ -358,11 +358,12 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
             for (std::size_t c = 0; c < waterfall->columns(); ++c)
                 if (const auto m = waterfall->mean(r, c); m && *m > 0.0) levels.push_back(static_cast<float>(10.0 * std::log10(*m)));
         if (!levels.empty()) {
-            std::sort(levels.begin(), levels.end());
             // Bottom: a little under the quiet 5 %; top: the strongest cell, so a narrow strong signal is never clipped.
-            const double p05 = levels[levels.size() / 20];
-            pic.colour_low_dbfs = std::floor((p05 - 3.0) / 5.0) * 5.0;
-            pic.colour_high_dbfs = std::max(pic.colour_low_dbfs + 20.0, std::ceil(levels.back() / 5.0) * 5.0);
+            const double top = *std::max_element(levels.begin(), levels.end());
+            const auto p05 = levels.begin() + static_cast<std::ptrdiff_t>(levels.size() / 20);
+            std::nth_element(levels.begin(), p05, levels.end());
+            pic.colour_low_dbfs = std::floor((*p05 - 3.0) / 5.0) * 5.0;
+            pic.colour_high_dbfs = std::max(pic.colour_low_dbfs + 20.0, std::ceil(top / 5.0) * 5.0);
         }
         const int pw = static_cast<int>(wf.w), ph = static_cast<int>(wf.h);
         Surface raster = make_surface(CAIRO_FORMAT_ARGB32, pw, ph);
