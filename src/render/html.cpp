@@ -162,7 +162,7 @@ std::string render_html(const report::Report& r, const Picture* picture) {
         h << "<table>\n<tr><th class=\"l\">what</th><th>band</th><th>level</th><th>over floor</th><th>duty</th><th>bursts</th>"
              "<th>seen</th><th>confidence</th><th class=\"l\">summary</th></tr>\n";
         for (const auto& em : r.emitters) {
-            h << "<tr><td class=\"l\">" << e(class_name(em.emitter_class)) << "</td><td>"
+            h << "<tr><td class=\"l\">" << e(emitter_name(em)) << "</td><td>"
               << format("%.1f–%.1f MHz", em.low_mhz, em.high_mhz) << "</td><td>" << format("%.1f dBFS", em.level_dbfs) << "</td><td>"
               << format("%+.1f dB", em.above_floor_db) << "</td><td>" << format("%.1f %%", em.duty_cycle * 100) << "</td><td>"
               << em.bursts << "</td><td>" << format("%.3f–%.3f s", em.first_s, em.last_s) << "</td><td>"

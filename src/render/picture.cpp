@@ -233,16 +233,6 @@ Pattern hatch_pattern() {
 // Which of the five staggered rows a channel's bracket sits in: 1/6/11 nearest the waterfall.
 int bracket_row(int channel) { return (channel - 1) % 5; }
 
-std::string emitter_label(const report::Emitter& e) {
-    std::string name = class_name(e.emitter_class);
-    for (const auto& [key, value] : e.fields) {
-        if (key == "channel" && (e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss")) {
-            if (const double* ch = std::get_if<double>(&value.data)) name += format(" ch %d", static_cast<int>(std::lround(*ch)));
-        }
-    }
-    return name;
-}
-
 }  // namespace
 
 std::string class_name(const std::string& c) {
@@ -256,6 +246,16 @@ std::string class_name(const std::string& c) {
     if (c == "narrowband_spur") return "narrowband spur";
     if (c == "unknown") return "unknown";
     return c;
+}
+
+std::string emitter_name(const report::Emitter& e) {
+    std::string name = class_name(e.emitter_class);
+    for (const auto& [key, value] : e.fields) {
+        if (key == "channel" && (e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss")) {
+            if (const double* ch = std::get_if<double>(&value.data)) name += format(" ch %d", static_cast<int>(std::lround(*ch)));
+        }
+    }
+    return name;
 }
 
 double Picture::x_of(double mhz) const { return waterfall.x + (mhz - low_mhz) / (high_mhz - low_mhz) * waterfall.w; }
@@ -590,7 +590,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
         cv.font(11.5, true);
         for (const std::size_t i : order) {
             const auto& e = report.emitters[i];
-            const std::string label = emitter_label(e);
+            const std::string label = emitter_name(e);
             const Rect ink = cv.measure(label, 0, 0);
             const double pad = 3, lw = ink.w + 2 * pad, lh = ink.h + 2 * pad;
             const Rect& b = boxes[i];

@@ -327,6 +327,14 @@ TEST(Picture, ClassNames) {
     EXPECT_EQ(class_name("bluetooth_classic"), "Bluetooth");
     EXPECT_EQ(class_name("usb3_noise"), "USB 3.0 noise");
     EXPECT_EQ(class_name("something_new"), "something_new");
+    report::Emitter wifi;
+    wifi.emitter_class = "wifi_dsss";
+    wifi.fields.emplace_back("channel", report::Value(11));
+    EXPECT_EQ(emitter_name(wifi), "Wi-Fi DSSS (11b) ch 11");
+    report::Emitter oven;
+    oven.emitter_class = "microwave_oven";
+    oven.fields.emplace_back("channel", report::Value(6));  // only Wi-Fi is named by its channel
+    EXPECT_EQ(emitter_name(oven), "microwave oven");
 }
 
 }  // namespace

@@ -72,6 +72,9 @@ struct Picture {
 
 // Human name of an emitter class ("wifi_ofdm" → "Wi-Fi OFDM").
 [[nodiscard]] std::string class_name(const std::string& emitter_class);
+// What an emitter is called in the picture and the page: its class, and a Wi-Fi emitter's channel
+// ("Wi-Fi OFDM ch 6").
+[[nodiscard]] std::string emitter_name(const report::Emitter& emitter);
 
 // Draws the picture. `waterfall` may be null (or empty): the plot is then drawn as not observed.
 [[nodiscard]] Picture draw_picture(const report::Report& report, const Waterfall* waterfall, const PictureOptions& options = {});
