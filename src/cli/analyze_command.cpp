@@ -20,7 +20,7 @@ namespace po = boost::program_options;
 namespace coex::cli {
 
 int run_analyze(const std::vector<std::string>& args) {
-    std::string path, json_path, country = "EU", window = "hann", png_path, html_path;
+    std::string path, json_path, country = "EU", window = "hann", png_path, html_path, png_band;
     CaptureOptions capture_options;
     std::size_t fft_size = 0;
     double overlap = 0.0;
@@ -39,7 +39,8 @@ int run_analyze(const std::vector<std::string>& args) {
         ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
         ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features")
         ("png", po::value(&png_path)->value_name("PATH"), "also draw the picture: waterfall with channels, Bluetooth band, emitters; airtime per channel")
-        ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)");
+        ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)")
+        ("png-band", po::value(&png_band)->value_name("MHz"), "the picture's frequency axis: 'observed' (zoom on what was seen) or LOW:HIGH (default: the whole band)");
     add_capture_options(options, capture_options);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
@@ -81,7 +82,7 @@ int run_analyze(const std::vector<std::string>& args) {
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
-    PictureOutputs pictures(png_path, html_path);
+    PictureOutputs pictures(png_path, html_path, png_band);
     const io::OpenOptions open = open_options(capture_options);
     auto capture = io::open_capture(path, open);
     const CaptureSpan span = capture_span(capture.info);

@@ -18,7 +18,9 @@ namespace coex::cli {
 
 class PictureOutputs {
 public:
-    PictureOutputs(std::string png_path, std::string html_path);
+    // band: the picture's frequency axis, "" (the 2.4 GHz band and what was observed beyond it),
+    // "observed" (only what the receivers saw) or "LOW:HIGH" in MHz. UsageError naming --png-band.
+    PictureOutputs(std::string png_path, std::string html_path, const std::string& band = "");
     [[nodiscard]] bool active() const { return png_.active() || html_.active(); }
 
     // Installs the frame observer in `config` (before the Analyzer is made). Frames reach the waterfall
@@ -32,6 +34,8 @@ public:
 
 private:
     OutputFile png_, html_;
+    enum class Band { automatic, observed, given } band_ = Band::automatic;
+    std::pair<double, double> given_mhz_{0.0, 0.0};
     std::shared_ptr<std::optional<render::Waterfall>> waterfall_ = std::make_shared<std::optional<render::Waterfall>>();
 };
 

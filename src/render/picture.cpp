@@ -662,8 +662,10 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
         }
         const double half = std::min(1.9, 0.38 * 5.0);
         for (const auto& row : report.wifi) {
-            const double x0 = pic.x_of(row.center_mhz - half), x1 = pic.x_of(row.center_mhz + half);
-            if (x1 < oc.x || x0 > oc.right()) continue;
+            // Only channels whose centre is on the axis; their bars cut at the panel's edges.
+            const double xc = pic.x_of(row.center_mhz);
+            if (xc < oc.x || xc > oc.right()) continue;
+            const double x0 = std::max(oc.x, pic.x_of(row.center_mhz - half)), x1 = std::min(oc.right(), pic.x_of(row.center_mhz + half));
             const bool is_rec = recommended == row.channel;
             const Rect full{x0, oc.y, x1 - x0, oc.h};
             if (!row.observed) {
@@ -678,7 +680,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
                 cv.font(10.5, is_rec);
                 cv.colour(kInk);
                 const std::string pct = format("%.0f%%", row.occupancy * 100);
-                cv.text(pct, (x0 + x1) / 2, std::max(oc.y + 2, oc.bottom() - h - 14), "occupancy", 0.5);
+                cv.text(pct, xc, std::max(oc.y + 2, oc.bottom() - h - 14), "occupancy", 0.5);
             }
             if (is_rec) {
                 cv.colour(kRecommended);
@@ -686,7 +688,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
             }
             cv.font(11, is_rec || row.observed);
             cv.colour(is_rec ? kRecommended : row.observed ? kInk : kMuted);
-            cv.text(is_rec ? format("%d ★", row.channel) : std::to_string(row.channel), (x0 + x1) / 2, oc.bottom() + 6, "occupancy", 0.5);
+            cv.text(is_rec ? format("%d ★", row.channel) : std::to_string(row.channel), xc, oc.bottom() + 6, "occupancy", 0.5);
         }
     }
 

@@ -176,6 +176,14 @@ TEST_F(Formats, PngAndHtml) {
     EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
     EXPECT_EQ(html.find("http"), std::string::npos);
     EXPECT_NE(html.find("Recommendation"), std::string::npos);
+    // Zoomed on what was observed, or on a band given in MHz.
+    EXPECT_EQ(run("analyze " + sweep_ + " --png " + path("zoom.png") + " --png-band observed").code, 0);
+    EXPECT_EQ(run("analyze " + sweep_ + " --png " + path("zoom2.png") + " --png-band 2425:2450").code, 0);
+    EXPECT_NE(slurp(path("zoom.png")), png);
+    const Outcome bad = run("analyze " + sweep_ + " --png " + path("bad.png") + " --png-band 2450:2425");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("--png-band: '2450:2425' is not"), std::string::npos) << bad.err;
+    EXPECT_EQ(run("analyze " + sweep_ + " --png-band observed").code, 2) << "--png-band without a picture";
 }
 
 // The progress bar shows on a terminal (a pseudo-terminal from script(1)) and not with --quiet.
