@@ -59,19 +59,11 @@ public:
         }
         if (packets_.empty()) return;
         std::map<int, int> adv;
-        std::vector<double> levels, above, event_starts;
+        std::vector<double> event_starts;
         std::vector<int> data_mhz;
-        double first = packets_.front().start, last = packets_.front().end, on_time = 0.0, low = 1e9, high = 0.0;
         std::size_t data_packets = 0, le2m = 0;
         double last_adv = -1.0;
         for (const auto& p : packets_) {
-            levels.push_back(p.level);
-            above.push_back(p.above);
-            first = std::min(first, p.start);
-            last = std::max(last, p.end);
-            on_time += p.end - p.start;
-            low = std::min(low, p.center - 1.0);
-            high = std::max(high, p.center + 1.0);
             le2m += p.le2m;
             if (p.adv) {
                 ++adv[p.adv];
@@ -86,18 +78,7 @@ public:
         std::vector<double> intervals;
         for (std::size_t i = 1; i < event_starts.size(); ++i) intervals.push_back(event_starts[i] - event_starts[i - 1]);
 
-        report::Emitter e;
-        e.emitter_class = "ble";
-        e.low_mhz = low;
-        e.high_mhz = high;
-        e.center_mhz = 0.5 * (low + high);
-        e.level_dbfs = util::mean_dbfs(levels);
-        e.above_floor_db = util::median(above);
-        const double seen_for = observation.seconds_over(low + 1.0, high - 1.0);
-        e.duty_cycle = seen_for > 0.0 ? std::min(1.0, on_time / seen_for) : 0.0;
-        e.bursts = packets_.size();
-        e.first_s = first;
-        e.last_s = last;
+        report::Emitter e = util::emitter_from_bursts("ble", spans(packets_, 1.0), observation, 1.0);
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(packets_.size())) * (adv.empty() && data_packets < 3 ? 0.8 : 1.0);
         report::Value::Array active, observed_adv, data_list;
         for (const auto& [ch, n] : adv) active.emplace_back(ch);
@@ -133,31 +114,16 @@ private:
         bool le2m;
     };
 
+    static std::vector<BurstSpan> spans(const std::vector<Packet>& packets, double half_width_mhz) {
+        std::vector<BurstSpan> out;
+        for (const auto& p : packets)
+            out.push_back({p.start, p.end, p.center - half_width_mhz, p.center + half_width_mhz, p.level, p.above});
+        return out;
+    }
+
     static void report_off_plan(const std::vector<Packet>& packets, const std::vector<int>& mhz, const Observation& observation,
                                 std::vector<report::Emitter>& out) {
-        std::vector<double> levels, above;
-        double on = 0.0, low = 1e9, high = 0.0, first = 1e18, last = 0.0;
-        for (const auto& p : packets) {
-            levels.push_back(p.level);
-            above.push_back(p.above);
-            on += p.end - p.start;
-            low = std::min(low, p.center - 0.6);
-            high = std::max(high, p.center + 0.6);
-            first = std::min(first, p.start);
-            last = std::max(last, p.end);
-        }
-        report::Emitter e;
-        e.emitter_class = "unknown";
-        e.low_mhz = low;
-        e.high_mhz = high;
-        e.center_mhz = 0.5 * (low + high);
-        e.level_dbfs = util::mean_dbfs(levels);
-        e.above_floor_db = util::median(above);
-        const double seen = observation.seconds_over(low + 0.6, high - 0.6);
-        e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
-        e.bursts = packets.size();
-        e.first_s = first;
-        e.last_s = last;
+        report::Emitter e = util::emitter_from_bursts("unknown", spans(packets, 0.6), observation, 0.6);
         e.confidence = 0.6;
         e.fields = {{"why_unknown", "GFSK like BLE, but hopping off the BLE channel plan (a cordless phone or video sender?)"},
                     {"frequencies", mhz.size()}};

@@ -24,7 +24,18 @@ inline constexpr double kMinAboveFloorDb = 6.0;
 // burst whose frame-to-frame centre spreads wider than this is not a radio packet.
 inline constexpr double kMaxRadioDriftMhz = 0.3;
 
+// A burst as the emitter built from it sees it.
+struct BurstSpan {
+    double start, end, low_mhz, high_mhz, level_dbfs, above_floor_db;
+};
+
 namespace util {
+
+// The fields every emitter entry derives from the bursts it is made of: band, level (power mean),
+// margin over the floor (median), duty over the time its band was observed (shrunk by `edge_mhz` at
+// each side, where the bands are padded), count, first and last. Class-specific fields are the caller's.
+report::Emitter emitter_from_bursts(const char* emitter_class, const std::vector<BurstSpan>& bursts,
+                                    const Observation& observation, double edge_mhz);
 
 template <class... Args>
 std::string format(const char* fmt, Args... args) {

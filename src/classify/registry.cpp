@@ -36,6 +36,35 @@ std::string mhz_ranges(const std::vector<int>& mhz) {
     return out + " MHz";
 }
 
+report::Emitter emitter_from_bursts(const char* emitter_class, const std::vector<BurstSpan>& bursts,
+                                    const Observation& observation, double edge_mhz) {
+    report::Emitter e;
+    e.emitter_class = emitter_class;
+    if (bursts.empty()) return e;
+    std::vector<double> levels, above;
+    double on = 0.0;
+    e.low_mhz = bursts.front().low_mhz;
+    e.high_mhz = bursts.front().high_mhz;
+    e.first_s = bursts.front().start;
+    e.last_s = bursts.front().end;
+    for (const auto& b : bursts) {
+        levels.push_back(b.level_dbfs);
+        above.push_back(b.above_floor_db);
+        on += b.end - b.start;
+        e.low_mhz = std::min(e.low_mhz, b.low_mhz);
+        e.high_mhz = std::max(e.high_mhz, b.high_mhz);
+        e.first_s = std::min(e.first_s, b.start);
+        e.last_s = std::max(e.last_s, b.end);
+    }
+    e.center_mhz = 0.5 * (e.low_mhz + e.high_mhz);
+    e.level_dbfs = mean_dbfs(levels);
+    e.above_floor_db = median(above);
+    const double seen = observation.seconds_over(e.low_mhz + edge_mhz, e.high_mhz - edge_mhz);
+    e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
+    e.bursts = bursts.size();
+    return e;
+}
+
 double mean_dbfs(const std::vector<double>& dbfs) {
     if (dbfs.empty()) return -300.0;
     double sum = 0.0;

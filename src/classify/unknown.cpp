@@ -26,38 +26,22 @@ public:
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
         for (const auto& [key, bursts] : groups_) {
             if (bursts.size() < 2) continue;  // one stray burst is not an emitter
-            std::vector<double> levels, above, deviations, durations;
+            std::vector<double> deviations, durations;
             std::vector<int> mhz;
-            double on = 0.0, low = 1e9, high = 0.0, first = 1e18, last = 0.0, width = 0.0;
+            std::vector<BurstSpan> spans;
+            double width = 0.0;
             for (const auto& b : bursts) {
-                levels.push_back(b.power_dbfs);
-                above.push_back(b.above_floor_db);
+                spans.push_back({b.start_s, b.end_s, b.low_mhz, b.high_mhz, b.power_dbfs, b.above_floor_db});
                 durations.push_back(b.duration_s());
                 if (b.has_time_domain) deviations.push_back(b.deviation_khz);
                 mhz.push_back(static_cast<int>(std::lround(b.center_mhz)));
-                on += b.duration_s();
-                low = std::min(low, b.low_mhz);
-                high = std::max(high, b.high_mhz);
-                first = std::min(first, b.start_s);
-                last = std::max(last, b.end_s);
                 width += b.bandwidth_mhz;
             }
             width /= static_cast<double>(bursts.size());
-            report::Emitter e;
-            e.emitter_class = "unknown";
-            e.low_mhz = low;
-            e.high_mhz = high;
-            e.center_mhz = 0.5 * (low + high);
-            e.level_dbfs = util::mean_dbfs(levels);
-            e.above_floor_db = util::median(above);
-            const double seen = observation.seconds_over(low + 0.5, high - 0.5);
             std::sort(mhz.begin(), mhz.end());
             const auto distinct = static_cast<std::size_t>(std::unique(mhz.begin(), mhz.end()) - mhz.begin());
             mhz.resize(distinct);
-            e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
-            e.bursts = bursts.size();
-            e.first_s = first;
-            e.last_s = last;
+            report::Emitter e = util::emitter_from_bursts("unknown", spans, observation, 0.5);
             e.confidence = 0.5;
             e.fields = {
                 {"bandwidth_mhz", width},

@@ -31,27 +31,9 @@ public:
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
         for (const auto& [k, c] : channels_) {
             const double centre = 2405.0 + 5.0 * (k - 11);
-            std::vector<double> levels, above;
-            double on = 0.0, first = c.packets.front().start, last = 0.0;
-            for (const auto& p : c.packets) {
-                levels.push_back(p.level);
-                above.push_back(p.above);
-                on += p.end - p.start;
-                first = std::min(first, p.start);
-                last = std::max(last, p.end);
-            }
-            report::Emitter e;
-            e.emitter_class = "zigbee";
-            e.low_mhz = centre - 1.0;
-            e.high_mhz = centre + 1.0;
-            e.center_mhz = centre;
-            e.level_dbfs = util::mean_dbfs(levels);
-            e.above_floor_db = util::median(above);
-            const double seen = observation.seconds_at(centre);
-            e.duty_cycle = seen > 0.0 ? std::min(1.0, on / seen) : 0.0;
-            e.bursts = c.packets.size();
-            e.first_s = first;
-            e.last_s = last;
+            std::vector<BurstSpan> spans;
+            for (const auto& p : c.packets) spans.push_back({p.start, p.end, centre - 1.0, centre + 1.0, p.level, p.above});
+            report::Emitter e = util::emitter_from_bursts("zigbee", spans, observation, 1.0);
             e.confidence = std::min(0.99, 0.7 + 0.1 * static_cast<double>(c.packets.size()));
             e.fields = {{"channel", k}};
             e.summary = util::format("802.15.4 on channel %d: %zu frames, %.1f %% airtime", k, c.packets.size(), 100.0 * e.duty_cycle);
