@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 
+#include "coex/analysis/analyzer.hpp"
 #include "coex/core/error.hpp"
 #include "coex/source/planner.hpp"
 #include "coex/source/radio.hpp"
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 
@@ -290,14 +292,67 @@ void Recorder::close() {
 
 namespace {
 
+// A glimpse: a second, throw-away analysis of a quarter of every second of the stream, so the live view
+// can show Wi-Fi occupancy and emitters while the scan runs (the scan's own analysis gives them when the
+// stream ends). Only while the view is on; it costs a quarter of the analysis again.
+class Glimpse {
+public:
+    static constexpr double kLength_s = 0.25, kEvery_s = 1.0;
+
+    explicit Glimpse(analysis::AnalysisConfig config) : config_(std::move(config)) {
+        config_.spectrogram.planning = dsp::FftPlanning::estimate;  // a new analyser every second: no measuring
+        config_.keep_bursts = false;
+    }
+
+    void observe(const SampleBlock& b) {
+        const double rate = b.segment.sample_rate_hz;
+        const double t0 = b.segment.start_time_s + static_cast<double>(b.first_sample) / rate;
+        const double t1 = t0 + static_cast<double>(b.samples.size()) / rate;
+        if (!analyzer_) {
+            if (t0 < next_) return;
+            analyzer_ = std::make_unique<analysis::Analyzer>(config_);
+            start_ = t0;
+        }
+        analyzer_->consume(b);
+        if (t1 - start_ >= kLength_s) close();
+    }
+
+    struct Channel {
+        double occupancy = 0.0;
+        double at_s = 0.0;  // stream time of the look
+    };
+    const std::map<int, Channel>& channels() const { return channels_; }
+    const std::map<std::string, std::string>& emitters() const { return emitters_; }  // class → latest summary
+
+private:
+    void close() {
+        const auto r = analyzer_->finish(SourceStats{});
+        for (const auto& row : r.wifi)
+            if (row.observed) channels_[row.channel] = Channel{row.occupancy, start_};
+        for (const auto& e : r.emitters) emitters_[e.emitter_class] = e.summary;
+        analyzer_.reset();
+        next_ = start_ + kEvery_s;
+    }
+
+    analysis::AnalysisConfig config_;
+    std::unique_ptr<analysis::Analyzer> analyzer_;
+    double start_ = 0.0, next_ = 0.0;
+    std::map<int, Channel> channels_;
+    std::map<std::string, std::string> emitters_;
+};
+
 class LiveView {
 public:
-    LiveView(const std::string& mode, std::string title) : title_(std::move(title)) {
+    LiveView(const std::string& mode, std::string title, const analysis::AnalysisConfig* analysis) : title_(std::move(title)) {
         const bool tty = ::isatty(STDERR_FILENO) != 0;
         on_ = mode == "on" || (mode == "auto" && tty);
         ansi_ = tty;
+        if (on_ && analysis) glimpse_.emplace(*analysis);
     }
     bool on() const { return on_; }
+    void observe(const SampleBlock& b) {
+        if (glimpse_) glimpse_->observe(b);
+    }
 
     void draw(const source::LiveSource& src, const source::CoverageTracker* coverage, bool last) {
         if (!on_) return;
@@ -316,17 +371,33 @@ public:
         out << when << (last ? " · done" : "") << "\n";
         int lines = 1;
         if (coverage) {
-            const auto rows = coverage->results();
+            const bool occupancy = glimpse_ && !glimpse_->channels().empty();
             const double span = std::max(1e-9, coverage->span_s());
             int col = 0;
-            for (const auto& r : rows) {
+            for (const auto& r : coverage->results()) {
                 if (r.name.rfind("wifi", 0) != 0) continue;
+                const int channel = std::stoi(r.name.substr(5));
+                double share = std::min(1.0, r.observed_s / span);
+                std::string figure = "   –";
+                if (occupancy) {
+                    const auto it = glimpse_->channels().find(channel);
+                    share = it == glimpse_->channels().end() ? 0.0 : it->second.occupancy;
+                    if (it != glimpse_->channels().end()) {
+                        char f[16];
+                        std::snprintf(f, sizeof f, "%3.0f%%", 100.0 * share);
+                        figure = f;
+                    }
+                } else {
+                    char f[16];
+                    std::snprintf(f, sizeof f, "%4.1fs", r.observed_s);
+                    figure = f;
+                }
                 const int width = 10;
-                const int filled = static_cast<int>(std::lround(std::min(1.0, r.observed_s / span) * width));
-                char cell[96];
+                const int filled = static_cast<int>(std::lround(share * width));
                 std::string bar;
                 for (int i = 0; i < width; ++i) bar += i < filled ? "█" : "·";
-                std::snprintf(cell, sizeof cell, "  ch%-3s%s %5.1fs", r.name.c_str() + 5, bar.c_str(), r.observed_s);
+                char cell[96];
+                std::snprintf(cell, sizeof cell, "  ch%-3d%s %s", channel, bar.c_str(), figure.c_str());
                 out << cell;
                 if (++col % 4 == 0) {
                     out << "\n";
@@ -337,7 +408,14 @@ public:
                 out << "\n";
                 ++lines;
             }
-            out << "  (bars: share of the time each Wi-Fi channel was in view; occupancy comes with the report)\n";
+            out << (occupancy ? "  (bars: Wi-Fi occupancy at the latest look at each channel, a quarter second a second; the report measures all of it)\n"
+                              : "  (bars: share of the time each Wi-Fi channel was in view so far)\n");
+            ++lines;
+        }
+        if (glimpse_ && !glimpse_->emitters().empty()) {
+            out << "  emitters seen:";
+            for (const auto& [cls, summary] : glimpse_->emitters()) out << " " << cls;
+            out << "\n";
             ++lines;
         }
         out << "  samples " << mega(static_cast<double>(c.samples_in)) << " in · dropped " << mega(static_cast<double>(c.samples_dropped)) << " ("
@@ -345,7 +423,7 @@ public:
             << mega(static_cast<double>(c.samples_settling)) << " · ring " << c.ring_queued << "/" << c.ring_blocks << " (peak " << c.ring_high_water
             << ")\n";
         ++lines;
-        std::string text = out.str();
+        const std::string text = out.str();
         if (ansi_) {
             if (drawn_ > 0) std::cerr << "\x1b[" << drawn_ << "A\x1b[J";
             std::cerr << text << std::flush;
@@ -359,13 +437,15 @@ private:
     std::string title_;
     bool on_ = false, ansi_ = false;
     int drawn_ = 0;
+    std::optional<Glimpse> glimpse_;
 };
 
 }  // namespace
 
 LoopResult drain(source::LiveSource& source, const std::string& view_mode, const std::string& title,
-                 const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage) {
-    LiveView view(view_mode, title);
+                 const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage,
+                 const analysis::AnalysisConfig* analysis) {
+    LiveView view(view_mode, title, analysis);
     LoopResult result;
     const auto start = std::chrono::steady_clock::now();
     auto last_draw = start;
@@ -383,6 +463,7 @@ LoopResult drain(source::LiveSource& source, const std::string& view_mode, const
                 break;
             }
             result.samples_consumed += block.samples.size();
+            view.observe(block);
         }
         const auto now = std::chrono::steady_clock::now();
         if (view.on() && now - last_draw >= std::chrono::seconds(1)) {

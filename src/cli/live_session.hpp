@@ -1,6 +1,7 @@
 #pragma once
 // What `coex scan` and `coex record` share: the radio options, opening and planning, the SIGINT
 // flag, the recorder, the loop that drains the live source, and the live view on the terminal.
+#include "coex/analysis/analyzer.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/io/capture.hpp"
 #include "coex/source/coverage.hpp"
@@ -70,14 +71,16 @@ io::SampleType sample_type_of(const std::string& name);
 io::CaptureMetadata metadata_for(const LiveSetup& setup, const std::string& command);
 
 // Drains the source into `consume` (analysis, recording, coverage), refreshing the live view about
-// once a second. Returns the CPU seconds the consumer spent in `consume`.
+// once a second; with `analysis` the view also shows occupancy and emitters from short looks of its
+// own at the stream (a second analyser, only while the view is on).
 struct LoopResult {
     double consumer_cpu_s = 0.0;
     double wall_s = 0.0;
     std::uint64_t samples_consumed = 0;  // blocks `consume` accepted
 };
 LoopResult drain(source::LiveSource& source, const std::string& view_mode, const std::string& title,
-                 const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage);
+                 const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage,
+                 const analysis::AnalysisConfig* analysis = nullptr);
 
 // Exit code and stderr line for how the stream ended: 0 completed/stopped, 2 stalled/device error.
 int finish_code(const source::LiveSource& source, const std::string& command);

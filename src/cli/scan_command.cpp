@@ -205,7 +205,7 @@ int run_scan(const std::vector<std::string>& args) {
         coverage.add(block.segment, block.segment.start_time_s + static_cast<double>(block.first_sample) / block.segment.sample_rate_hz,
                      block.samples.size());
         return true;
-    }, &coverage);
+    }, &coverage, &config);
     if (rec) rec->close();
     auto counters = src.counters();
     counters.samples_in = loop.samples_consumed;
