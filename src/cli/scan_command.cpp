@@ -45,11 +45,9 @@ nlohmann::ordered_json live_json(const LiveSetup& setup, const source::LiveCount
                   {"sample_type", info.sample_type}, {"gain_db", setup.gain_db}};
     nlohmann::ordered_json dwells = nlohmann::ordered_json::array();
     for (const auto& d : plan.dwells) dwells.push_back(d.rf_center_hz / 1e6);
-    nlohmann::ordered_json uncovered = nlohmann::ordered_json::array();
-    for (const auto& [a, b] : plan.uncovered_hz) uncovered.push_back({a / 1e6, b / 1e6});
     j["plan"] = {{"kind", source::to_string(plan.kind)}, {"sample_rate_hz", plan.sample_rate_hz}, {"usable_hz", plan.usable_hz},
                  {"dwell_s", plan.dwells.size() > 1 ? src.config().dwell_s : src.stream_seconds()}, {"settle_s", src.config().settle_s},
-                 {"lo_offset_hz", plan.lo_offset_hz}, {"invert", plan.invert}, {"dwells_mhz", dwells}, {"uncovered_mhz", uncovered}};
+                 {"lo_offset_hz", plan.lo_offset_hz}, {"invert", plan.invert}, {"dwells_mhz", dwells}};
     j["end"] = source::to_string(src.end_reason());
     if (!src.end_message().empty()) j["end_message"] = src.end_message();
     j["stream_s"] = src.stream_seconds();
@@ -85,12 +83,6 @@ std::string live_text(const LiveSetup& setup, const source::LiveCounters& c, con
         << fmt("%g ms", src.config().settle_s * 1e3);
     if (plan.lo_offset_hz != 0.0) out << ", LO offset " << fmt("%g MHz", plan.lo_offset_hz / 1e6) << (plan.invert ? " inverted" : "");
     out << "\n";
-    if (!plan.uncovered_hz.empty()) {
-        out << "  not in any dwell:";
-        for (std::size_t i = 0; i < plan.uncovered_hz.size(); ++i)
-            out << (i ? ", " : " ") << fmt("%.1f", plan.uncovered_hz[i].first / 1e6) << "–" << fmt("%.1f MHz", plan.uncovered_hz[i].second / 1e6);
-        out << "\n";
-    }
     out << "  ended    " << source::to_string(src.end_reason()) << " after " << fmt("%.2f s", src.stream_seconds()) << " of stream";
     if (plan.dwells.size() > 1) out << " (" << c.rounds_done << " full round" << (c.rounds_done == 1 ? "" : "s") << ")";
     out << "\n";

@@ -125,12 +125,6 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
         tile(g, g.first, g.last, centres);
     }
 
-    for (int k = g.first; k <= g.last; ++k) {
-        if (std::any_of(centres.begin(), centres.end(), [&](double c) { return holds(c, k); })) continue;
-        if (!plan.uncovered_hz.empty() && plan.uncovered_hz.back().second >= (k - 0.5) * 1e6 - 1.0) plan.uncovered_hz.back().second = (k + 0.5) * 1e6;
-        else plan.uncovered_hz.emplace_back((k - 0.5) * 1e6, (k + 0.5) * 1e6);
-    }
-
     for (double c : centres) {
         const double t = tune_for_rf(c, rq.lo_offset_hz, rq.invert);
         if (!(t > 0.0)) {

@@ -118,7 +118,8 @@ struct DeviceDeleter {
 };
 using DevicePtr = std::unique_ptr<SoapySDR::Device, DeviceDeleter>;
 
-RadioInfo describe(SoapySDR::Device& dev, const SoapySDR::Kwargs& found) {
+// `full_scale` (optional): the native format's full scale, which read() divides by.
+RadioInfo describe(SoapySDR::Device& dev, const SoapySDR::Kwargs& found, double* full_scale_out = nullptr) {
     RadioInfo info;
     // as enumerated ("remote" for a radio behind SoapyRemote, whose own driver is the family)
     info.driver = get(found, "driver").empty() ? dev.getDriverKey() : get(found, "driver");
@@ -146,6 +147,7 @@ RadioInfo describe(SoapySDR::Device& dev, const SoapySDR::Kwargs& found) {
     if (native == SOAPY_SDR_CS8 && power_of_two(full_scale) && full_scale <= 128.0) info.sample_type = "int8";
     else if (native == SOAPY_SDR_CS16 && power_of_two(full_scale) && full_scale <= 32768.0) info.sample_type = "int16";
     else info.sample_type = "float32";
+    if (full_scale_out) *full_scale_out = full_scale;
     return info;
 }
 
@@ -153,14 +155,14 @@ class SoapyRadio final : public Radio {
 public:
     SoapyRadio(DevicePtr device, const SoapySDR::Kwargs& found, std::string name)
         : dev_(std::move(device)), name_(std::move(name)) {
-        info_ = describe(*dev_, found);
         double full_scale = 1.0;
-        const std::string native = dev_->getNativeStreamFormat(SOAPY_SDR_RX, 0, full_scale);
+        info_ = describe(*dev_, found, &full_scale);
+        // Read the native integer format when it is exact in the capture format's scale (a power of two
+        // full scale), so recording it in that type loses nothing; anything else as CF32.
         if (info_.sample_type == "int8") format_ = SOAPY_SDR_CS8;
         else if (info_.sample_type == "int16") format_ = SOAPY_SDR_CS16;
         else format_ = SOAPY_SDR_CF32;
         scale_ = format_ == SOAPY_SDR_CF32 ? 1.0f : static_cast<float>(1.0 / full_scale);
-        (void)native;
     }
 
     ~SoapyRadio() override {

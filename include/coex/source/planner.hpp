@@ -49,9 +49,7 @@ struct SweepPlan {
     std::optional<double> bandwidth_hz;  // recorded with every segment (unset: 90 % of the rate)
     double lo_offset_hz = 0.0;
     bool invert = false;
-    std::vector<Dwell> dwells;  // ascending in RF
-    // Cells of the band no dwell holds (empty for every plan made here; kept as the check).
-    std::vector<std::pair<double, double>> uncovered_hz;
+    std::vector<Dwell> dwells;  // ascending in RF; together they hold every whole 1 MHz cell of the band
 };
 
 // Throws ConfigError naming the option (--band, --plan, --lo-offset, --rate) and what is allowed.
