@@ -381,8 +381,11 @@ std::unique_ptr<Radio> open_radio(const std::string& args) {
     } catch (const std::exception& e) {
         throw InputError("looking for " + name + " (" + args + ") failed: " + e.what());
     }
+    if (found.empty() && driver == "remote")
+        throw InputError("no " + (family == "remote" ? std::string("radio") : name.rfind("the ", 0) == 0 ? name.substr(4) : name) +
+                         " found through SoapyRemote (" + args + "): is SoapySDRServer running there, and the radio attached to it?");
     if (found.empty())
-        throw InputError("no " + (name == "the radio" ? std::string("radio") : name) + " found (" + args +
+        throw InputError("no " + (name.rfind("the ", 0) == 0 ? name.substr(4) : name) + " found (" + args +
                          "): is it plugged in and not in use by another program? 'SoapySDRUtil --find=\"" + args + "\"' lists what SoapySDR sees");
     // The first match, with what the user gave on top (driver-specific keys such as scene=… survive).
     SoapySDR::Kwargs merged = found.front();
