@@ -203,8 +203,7 @@ LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duratio
     const double chosen = source::choose_sample_rate(info, rate, defaults.max_rate_hz);
     rq.sample_rate_hz = radio->set_sample_rate(chosen);
     if (!(rq.sample_rate_hz > 0.0)) rq.sample_rate_hz = chosen;
-    const auto& g = gain ? *gain : defaults.gain;
-    setup.gain_db = (g.overall_db || !g.elements.empty()) ? radio->set_gain(g) : radio->set_gain(source::GainSetting{});
+    setup.gain_db = radio->set_gain(gain ? *gain : defaults.gain);  // AGC off; an empty setting keeps the driver's gain
     if (!o.antenna.empty()) radio->set_antenna(o.antenna);
     const double filter = radio->set_bandwidth(bandwidth.value_or(rq.sample_rate_hz));
     if (bandwidth) rq.bandwidth_hz = std::min(*bandwidth, rq.sample_rate_hz);
