@@ -174,28 +174,35 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
     if (x.size() < 200) return m;
 
     // DSSS: within each 1 µs window, x[n]·x*[n+20] keeps one phase (the DBPSK/DQPSK step).
+    // (|a·b*| = |a||b|: one square root per product; this runs for every Wi-Fi transmission.)
     double barker = 0.0;
     std::size_t windows = 0;
     for (std::size_t w = 0; w + 40 <= x.size(); w += 20, ++windows) {
         cf32 acc{};
-        double norm = 0.0;
+        float norm = 0.0f;
         for (std::size_t n = w; n < w + 20; ++n) {
-            acc += x[n] * std::conj(x[n + 20]);
-            norm += std::abs(x[n]) * std::abs(x[n + 20]);
+            const cf32 p = x[n] * std::conj(x[n + 20]);
+            acc += p;
+            norm += std::sqrt(std::norm(p));
         }
-        barker += norm > 0.0 ? std::abs(acc) / norm : 0.0;
+        barker += norm > 0.0f ? std::sqrt(std::norm(acc)) / norm : 0.0;
     }
     m.barker = windows ? barker / static_cast<double>(windows) : 0.0;
 
     // OFDM: fold x[n]·x*[n+64] on the symbol period (80 samples, or 72 with the short guard
     // interval of 802.11n); a guard-interval-long window of the fold adds up coherently.
-    for (const auto [period, guard] : {std::pair<std::size_t, std::size_t>{80, 16}, {72, 8}}) {
-        std::array<cf32, 80> fold{};
-        std::array<double, 80> norm{};
-        for (std::size_t n = 0; n + 64 < x.size(); ++n) {
-            fold[n % period] += x[n] * std::conj(x[n + 64]);
-            norm[n % period] += std::abs(x[n]) * std::abs(x[n + 64]);
-        }
+    std::array<cf32, 80> fold80{}, fold72{};
+    std::array<float, 80> norm80{}, norm72{};
+    for (std::size_t n = 0; n + 64 < x.size(); ++n) {
+        const cf32 p = x[n] * std::conj(x[n + 64]);
+        const float a = std::sqrt(std::norm(p));
+        fold80[n % 80] += p;
+        norm80[n % 80] += a;
+        fold72[n % 72] += p;
+        norm72[n % 72] += a;
+    }
+    auto best_window = [](const auto& fold, const auto& norm, std::size_t period, std::size_t guard) {
+        double best = 0.0;
         for (std::size_t start = 0; start < period; ++start) {
             cf32 acc{};
             double sum = 0.0;
@@ -203,9 +210,11 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
                 acc += fold[(start + k) % period];
                 sum += norm[(start + k) % period];
             }
-            if (sum > 0.0) m.cyclic_prefix = std::max(m.cyclic_prefix, std::abs(acc) / sum);
+            if (sum > 0.0) best = std::max(best, std::sqrt(static_cast<double>(std::norm(acc))) / sum);
         }
-    }
+        return best;
+    };
+    m.cyclic_prefix = std::max(best_window(fold80, norm80, 80, 16), best_window(fold72, norm72, 72, 8));
     m.valid = true;
     return m;
 }
@@ -237,7 +246,13 @@ std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::v
     begin = std::max(begin, oldest);
     end = std::min(end, next_);
     const std::size_t cap = ring_.size();
-    for (std::uint64_t i = begin; i < end; ++i) out.push_back(ring_[i % cap]);
+    out.resize(end > begin ? end - begin : 0);
+    for (std::uint64_t i = begin; i < end;) {  // at most two contiguous pieces of the ring
+        const std::size_t pos = i % cap;
+        const std::size_t n = std::min<std::uint64_t>(end - i, cap - pos);
+        std::copy_n(ring_.data() + pos, n, out.data() + (i - begin));
+        i += n;
+    }
     return begin;
 }
 

@@ -47,7 +47,8 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
         const double rate = view_.segment.sample_rate_hz;
         const std::uint64_t length = span.end_sample - span.first_sample;
         const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
-        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(400e-6 * rate));
+        // 160 µs: 40 OFDM symbols or 160 DSSS symbols, plenty for either correlation
+        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(160e-6 * rate));
         static thread_local std::vector<cf32> snippet;
         history_->copy(span.first_sample + skip, end, snippet);
         const auto m = channelizer_->wifi_phy(snippet, rate, span.center_mhz * 1e6 - view_.segment.center_frequency_hz);

@@ -1,6 +1,7 @@
 #include "coex/dsp/noise_floor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <stdexcept>
@@ -33,8 +34,15 @@ double cell_value(std::size_t cell, double fraction) {
     return std::ldexp(mantissa, exponent);
 }
 
-// Midpoint of a histogram cell in linear power.
-double cell_mid(std::size_t cell) { return cell == 0 ? 0.0 : cell_value(cell, 0.5); }
+// Midpoint of a histogram cell in linear power (a table: the floor is re-estimated often).
+double cell_mid(std::size_t cell) {
+    static const auto table = [] {
+        std::array<double, kCells> t{};
+        for (std::size_t c = 1; c < kCells; ++c) t[c] = cell_value(c, 0.5);
+        return t;
+    }();
+    return table[cell];
+}
 
 double inverse_normal_cdf(double p) {
     double lo = -10.0, hi = 10.0;
