@@ -1,6 +1,7 @@
 // coex analyze FILE: replay a capture through the analysis pipeline and report.
 #include "capture_options.hpp"
 #include "commands.hpp"
+#include "parse.hpp"
 #include "output.hpp"
 #include "pictures.hpp"
 #include "progress.hpp"
@@ -44,17 +45,8 @@ int run_analyze(const std::vector<std::string>& args) {
     add_capture_options(options, capture_options);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("file", 1);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
-    }
+    if (!parse_command_line(args, options, hidden, {{"file", 1}}, vm)) return 0;
     if (path.empty()) throw UsageError{"no capture file given (coex analyze FILE)"};
 
     analysis::AnalysisConfig config;

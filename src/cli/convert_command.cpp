@@ -1,6 +1,7 @@
 // coex convert IN OUT: between coex HDF5, SigMF and raw I/Q files (docs/formats.md).
 #include "capture_options.hpp"
 #include "commands.hpp"
+#include "parse.hpp"
 #include "progress.hpp"
 
 #include "coex/analysis/analyzer.hpp"
@@ -79,19 +80,11 @@ int run_convert(const std::vector<std::string>& args) {
     add_capture_options(options, capture_options);
     po::options_description hidden;
     hidden.add_options()("in", po::value(&in_path))("out", po::value(&out_path));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("in", 1).add("out", 1);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n"
-                  << "Formats are taken from the extensions: .h5 .sigmf-meta .cu8 .cs8 .cs16 .cf32 .cfile; a raw input's rate and\n"
-                     "centre from --rate/--center or from its name (x_2437M_20000k.cu8).\n";
-        return 0;
-    }
+    constexpr const char* kFormats =
+        "Formats are taken from the extensions: .h5 .sigmf-meta .cu8 .cs8 .cs16 .cf32 .cfile; a raw input's rate and\n"
+        "centre from --rate/--center or from its name (x_2437M_20000k.cu8).\n";
+    if (!parse_command_line(args, options, hidden, {{"in", 1}, {"out", 1}}, vm, kFormats)) return 0;
     if (in_path.empty() || out_path.empty()) throw UsageError{"give an input and an output (coex convert IN OUT)"};
 
     // Everything the user gave is checked before a sample is written.

@@ -1,5 +1,6 @@
 // coex eval PATH...: score the analyzer against labelled captures (docs/accuracy.md).
 #include "commands.hpp"
+#include "parse.hpp"
 #include "output.hpp"
 
 #include "coex/analysis/analyzer.hpp"
@@ -113,18 +114,10 @@ int run_eval(const std::vector<std::string>& args) {
         ("min-recommendation-agreement", po::value(&min_rec_agree)->value_name("X"), "fail when fewer than this share of the scenes that define a recommendation agree");
     po::options_description hidden;
     hidden.add_options()("path", po::value(&paths));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("path", -1);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n"
-                  << "Exit codes: 0 every threshold holds; 3 a threshold was missed; 2 bad input or usage; 1 internal error.\n";
-        return 0;
-    }
+    constexpr const char* kExitCodes =
+        "Exit codes: 0 every threshold holds; 3 a threshold was missed; 2 bad input or usage; 1 internal error.\n";
+    if (!parse_command_line(args, options, hidden, {{"path", -1}}, vm, kExitCodes)) return 0;
     if (paths.empty()) throw UsageError{"no folder given (coex eval DIR, or coex eval --scenes DIR)"};
 
     eval::Thresholds th;

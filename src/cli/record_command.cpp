@@ -1,6 +1,7 @@
 // coex record --device ARGS FILE.h5: write what a live radio receives to a capture, one segment per
 // dwell (and again after every gap), flushed as it goes; Ctrl-C or a radio failure leaves a valid file.
 #include "commands.hpp"
+#include "parse.hpp"
 #include "live_session.hpp"
 #include "output.hpp"
 
@@ -23,17 +24,8 @@ int run_record(const std::vector<std::string>& args) {
     add_radio_options(options, radio, true);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("file", 1);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
-    }
+    if (!parse_command_line(args, options, hidden, {{"file", 1}}, vm)) return 0;
     if (path.empty()) throw UsageError{"no capture file given (coex record --device ARGS FILE.h5)"};
     std::optional<std::uint64_t> max_bytes;
     if (!max_size.empty()) max_bytes = parse_bytes("--max-size", max_size);

@@ -1,5 +1,6 @@
 // coex synth SCENE.json -o CAPTURE.h5: a labelled capture from a scene file (docs/scenes.md).
 #include "commands.hpp"
+#include "parse.hpp"
 
 #include "coex/eval/corpus.hpp"
 #include "coex/sim/scenario.hpp"
@@ -26,17 +27,8 @@ int run_synth(const std::vector<std::string>& args) {
         ("sample-type", po::value(&sample_type)->value_name("T"), "override the receiver's sample type: int8, int16, float32");
     po::options_description hidden;
     hidden.add_options()("scene", po::value(&scene_path));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("scene", 1);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
-    }
+    if (!parse_command_line(args, options, hidden, {{"scene", 1}}, vm)) return 0;
     if (scene_path.empty()) throw UsageError{"no scene file given (coex synth SCENE.json -o CAPTURE.h5)"};
     if (out_path.empty()) throw UsageError{"-o: no output capture given (coex synth SCENE.json -o CAPTURE.h5)"};
     if (vm.count("seed") && seed < 0) throw UsageError{"--seed: must be 0 or more"};
