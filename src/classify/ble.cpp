@@ -28,7 +28,11 @@ public:
         if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected("carrier wanders");
         if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
         const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
-        const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0;
+        // The 2M PHY shares 802.15.4's ±500 kHz at 2 Msym/s; it is told apart by the channel plan it
+        // keeps (2402 + 2k MHz) — a 2 MHz MSK burst on Zigbee's odd-MHz grid is not BLE 2M.
+        const double k = (b.center_mhz - 2402.0) / 2.0;
+        const bool on_plan = std::abs(k - std::round(k)) * 2.0 <= kGridToleranceMhz;
+        const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0 && on_plan;
         if (!le1m && !le2m) return Outcome::rejected("deviation not ±250/500 kHz");
         packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m});
         return Outcome::accepted();
