@@ -65,9 +65,9 @@ void bare_fftw_avg20(benchmark::State& state, const std::vector<cf32>& x) {
         window[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / kSize));
     std::vector<float> sum(kSize, 0.0f), average(kSize, 0.0f);
     const std::size_t frames = x.size() / kSize;
+    int in_sum = 0;  // frames in `sum`; the stream runs on across iterations
 
     for (auto _ : state) {
-        int in_sum = 0;
         for (std::size_t f = 0; f < frames; ++f) {
             const cf32* frame = x.data() + f * kSize;
             for (int i = 0; i < kSize; ++i) {
