@@ -1,5 +1,6 @@
 // coex analyze FILE: replay a capture through the analysis pipeline and report.
 #include "capture_options.hpp"
+#include "analysis_options.hpp"
 #include "commands.hpp"
 #include "parse.hpp"
 #include "output.hpp"
@@ -21,27 +22,18 @@ namespace po = boost::program_options;
 namespace coex::cli {
 
 int run_analyze(const std::vector<std::string>& args) {
-    std::string path, json_path, country = "EU", window = "hann", png_path, html_path, png_band;
+    std::string path, json_path, country = "EU", png_path, html_path, png_band;
     CaptureOptions capture_options;
-    std::size_t fft_size = 0;
-    double overlap = 0.0;
-    bool estimate_plans = false, list_bursts = false;
-    int current_channel = 0, width = 20;
+    AnalysisOptions analysis_options;
     po::options_description options("coex analyze FILE [options]");
     options.add_options()
         ("help,h", "describe the options")
         ("json", po::value(&json_path)->value_name("PATH"), "also write the JSON report to PATH ('-' = stdout, instead of the text)")
         ("country", po::value(&country)->value_name("CC"), "regulatory domain: US (channels 1–11), EU (1–13, default), JP (1–14)")
-        ("fft", po::value(&fft_size)->value_name("N"), "FFT size, a power of two (default: ~78 kHz bins for the sample rate)")
-        ("window", po::value(&window)->value_name("NAME"), "hann (default), hamming, blackman-harris, rect")
-        ("overlap", po::value(&overlap)->value_name("F"), "overlap between frames, 0…0.9 (default 0)")
-        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
-        ("current-channel", po::value(&current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
-        ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
-        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report, with its features")
         ("png", po::value(&png_path)->value_name("PATH"), "also draw the picture: waterfall with channels, Bluetooth band, emitters; airtime per channel")
         ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)")
         ("png-band", po::value(&png_band)->value_name("MHz"), "the picture's frequency axis: 'observed' (zoom on what was seen) or LOW:HIGH (default: the whole band)");
+    add_analysis_options(options, analysis_options);
     add_capture_options(options, capture_options);
     po::options_description hidden;
     hidden.add_options()("file", po::value(&path));
@@ -49,28 +41,7 @@ int run_analyze(const std::vector<std::string>& args) {
     if (!parse_command_line(args, options, hidden, {{"file", 1}}, vm)) return 0;
     if (path.empty()) throw UsageError{"no capture file given (coex analyze FILE)"};
 
-    analysis::AnalysisConfig config;
-    const auto domain = parse_reg_domain(country);
-    if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
-    config.domain = *domain;
-    const auto parsed_window = dsp::parse_window(window);
-    if (!parsed_window) throw UsageError{"--window: '" + window + "' is not one of hann, hamming, blackman-harris, rect"};
-    config.spectrogram.window = *parsed_window;
-    config.spectrogram.fft_size = fft_size;
-    config.spectrogram.overlap = overlap;
-    config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
-    config.keep_bursts = list_bursts;
-    recommend::Config advice;
-    advice.domain = *domain;
-    if (width != 20 && width != 40) throw UsageError{"--width: " + std::to_string(width) + " MHz is not 20 or 40"};
-    advice.width_mhz = width;
-    if (vm.count("current-channel")) {
-        const int last = wifi_channels(*domain).back().number;
-        if (current_channel < 1 || current_channel > last)
-            throw UsageError{"--current-channel: " + std::to_string(current_channel) + " is not a channel of " + country + " (1–" +
-                             std::to_string(last) + ")"};
-        advice.current_channel = current_channel;
-    }
+    auto [config, advice] = make_analysis_setup(analysis_options, country, vm);
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
@@ -79,7 +50,7 @@ int run_analyze(const std::vector<std::string>& args) {
     auto capture = io::open_capture(path, open);
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
-    pictures.prepare(span.tunings, to_string(*domain), span.start_s, span.duration_s);
+    pictures.prepare(span.tunings, to_string(config.domain), span.start_s, span.duration_s);
     analysis::Analyzer analyzer(config);
 
     Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);

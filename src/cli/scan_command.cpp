@@ -1,5 +1,6 @@
 // coex scan --device ARGS: sweep a live radio over the band, analyse as it goes (the same pipeline as
 // `coex analyze`), optionally record what was analysed, and report.
+#include "analysis_options.hpp"
 #include "commands.hpp"
 #include "live_session.hpp"
 #include "output.hpp"
@@ -107,26 +108,17 @@ std::string live_text(const LiveSetup& setup, const source::LiveCounters& c, con
 
 int run_scan(const std::vector<std::string>& args) {
     RadioOptions radio;
-    std::string json_path, record_path, max_size, window = "hann", png_path, html_path;
-    std::size_t fft_size = 0;
-    double overlap = 0.0;
-    bool estimate_plans = false, list_bursts = false;
-    int current_channel = 0, width = 20;
+    std::string json_path, record_path, max_size, png_path, html_path;
+    AnalysisOptions analysis_options;
     po::options_description options("coex scan --device ARGS [options]");
     options.add_options()
         ("help,h", "describe the options")
         ("record", po::value(&record_path)->value_name("FILE.h5"), "also record what is analysed (replaying it with 'coex analyze' gives this report)")
         ("max-size", po::value(&max_size)->value_name("BYTES"), "stop when the recording would grow past this (2G, 500M)")
         ("json", po::value(&json_path)->value_name("PATH"), "also write the JSON report to PATH ('-' = stdout, instead of the text)")
-        ("fft", po::value(&fft_size)->value_name("N"), "FFT size, a power of two (default: ~78 kHz bins for the sample rate)")
-        ("window", po::value(&window)->value_name("NAME"), "hann (default), hamming, blackman-harris, rect")
-        ("overlap", po::value(&overlap)->value_name("F"), "overlap between frames, 0…0.9 (default 0)")
-        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
-        ("current-channel", po::value(&current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
-        ("width", po::value(&width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
-        ("bursts", po::bool_switch(&list_bursts), "list every burst the classifier judged in the JSON report")
         ("png", po::value(&png_path)->value_name("PATH"), "also draw the picture: the sweep stitched into one waterfall, channels, emitters, airtime")
         ("html", po::value(&html_path)->value_name("PATH"), "also write the whole report as one self-contained HTML file (picture embedded)");
+    add_analysis_options(options, analysis_options);
     add_radio_options(options, radio, true);
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -136,28 +128,8 @@ int run_scan(const std::vector<std::string>& args) {
         return 0;
     }
 
-    analysis::AnalysisConfig config;
-    const auto domain = parse_reg_domain(radio.country);
-    if (!domain) throw UsageError{"--country: '" + radio.country + "' is not one of US, EU, JP"};
-    config.domain = *domain;
-    const auto parsed_window = dsp::parse_window(window);
-    if (!parsed_window) throw UsageError{"--window: '" + window + "' is not one of hann, hamming, blackman-harris, rect"};
-    config.spectrogram.window = *parsed_window;
-    config.spectrogram.fft_size = fft_size;
-    config.spectrogram.overlap = overlap;
-    config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
-    config.keep_bursts = list_bursts;
-    recommend::Config advice;
-    advice.domain = *domain;
-    if (width != 20 && width != 40) throw UsageError{"--width: " + std::to_string(width) + " MHz is not 20 or 40"};
-    advice.width_mhz = width;
-    if (vm.count("current-channel")) {
-        const int last = wifi_channels(*domain).back().number;
-        if (current_channel < 1 || current_channel > last)
-            throw UsageError{"--current-channel: " + std::to_string(current_channel) + " is not a channel of " + radio.country + " (1–" +
-                             std::to_string(last) + ")"};
-        advice.current_channel = current_channel;
-    }
+    auto [config, advice] = make_analysis_setup(analysis_options, radio.country, vm);
+
     std::optional<std::uint64_t> max_bytes;
     if (!max_size.empty()) {
         if (record_path.empty()) throw UsageError{"--max-size: only with --record"};
@@ -175,13 +147,13 @@ int run_scan(const std::vector<std::string>& args) {
         const auto& plan = setup.source->plan();
         std::vector<SegmentInfo> tunings;
         for (const auto& dwell : plan.dwells) tunings.push_back({dwell.rf_center_hz, plan.sample_rate_hz, 0.0, std::nullopt, plan.bandwidth_hz});
-        pictures.prepare(tunings, to_string(*domain), 0.0, 0.0);
+        pictures.prepare(tunings, to_string(config.domain), 0.0, 0.0);
     }
     auto& src = *setup.source;
     const auto metadata = metadata_for(setup, "scan");
     std::optional<Recorder> rec;
     if (!record_path.empty()) rec.emplace(record_path, metadata, sample_type_of(src.radio_info().sample_type), max_bytes);
-    source::CoverageTracker coverage(*domain);
+    source::CoverageTracker coverage(config.domain);
 
     StageCpu cpu;
     const auto loop = drain(src, radio.view, "coex scan " + setup.device_args, [&](const SampleBlock& block) {
