@@ -261,7 +261,7 @@ void CaptureReader::Impl::read_root_attributes() {
     }
     const std::string where;
     if (const auto format = string_attribute(root.get(), "coex_format", where); format && *format != format_name) {
-        fail("attribute 'coex_format' is '" + h5::printable(*format) + "'; expected '" + std::string(format_name) + "'");
+        fail("attribute 'coex_format' is '" + printable(*format) + "'; expected '" + std::string(format_name) + "'");
     }
     if (const auto version = number_attribute(root.get(), "coex_version", where)) {
         if (!std::isfinite(*version) || *version != std::floor(*version) || *version < 1) {
@@ -309,7 +309,7 @@ void CaptureReader::Impl::find_segments() {
             std::uint64_t number = 0;
             const auto [end, error] = std::from_chars(member.data(), member.data() + member.size(), number);
             if (member.empty() || error != std::errc() || end != member.data() + member.size()) {
-                fail("'/segments' holds '" + h5::printable(member) + "'; expected only groups named 0, 1, 2, ...");
+                fail("'/segments' holds '" + printable(member) + "'; expected only groups named 0, 1, 2, ...");
             }
             const std::string label = "segment " + member;
             h5::Object segment(H5Oopen(group.get(), member.c_str(), H5P_DEFAULT));
@@ -517,7 +517,7 @@ void CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset)
         }
         if (H5Zfilter_avail(id) <= 0) {
             fail(where + "'iq' is stored with HDF5 filter " + std::to_string(id) +
-                 (filter_name[0] != '\0' ? " ('" + h5::printable(filter_name) + "')" : std::string()) +
+                 (filter_name[0] != '\0' ? " ('" + printable(filter_name) + "')" : std::string()) +
                  ", which this HDF5 library cannot decode");
         }
     }

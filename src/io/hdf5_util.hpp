@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "text.hpp"
+
 namespace coex::io::h5 {
 
 // Owns one HDF5 identifier and closes it with `Close` (H5Fclose, H5Dclose, …).
@@ -51,9 +53,6 @@ using Object = Handle<&H5Oclose>;  // anything opened with H5Oopen (group, datas
 // Turns off HDF5's automatic printing of its error stack to stderr (once per thread, since the
 // stack is per thread in thread-safe builds). Every entry point of src/io calls it.
 void silence_errors() noexcept;
-
-// Text from a file (or from HDF5) made safe for a one-line message: control characters become \xNN.
-[[nodiscard]] std::string printable(std::string_view text);
 
 // The most specific message on this thread's HDF5 error stack, as one line ("" when there is none).
 // Call it right after the failing HDF5 call: the next HDF5 call clears the stack.

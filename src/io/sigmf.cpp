@@ -2,6 +2,7 @@
 #include "coex/io/sigmf.hpp"
 
 #include "coex/core/error.hpp"
+#include "text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -26,21 +27,6 @@ constexpr const char* kMetaExt = ".sigmf-meta";
 constexpr const char* kDataExt = ".sigmf-data";
 constexpr const char* kSigmfVersion = "1.0.0";
 
-// Text from a file made safe for a one-line message.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            char escaped[5];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::string number_text(double value) {
     char text[32];
