@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace coex::classify {
 namespace {
@@ -75,8 +76,11 @@ void Classifier::on_frame(const Frame& frame) {
     wifi_.on_frame(frame);
     closed_.clear();
     tracker_->on_frame(frame, wifi_.claimed(), closed_);
-    for (const auto& b : closed_) judge(b);
-    for (auto& r : detectors_) r.detector->on_frame(frame);
+    for (const auto& b : closed_) close(b);
+    Frame seen = frame;
+    seen.wifi_claimed = wifi_.claimed();
+    for (auto& r : detectors_) r.detector->on_frame(seen);
+    if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
     for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c) cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)] += view_.frame_seconds;
 }
@@ -85,16 +89,18 @@ void Classifier::gap() {
     wifi_.gap();
     closed_.clear();
     tracker_->close_all(closed_);
-    for (const auto& b : closed_) judge(b);
+    for (const auto& b : closed_) close(b);
     for (auto& r : detectors_) r.detector->gap();
+    judge_settled(true);
 }
 
 void Classifier::end_view(const ViewSummary& summary) {
     wifi_.end_view();
     closed_.clear();
     tracker_->close_all(closed_);
-    for (const auto& b : closed_) judge(b);
+    for (const auto& b : closed_) close(b);
     for (auto& r : detectors_) r.detector->end_view(summary);
+    judge_settled(true);
 }
 
 BurstFeatures Classifier::measure(const TrackedBurst& b) {
@@ -153,9 +159,9 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     return f;
 }
 
-void Classifier::judge(const TrackedBurst& b) {
+void Classifier::close(const TrackedBurst& b) {
     ++bursts_total_;
-    const BurstFeatures f = measure(b);
+    BurstFeatures f = measure(b);
     // A burst whose energy reaches into the outermost cells is cut off by the edge of the view (and
     // the receiver's roll-off there): its width, level and shape cannot be trusted. A sweep sees it
     // whole from the next tuning.
@@ -163,8 +169,29 @@ void Classifier::judge(const TrackedBurst& b) {
         ++bursts_at_edge_;
         return;
     }
+    pending_.push_back(std::move(f));
+}
+
+void Classifier::judge_settled(bool all) {
+    double settled = std::numeric_limits<double>::infinity();
+    if (!all)
+        for (const auto& r : detectors_) settled = std::min(settled, r.detector->settled_until_s());
+    while (!pending_.empty() && (all || pending_.front().end_s <= settled)) {
+        judge(pending_.front());
+        pending_.pop_front();
+    }
+}
+
+void Classifier::judge(const BurstFeatures& f) {
     std::string accepted_by;
+    for (auto& r : detectors_)
+        if (r.detector->explains(f)) {
+            ++explained_[std::string(r.descriptor->key)];
+            accepted_by = r.descriptor->emits;
+            break;
+        }
     for (auto& r : detectors_) {
+        if (!accepted_by.empty()) break;
         const Outcome outcome = r.detector->judge(f);
         if (outcome.is_accepted()) {
             ++r.accepted;
@@ -258,6 +285,7 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;
     counters["emitters.merged_into_oven"] = oven_pieces_merged_;
+    for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
     for (const auto& r : detectors_) {
         const std::string key = "detector." + std::string(r.descriptor->key);
         counters[key + ".accepted"] = r.accepted;

@@ -88,7 +88,7 @@ struct TempDir {
 }  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
-    std::vector<std::string> paths, min_f1, min_precision, min_recall;
+    std::vector<std::string> paths, min_f1, min_f1_strong, min_precision, min_recall;
     std::string json_path, work_dir, country = "EU";
     bool scenes = false, estimate_plans = false, quiet = false;
     double max_occ = -1, max_mean_occ = -1, min_rec_agree = -1;
@@ -109,6 +109,7 @@ int run_eval(const std::vector<std::string>& args) {
         ("max-false-detections", po::value(&max_false)->value_name("N"), "fail when the false-positive scenes (noise, CW, zeros, clipping) yield more than N false detections")
         ("max-wifi-false-channels", po::value(&max_wifi_false)->value_name("N"), "fail when more than N idle channels show Wi-Fi occupancy (all scenes)")
         ("min-f1", po::value(&min_f1)->value_name("[CLASS=]X"), "fail when a class's F1 is below X (without CLASS: every class that has labelled emitters); repeatable")
+        ("min-f1-strong", po::value(&min_f1_strong)->value_name("[CLASS=]X"), "the same, scoring only emitters labelled 10 dB or more over the floor (the accuracy bar); repeatable")
         ("min-precision", po::value(&min_precision)->value_name("CLASS=X"), "fail when the class's precision is below X; repeatable")
         ("min-recall", po::value(&min_recall)->value_name("CLASS=X"), "fail when the class's recall is below X; repeatable")
         ("min-recommendation-agreement", po::value(&min_rec_agree)->value_name("X"), "fail when fewer than this share of the scenes that define a recommendation agree");
@@ -134,6 +135,9 @@ int run_eval(const std::vector<std::string>& args) {
     if (vm.count("min-recommendation-agreement"))
         th.min_recommendation_agreement = parse_fraction("--min-recommendation-agreement", std::to_string(min_rec_agree));
     parse_class_thresholds("--min-f1", min_f1, th.min_f1, &th.min_f1_all);
+    std::optional<double> min_f1_strong_all;
+    parse_class_thresholds("--min-f1-strong", min_f1_strong, th.min_f1_strong, &min_f1_strong_all);
+    if (min_f1_strong_all) th.min_f1_strong["all"] = *min_f1_strong_all;
     parse_class_thresholds("--min-precision", min_precision, th.min_precision, nullptr);
     parse_class_thresholds("--min-recall", min_recall, th.min_recall, nullptr);
     if (vm.count("seed") && (seed < 0 || !scenes)) throw UsageError{"--seed: needs --scenes and a value of 0 or more"};
@@ -230,7 +234,7 @@ int run_eval(const std::vector<std::string>& args) {
             std::cout << "\nThresholds missed:\n";
             for (const auto& f : fails) std::cout << "  " << f << "\n";
         } else if (vm.count("max-occupancy-error") || vm.count("max-mean-occupancy-error") || vm.count("max-false-detections") ||
-                   vm.count("max-wifi-false-channels") || !min_f1.empty() || !min_precision.empty() || !min_recall.empty() ||
+                   vm.count("max-wifi-false-channels") || !min_f1.empty() || !min_f1_strong.empty() || !min_precision.empty() || !min_recall.empty() ||
                    vm.count("min-recommendation-agreement")) {
             std::cout << "\nAll thresholds hold.\n";
         }

@@ -231,6 +231,14 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
             l_match[p.l] = static_cast<int>(p.r);
         }
 
+    // (a label's SNR rounds to the ladder's step: "10 dB" may be written 9.96)
+    auto weak = [&](std::size_t l) { return labels[l].snr && *labels[l].snr < kStrongSnrDb - 0.5; };
+    auto lies_on_weak = [&](std::size_t r) {
+        for (std::size_t l = 0; l < labels.size(); ++l)
+            if (labels[l].visible && weak(l) && band_overlap(reported[r], labels[l], rules.band_tolerance_mhz) >= 0.0) return true;
+        return false;
+    };
+    for (const auto& c : emitter_classes()) s.classes_strong[c];
     std::vector<bool> r_used_for_confusion(reported.size(), false);
     for (std::size_t l = 0; l < labels.size(); ++l) {
         const Band& lb = labels[l];
@@ -238,6 +246,7 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         if (!lb.visible) continue;
         LabelOutcome out{lb.cls, lb.snr, l_match[l] >= 0};
         s.outcomes.push_back(out);
+        if (!weak(l)) ++(l_match[l] >= 0 ? s.classes_strong[lb.cls].tp : s.classes_strong[lb.cls].fn);
         if (l_match[l] >= 0) {
             ++cc.tp;
             ++s.confusion[{lb.cls, lb.cls}];
@@ -280,6 +289,7 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
             continue;
         }
         ++cc.fp;
+        if (!lies_on_weak(r)) ++s.classes_strong[reported[r].cls].fp;
         // A class the scene does not hold at all is a false detection (wrong class); another
         // report of a labelled class (say a clipping product next to a labelled spur) only costs
         // that class its precision.
@@ -332,6 +342,12 @@ Summary summarize(const std::vector<CaptureScore>& scores) {
             pooled += cc;
         }
         m.by_view[s.view] += pooled;
+        ClassCounts pooled_strong;
+        for (const auto& [c, cc] : s.classes_strong) {
+            m.classes_strong[c] += cc;
+            pooled_strong += cc;
+        }
+        m.by_view_strong[s.view] += pooled_strong;
         for (const auto& o : s.outcomes) {
             auto& cell = m.recall_by_snr[o.label_class][snr_bucket(o.snr_db)];
             cell.first += o.detected ? 1 : 0;
@@ -411,6 +427,27 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
     o << "  false detections (a class the scene does not hold, or Wi-Fi on an idle channel): " << m.false_detections << " in all scenes, "
       << m.false_detections_fp_scenes
       << " on false-positive scenes (noise, CW, zeros, clipping)\n";
+
+    if (!m.classes_strong.empty()) {
+        o << "\nEmitters labelled " << fmt("%g", kStrongSnrDb)
+          << " dB or more over the floor (weaker labels and the reports lying on them are not scored)\n";
+        std::snprintf(line, sizeof line, "  %-18s %5s %5s %5s %10s %8s %6s\n", "class", "TP", "FP", "FN", "precision", "recall", "F1");
+        o << line;
+        auto row = [&](const std::string& name, const ClassCounts& cc) {
+            std::snprintf(line, sizeof line, "  %-18s %5d %5d %5d %10s %8s %6s\n", name.c_str(), cc.tp, cc.fp, cc.fn,
+                          opt(cc.precision(), "%.2f").c_str(), opt(cc.recall(), "%.2f").c_str(), opt(cc.f1(), "%.2f").c_str());
+            o << line;
+        };
+        ClassCounts all_strong;
+        for (const auto& c : emitter_classes()) {
+            const auto it = m.classes_strong.find(c);
+            const ClassCounts cc = it == m.classes_strong.end() ? ClassCounts{} : it->second;
+            all_strong += cc;
+            row(c, cc);
+        }
+        row("all", all_strong);
+        for (const auto& [v, cc] : m.by_view_strong) row("view " + v, cc);
+    }
 
     if (!m.recall_by_snr.empty()) {
         std::set<std::string> keys;
@@ -534,6 +571,11 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
     ordered_json bv = ordered_json::object();
     for (const auto& [k, c] : m.by_view) bv[k] = counts(c);
     sum["by_view"] = bv;
+    ordered_json strong = ordered_json::object();
+    strong["min_snr_db"] = kStrongSnrDb;
+    for (const auto& [k, c] : m.classes_strong) strong["classes"][k] = counts(c);
+    for (const auto& [k, c] : m.by_view_strong) strong["by_view"][k] = counts(c);
+    sum["strong"] = strong;
     ordered_json rs = ordered_json::object();
     for (const auto& [c, row] : m.recall_by_snr)
         for (const auto& [k, v] : row) rs[c][k] = {{"detected", v.first}, {"visible", v.second}};
@@ -606,6 +648,17 @@ std::vector<std::string> check(const Summary& m, const Thresholds& t) {
         for (const auto& [c, cc] : m.classes)
             if (cc.tp + cc.fn > 0 && cc.f1() && *cc.f1() < *t.min_f1_all)
                 fails.push_back(c + " F1 " + fmt("%.3f", *cc.f1()) + " < " + fmt("%g", *t.min_f1_all));
+    for (const auto& [c, v] : t.min_f1_strong) {
+        for (const auto& [k, cc] : m.classes_strong) {
+            if (c != "all" && c != k) continue;
+            if (c == "all" && cc.tp + cc.fn == 0) continue;
+            const auto f = cc.f1();
+            if (!f) fails.push_back(k + " F1 at ≥ " + fmt("%g", kStrongSnrDb) + " dB undefined < " + fmt("%g", v));
+            else if (*f < v) fails.push_back(k + " F1 at ≥ " + fmt("%g", kStrongSnrDb) + " dB " + fmt("%.3f", *f) + " < " + fmt("%g", v));
+        }
+        if (c != "all" && !m.classes_strong.contains(c))
+            fails.push_back(c + " F1 at ≥ " + fmt("%g", kStrongSnrDb) + " dB undefined < " + fmt("%g", v));
+    }
     if (t.min_recommendation_agreement) {
         const double a = m.recommendation_scenes ? static_cast<double>(m.recommendation_agree) / m.recommendation_scenes : 0.0;
         if (m.recommendation_scenes == 0 || a < *t.min_recommendation_agreement)

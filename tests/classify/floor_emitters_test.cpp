@@ -97,6 +97,36 @@ TEST(FloorEmitters, MicrowaveOvenAt50HzMains) {
     EXPECT_LT(oven[0]->high_mhz, 2460.0);
 }
 
+TEST(FloorEmitters, StrongOvenIsOneEmitterNotItsPieces) {
+    // 60 Hz mains, 45 dB over the floor, seen by a 20 MS/s receiver: the flickering carrier breaks
+    // into dozens of bursts that alone look like 1–2 MHz radio packets; the mains rhythm names them all.
+    std::mt19937_64 rng(8);
+    std::vector<sim::Burst> bursts;
+    for (double t = 0.003; t < 0.25; t += 1.0 / 60.0) bursts.push_back({t, 2456e6, -55.0, magnetron_half_cycle(60.0, rng)});
+    Scene s{{2452e6, 20e6, 5'000'000}, bursts, -100.0, 9};
+    const auto r = analyze(s);
+    const auto oven = of_class(r, "microwave_oven");
+    ASSERT_EQ(oven.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(std::get<double>(field(*oven[0], "mains_hz")->data), 60.0);
+    EXPECT_GT(r.stats.counters.at("detector.microwave_oven.explained"), 10u) << counters(r);
+    EXPECT_NEAR(oven[0]->center_mhz, 2456.0, 2.0);
+}
+
+TEST(FloorEmitters, RadioFramedAt50HzOnOneChannelIsNotAnOven) {
+    // A fixed-channel radio sending a 4 ms GFSK frame every 20 ms keeps the mains rhythm but not the
+    // magnetron's sweep: it must not be called an oven.
+    std::vector<sim::Burst> bursts;
+    std::mt19937_64 rng(10);
+    std::vector<std::uint8_t> bits(4000);
+    for (auto& b : bits) b = static_cast<std::uint8_t>(rng() & 1u);
+    const auto frame = std::make_shared<sim::Waveform>(sim::gfsk_modulate(bits, 1e6, 0.5, 0.5, 8.0));
+    for (double t = 0.001; t < 0.25; t += 0.020) bursts.push_back({t, 2456e6, -70.0, frame});
+    Scene s{{2452e6, 20e6, 5'000'000}, bursts, -100.0, 11};
+    const auto r = analyze(s);
+    EXPECT_TRUE(of_class(r, "microwave_oven").empty()) << classes(r) << counters(r);
+}
+
 class FalsePositiveScenes : public ::testing::TestWithParam<int> {};
 
 TEST_P(FalsePositiveScenes, NameNothingWrong) {

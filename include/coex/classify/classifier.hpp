@@ -6,6 +6,7 @@
 #include "coex/core/bands.hpp"
 #include "coex/report/report.hpp"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,7 +30,9 @@ public:
     void finish(report::Report& report);
 
 private:
-    void judge(const struct TrackedBurst& burst);
+    void close(const struct TrackedBurst& burst);  // measure now (the samples are held briefly), judge when settled
+    void judge_settled(bool all);
+    void judge(const BurstFeatures& burst);
     void merge_into_ovens(std::vector<report::Emitter>& emitters);
     BurstFeatures measure(const struct TrackedBurst& burst);
 
@@ -45,6 +48,7 @@ private:
     std::unique_ptr<class SampleHistory> history_;
     std::unique_ptr<class Channelizer> channelizer_;
     std::vector<struct TrackedBurst> closed_;
+    std::deque<BurstFeatures> pending_;  // measured, waiting for the detectors to settle their time
     bool keep_bursts_ = false;
     ViewGeometry view_;
     std::map<int, double> cell_seconds_;
@@ -52,6 +56,7 @@ private:
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged
     std::uint64_t oven_pieces_merged_ = 0;
+    std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
     std::vector<report::BurstRecord> records_;
 };
 

@@ -5,6 +5,7 @@
 #include "coex/classify/frame.hpp"
 #include "coex/report/report.hpp"
 
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -76,6 +77,12 @@ public:
     virtual Outcome judge(const BurstFeatures& /*burst*/) { return Outcome::rejected("not a burst detector"); }
     virtual void end_view(const ViewSummary& /*summary*/) {}
     virtual void gap() {}
+    // Some emitters are recognised from the frame stream only after a while (an oven by its mains
+    // rhythm over several cycles), and then explain bursts that looked like something else (the
+    // pieces of its flickering carrier). A closed burst waits until every detector has settled the
+    // time it ended in; a detector that explains it then takes it before the registry judges it.
+    [[nodiscard]] virtual double settled_until_s() const { return std::numeric_limits<double>::infinity(); }
+    virtual bool explains(const BurstFeatures& /*burst*/) { return false; }
     // Emitters found over the whole capture.
     virtual void finish(const Observation& observation, std::vector<report::Emitter>& out) = 0;
 };

@@ -21,6 +21,7 @@ struct Frame {
     std::span<const float> bins;        // power per bin, −fs/2 … +fs/2
     std::span<const float> cells;       // power per 1 MHz cell of the view's grid
     std::span<const float> cell_floor;  // estimated mean noise power per cell
+    std::span<const std::uint8_t> wifi_claimed{};  // per cell: explained by a Wi-Fi transmission (set by the classifier)
 };
 
 }  // namespace coex::classify

@@ -22,6 +22,9 @@ struct MatchRules {
     double wifi_idle_airtime = 0.001;
 };
 
+// Labels at least this far over the floor are the ones the per-class accuracy bar is about.
+inline constexpr double kStrongSnrDb = 10.0;
+
 struct ClassCounts {
     int tp = 0, fp = 0, fn = 0;
     int duplicates = 0;      // extra reports of an already matched emitter (not counted as false)
@@ -58,6 +61,9 @@ struct CaptureScore {
     int wifi_observed_mismatch = 0;  // channels whose "observed" differs between report and labels
     int wifi_false_channels = 0;
     std::map<std::string, ClassCounts> classes;
+    // The same, for the acceptance bar "SNR ≥ 10 dB": labels under kStrongSnrDb are not scored, and
+    // unmatched reports lying on such a label (of any class) are not counted as false.
+    std::map<std::string, ClassCounts> classes_strong;
     std::map<std::pair<std::string, std::string>, int> confusion;  // (truth or "none", reported or "missed")
     std::vector<LabelOutcome> outcomes;
     // Reported emitters of a class the scene does not hold + false Wi-Fi channels.
@@ -87,6 +93,7 @@ struct Summary {
     int wifi_observed_mismatch = 0, wifi_false_channels = 0, wifi_false_channels_fp_scenes = 0;
     std::map<std::string, ClassCounts> classes;
     std::map<std::string, ClassCounts> by_view;  // all classes pooled
+    std::map<std::string, ClassCounts> classes_strong, by_view_strong;  // labels ≥ kStrongSnrDb only
     std::map<std::string, std::map<std::string, std::pair<int, int>>> recall_by_snr;  // class -> bucket -> (detected, visible)
     std::map<std::pair<std::string, std::string>, int> confusion;
     int false_detections = 0, false_detections_fp_scenes = 0;
@@ -109,6 +116,7 @@ struct Thresholds {
     std::optional<int> max_wifi_false_channels;      // over all scenes
     std::optional<double> min_f1_all;                // every class that has labelled emitters
     std::map<std::string, double> min_f1, min_precision, min_recall;  // per class
+    std::map<std::string, double> min_f1_strong;  // per class ("all" = every class with labels), labels ≥ kStrongSnrDb
     std::optional<double> min_recommendation_agreement;
 };
 
