@@ -34,6 +34,8 @@ public:
         const bool on_plan = std::abs(k - std::round(k)) * 2.0 <= kGridToleranceMhz;
         const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0 && on_plan;
         if (!le1m && !le2m) return Outcome::rejected("deviation not ±250/500 kHz");
+        // DECT-like cordless phones share BLE's modulation index, not its 1 Msym/s clock
+        if (b.symbol_rate_hz > 1.1e6) return Outcome::rejected("1.152 Msym/s clock");
         packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m});
         return Outcome::accepted();
     }

@@ -130,6 +130,7 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
     f.offset_hz = mean;
     f.deviation_hz = median_spread / kGfskMedianOverPeak;
     f.constant_envelope = 1.0 - mag_std / std::max(mag_mean, 1e-30);
+    if (f.deviation_hz >= 180e3) f.symbol_rate_hz = fsk_symbol_rate(freq_, out_rate);  // BLE-like or wider only
 
     return f;
 }

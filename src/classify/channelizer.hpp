@@ -16,7 +16,13 @@ struct TimeDomainFeatures {
     double offset_hz = 0.0;        // mean instantaneous frequency
     double constant_envelope = 0.0;
     double preamble_periodicity = 0.0;  // coherent autocorrelation at 16 µs over the first 128 µs (802.15.4 SHR)
+    double symbol_rate_hz = 0.0;   // the standard FSK symbol rate whose clock the discriminator shows most (0: not judged)
 };
+
+// Which of the band's standard FSK symbol rates (1 Msym/s Bluetooth/BLE 1M, 1.152 Msym/s DECT-like
+// cordless phones) clocks an FM discriminator's output: the squared frequency step
+// peaks at symbol boundaries, so it carries a spectral line at the symbol rate.
+double fsk_symbol_rate(std::span<const float> frequency_hz, double sample_rate_hz);
 
 // How well a channel's samples (brought to 20 MS/s at the channel centre) fit each 802.11 PHY.
 struct WifiPhyMetrics {

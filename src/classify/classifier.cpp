@@ -154,6 +154,7 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
             f.frequency_offset_khz = td.offset_hz / 1e3;
             f.constant_envelope = td.constant_envelope;
             f.preamble_periodicity = td.preamble_periodicity;
+            f.symbol_rate_hz = td.symbol_rate_hz;
         }
     }
     return f;
@@ -209,6 +210,7 @@ void Classifier::judge(const BurstFeatures& f) {
         record.features.emplace_back("frequency_offset_khz", f.frequency_offset_khz);
         record.features.emplace_back("constant_envelope", f.constant_envelope);
         record.features.emplace_back("preamble_periodicity", f.preamble_periodicity);
+        if (f.symbol_rate_hz > 0.0) record.features.emplace_back("symbol_rate_hz", f.symbol_rate_hz);
     }
     records_.push_back(std::move(record));
 }

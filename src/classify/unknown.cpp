@@ -30,7 +30,9 @@ public:
             std::vector<int> mhz;
             std::vector<BurstSpan> spans;
             double width = 0.0;
+            std::size_t phone_clock = 0;
             for (const auto& b : bursts) {
+                phone_clock += b.symbol_rate_hz > 1.1e6;
                 spans.push_back({b.start_s, b.end_s, b.low_mhz, b.high_mhz, b.power_dbfs, b.above_floor_db});
                 durations.push_back(b.duration_s());
                 if (b.has_time_domain) deviations.push_back(b.deviation_khz);
@@ -51,6 +53,12 @@ public:
             };
             e.summary = util::format("%zu bursts ~%.1f MHz wide, ~%.0f µs, at %s: fits no known class", bursts.size(), width,
                                      1e6 * util::median(durations), util::mhz_ranges(mhz).c_str());
+            if (2 * phone_clock > bursts.size()) {
+                // the modulation is known, the class is not one of ours: say what it resembles
+                e.fields.emplace_back("symbol_rate_hz", 1.152e6);
+                e.fields.emplace_back("resembles", "DECT-like cordless phone (GFSK, 1.152 Msym/s)");
+                e.summary += "; GFSK at 1.152 Msym/s, like a DECT-style cordless phone";
+            }
             out.push_back(std::move(e));
         }
     }

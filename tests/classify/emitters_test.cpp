@@ -86,6 +86,25 @@ TEST(Emitters, BleAdvertisingOnThreeChannels) {
     EXPECT_NEAR(std::get<double>(interval->data), 35.0, 6.0);
 }
 
+TEST(Emitters, DectLikePhoneOnTheBleGridIsNotBle) {
+    // GFSK with BLE's modulation index (0.5) but a 1.152 Msym/s clock, every hop landing on a BLE
+    // data channel (2404 + 2k MHz): only the symbol clock tells it from BLE.
+    std::mt19937_64 rng(12);
+    std::vector<sim::Burst> bursts;
+    for (int i = 0; i < 16; ++i) {
+        auto p = std::make_shared<sim::Waveform>(sim::fhss_phone_burst(420, rng, 8.0));
+        bursts.push_back({0.004 + 0.010 * i, (2434.0 + 2.0 * (i % 8)) * 1e6, power_for_snr(25, 1.2), p});
+    }
+    Scene s{{2442e6, 20e6, 3'600'000}, bursts, -100.0, 13};
+    const auto r = analyze(s);
+    EXPECT_TRUE(of_class(r, "ble").empty()) << classes(r) << counters(r);
+    const auto unknown = of_class(r, "unknown");
+    ASSERT_FALSE(unknown.empty()) << classes(r) << counters(r);
+    const auto* rate = field(*unknown[0], "symbol_rate_hz");
+    ASSERT_NE(rate, nullptr) << unknown[0]->summary;
+    EXPECT_EQ(std::get<double>(rate->data), 1.152e6);
+}
+
 TEST(Emitters, ZigbeeOnChannel20) {
     std::mt19937_64 rng(7);
     std::vector<sim::Burst> bursts;

@@ -32,6 +32,7 @@ struct BurstFeatures {
     double frequency_offset_khz = 0.0;     // mean instantaneous frequency against center_mhz
     double constant_envelope = 0.0;        // 1 − (std/mean) of |x|: ≈1 for FSK/MSK, lower for OFDM or noise
     double preamble_periodicity = 0.0;     // coherent autocorrelation at 16 µs over the first 128 µs: ≈1 for an 802.15.4 SHR
+    double symbol_rate_hz = 0.0;           // 1e6 or 1.152e6: the FSK symbol clock the discriminator shows (0: none judged)
     [[nodiscard]] double duration_s() const { return end_s - start_s; }
 };
 
