@@ -65,6 +65,8 @@ void Classifier::begin_view(const ViewGeometry& view) {
     wifi_.begin_view(view);
     tracker_->begin_view(view);
     history_->reset(static_cast<std::size_t>(kHistorySeconds * view.segment.sample_rate_hz));
+    wifi_claimed_frames_.assign(view.grid->size(), 0);
+    view_frames_ = 0;
     for (auto& r : detectors_) r.detector->begin_view(view);
 }
 
@@ -79,6 +81,8 @@ void Classifier::on_frame(const Frame& frame) {
     for (const auto& b : closed_) close(b);
     Frame seen = frame;
     seen.wifi_claimed = wifi_.claimed();
+    ++view_frames_;
+    for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
     for (auto& r : detectors_) r.detector->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
@@ -99,7 +103,12 @@ void Classifier::end_view(const ViewSummary& summary) {
     closed_.clear();
     tracker_->close_all(closed_);
     for (const auto& b : closed_) close(b);
-    for (auto& r : detectors_) r.detector->end_view(summary);
+    wifi_share_.assign(wifi_claimed_frames_.size(), 0.0f);
+    for (std::size_t c = 0; c < wifi_share_.size() && view_frames_ > 0; ++c)
+        wifi_share_[c] = static_cast<float>(static_cast<double>(wifi_claimed_frames_[c]) / static_cast<double>(view_frames_));
+    ViewSummary with_wifi = summary;
+    with_wifi.cell_wifi_share = wifi_share_;
+    for (auto& r : detectors_) r.detector->end_view(with_wifi);
     judge_settled(true);
 }
 
@@ -215,28 +224,52 @@ void Classifier::judge(const BurstFeatures& f) {
     records_.push_back(std::move(record));
 }
 
-// One physical emitter is one entry: what a microwave oven sprays besides its main on-period bursts
-// (short pieces as the carrier flickers, long drifting stretches) lands in 'unknown' entries inside
-// its band. They are folded into the oven's entry, and counted.
-void Classifier::merge_into_ovens(std::vector<report::Emitter>& emitters) {
-    std::vector<std::size_t> ovens;
-    for (std::size_t i = 0; i < emitters.size(); ++i)
-        if (emitters[i].emitter_class == "microwave_oven") ovens.push_back(i);
-    if (ovens.empty()) return;
+// One physical emitter is one entry. Pieces of a known emitter that failed its own checks land in
+// 'unknown' entries; where the pieces say plainly whose they are, they are folded into it, and counted:
+//  * an oven's band: what a magnetron sprays besides its on-periods (short flickers, drifting stretches);
+//  * a Zigbee channel: frames of the same width on the same channel whose preamble or deviation did
+//    not show through the noise;
+//  * a Wi-Fi channel: wideband (≥ 10 MHz) bursts centred on a channel Wi-Fi was found on, which its
+//    shape check left (an HT40 frame spilling over two 20 MHz channels);
+//  * a Classic Bluetooth hopper: 1 MHz bursts on its 1 MHz grid that last one of its packet lengths
+//    (1, 3 or 5 slots) when the deviation could not be read (under a raised floor, say).
+void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
+    auto owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
+        const double width = piece.fields.empty() ? 0.0 : [&] {
+            for (const auto& [k, v] : piece.fields)
+                if (k == "bandwidth_mhz" && std::holds_alternative<double>(v.data)) return std::get<double>(v.data);
+            return 0.0;
+        }();
+        double burst_us = 0.0;
+        for (const auto& [k, v] : piece.fields)
+            if (k == "median_burst_us" && std::holds_alternative<double>(v.data)) burst_us = std::get<double>(v.data);
+        for (std::size_t o = 0; o < emitters.size(); ++o) {
+            const auto& e = emitters[o];
+            const auto& c = e.emitter_class;
+            const bool inside = piece.low_mhz >= e.low_mhz - 1.0 && piece.high_mhz <= e.high_mhz + 1.0;
+            if (c == "microwave_oven" && piece.low_mhz >= e.low_mhz - 3.0 && piece.high_mhz <= e.high_mhz + 3.0) return static_cast<std::ptrdiff_t>(o);
+            if (c == "zigbee" && inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0)
+                return static_cast<std::ptrdiff_t>(o);
+            if (c == "wifi_ofdm" && inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5) return static_cast<std::ptrdiff_t>(o);
+            if (c == "bluetooth_classic" && inside && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
+                // (a packet fills at most 366, 1622 or 2870 µs of its 1, 3 or 5 slots; the frames round it up)
+                for (const double slot_us : {366.0, 1622.0, 2870.0})
+                    if (std::abs(burst_us - slot_us) <= 60.0) return static_cast<std::ptrdiff_t>(o);
+            }
+        }
+        return -1;
+    };
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
-        const auto& piece = emitters[i];
-        if (piece.emitter_class != "unknown") continue;
-        for (std::size_t o : ovens) {
-            auto& oven = emitters[o];
-            if (piece.low_mhz < oven.low_mhz - 3.0 || piece.high_mhz > oven.high_mhz + 3.0) continue;
-            oven.bursts += piece.bursts;
-            oven.first_s = std::min(oven.first_s, piece.first_s);
-            oven.last_s = std::max(oven.last_s, piece.last_s);
-            absorbed[i] = true;
-            ++oven_pieces_merged_;
-            break;
-        }
+        if (emitters[i].emitter_class != "unknown") continue;
+        const auto o = owner(emitters[i]);
+        if (o < 0) continue;
+        auto& into = emitters[static_cast<std::size_t>(o)];
+        into.bursts += emitters[i].bursts;
+        into.first_s = std::min(into.first_s, emitters[i].first_s);
+        into.last_s = std::max(into.last_s, emitters[i].last_s);
+        absorbed[i] = true;
+        ++pieces_folded_[into.emitter_class];
     }
     std::vector<report::Emitter> kept;
     for (std::size_t i = 0; i < emitters.size(); ++i)
@@ -271,7 +304,7 @@ void Classifier::finish(report::Report& report) {
     Observation observation;
     for (const auto& [mhz, s] : cell_seconds_) observation.cell_seconds.emplace_back(mhz, s);
     for (auto& r : detectors_) r.detector->finish(observation, report.emitters);
-    merge_into_ovens(report.emitters);
+    fold_pieces(report.emitters);
     std::stable_sort(report.emitters.begin(), report.emitters.end(),
                      [](const report::Emitter& a, const report::Emitter& b) { return a.center_mhz < b.center_mhz; });
 
@@ -286,7 +319,7 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;
-    counters["emitters.merged_into_oven"] = oven_pieces_merged_;
+    for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;
     for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
     for (const auto& r : detectors_) {
         const std::string key = "detector." + std::string(r.descriptor->key);

@@ -173,7 +173,8 @@ public:
             return false;
         });
         for (auto& e : ovens) out.push_back(std::move(e));
-        if (!bursts_.empty()) out.push_back(from_bursts(observation));
+        // (one stray drifting burst, with no rhythm to back it, is not an emitter)
+        if (bursts_.size() >= 2) out.push_back(from_bursts(observation));
     }
 
 private:

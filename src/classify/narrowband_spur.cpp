@@ -17,6 +17,7 @@ constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
 // Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
 // for a 10 dB rise to mean a tone rather than chance.
 constexpr std::uint64_t kMinObservations = 300;
+constexpr double kMaxWifiShare = 0.5;  // cells under Wi-Fi for more of the time are not judged
 
 class NarrowbandSpurDetector final : public Detector {
 public:
@@ -34,6 +35,9 @@ public:
             const double offset = (static_cast<double>(k) - static_cast<double>(n / 2)) * bin_hz;
             if (std::abs(offset) > half) continue;
             if (k >= n / 2 - kDcGuard && k <= n / 2 + kDcGuard) continue;
+            // Under a Wi-Fi channel busy most of the time, a bin's floor rests on the few idle looks
+            // and OFDM's fading subcarriers: a "tone" there cannot be told from the traffic.
+            if (wifi_busy(v, centre + offset)) continue;
             if (!(f[k] > f[k - 1] && f[k] >= f[k + 1])) continue;
             local.assign(f.begin() + static_cast<std::ptrdiff_t>(k - kLocalSpan), f.begin() + static_cast<std::ptrdiff_t>(k + kLocalSpan + 1));
             auto mid = local.begin() + static_cast<std::ptrdiff_t>(local.size() / 2);
@@ -51,6 +55,13 @@ public:
             spurs_.push_back({mhz, 10.0 * std::log10(std::max(power, 1e-30)), 10.0 * std::log10(f[k] / reference),
                               bin_hz / 1e6, views_.size() - 1});
         }
+    }
+
+    static bool wifi_busy(const ViewSummary& v, double hz) {
+        const auto& g = *v.geometry;
+        const long cell = std::lround(hz / 1e6) - g.grid->first_mhz();
+        return cell >= 0 && static_cast<std::size_t>(cell) < v.cell_wifi_share.size() &&
+               v.cell_wifi_share[static_cast<std::size_t>(cell)] > kMaxWifiShare;
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {

@@ -33,7 +33,7 @@ private:
     void close(const struct TrackedBurst& burst);  // measure now (the samples are held briefly), judge when settled
     void judge_settled(bool all);
     void judge(const BurstFeatures& burst);
-    void merge_into_ovens(std::vector<report::Emitter>& emitters);
+    void fold_pieces(std::vector<report::Emitter>& emitters);
     BurstFeatures measure(const struct TrackedBurst& burst);
 
     WifiOccupancyDetector wifi_;
@@ -52,10 +52,13 @@ private:
     bool keep_bursts_ = false;
     ViewGeometry view_;
     std::map<int, double> cell_seconds_;
+    std::vector<std::uint64_t> wifi_claimed_frames_;  // per cell of the current view
+    std::uint64_t view_frames_ = 0;
+    std::vector<float> wifi_share_;
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged
-    std::uint64_t oven_pieces_merged_ = 0;
+    std::map<std::string, std::uint64_t> pieces_folded_;  // unknown entries folded into a known emitter, by its class
     std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
     std::vector<report::BurstRecord> records_;
 };

@@ -58,6 +58,7 @@ struct ViewSummary {
     std::span<const float> bin_floor;   // per spectrogram bin, −fs/2 … +fs/2
     double bin_enbw = 1.5;
     std::uint64_t bin_floor_observations = 0;  // frames behind each bin's floor
+    std::span<const float> cell_wifi_share{};  // per cell: share of the view's frames Wi-Fi claimed it (set by the classifier)
 };
 
 // Time spent observing each whole MHz of the band, for duty cycles of emitters.
