@@ -251,7 +251,9 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
             if (c == "zigbee" && inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0)
                 return static_cast<std::ptrdiff_t>(o);
             if (c == "wifi_ofdm" && inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5) return static_cast<std::ptrdiff_t>(o);
-            if (c == "bluetooth_classic" && inside && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
+            // (a hopper seen on five channels or more uses all 79: its band is the whole of 2402–2480 MHz)
+            const bool in_bt_band = piece.low_mhz >= bt_classic_first_mhz - 1.0 && piece.high_mhz <= bt_classic_first_mhz + bt_classic_channels;
+            if (c == "bluetooth_classic" && in_bt_band && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
                 // (a packet fills at most 366, 1622 or 2870 µs of its 1, 3 or 5 slots; the frames round it up)
                 for (const double slot_us : {366.0, 1622.0, 2870.0})
                     if (std::abs(burst_us - slot_us) <= 60.0) return static_cast<std::ptrdiff_t>(o);

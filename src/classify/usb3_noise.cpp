@@ -17,7 +17,8 @@ constexpr double kRiseDb = 3.0;         // over the band's clean floor
 constexpr int kMinWidthMhz = 12;        // wider than any narrowband emitter
 constexpr int kMinCutWidthMhz = 8;      // the same, for a rise running off the edge of the coverage
 constexpr double kReferenceShare = 0.2; // the clean floor: the 20th percentile of the per-MHz floors
-constexpr double kStrongToneRatio = 1000.0; // a bin 30 dB over the clean floor holds a strong tone
+constexpr double kStrongToneRatio = 1000.0; // a bin 30 dB over the clean floor holds a strong tone…
+constexpr double kToneOverOwnFloor = 4.0;    // …when it also stands out of its own MHz
 
 class Usb3NoiseDetector final : public Detector {
 public:
@@ -80,9 +81,16 @@ private:
         const bool cut = first == 0 || cells[first - 1].first != low - 1 || last + 1 == cells.size() ||
                          cells[last + 1].first != high + 1;
         if (width < (cut ? kMinCutWidthMhz : kMinWidthMhz)) return;
-        for (int m = low; m <= high; ++m)
-            if (auto it = peak_.find(m); it != peak_.end() && it->second > kStrongToneRatio * reference)
-                return;  // the skirts of a strong tone, not a device's noise
+        // The skirts of a strong tone, not a device's noise: a MHz whose strongest bin, spread over a
+        // MHz, stands well over that MHz's own floor (a tone puts ~8× its cell power there; noise,
+        // however raised, ~1.5×) and 30 dB over the clean floor.
+        for (int m = low; m <= high; ++m) {
+            const auto it = peak_.find(m);
+            const auto own = floor_.find(m);
+            if (it != peak_.end() && own != floor_.end() && it->second > kStrongToneRatio * reference &&
+                it->second > kToneOverOwnFloor * own->second)
+                return;
+        }
         for (const auto& ch : wifi_channels(RegDomain::jp))
             if (!cut && width >= 15 && width <= 19 && std::abs(0.5 * (low + high) - ch.center_mhz) <= 1.5) return;  // one busy Wi-Fi channel
         double excess = 0.0;
