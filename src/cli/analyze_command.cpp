@@ -46,7 +46,8 @@ int run_analyze(const std::vector<std::string>& args) {
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
     PictureOutputs pictures(png_path, html_path, png_band);
-    const io::OpenOptions open = open_options(capture_options);
+    io::OpenOptions open = open_options(capture_options);
+    open.read_ahead_blocks = 4;  // read and convert samples on a second thread, ahead of the analysis
     auto capture = io::open_capture(path, open);
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
