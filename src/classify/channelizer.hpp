@@ -49,6 +49,8 @@ private:
     std::vector<std::unique_ptr<Filters>> filters_;
     std::vector<cf32> mixed_, decimated_, narrow_;
     std::vector<float> freq_, magnitude_, spread_;
+    void lag_products(std::span<const cf32> x, std::size_t lag);
+    std::vector<float> lag_re_, lag_im_, lag_abs_;  // x[n]·x*[n+lag]: real, imaginary, magnitude
 };
 
 // The last few milliseconds of a view's samples, addressed by sample index within the segment.
