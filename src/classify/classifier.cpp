@@ -64,6 +64,7 @@ void Classifier::begin_view(const ViewGeometry& view) {
     wifi_.begin_view(view);
     tracker_->begin_view(view);
     history_->reset(static_cast<std::size_t>(kHistorySeconds * view.segment.sample_rate_hz));
+    view_cell_seconds_.clear();
     for (auto& r : detectors_) r.detector->begin_view(view);
 }
 
@@ -78,7 +79,10 @@ void Classifier::on_frame(const Frame& frame) {
     for (const auto& b : closed_) judge(b);
     for (auto& r : detectors_) r.detector->on_frame(frame);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
-    for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c) cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)] += view_.frame_seconds;
+    if (view_cell_seconds_.empty())  // the view's first frame: find its inner cells' entries once (map entries stay put)
+        for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c)
+            view_cell_seconds_.push_back(&cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)]);
+    for (double* seconds : view_cell_seconds_) *seconds += view_.frame_seconds;
 }
 
 void Classifier::gap() {

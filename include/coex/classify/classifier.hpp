@@ -48,6 +48,7 @@ private:
     bool keep_bursts_ = false;
     ViewGeometry view_;
     std::map<int, double> cell_seconds_;
+    std::vector<double*> view_cell_seconds_;  // this view's inner cells in cell_seconds_
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged
