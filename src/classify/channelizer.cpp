@@ -254,24 +254,48 @@ void Channelizer::lag_products(std::span<const cf32> x, std::size_t lag) {
 }
 
 void SampleHistory::reset(std::size_t capacity) {
-    ring_.assign(std::max<std::size_t>(capacity, 1), cf32{});
+    capacity_ = std::max<std::size_t>(capacity, 1);
+    for (auto& p : pieces_) spare_.push_back(std::move(p.samples));
+    pieces_.clear();
+    if (spare_.size() > 2) spare_.resize(2);
     next_ = 0;
     held_ = 0;
 }
 
+std::vector<cf32> SampleHistory::take_spare() {
+    if (spare_.empty()) return {};
+    std::vector<cf32> v = std::move(spare_.back());
+    spare_.pop_back();
+    return v;
+}
+
 void SampleHistory::push(std::uint64_t first_sample, std::span<const cf32> samples) {
-    if (first_sample != next_) held_ = 0;  // a gap: what is held is not contiguous with this
-    const std::size_t cap = ring_.size();
-    std::size_t from = 0;
-    if (samples.size() > cap) from = samples.size() - cap;
-    for (std::size_t i = from; i < samples.size();) {
-        const std::size_t pos = (first_sample + i) % cap;
-        const std::size_t n = std::min(samples.size() - i, cap - pos);
-        std::copy_n(samples.data() + i, n, ring_.data() + pos);
-        i += n;
+    std::vector<cf32> v = take_spare();
+    v.assign(samples.begin(), samples.end());
+    append(first_sample, std::move(v));
+}
+
+void SampleHistory::adopt(std::uint64_t first_sample, std::vector<cf32>& samples) {
+    std::vector<cf32> v = take_spare();
+    std::swap(v, samples);
+    append(first_sample, std::move(v));
+}
+
+void SampleHistory::append(std::uint64_t first_sample, std::vector<cf32>&& samples) {
+    if (first_sample != next_) {  // a gap: what is held is not contiguous with this
+        held_ = 0;
+        for (auto& p : pieces_) spare_.push_back(std::move(p.samples));
+        pieces_.clear();
     }
     next_ = first_sample + samples.size();
-    held_ = std::min<std::uint64_t>(cap, held_ + samples.size());
+    held_ = std::min<std::uint64_t>(capacity_, held_ + samples.size());
+    pieces_.push_back({first_sample, std::move(samples)});
+    const std::uint64_t oldest = next_ - held_;
+    while (!pieces_.empty() && pieces_.front().first + pieces_.front().samples.size() <= oldest) {
+        spare_.push_back(std::move(pieces_.front().samples));
+        pieces_.pop_front();
+    }
+    if (spare_.size() > 2) spare_.resize(2);
 }
 
 std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const {
@@ -279,13 +303,10 @@ std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::v
     const std::uint64_t oldest = next_ - held_;
     begin = std::max(begin, oldest);
     end = std::min(end, next_);
-    const std::size_t cap = ring_.size();
     out.resize(end > begin ? end - begin : 0);
-    for (std::uint64_t i = begin; i < end;) {  // at most two contiguous pieces of the ring
-        const std::size_t pos = i % cap;
-        const std::size_t n = std::min<std::uint64_t>(end - i, cap - pos);
-        std::copy_n(ring_.data() + pos, n, out.data() + (i - begin));
-        i += n;
+    for (const auto& p : pieces_) {
+        const std::uint64_t from = std::max(begin, p.first), to = std::min<std::uint64_t>(end, p.first + p.samples.size());
+        if (from < to) std::copy_n(p.samples.data() + (from - p.first), to - from, out.data() + (from - begin));
     }
     return begin;
 }

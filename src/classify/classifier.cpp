@@ -72,6 +72,10 @@ void Classifier::on_samples(std::uint64_t first_sample, std::span<const cf32> sa
     history_->push(first_sample, samples);
 }
 
+void Classifier::adopt_samples(std::uint64_t first_sample, std::vector<cf32>& samples) {
+    history_->adopt(first_sample, samples);
+}
+
 void Classifier::on_frame(const Frame& frame) {
     wifi_.on_frame(frame);
     closed_.clear();

@@ -22,6 +22,8 @@ public:
     void begin_view(const ViewGeometry& view);
     // The raw samples of the view, in order; kept for a few ms so bursts can be checked in the time domain.
     void on_samples(std::uint64_t first_sample, std::span<const cf32> samples);
+    // The same, taking over the buffer instead of copying it (a spare buffer is left in `samples`).
+    void adopt_samples(std::uint64_t first_sample, std::vector<cf32>& samples);
     void on_frame(const Frame& frame);
     void gap();
     void end_view(const ViewSummary& summary);
