@@ -90,7 +90,13 @@ PercentileFloor::PercentileFloor(std::size_t channels, double percentile, double
 void PercentileFloor::add(std::span<const float> power) {
     std::uint32_t* counts = counts_.data();
     const std::size_t n = std::min(power.size(), channels_);
-    for (std::size_t c = 0; c < n; ++c) ++counts[c * kCells + cell_of(power[c])];
+    // histogram cells first (a loop over whole vectors), then the counts
+    std::uint32_t at[64];
+    for (std::size_t c0 = 0; c0 < n; c0 += 64) {
+        const std::size_t m = std::min<std::size_t>(64, n - c0);
+        for (std::size_t i = 0; i < m; ++i) at[i] = static_cast<std::uint32_t>((c0 + i) * kCells + cell_of(power[c0 + i]));
+        for (std::size_t i = 0; i < m; ++i) ++counts[at[i]];
+    }
     ++observations_;
 }
 
