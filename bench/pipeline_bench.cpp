@@ -3,6 +3,9 @@
 // io::ReplaySource delivers them. The blocks are built once; each iteration feeds the 0.25 s of signal
 // again as the continuation of one stream (first_sample keeps counting), so after the first 0.05 s
 // (the floor warm-up) every iteration is the steady state of a long capture.
+// Second argument, detectors: 0 off (AnalysisConfig::detect = false: spectrogram, floors and 1 MHz
+// cells only, what `coex analyze --no-detect` runs), 1 on the calling thread, 2 on a detector thread
+// (AnalysisConfig::detector_thread, as `coex analyze` runs them).
 // Rates are over wall-clock time. Counters: ch6_occupancy (the detector's answer, ~0.30 when it works) and x_realtime (speed ÷ 20 MS/s).
 #include "bench_signal.hpp"
 
@@ -38,6 +41,8 @@ void BM_AnalyzerConsume(benchmark::State& state) {
     coex::analysis::AnalysisConfig config;
     config.spectrogram.fft_size = static_cast<std::size_t>(state.range(0));  // 0: the default (256 at 20 MS/s)
     config.spectrogram.planning = coex::dsp::FftPlanning::measure;
+    config.detect = state.range(1) != 0;
+    config.detector_thread = state.range(1) == 2;
     coex::analysis::Analyzer analyzer(config);
     std::uint64_t next = 0;
     for (auto _ : state) {
@@ -56,7 +61,12 @@ void BM_AnalyzerConsume(benchmark::State& state) {
     state.counters["x_realtime"] =
         benchmark::Counter(static_cast<double>(next) / coex::bench::kRateHz, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_AnalyzerConsume)->ArgName("fft")->Arg(0)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AnalyzerConsume)
+    ->ArgNames({"fft", "detectors"})
+    ->ArgsProduct({{0, 1024}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()  // the CPU column counts the detector thread too
+    ->UseRealTime();
 
 }  // namespace
 

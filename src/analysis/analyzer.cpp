@@ -1,6 +1,7 @@
 #include "coex/analysis/analyzer.hpp"
 
 #include "cell_floor.hpp"
+#include "detection.hpp"
 
 #include "coex/core/error.hpp"
 #include "coex/dsp/cell_grid.hpp"
@@ -43,7 +44,12 @@ struct Analyzer::Tuning {
     std::uint64_t frames = 0;
 };
 
-Analyzer::Analyzer(const AnalysisConfig& config) : config_(config), classifier_(wifi_channels(config.domain), config.keep_bursts) {
+Analyzer::Analyzer(const AnalysisConfig& config)
+    : config_(config),
+      detection_(std::make_unique<Detection>(!config.detect            ? Detection::Mode::off
+                                             : config.detector_thread ? Detection::Mode::thread
+                                                                       : Detection::Mode::inline_calls,
+                                             wifi_channels(config.domain), config.keep_bursts)) {
     if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
         throw ConfigError("floor warm-up must be in 0…10 s");
     // Validate the spectrogram settings now rather than at the first sample.
@@ -72,7 +78,7 @@ void Analyzer::begin_segment(const SampleBlock& block) {
     frame_origin_ = block.first_sample;
     current_->spectrogram.reset();
     current_->view = classify::ViewGeometry{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
-    classifier_.begin_view(current_->view);
+    detection_->begin_view(current_->view);
     view_frames_ = 0;
 
     if (segments_seen_ == 0) first_start_s_ = seg.start_time_s;
@@ -97,33 +103,39 @@ void Analyzer::end_segment() {
     classify::ViewSummary summary{&current_->view, static_cast<double>(view_frames_) * current_->spectrogram.frame_seconds(),
                                   current_->floor_now, bin_floor, current_->spectrogram.enbw(),
                                   current_->bin_floor.observations()};
-    classifier_.end_view(summary);
+    detection_->end_view(summary);
     const double rate = current_->segment.sample_rate_hz;
     observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running
     last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
     current_ = nullptr;
 }
 
-void Analyzer::consume(const SampleBlock& block) {
+void Analyzer::consume(const SampleBlock& block) { consume(block, nullptr); }
+
+void Analyzer::consume(SampleBlock&& block) { consume(block, &block.samples); }
+
+void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
     if (!current_ || block.segment_index != current_segment_) begin_segment(block);
     Tuning& t = *current_;
     const double rate = t.segment.sample_rate_hz;
     if (block.dropped_before > 0 || block.first_sample != next_sample_) {
         // A gap: no frame may straddle it and no burst may run across it.
         t.spectrogram.reset();
-        classifier_.gap();
+        detection_->gap();
         frame_in_segment_ = 0;
         frame_origin_ = block.first_sample;
     }
     if (t.grid.size() > 0) t.cell_floor.probe(block.samples, !t.warmed);
-    classifier_.on_samples(block.first_sample, block.samples);
+    const std::span<const cf32> samples = block.samples;  // an adopted buffer moves on, its samples stay put
+    if (detection_->on()) detection_->samples(block.first_sample, samples, adopt);
     const std::size_t hop = t.spectrogram.hop();
-    t.spectrogram.push(block.samples, [&](std::span<const float> bins) {
+    t.spectrogram.push(samples, [&](std::span<const float> bins) {
         const std::uint64_t first = frame_origin_ + frame_in_segment_ * hop;
         ++frame_in_segment_;
         process_frame(t, bins, segment_start_s_ + static_cast<double>(first) / rate, first);
     });
-    next_sample_ = block.first_sample + block.samples.size();
+    next_sample_ = block.first_sample + samples.size();
+    detection_->flush();
 }
 
 void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s, std::uint64_t first_sample) {
@@ -144,7 +156,7 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
         return;
     }
     if (t.frames % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
-    classifier_.on_frame(classify::Frame{time_s, first_sample, bins, t.cells, t.floor_now});
+    detection_->frame(classify::Frame{time_s, first_sample, bins, t.cells, t.floor_now});
 }
 
 void Analyzer::release_warmup(Tuning& t) {
@@ -154,7 +166,7 @@ void Analyzer::release_warmup(Tuning& t) {
     const std::size_t n = t.grid.size();
     for (std::size_t i = 0; i < t.warm_times.size(); ++i) {
         const std::span<const float> cells(t.warm_cells.data() + i * n, n);
-        classifier_.on_frame(classify::Frame{t.warm_times[i], t.warm_samples[i], {}, cells, t.floor_now});
+        detection_->frame(classify::Frame{t.warm_times[i], t.warm_samples[i], {}, cells, t.floor_now});
     }
     t.warm_cells = {};
     t.warm_times = {};
@@ -202,7 +214,7 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
     r.stats.samples_dropped = source_stats.samples_dropped;
     r.stats.samples_lost = source_stats.samples_lost;
     r.stats.frames = frames_;
-    classifier_.finish(r);
+    detection_->finish(r);
     for (auto& row : r.wifi) {
         if (!row.observed) continue;
         std::vector<double> under;

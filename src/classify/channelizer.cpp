@@ -176,15 +176,15 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
 
     // DSSS: within each 1 µs window, x[n]·x*[n+20] keeps one phase (the DBPSK/DQPSK step).
     // (|a·b*| = |a||b|: one square root per product; this runs for every Wi-Fi transmission.)
+    lag_products(x, 20);
     double barker = 0.0;
     std::size_t windows = 0;
     for (std::size_t w = 0; w + 40 <= x.size(); w += 20, ++windows) {
         cf32 acc{};
         float norm = 0.0f;
         for (std::size_t n = w; n < w + 20; ++n) {
-            const cf32 p = x[n] * std::conj(x[n + 20]);
-            acc += p;
-            norm += std::sqrt(std::norm(p));
+            acc += cf32(lag_re_[n], lag_im_[n]);
+            norm += lag_abs_[n];
         }
         barker += norm > 0.0f ? std::sqrt(std::norm(acc)) / norm : 0.0;
     }
@@ -192,53 +192,111 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
 
     // OFDM: fold x[n]·x*[n+64] on the symbol period (80 samples, or 72 with the short guard
     // interval of 802.11n); a guard-interval-long window of the fold adds up coherently.
-    std::array<cf32, 80> fold80{}, fold72{};
-    std::array<float, 80> norm80{}, norm72{};
-    for (std::size_t n = 0; n + 64 < x.size(); ++n) {
-        const cf32 p = x[n] * std::conj(x[n + 64]);
-        const float a = std::sqrt(std::norm(p));
-        fold80[n % 80] += p;
-        norm80[n % 80] += a;
-        fold72[n % 72] += p;
-        norm72[n % 72] += a;
-    }
-    auto best_window = [](const auto& fold, const auto& norm, std::size_t period, std::size_t guard) {
+    // Each fold slot adds its products in sample order, one period after another.
+    lag_products(x, 64);
+    const std::size_t products = x.size() - 64;
+    auto fold = [&](float* re, float* im, float* norm, std::size_t period) {
+        for (std::size_t base = 0; base < products; base += period) {
+            const std::size_t count = std::min(period, products - base);
+            for (std::size_t j = 0; j < count; ++j) {
+                re[j] += lag_re_[base + j];
+                im[j] += lag_im_[base + j];
+                norm[j] += lag_abs_[base + j];
+            }
+        }
+    };
+    // sized period + guard: the slots of the first guard interval are repeated after the period,
+    // so a window that wraps round reads on without a modulo
+    float re80[80 + 16] = {}, im80[80 + 16] = {}, norm80[80 + 16] = {};
+    float re72[72 + 8] = {}, im72[72 + 8] = {}, norm72[72 + 8] = {};
+    fold(re80, im80, norm80, 80);
+    fold(re72, im72, norm72, 72);
+    auto best_window = [](float* re, float* im, float* norm, std::size_t period, std::size_t guard) {
+        for (std::size_t k = 0; k < guard; ++k) {
+            re[period + k] = re[k];
+            im[period + k] = im[k];
+            norm[period + k] = norm[k];
+        }
         double best = 0.0;
         for (std::size_t start = 0; start < period; ++start) {
             cf32 acc{};
             double sum = 0.0;
-            for (std::size_t k = 0; k < guard; ++k) {
-                acc += fold[(start + k) % period];
-                sum += norm[(start + k) % period];
+            for (std::size_t k = start; k < start + guard; ++k) {
+                acc += cf32(re[k], im[k]);
+                sum += norm[k];
             }
             if (sum > 0.0) best = std::max(best, std::sqrt(static_cast<double>(std::norm(acc))) / sum);
         }
         return best;
     };
-    m.cyclic_prefix = std::max(best_window(fold80, norm80, 80, 16), best_window(fold72, norm72, 72, 8));
+    m.cyclic_prefix = std::max(best_window(re80, im80, norm80, 80, 16), best_window(re72, im72, norm72, 72, 8));
     m.valid = true;
     return m;
 }
 
+// x[n]·x*[n+lag] and its magnitude for every n with both samples in x, in separate arrays so the loop
+// runs on whole vectors (the same float operations as std::complex's product and norm).
+void Channelizer::lag_products(std::span<const cf32> x, std::size_t lag) {
+    const std::size_t n = x.size() > lag ? x.size() - lag : 0;
+    lag_re_.resize(n);
+    lag_im_.resize(n);
+    lag_abs_.resize(n);
+    const float* v = reinterpret_cast<const float*>(x.data());  // std::complex<float> is float[2]
+    float* re = lag_re_.data();
+    float* im = lag_im_.data();
+    float* magnitude = lag_abs_.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        const float a = v[2 * i], b = v[2 * i + 1], c = v[2 * (i + lag)], d = v[2 * (i + lag) + 1];
+        const float pr = a * c + b * d, pi = b * c - a * d;
+        re[i] = pr;
+        im[i] = pi;
+        magnitude[i] = std::sqrt(pr * pr + pi * pi);
+    }
+}
+
 void SampleHistory::reset(std::size_t capacity) {
-    ring_.assign(std::max<std::size_t>(capacity, 1), cf32{});
+    capacity_ = std::max<std::size_t>(capacity, 1);
+    for (auto& p : pieces_) spare_.push_back(std::move(p.samples));
+    pieces_.clear();
+    if (spare_.size() > 2) spare_.resize(2);
     next_ = 0;
     held_ = 0;
 }
 
+std::vector<cf32> SampleHistory::take_spare() {
+    if (spare_.empty()) return {};
+    std::vector<cf32> v = std::move(spare_.back());
+    spare_.pop_back();
+    return v;
+}
+
 void SampleHistory::push(std::uint64_t first_sample, std::span<const cf32> samples) {
-    if (first_sample != next_) held_ = 0;  // a gap: what is held is not contiguous with this
-    const std::size_t cap = ring_.size();
-    std::size_t from = 0;
-    if (samples.size() > cap) from = samples.size() - cap;
-    for (std::size_t i = from; i < samples.size();) {
-        const std::size_t pos = (first_sample + i) % cap;
-        const std::size_t n = std::min(samples.size() - i, cap - pos);
-        std::copy_n(samples.data() + i, n, ring_.data() + pos);
-        i += n;
+    std::vector<cf32> v = take_spare();
+    v.assign(samples.begin(), samples.end());
+    append(first_sample, std::move(v));
+}
+
+void SampleHistory::adopt(std::uint64_t first_sample, std::vector<cf32>& samples) {
+    std::vector<cf32> v = take_spare();
+    std::swap(v, samples);
+    append(first_sample, std::move(v));
+}
+
+void SampleHistory::append(std::uint64_t first_sample, std::vector<cf32>&& samples) {
+    if (first_sample != next_) {  // a gap: what is held is not contiguous with this
+        held_ = 0;
+        for (auto& p : pieces_) spare_.push_back(std::move(p.samples));
+        pieces_.clear();
     }
     next_ = first_sample + samples.size();
-    held_ = std::min<std::uint64_t>(cap, held_ + samples.size());
+    held_ = std::min<std::uint64_t>(capacity_, held_ + samples.size());
+    pieces_.push_back({first_sample, std::move(samples)});
+    const std::uint64_t oldest = next_ - held_;
+    while (!pieces_.empty() && pieces_.front().first + pieces_.front().samples.size() <= oldest) {
+        spare_.push_back(std::move(pieces_.front().samples));
+        pieces_.pop_front();
+    }
+    if (spare_.size() > 2) spare_.resize(2);
 }
 
 std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const {
@@ -246,13 +304,10 @@ std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::v
     const std::uint64_t oldest = next_ - held_;
     begin = std::max(begin, oldest);
     end = std::min(end, next_);
-    const std::size_t cap = ring_.size();
     out.resize(end > begin ? end - begin : 0);
-    for (std::uint64_t i = begin; i < end;) {  // at most two contiguous pieces of the ring
-        const std::size_t pos = i % cap;
-        const std::size_t n = std::min<std::uint64_t>(end - i, cap - pos);
-        std::copy_n(ring_.data() + pos, n, out.data() + (i - begin));
-        i += n;
+    for (const auto& p : pieces_) {
+        const std::uint64_t from = std::max(begin, p.first), to = std::min<std::uint64_t>(end, p.first + p.samples.size());
+        if (from < to) std::copy_n(p.samples.data() + (from - p.first), to - from, out.data() + (from - begin));
     }
     return begin;
 }

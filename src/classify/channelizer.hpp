@@ -4,6 +4,7 @@
 #include "coex/core/types.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <vector>
@@ -55,20 +56,34 @@ private:
     std::vector<std::unique_ptr<Filters>> filters_;
     std::vector<cf32> mixed_, decimated_, narrow_;
     std::vector<float> freq_, magnitude_, spread_;
+    void lag_products(std::span<const cf32> x, std::size_t lag);
+    std::vector<float> lag_re_, lag_im_, lag_abs_;  // x[n]·x*[n+lag]: real, imaginary, magnitude
 };
 
-// The last few milliseconds of a view's samples, addressed by sample index within the segment.
+// The last few milliseconds of a view's samples, addressed by sample index within the segment. Kept
+// as the blocks they came in: a block handed over with adopt() is held without copying a sample.
 class SampleHistory {
 public:
     void reset(std::size_t capacity);
-    void push(std::uint64_t first_sample, std::span<const cf32> samples);
+    void push(std::uint64_t first_sample, std::span<const cf32> samples);  // copies the samples
+    // Takes over `samples`' buffer (same as push, without the copy); leaves a spare buffer in its place.
+    void adopt(std::uint64_t first_sample, std::vector<cf32>& samples);
     // Copies what is still held of [begin, end) into out; returns the first index copied.
     std::uint64_t copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const;
 
 private:
-    std::vector<cf32> ring_;
+    std::vector<cf32> take_spare();
+    void append(std::uint64_t first_sample, std::vector<cf32>&& samples);
+
+    struct Piece {
+        std::uint64_t first = 0;  // sample index of samples[0]
+        std::vector<cf32> samples;
+    };
+    std::deque<Piece> pieces_;  // contiguous, oldest first
+    std::vector<std::vector<cf32>> spare_;  // buffers of dropped pieces, for reuse
+    std::size_t capacity_ = 1;
     std::uint64_t next_ = 0;   // index one past the newest sample held
-    std::uint64_t held_ = 0;
+    std::uint64_t held_ = 0;   // the newest held_ samples (≤ capacity) are what copy() gives
 };
 
 }  // namespace coex::classify

@@ -72,11 +72,16 @@ void Classifier::begin_view(const ViewGeometry& view) {
     history_->reset(static_cast<std::size_t>(kHistorySeconds * view.segment.sample_rate_hz));
     wifi_claimed_frames_.assign(view.grid->size(), 0);
     view_frames_ = 0;
+    view_cell_seconds_.clear();
     for (auto& r : detectors_) r.detector->begin_view(view);
 }
 
 void Classifier::on_samples(std::uint64_t first_sample, std::span<const cf32> samples) {
     history_->push(first_sample, samples);
+}
+
+void Classifier::adopt_samples(std::uint64_t first_sample, std::vector<cf32>& samples) {
+    history_->adopt(first_sample, samples);
 }
 
 void Classifier::on_frame(const Frame& frame) {
@@ -91,7 +96,10 @@ void Classifier::on_frame(const Frame& frame) {
     for (auto& r : detectors_) r.detector->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
-    for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c) cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)] += view_.frame_seconds;
+    if (view_cell_seconds_.empty())  // the view's first frame: find its inner cells' entries once (map entries stay put)
+        for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c)
+            view_cell_seconds_.push_back(&cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)]);
+    for (double* seconds : view_cell_seconds_) *seconds += view_.frame_seconds;
 }
 
 void Classifier::gap() {

@@ -34,6 +34,9 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
         t.edge_first = whole ? grid.index_of(centre - 8) : -1;
         const int shoulders[4] = {centre - 11, centre - 10, centre + 10, centre + 11};
         for (int i = 0; i < 4; ++i) t.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+        const int claim_lo = std::max(centre - 11, grid.first_mhz()), claim_hi = std::min(centre + 11, grid.last_mhz());
+        t.claim_first = claim_lo <= claim_hi ? grid.index_of(claim_lo) : 0;
+        t.claim_end = claim_lo <= claim_hi ? grid.index_of(claim_hi) + 1 : 0;
         // A channel the view cuts: its visible part is still recognised, only to claim its cells.
         t.partial_first = t.partial_count = -1;
         t.partial_on = false;
@@ -64,10 +67,11 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     }
     const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
     t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
-    if (!t.partial_on) return;
-    const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
-    for (int mhz = centre - 11; mhz <= centre + 11; ++mhz)
-        if (const int idx = grid_->index_of(mhz); idx >= 0) own_claims_[static_cast<std::size_t>(idx)] = 1;
+    if (t.partial_on) claim(t);
+}
+
+void WifiOccupancyDetector::claim(const Tracked& t) {
+    std::fill(own_claims_.begin() + t.claim_first, own_claims_.begin() + t.claim_end, std::uint8_t{1});
 }
 
 void WifiOccupancyDetector::on_frame(const Frame& frame) {
@@ -134,9 +138,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             t.burst_floor.push_back(static_cast<float>(channel_floor));
             t.burst_edge += 0.5 * (sub_signal[0] + sub_signal[kSubbands - 1]);
             t.burst_centre += sub_signal[kSubbands / 2];
-            const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
-            for (int mhz = centre - 11; mhz <= centre + 11; ++mhz)
-                if (const int idx = grid_->index_of(mhz); idx >= 0) own_claims_[static_cast<std::size_t>(idx)] = 1;
+            claim(t);
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {
             close_burst(t);

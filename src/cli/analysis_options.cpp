@@ -16,7 +16,8 @@ void add_analysis_options(po::options_description& options, AnalysisOptions& v) 
         ("fft-estimate", po::bool_switch(&v.estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
         ("current-channel", po::value(&v.current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
         ("width", po::value(&v.width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
-        ("bursts", po::bool_switch(&v.list_bursts), "list every burst the classifier judged in the JSON report, with its features");
+        ("bursts", po::bool_switch(&v.list_bursts), "list every burst the classifier judged in the JSON report, with its features")
+        ("no-detect", po::bool_switch(&v.no_detect), "spectrogram, noise floors and 1 MHz cells only: no detectors, no emitters (to measure what detection costs)");
 }
 
 AnalysisSetup make_analysis_setup(const AnalysisOptions& v, const std::string& country, const po::variables_map& vm) {
@@ -31,6 +32,7 @@ AnalysisSetup make_analysis_setup(const AnalysisOptions& v, const std::string& c
     s.analysis.spectrogram.overlap = v.overlap;
     s.analysis.spectrogram.planning = v.estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
     s.analysis.keep_bursts = v.list_bursts;
+    s.analysis.detect = !v.no_detect;
     s.advice.domain = *domain;
     if (v.width != 20 && v.width != 40) throw UsageError{"--width: " + std::to_string(v.width) + " MHz is not 20 or 40"};
     s.advice.width_mhz = v.width;

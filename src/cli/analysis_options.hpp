@@ -15,6 +15,7 @@ struct AnalysisOptions {
     double overlap = 0.0;
     bool estimate_plans = false;
     bool list_bursts = false;
+    bool no_detect = false;
     int current_channel = 0;
     int width = 20;
 };

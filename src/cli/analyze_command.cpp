@@ -42,11 +42,13 @@ int run_analyze(const std::vector<std::string>& args) {
     if (path.empty()) throw UsageError{"no capture file given (coex analyze FILE)"};
 
     auto [config, advice] = make_analysis_setup(analysis_options, country, vm);
+    config.detector_thread = true;  // detectors a few blocks behind the spectrogram, on a second thread
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
     PictureOutputs pictures(png_path, html_path, png_band);
-    const io::OpenOptions open = open_options(capture_options);
+    io::OpenOptions open = open_options(capture_options);
+    open.read_ahead_blocks = 4;  // read and convert samples on a second thread, ahead of the analysis
     auto capture = io::open_capture(path, open);
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
@@ -56,8 +58,9 @@ int run_analyze(const std::vector<std::string>& args) {
     Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);
     SampleBlock block;
     while (capture.source->next(block)) {
-        analyzer.consume(block);
-        progress.advance(block.samples.size());
+        const std::size_t samples = block.samples.size();
+        analyzer.consume(std::move(block));  // keeps the buffer; next() refills the spare one it leaves
+        progress.advance(samples);
     }
     progress.finish();
     auto report = analyzer.finish(capture.source->stats());

@@ -29,11 +29,6 @@ MhzCellGrid::MhzCellGrid(double center_hz, double sample_rate_hz, std::size_t ff
     }
 }
 
-int MhzCellGrid::index_of(int mhz) const {
-    const int i = mhz - first_mhz_;
-    return (i >= 0 && i < static_cast<int>(size())) ? i : -1;
-}
-
 void MhzCellGrid::reduce(std::span<const float> bin_power, std::span<float> cell_power) const {
     const float inv_enbw = static_cast<float>(1.0 / enbw_);
     for (std::size_t c = 0; c < size(); ++c) {

@@ -34,14 +34,15 @@ double cell_value(std::size_t cell, double fraction) {
     return std::ldexp(mantissa, exponent);
 }
 
-// Midpoint of a histogram cell in linear power (a table: the floor is re-estimated often).
-double cell_mid(std::size_t cell) {
+// Midpoints of the histogram cells in linear power, rising with the cell (a table: the floor is
+// re-estimated often).
+const std::array<double, kCells>& cell_mids() {
     static const auto table = [] {
         std::array<double, kCells> t{};
         for (std::size_t c = 1; c < kCells; ++c) t[c] = cell_value(c, 0.5);
         return t;
     }();
-    return table[cell];
+    return table;
 }
 
 double inverse_normal_cdf(double p) {
@@ -89,11 +90,21 @@ PercentileFloor::PercentileFloor(std::size_t channels, double percentile, double
 void PercentileFloor::add(std::span<const float> power) {
     std::uint32_t* counts = counts_.data();
     const std::size_t n = std::min(power.size(), channels_);
-    for (std::size_t c = 0; c < n; ++c) ++counts[c * kCells + cell_of(power[c])];
+    // histogram cells first (a loop over whole vectors), then the counts
+    std::uint32_t at[64];
+    for (std::size_t c0 = 0; c0 < n; c0 += 64) {
+        const std::size_t m = std::min<std::size_t>(64, n - c0);
+        for (std::size_t i = 0; i < m; ++i) at[i] = static_cast<std::uint32_t>((c0 + i) * kCells + cell_of(power[c0 + i]));
+        for (std::size_t i = 0; i < m; ++i) ++counts[at[i]];
+    }
     ++observations_;
 }
 
 void PercentileFloor::estimate(std::span<float> out) const {
+    const auto& mids = cell_mids();
+    // Running sums over the histogram cells 1…k, added in the same order as a loop over the cells
+    // would add them (so the same doubles): the refinement below looks them up instead of re-summing.
+    std::array<double, kCells> below_n, below_sum;  // cells 1 … k−1
     for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
         const std::uint32_t* counts = counts_.data() + c * kCells;
         // Exact zeros are missing signal (a device that has not started, a zero-filled gap), not noise.
@@ -103,29 +114,34 @@ void PercentileFloor::estimate(std::span<float> out) const {
             continue;
         }
         const double target = std::min(observed, std::max(kMinQuietObservations, percentile_ * observed));
-        double below = 0.0, value = 0.0;
+        double n = 0.0, sum = 0.0, value = 0.0;
+        bool found = false;
+        below_n[1] = below_sum[1] = 0.0;
         for (std::size_t cell = 1; cell < kCells; ++cell) {
             const double here = counts[cell];
-            if (below + here >= target && here > 0) {
-                value = cell_value(cell, (target - below) / here);
-                break;
+            if (!found && n + here >= target && here > 0) {
+                value = cell_value(cell, (target - n) / here);
+                found = true;
             }
-            below += here;
+            n += counts[cell];
+            sum += counts[cell] * mids[cell];
+            if (cell + 1 < kCells) {
+                below_n[cell + 1] = n;
+                below_sum[cell + 1] = sum;
+            }
         }
+        const double all_n = n, all_sum = sum;
         const double p = std::clamp(target / observed, 1e-6, 0.5);
         double mean = value * (p == percentile_ ? correction_ : chi2_mean_over_quantile(dof_, p));
         // Refine to the mean of the noise-only part: bursts far above it fall outside the clip.
         for (int iteration = 0; iteration < 20 && mean > 0.0; ++iteration) {
             const double limit = clip_ * mean;
-            double n = 0.0, sum = 0.0;
-            for (std::size_t cell = 1; cell < kCells; ++cell) {
-                const double mid = cell_mid(cell);
-                if (mid >= limit) break;
-                n += counts[cell];
-                sum += counts[cell] * mid;
-            }
-            if (n < kMinQuietObservations || sum <= 0.0) break;  // too few quiet observations to refine on
-            const double next = sum / n / clipped_mean_;
+            // the observations in the cells whose midpoint lies below the limit (midpoints rise with the cell)
+            const auto first_out = static_cast<std::size_t>(std::lower_bound(mids.begin() + 1, mids.end(), limit) - mids.begin());
+            const double quiet_n = first_out < kCells ? below_n[first_out] : all_n;
+            const double quiet_sum = first_out < kCells ? below_sum[first_out] : all_sum;
+            if (quiet_n < kMinQuietObservations || quiet_sum <= 0.0) break;  // too few quiet observations to refine on
+            const double next = quiet_sum / quiet_n / clipped_mean_;
             const bool settled = std::abs(next - mean) < 1e-3 * mean;
             mean = next;
             if (settled) break;

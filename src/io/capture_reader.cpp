@@ -111,7 +111,9 @@ struct CaptureReader::Impl {
     void find_segments();
     Found load_segment(std::string label, hid_t holder, h5::Object dataset, bool is_root, std::uint64_t number);
     StoredType stored_type(hid_t type) const;
-    void check_filters(const std::string& where, hid_t dataset) const;
+    // Checks the dataset's filters can be decoded; returns how many there are.
+    int check_filters(const std::string& where, hid_t dataset) const;
+    h5::Object without_chunk_cache(h5::Object dataset) const;
 
     std::optional<double> number_attribute(hid_t object, const char* attribute, const std::string& where) const;
     double required_number(hid_t object, const char* attribute, const std::string& where) const;
@@ -432,7 +434,9 @@ CaptureReader::Impl::Found CaptureReader::Impl::load_segment(std::string label, 
     if (dims[0] == 0) {
         fail(where + "'iq' is empty");
     }
-    check_filters(where, dataset.get());
+    if (check_filters(where, dataset.get()) == 0) {
+        dataset = without_chunk_cache(std::move(dataset));
+    }
 
     f.description.length = dims[0];
     f.description.type = *stored.type;
@@ -499,7 +503,30 @@ StoredType CaptureReader::Impl::stored_type(hid_t type) const {
     }
 }
 
-void CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset) const {
+// Samples stored without filters need no chunk cache: read past it, straight into the caller's buffer
+// (the cache would cost a copy of every sample). The dataset is closed and opened again with that
+// access property (HDF5 shares one dataset structure between the handles of an open dataset, and
+// takes the cache size only when it first opens it); kept as opened when it cannot be.
+h5::Object CaptureReader::Impl::without_chunk_cache(h5::Object dataset) const {
+    const ssize_t length = H5Iget_name(dataset.get(), nullptr, 0);
+    if (length <= 0) {
+        return dataset;
+    }
+    std::string name(static_cast<std::size_t>(length) + 1, '\0');
+    if (H5Iget_name(dataset.get(), name.data(), name.size()) != length) {
+        return dataset;
+    }
+    name.resize(static_cast<std::size_t>(length));
+    const h5::PropertyList access(H5Pcreate(H5P_DATASET_ACCESS));
+    if (!access || H5Pset_chunk_cache(access.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
+        return dataset;
+    }
+    dataset.reset();
+    h5::Object reopened(H5Dopen2(file.get(), name.c_str(), access.get()));
+    return reopened ? std::move(reopened) : h5::Object(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
+}
+
+int CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset) const {
     const h5::PropertyList create(H5Dget_create_plist(dataset));
     if (!create) {
         damaged(where + "reading the storage of 'iq'");
@@ -521,6 +548,7 @@ void CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset)
                  ", which this HDF5 library cannot decode");
         }
     }
+    return count;
 }
 
 // ---- reading -------------------------------------------------------------------------------------

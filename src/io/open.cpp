@@ -1,5 +1,6 @@
 // open_capture / create_capture: the format factory over HDF5, SigMF and raw files.
 #include "coex/io/open.hpp"
+#include "coex/io/read_ahead.hpp"
 
 #include "coex/core/error.hpp"
 
@@ -227,7 +228,19 @@ std::uint64_t CaptureInfo::total_samples() const {
     return total;
 }
 
+namespace {
+OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& options);
+}
+
 OpenedCapture open_capture(const fs::path& path, const OpenOptions& options) {
+    OpenedCapture opened = open_capture_directly(path, options);
+    if (options.read_ahead_blocks > 0)
+        opened.source = std::make_unique<ReadAheadSource>(std::move(opened.source), options.read_ahead_blocks);
+    return opened;
+}
+
+namespace {
+OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& options) {
     if (options.block_samples == 0) throw ConfigError("open_capture: block_samples must be > 0");
     const auto format = options.format ? options.format : capture_format_for_path(path);
     if (!format)
@@ -267,6 +280,7 @@ OpenedCapture open_capture(const fs::path& path, const OpenOptions& options) {
     opened.source = std::make_unique<IqFileSource>(std::move(reader), options.block_samples);
     return opened;
 }
+}  // namespace
 
 std::unique_ptr<CaptureSink> create_capture(const fs::path& path, const SinkOptions& options) {
     const auto format = options.format ? options.format : capture_format_for_path(path);

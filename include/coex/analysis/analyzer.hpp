@@ -35,7 +35,14 @@ struct AnalysisConfig {
     bool keep_bursts = false;  // list every judged burst in the report
     // Called with every frame when set (pictures); unset, it costs nothing.
     std::function<void(const FrameView&)> on_frame;
+    // false: the spectrogram, floors and cells only, no detectors and no emitters (what those stages
+    // cost alone, for benchmarks)
+    bool detect = true;
+    // Run the detectors on a second thread, a few blocks behind the spectrogram (same report).
+    bool detector_thread = false;
 };
+
+class Detection;
 
 class Analyzer {
 public:
@@ -43,6 +50,9 @@ public:
     ~Analyzer();
 
     void consume(const SampleBlock& block);
+    // The same, keeping the block's sample buffer instead of copying it (the time-domain checks look
+    // back a few ms); `block` is left with a spare buffer of unspecified contents, to read into again.
+    void consume(SampleBlock&& block);
     // Ends the stream and returns the report (capture path and metadata left for the caller).
     [[nodiscard]] report::Report finish(const SourceStats& source_stats);
 
@@ -50,12 +60,13 @@ private:
     struct Tuning;
     Tuning& tuning_for(const SegmentInfo& segment);
     void begin_segment(const SampleBlock& block);
+    void consume(const SampleBlock& block, std::vector<cf32>* adopt);
     void end_segment();
     void process_frame(Tuning& tuning, std::span<const float> bins, double time_s, std::uint64_t first_sample);
     void release_warmup(Tuning& tuning);
 
     AnalysisConfig config_;
-    classify::Classifier classifier_;
+    std::unique_ptr<Detection> detection_;
     std::map<std::pair<long long, long long>, std::unique_ptr<Tuning>> tunings_;
     Tuning* current_ = nullptr;
     std::size_t current_segment_ = static_cast<std::size_t>(-1);

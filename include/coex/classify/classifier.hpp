@@ -23,6 +23,8 @@ public:
     void begin_view(const ViewGeometry& view);
     // The raw samples of the view, in order; kept for a few ms so bursts can be checked in the time domain.
     void on_samples(std::uint64_t first_sample, std::span<const cf32> samples);
+    // The same, taking over the buffer instead of copying it (a spare buffer is left in `samples`).
+    void adopt_samples(std::uint64_t first_sample, std::vector<cf32>& samples);
     void on_frame(const Frame& frame);
     void gap();
     void end_view(const ViewSummary& summary);
@@ -55,6 +57,7 @@ private:
     std::vector<std::uint64_t> wifi_claimed_frames_;  // per cell of the current view
     std::uint64_t view_frames_ = 0;
     std::vector<float> wifi_share_;
+    std::vector<double*> view_cell_seconds_;  // this view's inner cells in cell_seconds_
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;  // cut by the edge of the view: not judged

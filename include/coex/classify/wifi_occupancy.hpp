@@ -107,8 +107,10 @@ private:
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
         int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the view cuts
         bool partial_on = false;
+        int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the view
     };
     void close_burst(Tracked& t);
+    void claim(const Tracked& t);
     void claim_partial(Tracked& t, const Frame& frame);
 
     std::vector<Tracked> tracked_;

@@ -18,7 +18,10 @@ public:
     [[nodiscard]] int first_mhz() const { return first_mhz_; }
     [[nodiscard]] int last_mhz() const { return first_mhz_ + static_cast<int>(size()) - 1; }
     // Index of the cell centred on `mhz`, or −1 when the grid has no such cell.
-    [[nodiscard]] int index_of(int mhz) const;
+    [[nodiscard]] int index_of(int mhz) const {
+        const int i = mhz - first_mhz_;
+        return (i >= 0 && i < static_cast<int>(size())) ? i : -1;
+    }
     // True when every cell from lo_mhz to hi_mhz (inclusive) exists.
     [[nodiscard]] bool covers(int lo_mhz, int hi_mhz) const { return index_of(lo_mhz) >= 0 && index_of(hi_mhz) >= 0; }
     [[nodiscard]] std::size_t bins_in(std::size_t cell) const { return end_bin_[cell] - first_bin_[cell]; }

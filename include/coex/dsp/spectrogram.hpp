@@ -35,6 +35,14 @@ public:
     template <class OnFrame>
     void push(std::span<const cf32> samples, OnFrame&& on_frame) {
         std::size_t pos = 0;
+        // Without overlap, whole frames are transformed straight from the samples (no copy).
+        if (hop_ == size_ && fill_ == 0) {
+            for (; samples.size() - pos >= size_; pos += size_) {
+                transform(samples.data() + pos);
+                on_frame(std::span<const float>(power_));
+                ++frames_;
+            }
+        }
         while (pos < samples.size()) {
             const std::size_t take = std::min(samples.size() - pos, size_ - fill_);
             std::copy_n(samples.data() + pos, take, pending_.data() + fill_);

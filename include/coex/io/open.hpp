@@ -36,6 +36,8 @@ struct OpenOptions {
     std::optional<double> sample_rate_hz;  // raw: the rate (else from the name); SigMF: only where the metadata has none
     std::optional<double> center_hz;       // likewise
     std::size_t block_samples = 1 << 16;
+    // > 0: a reader thread reads (and converts) this many blocks ahead of the caller (ReadAheadSource)
+    std::size_t read_ahead_blocks = 0;
 };
 
 struct CaptureSegment {

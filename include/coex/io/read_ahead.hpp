@@ -1,0 +1,30 @@
+#pragma once
+// ReadAheadSource: runs another (replay) source on a thread of its own, a bounded number of blocks
+// ahead of the pipeline, so reading and converting samples overlaps with analysing them. It hands over
+// every block of the inner source, in order, and never drops: when the queue is full the reader waits.
+// An exception thrown by the inner source is rethrown by next() where it happened in the stream.
+#include "coex/core/source.hpp"
+
+#include <memory>
+
+namespace coex::io {
+
+class ReadAheadSource : public SampleSource {
+public:
+    // depth: blocks read ahead (≥ 1). The reader thread starts at the first next().
+    ReadAheadSource(std::unique_ptr<SampleSource> inner, std::size_t depth);
+    ~ReadAheadSource() override;
+    ReadAheadSource(const ReadAheadSource&) = delete;
+    ReadAheadSource& operator=(const ReadAheadSource&) = delete;
+
+    // Swaps the next block into `block`; the caller's old block (its sample buffer) is reused.
+    [[nodiscard]] bool next(SampleBlock& block) override;
+    // The inner source's counts as of the last block handed over.
+    [[nodiscard]] SourceStats stats() const override;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace coex::io

@@ -1,0 +1,243 @@
+#include "detection.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace coex::analysis {
+namespace {
+constexpr std::size_t kJobsAhead = 4;     // blocks recorded but not yet replayed, at most
+constexpr std::size_t kSpareBuffers = 8;  // sample buffers kept for reuse
+}  // namespace
+
+// The calls of one block, in order.
+struct Detection::Job {
+    enum class Op : std::uint8_t { begin_view, samples, frame, gap, end_view };
+    std::vector<Op> ops;
+    std::vector<classify::ViewGeometry> views;
+    struct Samples {
+        std::uint64_t first = 0;
+        std::vector<cf32> buffer;
+    };
+    std::vector<Samples> samples;
+    struct FrameAt {
+        double time_s;
+        std::uint64_t first_sample;
+        std::size_t at, cells;  // cells at values[at …], floor at values[at + cells …]
+    };
+    std::vector<FrameAt> frames;
+    std::vector<float> values;
+    struct Summary {
+        double observed_s;
+        std::vector<float> cell_floor, bin_floor;
+        double bin_enbw;
+        std::uint64_t bin_floor_observations;
+    };
+    std::vector<Summary> summaries;
+
+    [[nodiscard]] bool empty() const { return ops.empty(); }
+    void clear() {  // keeps the capacity
+        ops.clear();
+        views.clear();
+        samples.clear();
+        frames.clear();
+        values.clear();
+        summaries.clear();
+    }
+};
+
+struct Detection::Worker {
+    explicit Worker(classify::Classifier& c) : classifier(c), thread([this] { run(); }) {}
+    ~Worker() {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        changed.notify_all();
+        thread.join();
+    }
+
+    classify::Classifier& classifier;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<std::unique_ptr<Job>> queued;
+    std::vector<std::unique_ptr<Job>> done;      // replayed, for reuse
+    std::vector<std::vector<cf32>> buffers;      // spare sample buffers, for reuse
+    std::size_t busy = 0;                        // jobs taken but not yet replayed
+    bool stopping = false;
+    std::exception_ptr error;
+    std::deque<classify::ViewGeometry> views;    // every view begun (detectors may keep a pointer)
+    std::thread thread;
+
+    void run() {
+        for (;;) {
+            std::unique_ptr<Job> job;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stopping || !queued.empty(); });
+                if (stopping) return;
+                job = std::move(queued.front());
+                queued.pop_front();
+                busy = 1;
+            }
+            std::vector<std::vector<cf32>> spare;
+            if (!error) {
+                try {
+                    replay(*job, spare);
+                } catch (...) {
+                    std::lock_guard lock(mutex);
+                    error = std::current_exception();
+                }
+            }
+            job->clear();
+            std::lock_guard lock(mutex);
+            done.push_back(std::move(job));
+            for (auto& b : spare)
+                if (buffers.size() < kSpareBuffers) buffers.push_back(std::move(b));
+            busy = 0;
+            changed.notify_all();
+        }
+    }
+
+    void replay(Job& job, std::vector<std::vector<cf32>>& spare) {
+        std::size_t view = 0, samples = 0, frame = 0, summary = 0;
+        for (const Job::Op op : job.ops) {
+            switch (op) {
+                case Job::Op::begin_view:
+                    views.push_back(job.views[view++]);
+                    classifier.begin_view(views.back());
+                    break;
+                case Job::Op::samples: {
+                    auto& s = job.samples[samples++];
+                    classifier.adopt_samples(s.first, s.buffer);
+                    spare.push_back(std::move(s.buffer));
+                    break;
+                }
+                case Job::Op::frame: {
+                    const auto& f = job.frames[frame++];
+                    const std::span<const float> values(job.values);
+                    classifier.on_frame(classify::Frame{f.time_s, f.first_sample, {}, values.subspan(f.at, f.cells),
+                                                        values.subspan(f.at + f.cells, f.cells)});
+                    break;
+                }
+                case Job::Op::gap: classifier.gap(); break;
+                case Job::Op::end_view: {
+                    const auto& s = job.summaries[summary++];
+                    classifier.end_view(classify::ViewSummary{&views.back(), s.observed_s, s.cell_floor, s.bin_floor,
+                                                              s.bin_enbw, s.bin_floor_observations});
+                    break;
+                }
+            }
+        }
+    }
+
+    void rethrow_error() {  // with the mutex held
+        if (error) std::rethrow_exception(error);
+    }
+};
+
+Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts)
+    : mode_(mode), classifier_(std::move(channels), keep_bursts) {
+    if (mode_ == Mode::thread) {
+        job_ = std::make_unique<Job>();
+        worker_ = std::make_unique<Worker>(classifier_);
+    }
+}
+
+Detection::~Detection() = default;
+
+void Detection::begin_view(const classify::ViewGeometry& view) {
+    if (mode_ == Mode::inline_calls) classifier_.begin_view(view);
+    if (mode_ != Mode::thread) return;
+    job_->ops.push_back(Job::Op::begin_view);
+    job_->views.push_back(view);
+}
+
+void Detection::samples(std::uint64_t first_sample, std::span<const cf32> samples, std::vector<cf32>* adopt) {
+    if (mode_ == Mode::inline_calls) {
+        if (adopt)
+            classifier_.adopt_samples(first_sample, *adopt);
+        else
+            classifier_.on_samples(first_sample, samples);
+    }
+    if (mode_ != Mode::thread) return;
+    std::vector<cf32> spare;
+    {
+        std::lock_guard lock(worker_->mutex);
+        if (!worker_->buffers.empty()) {
+            spare = std::move(worker_->buffers.back());
+            worker_->buffers.pop_back();
+        }
+    }
+    Job::Samples s{first_sample, {}};
+    if (adopt) {
+        s.buffer = std::move(*adopt);
+        *adopt = std::move(spare);
+    } else {
+        s.buffer = std::move(spare);
+        s.buffer.assign(samples.begin(), samples.end());
+    }
+    job_->ops.push_back(Job::Op::samples);
+    job_->samples.push_back(std::move(s));
+}
+
+void Detection::frame(const classify::Frame& frame) {
+    if (mode_ == Mode::inline_calls) classifier_.on_frame(frame);
+    if (mode_ != Mode::thread) return;
+    const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
+    job_->ops.push_back(Job::Op::frame);
+    job_->frames.push_back({frame.time_s, frame.first_sample, job_->values.size(), n});
+    job_->values.insert(job_->values.end(), frame.cells.begin(), frame.cells.begin() + static_cast<std::ptrdiff_t>(n));
+    job_->values.insert(job_->values.end(), frame.cell_floor.begin(), frame.cell_floor.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void Detection::gap() {
+    if (mode_ == Mode::inline_calls) classifier_.gap();
+    if (mode_ == Mode::thread) job_->ops.push_back(Job::Op::gap);
+}
+
+void Detection::end_view(const classify::ViewSummary& summary) {
+    if (mode_ == Mode::inline_calls) classifier_.end_view(summary);
+    if (mode_ != Mode::thread) return;
+    job_->ops.push_back(Job::Op::end_view);
+    job_->summaries.push_back({summary.observed_s,
+                               {summary.cell_floor.begin(), summary.cell_floor.end()},
+                               {summary.bin_floor.begin(), summary.bin_floor.end()},
+                               summary.bin_enbw,
+                               summary.bin_floor_observations});
+}
+
+void Detection::flush() {
+    if (mode_ != Mode::thread || job_->empty()) return;
+    Worker& w = *worker_;
+    std::unique_lock lock(w.mutex);
+    w.changed.wait(lock, [&] { return w.queued.size() + w.busy < kJobsAhead || w.error; });
+    w.rethrow_error();
+    w.queued.push_back(std::move(job_));
+    if (!w.done.empty()) {
+        job_ = std::move(w.done.back());
+        w.done.pop_back();
+    } else {
+        job_ = std::make_unique<Job>();
+    }
+    lock.unlock();
+    w.changed.notify_all();
+}
+
+void Detection::finish(report::Report& report) {
+    if (mode_ == Mode::off) return;
+    if (mode_ == Mode::thread) {
+        flush();
+        Worker& w = *worker_;
+        std::unique_lock lock(w.mutex);
+        w.changed.wait(lock, [&] { return (w.queued.empty() && w.busy == 0) || w.error; });
+        w.rethrow_error();
+    }
+    classifier_.finish(report);
+}
+
+}  // namespace coex::analysis

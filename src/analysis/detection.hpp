@@ -1,0 +1,48 @@
+#pragma once
+// The detectors' side of the pipeline: every call the analyzer makes on the classifier goes through
+// here. Inline, the calls go straight through. With a thread, the calls of each block are recorded
+// (with copies of the cells and floors they point at, and the block's sample buffer) and replayed in
+// the same order on a detector thread, a bounded number of blocks behind: the classifier sees exactly
+// the calls it would have seen inline, so the report is the same. Off, nothing is detected (what the
+// spectrogram, floors and cells cost alone).
+#include "coex/classify/classifier.hpp"
+#include "coex/core/types.hpp"
+#include "coex/report/report.hpp"
+
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace coex::analysis {
+
+class Detection {
+public:
+    enum class Mode { off, inline_calls, thread };
+    Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts);
+    ~Detection();
+    Detection(const Detection&) = delete;
+    Detection& operator=(const Detection&) = delete;
+
+    [[nodiscard]] bool on() const { return mode_ != Mode::off; }
+    void begin_view(const classify::ViewGeometry& view);
+    // `adopt` set: its buffer is taken over (a spare one is left in its place).
+    void samples(std::uint64_t first_sample, std::span<const cf32> samples, std::vector<cf32>* adopt);
+    // With a thread the detectors do not see frame.bins (as during the floor warm-up, inline).
+    void frame(const classify::Frame& frame);
+    void gap();
+    void end_view(const classify::ViewSummary& summary);
+    // End of a block: the calls recorded since the last flush go to the detector thread.
+    void flush();
+    // Waits for the detector thread to catch up, then fills the report's detector parts.
+    void finish(report::Report& report);
+
+private:
+    struct Job;
+    struct Worker;
+    Mode mode_;
+    classify::Classifier classifier_;
+    std::unique_ptr<Worker> worker_;
+    std::unique_ptr<Job> job_;  // being recorded
+};
+
+}  // namespace coex::analysis

@@ -1,0 +1,105 @@
+#include "coex/io/read_ahead.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace coex::io {
+
+struct ReadAheadSource::State {
+    std::unique_ptr<SampleSource> inner;
+    std::size_t depth;
+
+    std::mutex mutex;
+    std::condition_variable changed;  // a block was read, taken, or the reader stopped
+    struct Entry {
+        SampleBlock block;
+        SourceStats stats;  // the inner source's counts once this block was read
+    };
+    std::deque<Entry> ready;          // read, not yet handed over
+    std::vector<SampleBlock> spare;   // handed back: buffers to read into
+    bool finished = false;            // the inner source ended (or threw)
+    bool stopping = false;            // the destructor wants the reader to end
+    std::exception_ptr error;         // what the inner source threw, after the blocks before it
+    SourceStats delivered;            // as of the last block handed over (consumer side only)
+    SourceStats final_stats;          // once the inner source ended
+    std::thread reader;
+
+    void run() {
+        for (;;) {
+            SampleBlock block;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stopping || ready.size() < depth; });
+                if (stopping) return;
+                if (!spare.empty()) {
+                    block = std::move(spare.back());
+                    spare.pop_back();
+                }
+            }
+            bool more = false;
+            std::exception_ptr failure;
+            SourceStats stats;
+            try {
+                more = inner->next(block);
+                stats = inner->stats();
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            std::lock_guard lock(mutex);
+            if (more) ready.push_back({std::move(block), stats});
+            if (!more) {
+                finished = true;
+                error = failure;
+                final_stats = stats;
+            }
+            changed.notify_all();
+            if (!more) return;
+        }
+    }
+};
+
+ReadAheadSource::ReadAheadSource(std::unique_ptr<SampleSource> inner, std::size_t depth) : state_(std::make_unique<State>()) {
+    if (!inner) throw std::invalid_argument("ReadAheadSource: no source");
+    state_->inner = std::move(inner);
+    state_->depth = std::max<std::size_t>(depth, 1);
+}
+
+ReadAheadSource::~ReadAheadSource() {
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->stopping = true;
+    }
+    state_->changed.notify_all();
+    if (state_->reader.joinable()) state_->reader.join();
+}
+
+bool ReadAheadSource::next(SampleBlock& block) {
+    State& s = *state_;
+    if (!s.reader.joinable() && !s.finished) s.reader = std::thread([&s] { s.run(); });
+    std::unique_lock lock(s.mutex);
+    s.changed.wait(lock, [&] { return !s.ready.empty() || s.finished; });
+    if (s.ready.empty()) {
+        if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
+        s.delivered = s.final_stats;
+        return false;
+    }
+    State::Entry entry = std::move(s.ready.front());
+    s.ready.pop_front();
+    std::swap(block, entry.block);
+    s.spare.push_back(std::move(entry.block));  // the caller's old buffer, for the reader to fill again
+    s.delivered = entry.stats;
+    lock.unlock();
+    s.changed.notify_all();
+    return true;
+}
+
+SourceStats ReadAheadSource::stats() const { return state_->delivered; }
+
+}  // namespace coex::io
