@@ -331,6 +331,7 @@ void Classifier::finish(report::Report& report) {
     counters["wifi.rejected_uneven"] = w.rejected_uneven;
     counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
     counters["wifi.rejected_short"] = w.rejected_short;
+    counters["wifi.frames_ht40"] = w.frames_bonded;
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;

@@ -7,7 +7,34 @@ namespace coex::classify {
 namespace {
 constexpr int kInnerHalf = 7;   // inner cells: centre − 7 … centre + 7 MHz
 constexpr int kSubbands = 5;    // of 3 MHz each
+constexpr int kBondedInnerHalf = 17;  // HT40: 114 subcarriers over ±17.8 MHz; inner cells ±17 MHz, 7 sub-bands of 5
 constexpr std::size_t kMaxBurstFrames = 1 << 14;  // a longer burst is closed and a new one started
+
+// Power over the floor of `cells` cells from `first`, relative to the floor (linear), and per
+// sub-band of `band` cells into sub_signal/sub_noise.
+double excess_over(const Frame& frame, int first, int cells, int band, double* sub_signal, double* sub_noise) {
+    const float* cell = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    double signal = 0.0, noise = 0.0;
+    for (int i = 0; i < cells; ++i) {
+        const int c = first + i;
+        const double s = cell[c] - floor[c];
+        signal += s;
+        noise += floor[c];
+        sub_signal[i / band] += s;
+        sub_noise[i / band] += floor[c];
+    }
+    return noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+}
+
+// Every sub-band holds at least kMinSubband of the mean excess: power spread over the channel.
+bool even(const double* sub_signal, const double* sub_noise, int bands, double excess) {
+    for (int k = 0; k < bands; ++k) {
+        const double sub = sub_noise[k] > 0.0 ? sub_signal[k] / sub_noise[k] : (sub_signal[k] > 0.0 ? 1e9 : 0.0);
+        if (sub < WifiOccupancyDetector::kMinSubband * excess) return false;
+    }
+    return true;
+}
 }  // namespace
 
 WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) {
@@ -16,6 +43,30 @@ WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) 
         t.channel = c;
         tracked_.push_back(std::move(t));
     }
+    for (std::size_t i = 0; i < tracked_.size(); ++i)
+        for (std::size_t j = 0; j < tracked_.size(); ++j)
+            if (tracked_[j].channel.number == tracked_[i].channel.number + 4 && tracked_[i].channel.number != 14 &&
+                tracked_[j].channel.number != 14)
+                bonded_.push_back({i, j, 0.5 * (tracked_[i].channel.center_mhz + tracked_[j].channel.center_mhz)});
+    bonded_frame_.assign(tracked_.size(), 0);
+}
+
+bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) const {
+    if (b.inner_first < 0) return false;
+    constexpr int kCells = 2 * kBondedInnerHalf + 1, kBands = kCells / 5;
+    double sub_signal[kBands] = {}, sub_noise[kBands] = {};
+    const double excess = excess_over(frame, b.inner_first, kCells, 5, sub_signal, sub_noise);
+    const bool continuing = !tracked_[b.low].burst_excess.empty() || !tracked_[b.high].burst_excess.empty();
+    if (excess < (continuing ? kHoldExcess : kOnExcess) || !even(sub_signal, sub_noise, kBands, excess)) return false;
+    const float* cell = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    double sh_signal = 0.0, sh_noise = 0.0;
+    for (int idx : b.shoulder_cells) {
+        if (idx < 0) continue;
+        sh_signal += cell[idx] - floor[idx];
+        sh_noise += floor[idx];
+    }
+    return !(sh_noise > 0.0 && sh_signal / sh_noise > kMaxShoulder * excess);
 }
 
 void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
@@ -25,6 +76,15 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
     fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
     claimed_.assign(grid.size(), 0);
     own_claims_.assign(grid.size(), 0);
+    for (auto& b : bonded_) {
+        const int centre = static_cast<int>(std::lround(b.center_mhz));
+        const bool whole = grid.usable_low_mhz() <= b.center_mhz - kBondedInnerHalf - 1 &&
+                           grid.usable_high_mhz() >= b.center_mhz + kBondedInnerHalf + 1 &&
+                           grid.covers(centre - kBondedInnerHalf, centre + kBondedInnerHalf);
+        b.inner_first = whole ? grid.index_of(centre - kBondedInnerHalf) : -1;
+        const int shoulders[4] = {centre - 22, centre - 21, centre + 21, centre + 22};
+        for (int i = 0; i < 4; ++i) b.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+    }
     for (auto& t : tracked_) {
         const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
         const bool whole = grid.usable_low_mhz() <= t.channel.center_mhz - wifi_observed_half_width_mhz &&
@@ -79,35 +139,30 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
     // frame is claimed even when it falls under the threshold.
     claimed_.swap(own_claims_);
     std::fill(own_claims_.begin(), own_claims_.end(), 0);
-    for (auto& t : tracked_) {
+    std::fill(bonded_frame_.begin(), bonded_frame_.end(), 0);
+    for (const auto& b : bonded_)
+        if (bonded_on(b, frame)) {
+            bonded_frame_[b.low] = bonded_frame_[b.high] = 1;
+            ++counters_.frames_bonded;
+        }
+    for (std::size_t index = 0; index < tracked_.size(); ++index) {
+        auto& t = tracked_[index];
         if (t.partial_first >= 0) claim_partial(t, frame);
         if (t.inner_first < 0) continue;
         t.observed_s += frame_seconds_;
         ++counters_.frames_tested;
         const float* cell = frame.cells.data();
         const float* floor = frame.cell_floor.data();
-        double signal = 0.0, noise = 0.0, sub_signal[kSubbands] = {}, sub_noise[kSubbands] = {};
-        for (int i = 0; i < 2 * kInnerHalf + 1; ++i) {
-            const int c = t.inner_first + i;
-            const double s = cell[c] - floor[c];
-            signal += s;
-            noise += floor[c];
-            sub_signal[i / 3] += s;
-            sub_noise[i / 3] += floor[c];
-        }
-        const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+        double sub_signal[kSubbands] = {}, sub_noise[kSubbands] = {};
+        const double excess = excess_over(frame, t.inner_first, 2 * kInnerHalf + 1, 3, sub_signal, sub_noise);
         const double threshold = t.burst_excess.empty() ? kOnExcess : kHoldExcess;
-        bool on = excess >= threshold;
-        if (on) {
-            for (int s = 0; s < kSubbands && on; ++s) {
-                const double sub = sub_noise[s] > 0.0 ? sub_signal[s] / sub_noise[s] : (sub_signal[s] > 0.0 ? 1e9 : 0.0);
-                if (sub < kMinSubband * excess) {
-                    on = false;
-                    ++counters_.rejected_uneven;
-                }
-            }
+        const bool bonded = bonded_frame_[index] != 0;
+        bool on = bonded || excess >= threshold;
+        if (on && !bonded && !even(sub_signal, sub_noise, kSubbands, excess)) {
+            on = false;
+            ++counters_.rejected_uneven;
         }
-        if (on) {
+        if (on && !bonded) {
             double sh_signal = 0.0, sh_noise = 0.0;
             for (int idx : t.shoulder_cells) {
                 if (idx < 0) continue;

@@ -91,6 +91,30 @@ TEST(Occupancy, WidebandViewSeparatesChannels1_6_11AndCountsNothingBetween) {
     for (int k : {2, 3, 4, 5, 7, 8, 9, 10, 12, 13}) EXPECT_LT(channel(r, k).occupancy, 0.01) << "channel " << k;
 }
 
+TEST(Occupancy, Ht40FramesCountOnPrimaryAndSecondaryOnly) {
+    // 802.11n HT40 on channels 1 + 5 (40 MHz around 2422 MHz), standard HT-mixed PPDUs at ~35 % duty.
+    const double duration = 0.1, rate = 100e6;
+    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    std::mt19937_64 rng(21);
+    std::vector<std::shared_ptr<const sim::Waveform>> frames;
+    for (std::size_t bytes : {200u, 1500u, 60u})
+        frames.push_back(std::make_shared<sim::Waveform>(sim::wifi_ht_ppdu(bytes, 5, sim::HtWidth::ht40, rng)));
+    std::vector<sim::Burst> bursts;
+    double airtime = 0.0, time = 300e-6;
+    for (std::size_t i = 0; time < duration; ++i) {
+        const auto& f = frames[i % frames.size()];
+        const double len = static_cast<double>(f->samples.size()) / f->sample_rate_hz;
+        bursts.push_back({time, 2422e6, channel_snr_power(25.0) + 3.0, f});
+        airtime += std::min(len, duration - time);
+        time += len * (1.0 / 0.35);
+    }
+    const auto x = render(view, bursts, noise_total_dbfs(rate), 22);
+    const auto r = analyze_samples(x, SegmentInfo{2442e6, rate, 0.0, std::nullopt, std::nullopt});
+    EXPECT_NEAR(channel(r, 1).occupancy, airtime / duration, 0.03);
+    EXPECT_NEAR(channel(r, 5).occupancy, airtime / duration, 0.03);
+    for (int k : {2, 3, 4, 6, 7, 8, 9, 10, 11}) EXPECT_LT(channel(r, k).occupancy, 0.01) << "channel " << k;
+}
+
 TEST(Occupancy, LowSnrTrafficIsStillMeasured) {
     const double duration = 0.2;
     std::mt19937_64 rng(21);

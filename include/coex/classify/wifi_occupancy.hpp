@@ -1,6 +1,6 @@
 #pragma once
 // Wi-Fi channel occupancy: the share of observed time during which a 20 MHz Wi-Fi transmission
-// centred on each channel was on the air.
+// centred on each channel (or a 40 MHz HT40 one covering it as primary or secondary) was on the air.
 //
 // A transmission is recognised by its shape on the 1 MHz grid: power above the floor spread evenly
 // over centre ± 7 MHz (OFDM is flat over ±8.1 MHz; DSSS sags only ~5 dB at ±7 MHz), and, where the
@@ -50,6 +50,7 @@ struct WifiOccupancyCounters {
     std::uint64_t rejected_uneven = 0;     // power above threshold but not spread over the channel
     std::uint64_t rejected_shoulders = 0;  // flat, but wider than a 20 MHz channel
     std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
+    std::uint64_t frames_bonded = 0;       // frames holding an HT40 (40 MHz) transmission
 };
 
 // A Wi-Fi transmission that just ended, for a look at its samples.
@@ -109,11 +110,23 @@ private:
         bool partial_on = false;
         int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the view
     };
+    // An 802.11n HT40 pair: primary and secondary channels 20 MHz apart (k and k + 4) sending one
+    // transmission flat over ±18 MHz of their midpoint. Its frames are on both channels, whose
+    // own 20 MHz shape test they fail (their shoulders are lit by the other half).
+    struct Bonded {
+        std::size_t low = 0, high = 0;  // indices into tracked_
+        double center_mhz = 0.0;
+        int inner_first = -1;           // first of the 35 inner cells (centre − 17 MHz); -1: not seen whole
+        int shoulder_cells[4] = {-1, -1, -1, -1};
+    };
+    [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame) const;
     void close_burst(Tracked& t);
     void claim(const Tracked& t);
     void claim_partial(Tracked& t, const Frame& frame);
 
     std::vector<Tracked> tracked_;
+    std::vector<Bonded> bonded_;
+    std::vector<std::uint8_t> bonded_frame_;  // per tracked_: an HT40 transmission covers it in this frame
     std::vector<std::uint8_t> claimed_, own_claims_;
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
