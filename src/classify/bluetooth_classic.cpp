@@ -32,7 +32,11 @@ public:
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
-        if (hops_.size() < 3) return;  // too little to call a hopping device
+        // Too little to call a hopping device — unless the receiver saw only a channel or two of the
+        // 79 (a narrow view), where a hopper shows up only now and then.
+        std::size_t channels_observed = 0;
+        for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
+        if (hops_.size() < (channels_observed <= 3 ? 2u : 3u)) return;
         std::map<int, int> count;
         std::map<int, double> on_time;
         std::vector<double> levels, above, deviations, phases;

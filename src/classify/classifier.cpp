@@ -96,9 +96,12 @@ void Classifier::on_frame(const Frame& frame) {
     for (auto& r : detectors_) r.detector->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
-    if (view_cell_seconds_.empty())  // the view's first frame: find its inner cells' entries once (map entries stay put)
-        for (std::size_t c = 1; c + 1 < view_.grid->size(); ++c)
+    // (a narrow view judges bursts by a margin inside its band instead: all its cells count)
+    if (view_cell_seconds_.empty()) {  // the view's first frame: find its inner cells' entries once (map entries stay put)
+        const std::size_t cells = view_.grid->size(), edge = cells > 4 ? 1 : 0;
+        for (std::size_t c = edge; c + edge < cells; ++c)
             view_cell_seconds_.push_back(&cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)]);
+    }
     for (double* seconds : view_cell_seconds_) *seconds += view_.frame_seconds;
 }
 
@@ -187,8 +190,14 @@ void Classifier::close(const TrackedBurst& b) {
     BurstFeatures f = measure(b);
     // A burst whose energy reaches into the outermost cells is cut off by the edge of the view (and
     // the receiver's roll-off there): its width, level and shape cannot be trusted. A sweep sees it
-    // whole from the next tuning.
-    if (f.low_mhz < view_.grid->first_mhz() + 0.5 || f.high_mhz > view_.grid->last_mhz() - 0.5) {
+    // whole from the next tuning. A narrow view of a few cells (an RTL-SDR parked on one BLE channel)
+    // would judge nothing so: there, only a tenth of its usable band at each side is the edge.
+    const auto& grid = *view_.grid;
+    const bool narrow = grid.size() <= 4;
+    const double margin = narrow ? std::max(0.1, 0.1 * (grid.usable_high_mhz() - grid.usable_low_mhz())) : 0.5;
+    const double low_edge = narrow ? grid.usable_low_mhz() : grid.first_mhz();
+    const double high_edge = narrow ? grid.usable_high_mhz() : grid.last_mhz();
+    if (f.low_mhz < low_edge + margin || f.high_mhz > high_edge - margin) {
         ++bursts_at_edge_;
         return;
     }
