@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <limits>
 
@@ -13,6 +14,14 @@ namespace {
 constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor warm-up plus the longest burst checked
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
+
+void remove_dc(std::vector<cf32>& x) {
+    if (x.empty()) return;
+    std::complex<double> sum{};
+    for (const auto& v : x) sum += std::complex<double>(v.real(), v.imag());
+    const cf32 mean(static_cast<float>(sum.real() / static_cast<double>(x.size())), static_cast<float>(sum.imag() / static_cast<double>(x.size())));
+    for (auto& v : x) v -= mean;
+}
 
 std::string fmt(const char* f, auto... args) {
     char b[256];
@@ -44,7 +53,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
       keep_bursts_(keep_bursts) {
     for (const auto& d : detector_registry()) detectors_.push_back({&d, d.make(), 0, {}});
     // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
-    wifi_.set_kind_judge([this](const WifiBurstSpan& span) {
+    wifi_.set_kind_judge([this](const WifiBurstSpan& span) -> std::optional<bool> {
         const double rate = view_.segment.sample_rate_hz;
         const std::uint64_t length = span.end_sample - span.first_sample;
         const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
@@ -52,14 +61,16 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
         const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(160e-6 * rate));
         static thread_local std::vector<cf32> snippet;
         history_->copy(span.first_sample + skip, end, snippet);
+        remove_dc(snippet);  // a constant correlates with itself at every lag: it would fake a guard interval
         const auto m = channelizer_->wifi_phy(snippet, rate, span.center_mhz * 1e6 - view_.segment.center_frequency_hz);
-        if (!m.valid) return span.dsss_by_shape;
+        // (a snippet under 40 µs — a burst's sliver cut by interference — holds too few symbols to say)
+        if (!m.valid || static_cast<double>(snippet.size()) < 40e-6 * rate) return std::nullopt;
         // OFDM's guard interval repeats its symbol's end almost exactly (0.93–0.99 from 10 dB up); DSSS
         // shows its 1 µs code period instead (0.5–0.96) and no guard interval (0.1–0.25). Neither
-        // clearly: the spectrum's shape decides.
+        // clearly: undecided (the channel's other transmissions, or the spectrum, decide).
         if (m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker) return false;
         if (m.barker >= 0.35 && m.barker > m.cyclic_prefix) return true;
-        return span.dsss_by_shape;
+        return std::nullopt;
     });
 }
 
@@ -172,6 +183,10 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
         static thread_local std::vector<cf32> snippet;
         history_->copy(b.first_sample, end, snippet);
         const double offset_hz = f.center_mhz * 1e6 - view_.segment.center_frequency_hz;
+        // The receiver's DC (LO leakage) sits inside the channel filter of a burst near the tuning's
+        // centre and drags the discriminator towards 0 Hz. The burst's own mean is ~0 (FSK, O-QPSK and
+        // OFDM symbols turn their phase), so the snippet's mean is the DC.
+        if (std::abs(offset_hz) < 1.5e6) remove_dc(snippet);
         const auto td = channelizer_->measure(snippet, rate, offset_hz, std::max(1e6, f.bandwidth_mhz * 1e6));
         if (td.valid) {
             f.has_time_domain = true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace coex::classify {
 namespace {
@@ -224,9 +225,9 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
     const bool dsss_by_shape = t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre;
-    const bool dsss = kind_judge_ ? kind_judge_({t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape})
-                                  : dsss_by_shape;
-    auto& kind = t.kind[dsss ? 1 : 0];
+    const std::optional<bool> judged =
+        kind_judge_ ? kind_judge_({t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape}) : std::optional<bool>(dsss_by_shape);
+    auto& kind = t.kind[judged ? (*judged ? 1 : 0) : (dsss_by_shape ? 3 : 2)];
     double frames = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const bool edge = i == 0 || i + 1 == n;
@@ -258,11 +259,30 @@ void WifiOccupancyDetector::end_view() {
     }
 }
 
+WifiOccupancyDetector::Tracked::Kind& WifiOccupancyDetector::Tracked::Kind::operator+=(const Kind& o) {
+    if (o.bursts == 0) return *this;
+    airtime_s += o.airtime_s;
+    power_weighted += o.power_weighted;
+    floor_weighted += o.floor_weighted;
+    weight += o.weight;
+    first_s = first_s < 0.0 ? o.first_s : std::min(first_s, o.first_s);
+    last_s = std::max(last_s, o.last_s);
+    bursts += o.bursts;
+    return *this;
+}
+
 std::vector<WifiEmitterStats> WifiOccupancyDetector::emitters() const {
     std::vector<WifiEmitterStats> out;
     for (const auto& t : tracked_) {
+        // Transmissions whose samples could not say (a sliver cut by interference) join the kind the
+        // channel's decided ones had; with none decided, the kind their spectrum showed.
+        Tracked::Kind kinds[2] = {t.kind[0], t.kind[1]};
+        const bool decided = t.kind[0].bursts + t.kind[1].bursts > 0;
+        const int majority = t.kind[1].bursts > t.kind[0].bursts ? 1 : 0;
+        kinds[decided ? majority : 0] += t.kind[2];
+        kinds[decided ? majority : 1] += t.kind[3];
         for (int k = 0; k < 2; ++k) {
-            const auto& kind = t.kind[k];
+            const auto& kind = kinds[k];
             if (kind.bursts == 0 || kind.weight <= 0.0) continue;
             WifiEmitterStats e;
             e.channel = t.channel.number;

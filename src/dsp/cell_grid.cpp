@@ -27,13 +27,29 @@ MhzCellGrid::MhzCellGrid(double center_hz, double sample_rate_hz, std::size_t ff
         first_bin_.push_back(b0);
         end_bin_.push_back(b1);
     }
+    const std::size_t dc = fft_size / 2;
+    for (std::size_t c = 0; c < size(); ++c) {
+        if (dc < first_bin_[c] || dc >= end_bin_[c]) continue;
+        dc_first_ = std::max(first_bin_[c], dc - std::min(dc, kDcGuardBins));
+        dc_end_ = std::min(end_bin_[c], dc + kDcGuardBins + 1);
+        const std::size_t kept = bins_in(c) - (dc_end_ - dc_first_);
+        if (kept * 2 < bins_in(c)) break;  // (bins so wide the guard would take most of the cell: keep it whole)
+        dc_cell_ = static_cast<std::ptrdiff_t>(c);
+        dc_scale_ = static_cast<float>(static_cast<double>(bins_in(c)) / static_cast<double>(kept));
+    }
 }
 
 void MhzCellGrid::reduce(std::span<const float> bin_power, std::span<float> cell_power) const {
     const float inv_enbw = static_cast<float>(1.0 / enbw_);
     for (std::size_t c = 0; c < size(); ++c) {
         float sum = 0.0f;
-        for (std::size_t k = first_bin_[c]; k < end_bin_[c]; ++k) sum += bin_power[k];
+        if (static_cast<std::ptrdiff_t>(c) == dc_cell_) {
+            for (std::size_t k = first_bin_[c]; k < dc_first_; ++k) sum += bin_power[k];
+            for (std::size_t k = dc_end_; k < end_bin_[c]; ++k) sum += bin_power[k];
+            sum *= dc_scale_;
+        } else {
+            for (std::size_t k = first_bin_[c]; k < end_bin_[c]; ++k) sum += bin_power[k];
+        }
         cell_power[c] = sum * inv_enbw;
     }
 }

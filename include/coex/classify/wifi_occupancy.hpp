@@ -63,8 +63,9 @@ struct WifiBurstSpan {
 class WifiOccupancyDetector {
 public:
     explicit WifiOccupancyDetector(std::vector<WifiChannel> channels);
-    // Decides OFDM (false) or DSSS (true) for each transmission; without one, the spectrum decides.
-    void set_kind_judge(std::function<bool(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
+    // Decides OFDM (false) or DSSS (true) for each transmission, or cannot say (nullopt: the kind
+    // most of the channel's decided transmissions had, else the spectrum's); without one, the spectrum decides.
+    void set_kind_judge(std::function<std::optional<bool>(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
 
     void begin_view(const ViewGeometry& view);
     void on_frame(const Frame& frame);
@@ -97,7 +98,8 @@ private:
             double airtime_s = 0.0, power_weighted = 0.0, floor_weighted = 0.0, weight = 0.0;
             std::uint64_t bursts = 0;
             double first_s = -1.0, last_s = 0.0;
-        } kind[2];  // [0] OFDM, [1] DSSS
+            Kind& operator+=(const Kind& o);
+        } kind[4];  // [0] OFDM, [1] DSSS, undecided: [2] OFDM-shaped, [3] DSSS-shaped
         // the burst in progress: excess, signal power and floor of each of its frames, its shape
         std::vector<float> burst_excess, burst_power, burst_floor;
         double burst_edge = 0.0, burst_centre = 0.0, burst_start_s = 0.0, burst_end_s = 0.0;
@@ -130,7 +132,7 @@ private:
     std::vector<std::uint8_t> claimed_, own_claims_;
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
-    std::function<bool(const WifiBurstSpan&)> kind_judge_;
+    std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
 };

@@ -25,7 +25,7 @@ public:
     // True when every cell from lo_mhz to hi_mhz (inclusive) exists.
     [[nodiscard]] bool covers(int lo_mhz, int hi_mhz) const { return index_of(lo_mhz) >= 0 && index_of(hi_mhz) >= 0; }
     [[nodiscard]] std::size_t bins_in(std::size_t cell) const { return end_bin_[cell] - first_bin_[cell]; }
-    // Power in each cell (dBFS-calibrated band power: bin sum / ENBW).
+    // Power in each cell (dBFS-calibrated band power: bin sum / ENBW), the DC bins left out.
     void reduce(std::span<const float> bin_power, std::span<float> cell_power) const;
     // Degrees of freedom of one cell's power for Gaussian noise (for the noise-floor estimator).
     [[nodiscard]] double degrees_of_freedom() const;
@@ -37,6 +37,12 @@ private:
     double enbw_;
     double usable_low_mhz_, usable_high_mhz_;
     std::vector<std::size_t> first_bin_, end_bin_;
+    // The receiver's DC spike (LO leakage, ±kDcGuardBins around 0 Hz) is left out of the cell that
+    // holds it, whose sum is scaled up for the bins it lost.
+    static constexpr std::size_t kDcGuardBins = 2;
+    std::ptrdiff_t dc_cell_ = -1;
+    std::size_t dc_first_ = 0, dc_end_ = 0;
+    float dc_scale_ = 1.0f;
 };
 
 }  // namespace coex::dsp
