@@ -17,7 +17,10 @@ constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
 // Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
 // for a 10 dB rise to mean a tone rather than chance.
 constexpr std::uint64_t kMinObservations = 300;
-constexpr double kMaxWifiShare = 0.5;  // cells under Wi-Fi for more of the time are not judged
+constexpr double kMaxWifiShare = 0.5;
+constexpr double kNearFullScaleDbfs = -15.0;  // a tone this strong can drive the receiver into distortion…
+constexpr double kProductBelowDb = 30.0;      // …whose products sit this far and more under it,
+constexpr int kMaxProductOrder = 13;          // or (6 dB under it at least) where its odd-order products land  // cells under Wi-Fi for more of the time are not judged
 
 class NarrowbandSpurDetector final : public Detector {
 public:
@@ -29,7 +32,7 @@ public:
         const double centre = g.segment.center_frequency_hz;
         const double half = g.segment.usable_bandwidth_hz() / 2.0;
         const auto& f = v.bin_floor;
-        views_.push_back({(centre - half) / 1e6, (centre + half) / 1e6, bin_hz / 1e6});
+        views_.push_back({(centre - half) / 1e6, (centre + half) / 1e6, bin_hz / 1e6, centre / 1e6, g.segment.sample_rate_hz / 1e6});
         std::vector<float> local;
         for (std::size_t k = kLocalSpan; k + kLocalSpan < n; ++k) {
             const double offset = (static_cast<double>(k) - static_cast<double>(n / 2)) * bin_hz;
@@ -88,6 +91,38 @@ public:
         if (kept.empty()) return;
         std::sort(kept.begin(), kept.end(), [](const Spur& a, const Spur& b) { return a.mhz < b.mhz; });
 
+        // A tone near full scale drives the receiver into distortion (ADC clipping, mixer harmonics):
+        // weak tones in the same tuning — 30 dB and more under it, or where its odd-order products
+        // land — are most likely its products. They are listed under that tone rather than reported
+        // as emitters of their own.
+        std::size_t strongest = 0;
+        for (std::size_t i = 1; i < kept.size(); ++i)
+            if (kept[i].level > kept[strongest].level) strongest = i;
+        std::vector<double> products;
+        if (kept[strongest].level >= kNearFullScaleDbfs) {
+            const View& seen = views_[kept[strongest].view];
+            std::vector<Spur> rest;
+            for (std::size_t i = 0; i < kept.size(); ++i) {
+                const bool below = kept[i].level <= kept[strongest].level - kProductBelowDb ||
+                                   (kept[i].level <= kept[strongest].level - 6.0 && odd_product(seen, kept[strongest].mhz, kept[i].mhz));
+                const bool product = i != strongest && below && kept[i].mhz > seen.low_mhz && kept[i].mhz < seen.high_mhz;
+                if (product) products.push_back(kept[i].mhz);
+                else rest.push_back(kept[i]);
+            }
+            const double strongest_mhz = kept[strongest].mhz;
+            kept = std::move(rest);
+            for (std::size_t i = 0; i < kept.size(); ++i)
+                if (kept[i].mhz == strongest_mhz) strongest = i;
+        }
+        auto note_products = [&](report::Emitter& e, double low, double high) {
+            if (products.empty() || kept[strongest].mhz < low - 1e-9 || kept[strongest].mhz > high + 1e-9) return;
+            report::Value::Array list;
+            for (double mhz : products) list.emplace_back(mhz);
+            e.fields.emplace_back("receiver_products_mhz", list);
+            e.summary += util::format("; %zu weaker tone%s beside it look like the receiver's own distortion of it", products.size(),
+                                      products.size() == 1 ? "" : "s");
+        };
+
         // A comb: ≥ 3 tones whose spacings are whole multiples of the smallest one.
         std::vector<bool> in_comb(kept.size(), false);
         if (kept.size() >= 3) {
@@ -117,6 +152,7 @@ public:
                 if (harmonic) e.fields.emplace_back("harmonics", harmonics);
                 e.summary = util::format("comb of %zu tones every %.3f MHz%s", members.size(), spacing,
                                          harmonic ? util::format(": harmonics of a %.3f MHz clock", spacing).c_str() : "");
+                note_products(e, kept[members.front()].mhz, kept[members.back()].mhz);
                 out.push_back(std::move(e));
             }
         }
@@ -125,6 +161,7 @@ public:
             report::Emitter e = base(kept[i].mhz, kept[i].mhz, {kept[i].level}, kept, {i}, observation);
             e.fields = {{"frequency_mhz", kept[i].mhz}};
             e.summary = util::format("steady tone at %.3f MHz, %+.0f dB over the floor around it", kept[i].mhz, kept[i].rise_db);
+            note_products(e, kept[i].mhz, kept[i].mhz);
             out.push_back(std::move(e));
         }
     }
@@ -137,7 +174,22 @@ private:
     };
     struct View {
         double low_mhz, high_mhz, bin_mhz;
+        double centre_mhz, rate_mhz;
     };
+
+    // Whether a tone sits where an odd-order product of a strong tone lands in a complex receiver:
+    // at k × (its offset from the tuning), folded by the sample rate (clipping and a compressed
+    // front end make the 3rd, 5th, … harmonics; the I/Q split, their mirror images).
+    static bool odd_product(const View& v, double strong_mhz, double mhz) {
+        const double f0 = strong_mhz - v.centre_mhz, off = mhz - v.centre_mhz, tolerance = 1.5 * v.bin_mhz;
+        for (int k = -kMaxProductOrder; k <= kMaxProductOrder; k += 2) {
+            if (k == 1) continue;
+            double d = off - k * f0;
+            d -= std::round(d / v.rate_mhz) * v.rate_mhz;
+            if (std::abs(d) <= tolerance) return true;
+        }
+        return false;
+    }
 
     report::Emitter base(double low, double high, const std::vector<double>& levels, const std::vector<Spur>& spurs,
                          const std::vector<std::size_t>& members, const Observation& observation) const {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numbers>
 
 namespace coex {
@@ -49,6 +50,23 @@ TEST(FloorEmitters, LoneToneIsOneSpurAndNothingElse) {
     EXPECT_EQ(r.emitters.size(), 1u) << classes(r);
     EXPECT_NEAR(spurs[0]->center_mhz, 2456.3, 0.02);
     EXPECT_NEAR(spurs[0]->level_dbfs, -70.0, 1.0);
+}
+
+TEST(FloorEmitters, ClippedToneIsOneSpurWithItsProducts) {
+    // A tone 6 dB over full scale on an ADC that saturates I and Q: its odd harmonics and their
+    // mirror images land across the view, some only ~10 dB under it.
+    Scene s{{2437e6, 20e6, 2'000'000}, {}, -100.0, 14};
+    auto x = render(s);
+    sim::add_tone(x, 20e6, 1.7e6, 6.0);
+    for (auto& v : x) v = cf32(std::clamp(v.real(), -1.0f, 1.0f), std::clamp(v.imag(), -1.0f, 1.0f));
+    const auto r = analyze(x, 2437e6, 20e6);
+    const auto spurs = of_class(r, "narrowband_spur");
+    ASSERT_EQ(spurs.size(), 1u) << classes(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r);
+    EXPECT_NEAR(spurs[0]->center_mhz, 2438.7, 0.05);
+    const auto* products = field(*spurs[0], "receiver_products_mhz");
+    ASSERT_NE(products, nullptr) << spurs[0]->summary;
+    EXPECT_GE(std::get<report::Value::Array>(products->data).size(), 2u) << spurs[0]->summary;
 }
 
 TEST(FloorEmitters, HarmonicCombNamesItsFundamental) {
