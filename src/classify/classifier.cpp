@@ -337,6 +337,13 @@ void Classifier::finish(report::Report& report) {
         e.summary = fmt("%s on channel %d: %.1f %% airtime in %llu transmissions", w.dsss ? "802.11b DSSS" : "802.11 OFDM",
                         w.channel, 100.0 * e.duty_cycle, static_cast<unsigned long long>(w.bursts));
         e.fields = {{"channel", w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
+        if (w.seen_in_part) {
+            // its occupancy is not measured: the airtime is of the visible part, while it was in view
+            e.fields.emplace_back("seen_in_part", true);
+            e.confidence *= 0.8;
+            e.summary = fmt("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
+                            w.dsss ? "802.11b DSSS" : "802.11 OFDM", w.channel, static_cast<unsigned long long>(w.bursts));
+        }
         report.emitters.push_back(std::move(e));
     }
 

@@ -10,6 +10,8 @@ constexpr int kInnerHalf = 7;   // inner cells: centre − 7 … centre + 7 MHz
 constexpr int kSubbands = 5;    // of 3 MHz each
 constexpr int kBondedInnerHalf = 17;  // HT40: 114 subcarriers over ±17.8 MHz; inner cells ±17 MHz, 7 sub-bands of 5
 constexpr std::size_t kMaxBurstFrames = 1 << 14;  // a longer burst is closed and a new one started
+constexpr std::uint64_t kMinPartialBursts = 5;     // transmissions seen in part before Wi-Fi is named from them
+constexpr std::uint64_t kMinPartialFrames = 3;     // frames in a row that make one (≥ 38 µs at FFT 256, 20 MS/s)
 
 // Power over the floor of `cells` cells from `first`, relative to the floor (linear), and per
 // sub-band of `band` cells into sub_signal/sub_noise.
@@ -77,6 +79,8 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
     fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
     claimed_.assign(grid.size(), 0);
     own_claims_.assign(grid.size(), 0);
+    whole_claims_.assign(grid.size(), 0);
+    last_whole_claims_.assign(grid.size(), 0);
     for (auto& b : bonded_) {
         const int centre = static_cast<int>(std::lround(b.center_mhz));
         const bool whole = grid.usable_low_mhz() <= b.center_mhz - kBondedInnerHalf - 1 &&
@@ -104,8 +108,9 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
         if (!whole) {
             const int lo = std::max(centre - kInnerHalf, grid.first_mhz()), hi = std::min(centre + kInnerHalf, grid.last_mhz());
             if (hi - lo + 1 >= 6) {
-                t.partial_first = grid.index_of(lo);
-                t.partial_count = (hi - lo + 1) / 3 * 3;  // whole 3 MHz sub-bands only
+                t.partial_count = (hi - lo + 1) / 3 * 3;  // whole 3 MHz sub-bands only, from the side nearest the centre
+                t.partial_near_low = lo > grid.first_mhz();  // the view cuts the channel's low side off? then lo is nearest
+                t.partial_first = t.partial_near_low ? grid.index_of(lo) : grid.index_of(hi - t.partial_count + 1);
             }
         }
     }
@@ -131,6 +136,56 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     if (t.partial_on) claim(t);
 }
 
+void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
+    auto& p = t.partial;
+    p.seen_s += frame_seconds_;
+    // (a whole channel's transmission in this frame or the last — starting or ending under the
+    // partial window — explains it)
+    bool explained = false;
+    for (int i = 0; i < t.partial_count && !explained; ++i) {
+        const auto c = static_cast<std::size_t>(t.partial_first + i);
+        explained = whole_claims_[c] != 0 || last_whole_claims_[c] != 0;
+    }
+    // Counted only where the view holds ≥ 9 MHz of the channel, every MHz of it lit (not just each
+    // 3 MHz sub-band: a strong narrow carrier's skirts fill those).
+    bool flat = t.partial_on && !explained && t.partial_count >= 9;
+    if (flat) {
+        double signal = 0.0, noise = 0.0;
+        for (int i = 0; i < t.partial_count; ++i) {
+            signal += frame.cells[static_cast<std::size_t>(t.partial_first + i)] - frame.cell_floor[static_cast<std::size_t>(t.partial_first + i)];
+            noise += frame.cell_floor[static_cast<std::size_t>(t.partial_first + i)];
+        }
+        const double excess = noise > 0.0 ? signal / noise : 0.0;
+        for (int i = 0; i < t.partial_count && flat; ++i) {
+            const auto c = static_cast<std::size_t>(t.partial_first + i);
+            flat = frame.cell_floor[c] > 0.0 && (frame.cells[c] - frame.cell_floor[c]) / frame.cell_floor[c] >= kMinSubband * excess;
+        }
+    }
+    const bool on = flat;
+    if (on) {
+        const float* cell = frame.cells.data();
+        const float* floor = frame.cell_floor.data();
+        const int bands = t.partial_count / 3;
+        double band_signal[kSubbands] = {};
+        for (int i = 0; i < t.partial_count; ++i) {
+            const int c = t.partial_first + i;
+            band_signal[i / 3] += cell[c] - floor[c];
+            p.power += cell[c] - floor[c];
+            p.floor += floor[c];
+        }
+        // (the sub-band nearest the channel's centre against the farthest: ≈1 flat OFDM, ≈0.35 DSSS's sinc²)
+        p.near += band_signal[t.partial_near_low ? 0 : bands - 1];
+        p.far += band_signal[t.partial_near_low ? bands - 1 : 0];
+        p.on_s += frame_seconds_;
+        ++p.frames;
+        ++p.run;
+        if (p.run == kMinPartialFrames) ++p.bursts;  // a transmission: at least this many frames in a row
+        if (p.first_s < 0.0) p.first_s = frame.time_s;
+        p.last_s = frame.time_s + frame_seconds_;
+    }
+    if (!on) p.run = 0;
+}
+
 void WifiOccupancyDetector::claim(const Tracked& t) {
     std::fill(own_claims_.begin() + t.claim_first, own_claims_.begin() + t.claim_end, std::uint8_t{1});
 }
@@ -140,6 +195,8 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
     // frame is claimed even when it falls under the threshold.
     claimed_.swap(own_claims_);
     std::fill(own_claims_.begin(), own_claims_.end(), 0);
+    last_whole_claims_.swap(whole_claims_);
+    std::fill(whole_claims_.begin(), whole_claims_.end(), 0);
     std::fill(bonded_frame_.begin(), bonded_frame_.end(), 0);
     for (const auto& b : bonded_)
         if (bonded_on(b, frame)) {
@@ -195,11 +252,14 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             t.burst_edge += 0.5 * (sub_signal[0] + sub_signal[kSubbands - 1]);
             t.burst_centre += sub_signal[kSubbands / 2];
             claim(t);
+            std::fill(whole_claims_.begin() + t.claim_first, whole_claims_.begin() + t.claim_end, std::uint8_t{1});
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {
             close_burst(t);
         }
     }
+    for (auto& t : tracked_)
+        if (t.partial_first >= 0) count_partial(t, frame);
     for (std::size_t c = 0; c < claimed_.size(); ++c) claimed_[c] |= own_claims_[c];
 }
 
@@ -281,6 +341,27 @@ std::vector<WifiEmitterStats> WifiOccupancyDetector::emitters() const {
         const int majority = t.kind[1].bursts > t.kind[0].bursts ? 1 : 0;
         kinds[decided ? majority : 0] += t.kind[2];
         kinds[decided ? majority : 1] += t.kind[3];
+        const auto& p = t.partial;
+        // (not where a channel seen whole, 20 MHz or closer, carried traffic: what leaked past its
+        // shape test — frames under a stronger emitter — shows in part on its neighbours)
+        bool neighbour_busy = false;
+        for (const auto& o : tracked_)
+            neighbour_busy = neighbour_busy || (o.observed_s > 0.0 && o.bursts > 0 && std::abs(o.channel.center_mhz - t.channel.center_mhz) <= 20.0);
+        if (t.observed_s <= 0.0 && !neighbour_busy && p.bursts >= kMinPartialBursts && p.frames > 0) {
+            WifiEmitterStats e;
+            e.channel = t.channel.number;
+            e.center_mhz = t.channel.center_mhz;
+            e.dsss = p.near > 0.0 && p.far < kDsssEdgeRatio * p.near;
+            e.seen_in_part = true;
+            e.airtime_s = p.on_s;
+            e.observed_s = p.seen_s;
+            e.bursts = p.bursts;
+            e.first_s = p.first_s;
+            e.last_s = p.last_s;
+            e.mean_power_dbfs = 10.0 * std::log10(std::max(p.power / static_cast<double>(p.frames), 1e-30));
+            e.above_floor_db = p.floor > 0.0 ? 10.0 * std::log10(std::max(p.power / p.floor, 1e-30)) : 99.0;
+            out.push_back(e);
+        }
         for (int k = 0; k < 2; ++k) {
             const auto& kind = kinds[k];
             if (kind.bursts == 0 || kind.weight <= 0.0) continue;

@@ -115,6 +115,37 @@ TEST(Occupancy, Ht40FramesCountOnPrimaryAndSecondaryOnly) {
     for (int k : {2, 3, 4, 6, 7, 8, 9, 10, 11}) EXPECT_LT(channel(r, k).occupancy, 0.01) << "channel " << k;
 }
 
+TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
+    // A coarse sweep (20 MHz steps at 2430 and 2450 MHz) splits channel 6 between two tunings: its
+    // traffic is named from the parts, its occupancy is not claimed.
+    const double dwell = 0.05;
+    std::mt19937_64 rng(71);
+    analysis::AnalysisConfig config;
+    config.spectrogram.planning = dsp::FftPlanning::estimate;
+    analysis::Analyzer analyzer(config);
+    std::size_t index = 0;
+    for (int round = 0; round < 2; ++round)
+        for (double centre : {2430e6, 2450e6}) {
+            const sim::View view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
+            const auto traffic = wifi_traffic(6, 0.3, dwell, channel_snr_power(25.0), rng);
+            SampleBlock b;
+            b.segment_index = index++;
+            b.segment = SegmentInfo{centre, 20e6, static_cast<double>(index) * 0.06, std::nullopt, std::nullopt};
+            b.samples = render(view, traffic.bursts, noise_total_dbfs(20e6), 80 + index);
+            analyzer.consume(b);
+        }
+    const auto r = analyzer.finish({});
+    EXPECT_FALSE(channel(r, 6).observed);
+    std::size_t named = 0;
+    for (const auto& e : r.emitters) {
+        if (e.emitter_class != "wifi_ofdm") continue;
+        ++named;
+        EXPECT_NEAR(e.center_mhz, 2437.0, 0.1) << e.summary;
+        EXPECT_NE(e.summary.find("seen only in part"), std::string::npos) << e.summary;
+    }
+    EXPECT_EQ(named, 1u);
+}
+
 TEST(Occupancy, LowSnrTrafficIsStillMeasured) {
     const double duration = 0.2;
     std::mt19937_64 rng(21);

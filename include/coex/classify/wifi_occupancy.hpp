@@ -42,6 +42,9 @@ struct WifiEmitterStats {
     double first_s = 0.0, last_s = 0.0;
     double mean_power_dbfs = 0.0;   // signal over the channel
     double above_floor_db = 0.0;    // against the floor over the same 17 MHz
+    // No view held the channel whole, but its transmissions showed, flat over the part a view did
+    // hold and explained by no channel seen whole: Wi-Fi is there, its occupancy unmeasured.
+    bool seen_in_part = false;
 };
 
 struct WifiOccupancyCounters {
@@ -110,6 +113,13 @@ private:
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
         int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the view cuts
         bool partial_on = false;
+        bool partial_near_low = false;  // the visible part's first sub-band is the one nearest the centre
+        // transmissions seen only in part (counted when no channel seen whole explains the frame)
+        struct Partial {
+            double on_s = 0.0, seen_s = 0.0, power = 0.0, floor = 0.0, near = 0.0, far = 0.0;
+            double first_s = -1.0, last_s = 0.0;
+            std::uint64_t bursts = 0, frames = 0, run = 0;
+        } partial;
         int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the view
     };
     // An 802.11n HT40 pair: primary and secondary channels 20 MHz apart (k and k + 4) sending one
@@ -129,7 +139,8 @@ private:
     std::vector<Tracked> tracked_;
     std::vector<Bonded> bonded_;
     std::vector<std::uint8_t> bonded_frame_;  // per tracked_: an HT40 transmission covers it in this frame
-    std::vector<std::uint8_t> claimed_, own_claims_;
+    std::vector<std::uint8_t> claimed_, own_claims_, whole_claims_, last_whole_claims_;  // whole_: by channels seen whole
+    void count_partial(Tracked& t, const Frame& frame);
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
