@@ -317,8 +317,19 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
 }
 
 void Classifier::finish(report::Report& report) {
-    for (const auto& c : wifi_.results())
-        report.wifi.push_back({c.channel, c.center_mhz, c.observed, c.observed_s, c.occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
+    for (const auto& c : wifi_.results()) {
+        // Time a stronger emitter drowned the channel (an oven's on-periods) was not observed: the
+        // frames sent then cannot be told, so they count neither as busy nor as idle.
+        double blanked = 0.0;
+        for (const auto& r : detectors_) blanked += r.detector->blanked_s(c.center_mhz - 8.3, c.center_mhz + 8.3);
+        double observed_s = c.observed_s, occupancy = c.occupancy;
+        if (c.observed && blanked > 0.0 && c.observed_s - blanked >= 0.2 * c.observed_s) {
+            observed_s = c.observed_s - blanked;
+            occupancy = std::clamp(c.airtime_s / observed_s, 0.0, 1.0);
+            ++channels_blanked_;
+        }
+        report.wifi.push_back({c.channel, c.center_mhz, c.observed, observed_s, occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
+    }
 
     for (const auto& w : wifi_.emitters()) {
         report::Emitter e;
@@ -363,6 +374,7 @@ void Classifier::finish(report::Report& report) {
     counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
     counters["wifi.rejected_short"] = w.rejected_short;
     counters["wifi.frames_ht40"] = w.frames_bonded;
+    counters["wifi.channels_blanked_by_oven"] = channels_blanked_;
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;

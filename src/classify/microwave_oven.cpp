@@ -132,6 +132,14 @@ public:
         return false;
     }
 
+    [[nodiscard]] double blanked_s(double low_mhz, double high_mhz) const override {
+        double seconds = 0.0;
+        for (const auto& r : rhythms_)
+            if (r.core_high + 0.5 >= low_mhz && r.core_low - 0.5 <= high_mhz)
+                seconds += (r.end_s - r.begin_s) * static_cast<double>(r.window_bins - 2) / kPhaseBins;  // (without the ramps' margin)
+        return seconds;
+    }
+
     Outcome judge(const BurstFeatures& b) override {
         // The rest of an on-period: the carrier sweeps and flickers as the supply voltage falls, so one
         // half-cycle often arrives as a long burst and pieces after it. They belong to that on-period.

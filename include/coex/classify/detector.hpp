@@ -85,6 +85,9 @@ public:
     // time it ended in; a detector that explains it then takes it before the registry judges it.
     [[nodiscard]] virtual double settled_until_s() const { return std::numeric_limits<double>::infinity(); }
     virtual bool explains(const BurstFeatures& /*burst*/) { return false; }
+    // Seconds during which this detector's emitters drowned [low_mhz, high_mhz] (an oven's on-periods
+    // over a Wi-Fi channel: frames there cannot be told), taken out of that channel's observed time.
+    [[nodiscard]] virtual double blanked_s(double /*low_mhz*/, double /*high_mhz*/) const { return 0.0; }
     // Emitters found over the whole capture.
     virtual void finish(const Observation& observation, std::vector<report::Emitter>& out) = 0;
 };
