@@ -63,6 +63,23 @@ public:
                 return std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz;
             });
         }
+        // Fewer sightings (a weak hopper, a short capture): with no advertising at all, packets on two
+        // or more frequencies of which a third or more miss the plan are not a BLE connection either —
+        // a connection hops over data channels and never leaves the plan — so the whole group is the hopper.
+        if (distinct_off >= 1 && !packets_.empty()) {
+            std::vector<int> all_mhz;
+            bool advertising = false;
+            for (const auto& p : packets_) {
+                all_mhz.push_back(static_cast<int>(std::lround(p.center)));
+                advertising = advertising || p.adv != 0;
+            }
+            std::sort(all_mhz.begin(), all_mhz.end());
+            all_mhz.erase(std::unique(all_mhz.begin(), all_mhz.end()), all_mhz.end());
+            if (!advertising && all_mhz.size() >= 2 && 3 * off_plan.size() >= packets_.size()) {
+                report_off_plan(packets_, all_mhz, observation, out);
+                packets_.clear();
+            }
+        }
         if (packets_.empty()) return;
         std::map<int, int> adv;
         std::vector<double> event_starts;
