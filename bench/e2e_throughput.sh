@@ -14,7 +14,8 @@
 # 4. prints one table (MS/s, × real time at 20 MS/s, share of the bare loop) and peak RSS of 1 s vs
 #    5 s files.
 # Environment: RUNS (default 3), COEX_FFTW_WISDOM (default /tmp/coex-bench-fftwf.wisdom),
-# BENCH_DIR (default /tmp) for the captures.
+# BENCH_DIR (default /tmp) for the captures, BASELINE (another build's coex, e.g. of an older commit:
+# its four `coex analyze` rows are measured in the same run, for before/after tables).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -69,6 +70,7 @@ echo
 # measure FILE [ARGS...]: sets best_s (wall), best_cpu_s (user+sys of that run), peak_kb (largest).
 measure() {
     local file=$1 args=("${@:2}")
+    local coex=${coex_under_test:-$coex}
     local stats=$dir/coex-bench-time.$$
     "$coex" analyze "$file" "${args[@]}" > /dev/null  # untimed: page cache, FFTW wisdom
     best_s='' best_cpu_s='' peak_kb=0
@@ -100,6 +102,15 @@ measure "$cf32";             add_row "coex analyze, cf32, default (FFT 256)" "$b
 measure "$cf32" --fft 1024; add_row "coex analyze, cf32, --fft 1024" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
 measure "$int8";             add_row "coex analyze, int8, default (FFT 256)" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
 measure "$int8" --fft 1024; add_row "coex analyze, int8, --fft 1024" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
+if [[ -n ${BASELINE:-} ]]; then
+    [[ -x $BASELINE ]] || { echo "$0: BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+    coex_under_test=$BASELINE
+    measure "$cf32";             add_row "baseline: coex analyze, cf32, default (FFT 256)" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
+    measure "$cf32" --fft 1024; add_row "baseline: coex analyze, cf32, --fft 1024" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
+    measure "$int8";             add_row "baseline: coex analyze, int8, default (FFT 256)" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
+    measure "$int8" --fft 1024; add_row "baseline: coex analyze, int8, --fft 1024" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
+    unset coex_under_test
+fi
 # the spectrogram side alone (spectrogram, floors, 1 MHz cells; no detectors): what the detectors cost
 measure "$cf32" --no-detect;             add_row "coex analyze --no-detect, cf32, default (FFT 256)" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"
 measure "$cf32" --no-detect --fft 1024; add_row "coex analyze --no-detect, cf32, --fft 1024" "$best_s" "$best_cpu_s" "$samples_5s" "$peak_kb"

@@ -59,7 +59,9 @@ line() {  # LABEL PERCENT
 
 echo "coex analyze $file $*"
 awk -v t="$total_ns" 'BEGIN { printf "sampled CPU time: %.3f s\n", t / 1e9 }'
-line "whole run (run_analyze)" "$(share 'coex::cli::run_analyze')"
+line "main thread (run_analyze): spectrogram, floors, cells" "$(share 'coex::cli::run_analyze')"
+line "reader thread (ReadAheadSource): HDF5 read + convert" "$(share 'coex::io::ReadAheadSource::State::run')"
+line "detector thread (Detection::Worker): classifier" "$(share 'coex::analysis::Detection::Worker::run')"
 line "read: CaptureReader::read (HDF5 + kernel copy + convert)" "$(share 'coex::io::CaptureReader::read')"
 line "  of which kernel copy from the page cache" "$(self_share '_copy_to_iter|copy_page_to_iter|copy_user_enhanced_fast_string|rep_movs_alternative|clear_page_erms|filemap_get_read_batch|xas_load')"
 line "  of which int8/int16 → float conversion" "$(share 'coex::io::detail::to_float')"
@@ -72,9 +74,9 @@ line "floor: PercentileFloor (add + estimate, all instances)" "$(share 'coex::ds
 line "  of which PercentileFloor::add" "$(share 'coex::dsp::PercentileFloor::add')"
 line "  of which PercentileFloor::estimate (incl. ldexp in libm)" "$(share 'coex::dsp::PercentileFloor::estimate')"
 line "Wi-Fi detector: WifiOccupancyDetector::on_frame (incl. its kind judge)" "$(share 'coex::classify::WifiOccupancyDetector::on_frame')"
-line "classifier: Classifier::on_frame + on_samples (incl. Wi-Fi detector)" "$(share 'coex::classify::Classifier::on_frame|coex::classify::Classifier::on_samples')"
+line "classifier: Classifier::on_frame + on_samples (incl. Wi-Fi detector)" "$(share 'coex::classify::Classifier::on_frame|coex::classify::Classifier::on_samples|coex::classify::Classifier::adopt_samples')"
 line "  of which OFDM/DSSS judge: Channelizer::wifi_phy (incl. libm)" "$(share 'coex::classify::Channelizer::wifi_phy')"
-line "  of which sample history: SampleHistory::push + copy" "$(share 'coex::classify::SampleHistory::push|coex::classify::SampleHistory::copy')"
+line "  of which sample history: SampleHistory::push + adopt + copy" "$(share 'coex::classify::SampleHistory::push|coex::classify::SampleHistory::adopt|coex::classify::SampleHistory::copy')"
 line "  of which burst tracker: BurstTracker::on_frame" "$(share 'coex::classify::BurstTracker::on_frame')"
 line "probe spectrogram (CellFloor::probe, all of it)" "$(share 'coex::analysis::CellFloor::probe')"
 line "FFT planning / wisdom (Fft::Fft)" "$(share 'coex::dsp::Fft::Fft')"

@@ -10,7 +10,8 @@
 
 namespace coex::analysis {
 namespace {
-constexpr std::size_t kJobsAhead = 4;     // blocks recorded but not yet replayed, at most
+constexpr std::size_t kBlocksPerJob = 2;  // blocks recorded before the detector thread is woken
+constexpr std::size_t kJobsAhead = 2;     // jobs recorded but not yet replayed, at most
 constexpr std::size_t kSpareBuffers = 8;  // sample buffers kept for reuse
 }  // namespace
 
@@ -39,8 +40,10 @@ struct Detection::Job {
     };
     std::vector<Summary> summaries;
 
+    std::size_t blocks = 0;
     [[nodiscard]] bool empty() const { return ops.empty(); }
     void clear() {  // keeps the capacity
+        blocks = 0;
         ops.clear();
         views.clear();
         samples.clear();
@@ -212,7 +215,12 @@ void Detection::end_view(const classify::ViewSummary& summary) {
 }
 
 void Detection::flush() {
-    if (mode_ != Mode::thread || job_->empty()) return;
+    if (mode_ != Mode::thread || job_->empty() || ++job_->blocks < kBlocksPerJob) return;
+    hand_over();
+}
+
+void Detection::hand_over() {
+    if (job_->empty()) return;
     Worker& w = *worker_;
     std::unique_lock lock(w.mutex);
     w.changed.wait(lock, [&] { return w.queued.size() + w.busy < kJobsAhead || w.error; });
@@ -231,7 +239,7 @@ void Detection::flush() {
 void Detection::finish(report::Report& report) {
     if (mode_ == Mode::off) return;
     if (mode_ == Mode::thread) {
-        flush();
+        hand_over();
         Worker& w = *worker_;
         std::unique_lock lock(w.mutex);
         w.changed.wait(lock, [&] { return (w.queued.empty() && w.busy == 0) || w.error; });

@@ -31,12 +31,13 @@ public:
     void frame(const classify::Frame& frame);
     void gap();
     void end_view(const classify::ViewSummary& summary);
-    // End of a block: the calls recorded since the last flush go to the detector thread.
+    // End of a block: every few blocks, the calls recorded go to the detector thread.
     void flush();
     // Waits for the detector thread to catch up, then fills the report's detector parts.
     void finish(report::Report& report);
 
 private:
+    void hand_over();  // the calls recorded so far go to the detector thread
     struct Job;
     struct Worker;
     Mode mode_;

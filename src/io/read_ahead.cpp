@@ -36,7 +36,8 @@ struct ReadAheadSource::State {
             SampleBlock block;
             {
                 std::unique_lock lock(mutex);
-                changed.wait(lock, [&] { return stopping || ready.size() < depth; });
+                // full: wait until half of it is taken, then read on (one wake-up per depth/2 blocks)
+                if (ready.size() >= depth) changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2; });
                 if (stopping) return;
                 if (!spare.empty()) {
                     block = std::move(spare.back());
@@ -95,8 +96,9 @@ bool ReadAheadSource::next(SampleBlock& block) {
     std::swap(block, entry.block);
     s.spare.push_back(std::move(entry.block));  // the caller's old buffer, for the reader to fill again
     s.delivered = entry.stats;
+    const bool wake_reader = s.ready.size() == s.depth / 2;
     lock.unlock();
-    s.changed.notify_all();
+    if (wake_reader) s.changed.notify_all();
     return true;
 }
 

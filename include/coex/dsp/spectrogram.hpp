@@ -34,24 +34,29 @@ public:
     // Calls on_frame(std::span<const float> power) once per completed frame.
     template <class OnFrame>
     void push(std::span<const cf32> samples, OnFrame&& on_frame) {
+        auto emit = [&](const cf32* frame) {
+            transform(frame);
+            on_frame(std::span<const float>(power_));
+            ++frames_;
+        };
         std::size_t pos = 0;
-        // Without overlap, whole frames are transformed straight from the samples (no copy).
-        if (hop_ == size_ && fill_ == 0) {
-            for (; samples.size() - pos >= size_; pos += size_) {
-                transform(samples.data() + pos);
-                on_frame(std::span<const float>(power_));
-                ++frames_;
-            }
+        // Without overlap, whole frames are transformed straight from the samples (no copy): once a
+        // frame left partly filled by the last call is completed.
+        if (hop_ == size_ && fill_ > 0 && samples.size() >= size_ - fill_) {
+            pos = size_ - fill_;
+            std::copy_n(samples.data(), pos, pending_.data() + fill_);
+            fill_ = 0;
+            emit(pending_.data());
         }
+        if (hop_ == size_ && fill_ == 0)
+            for (; samples.size() - pos >= size_; pos += size_) emit(samples.data() + pos);
         while (pos < samples.size()) {
             const std::size_t take = std::min(samples.size() - pos, size_ - fill_);
             std::copy_n(samples.data() + pos, take, pending_.data() + fill_);
             fill_ += take;
             pos += take;
             if (fill_ == size_) {
-                transform(pending_.data());
-                on_frame(std::span<const float>(power_));
-                ++frames_;
+                emit(pending_.data());
                 // keep the overlapping tail for the next frame
                 std::copy(pending_.begin() + static_cast<std::ptrdiff_t>(hop_), pending_.end(), pending_.begin());
                 fill_ = size_ - hop_;

@@ -1,0 +1,77 @@
+// ReadAheadSource: every block of the inner source, in order, with its counts; an error where it
+// happened in the stream; and nothing lost when the consumer is slow or stops early.
+#include "coex/io/read_ahead.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+namespace coex::io {
+namespace {
+
+// Blocks 0, 1, 2, … of `size` samples each, sample k of the stream holding k; throws after `fail_after`.
+class Counting : public SampleSource {
+public:
+    Counting(std::size_t blocks, std::size_t size, std::size_t fail_after = 0)
+        : blocks_(blocks), size_(size), fail_after_(fail_after) {}
+    bool next(SampleBlock& block) override {
+        if (fail_after_ && served_ == fail_after_) throw std::runtime_error("damaged at block " + std::to_string(served_));
+        if (served_ == blocks_) return false;
+        block.samples.resize(size_);
+        for (std::size_t k = 0; k < size_; ++k) block.samples[k] = cf32(static_cast<float>(served_ * size_ + k), 0.0f);
+        block.first_sample = served_ * size_;
+        ++served_;
+        stats_.samples_in += size_;
+        return true;
+    }
+    SourceStats stats() const override { return stats_; }
+
+private:
+    std::size_t blocks_, size_, fail_after_, served_ = 0;
+    SourceStats stats_;
+};
+
+TEST(ReadAhead, HandsOverEveryBlockInOrderWithItsCounts) {
+    for (const std::size_t depth : {1, 2, 4, 7}) {
+        ReadAheadSource source(std::make_unique<Counting>(50, 100), depth);
+        SampleBlock block;
+        std::size_t n = 0;
+        while (source.next(block)) {
+            ASSERT_EQ(block.first_sample, n * 100);
+            ASSERT_EQ(block.samples.size(), 100u);
+            EXPECT_EQ(block.samples.front().real(), static_cast<float>(n * 100));
+            EXPECT_EQ(block.samples.back().real(), static_cast<float>(n * 100 + 99));
+            EXPECT_EQ(source.stats().samples_in, (n + 1) * 100);
+            block.samples.assign(3, cf32{});  // the consumer may leave anything in the buffer it gives back
+            ++n;
+            if (n % 7 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a slow consumer
+        }
+        EXPECT_EQ(n, 50u);
+        EXPECT_EQ(source.stats().samples_in, 5000u);
+        EXPECT_FALSE(source.next(block));
+    }
+}
+
+TEST(ReadAhead, AnErrorComesAfterTheBlocksBeforeIt) {
+    ReadAheadSource source(std::make_unique<Counting>(50, 10, 5), 3);
+    SampleBlock block;
+    for (std::size_t n = 0; n < 5; ++n) {
+        ASSERT_TRUE(source.next(block));
+        EXPECT_EQ(block.first_sample, n * 10);
+    }
+    EXPECT_THROW(static_cast<void>(source.next(block)), std::runtime_error);
+}
+
+TEST(ReadAhead, StoppingEarlyEndsTheReader) {
+    auto source = std::make_unique<ReadAheadSource>(std::make_unique<Counting>(1000, 1000), 4);
+    SampleBlock block;
+    ASSERT_TRUE(source->next(block));
+    source.reset();  // must not hang with the reader waiting on a full queue
+    SUCCEED();
+}
+
+}  // namespace
+}  // namespace coex::io
