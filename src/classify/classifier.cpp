@@ -57,8 +57,8 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
         const double rate = view_.segment.sample_rate_hz;
         const std::uint64_t length = span.end_sample - span.first_sample;
         const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
-        // 160 µs: 40 OFDM symbols or 160 DSSS symbols, plenty for either correlation
-        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(160e-6 * rate));
+        // 96 µs: 24 OFDM symbols or 96 DSSS symbols, plenty for either correlation (0.93 against 0.25 at 10 dB)
+        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(96e-6 * rate));
         static thread_local std::vector<cf32> snippet;
         history_->copy(span.first_sample + skip, end, snippet);
         remove_dc(snippet);  // a constant correlates with itself at every lag: it would fake a guard interval
@@ -103,7 +103,8 @@ void Classifier::on_frame(const Frame& frame) {
     Frame seen = frame;
     seen.wifi_claimed = wifi_.claimed();
     ++view_frames_;
-    for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
+    if (wifi_.claimed_any())
+        for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
     for (auto& r : detectors_) r.detector->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved

@@ -188,6 +188,7 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
 
 void WifiOccupancyDetector::claim(const Tracked& t) {
     std::fill(own_claims_.begin() + t.claim_first, own_claims_.begin() + t.claim_end, std::uint8_t{1});
+    own_any_ = own_any_ || t.claim_end > t.claim_first;
 }
 
 void WifiOccupancyDetector::on_frame(const Frame& frame) {
@@ -195,6 +196,8 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
     // frame is claimed even when it falls under the threshold.
     claimed_.swap(own_claims_);
     std::fill(own_claims_.begin(), own_claims_.end(), 0);
+    previous_any_ = own_any_;
+    own_any_ = false;
     last_whole_claims_.swap(whole_claims_);
     std::fill(whole_claims_.begin(), whole_claims_.end(), 0);
     std::fill(bonded_frame_.begin(), bonded_frame_.end(), 0);

@@ -79,6 +79,7 @@ public:
     [[nodiscard]] std::vector<WifiEmitterStats> emitters() const;
     // Cells of the current view explained by a Wi-Fi transmission in the last frame (centre ± 11 MHz).
     [[nodiscard]] std::span<const std::uint8_t> claimed() const { return claimed_; }
+    [[nodiscard]] bool claimed_any() const { return own_any_ || previous_any_; }  // anything in claimed()
     [[nodiscard]] const WifiOccupancyCounters& counters() const { return counters_; }
 
     // Shape thresholds (relative excess power over the floor, linear).
@@ -139,6 +140,7 @@ private:
     std::vector<Tracked> tracked_;
     std::vector<Bonded> bonded_;
     std::vector<std::uint8_t> bonded_frame_;  // per tracked_: an HT40 transmission covers it in this frame
+    bool own_any_ = false, previous_any_ = false;
     std::vector<std::uint8_t> claimed_, own_claims_, whole_claims_, last_whole_claims_;  // whole_: by channels seen whole
     void count_partial(Tracked& t, const Frame& frame);
     const dsp::MhzCellGrid* grid_ = nullptr;
