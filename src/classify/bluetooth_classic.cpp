@@ -12,6 +12,8 @@
 namespace coex::classify {
 namespace {
 
+constexpr std::size_t kSteadyPackets = 100;  // packets behind an airtime extrapolation that holds to ~10 %
+
 constexpr double kSlotSeconds = 625e-6;
 
 class BluetoothClassicDetector final : public Detector {
@@ -151,6 +153,14 @@ public:
                                                 avoided.empty() ? "" : (", AFH avoids " + util::mhz_ranges(avoided_mhz)).c_str())
                                  : util::format("Classic packets on %zu channel%s (%zu packets)", count.size(),
                                                 count.size() == 1 ? "" : "s", hops_.size());
+        // Airtime and packet rate are extrapolated from the channels seen to all the device uses: from
+        // a few dozen packets through a fraction of the band, one lucky run of hops can double them.
+        if (hops_.size() < kSteadyPackets && observed.size() < bt_classic_channels) {
+            e.fields.emplace_back("estimate_note", util::format("rough: %zu packets seen through %zu of %d channels", hops_.size(),
+                                                                observed.size(), bt_classic_channels));
+            e.summary += util::format(" (airtime and rate rough: %zu packets seen through %zu of %d channels)", hops_.size(),
+                                      observed.size(), bt_classic_channels);
+        }
         out.push_back(std::move(e));
     }
 
