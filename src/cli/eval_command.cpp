@@ -109,7 +109,7 @@ int run_eval(const std::vector<std::string>& args) {
         ("max-false-detections", po::value(&max_false)->value_name("N"), "fail when the false-positive scenes (noise, CW, zeros, clipping) yield more than N false detections")
         ("max-wifi-false-channels", po::value(&max_wifi_false)->value_name("N"), "fail when more than N idle channels show Wi-Fi occupancy (all scenes)")
         ("min-f1", po::value(&min_f1)->value_name("[CLASS=]X"), "fail when a class's F1 is below X (without CLASS: every class that has labelled emitters); repeatable")
-        ("min-f1-strong", po::value(&min_f1_strong)->value_name("[CLASS=]X"), "the same, scoring only emitters labelled 10 dB or more over the floor (the accuracy bar); repeatable")
+        ("min-f1-strong", po::value(&min_f1_strong)->value_name("[CLASS=]X"), "like --min-f1, scoring only emitters labelled 10 dB or more over the floor (the accuracy bar); without CLASS: every class labelled or reported; repeatable")
         ("min-precision", po::value(&min_precision)->value_name("CLASS=X"), "fail when the class's precision is below X; repeatable")
         ("min-recall", po::value(&min_recall)->value_name("CLASS=X"), "fail when the class's recall is below X; repeatable")
         ("min-recommendation-agreement", po::value(&min_rec_agree)->value_name("X"), "fail when fewer than this share of the scenes that define a recommendation agree");

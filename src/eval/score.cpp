@@ -651,7 +651,7 @@ std::vector<std::string> check(const Summary& m, const Thresholds& t) {
     for (const auto& [c, v] : t.min_f1_strong) {
         for (const auto& [k, cc] : m.classes_strong) {
             if (c != "all" && c != k) continue;
-            if (c == "all" && cc.tp + cc.fn == 0) continue;
+            if (c == "all" && cc.tp + cc.fp + cc.fn == 0) continue;  // (a class only reported falsely counts: F1 0)
             const auto f = cc.f1();
             if (!f) fails.push_back(k + " F1 at ≥ " + fmt("%g", kStrongSnrDb) + " dB undefined < " + fmt("%g", v));
             else if (*f < v) fails.push_back(k + " F1 at ≥ " + fmt("%g", kStrongSnrDb) + " dB " + fmt("%.3f", *f) + " < " + fmt("%g", v));

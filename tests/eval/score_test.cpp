@@ -249,3 +249,25 @@ TEST(EvalScore, TextAndJsonOutputs) {
     EXPECT_TRUE(j["summary"]["bursts"].is_null());
     EXPECT_EQ(j["captures"][0]["capture"], "t.h5");
 }
+
+TEST(EvalScore, StrongTableLeavesWeakLabelsAndWhatLiesOnThemOut) {
+    Pair p;
+    // A BLE advertiser at 20 dB, found; a phone at 5 dB, missed and read as BLE pieces; an oven that
+    // is not there anywhere: it still counts against the strong table.
+    p.labels["emitters"] = {label("ble", 2401.5, 2480.5), label("unknown", 2430, 2440, true, 5.0)};
+    p.report["emitters"] = {reported("ble", 2401, 2481), reported("bluetooth_classic", 2433.5, 2434.5),
+                            reported("microwave_oven", 2452, 2458)};
+    const auto s = p.score();
+    EXPECT_EQ(s.classes.at("unknown").fn, 1);
+    EXPECT_EQ(s.classes.at("bluetooth_classic").fp, 1);
+    EXPECT_EQ(s.classes_strong.at("ble").tp, 1);
+    EXPECT_EQ(s.classes_strong.at("unknown").fn, 0);             // under 10 dB: not scored
+    EXPECT_EQ(s.classes_strong.at("bluetooth_classic").fp, 0);   // lies on the weak label
+    EXPECT_EQ(s.classes_strong.at("microwave_oven").fp, 1);      // lies on nothing: counts
+    const auto m = summarize({s});
+    Thresholds t;
+    t.min_f1_strong["all"] = 0.95;
+    const auto fails = check(m, t);
+    ASSERT_EQ(fails.size(), 1u);  // the oven (reported only falsely: F1 0); unknown has no strong label, BLE is 1.0
+    EXPECT_NE(fails[0].find("microwave_oven"), std::string::npos) << fails[0];
+}
