@@ -180,7 +180,7 @@ public:
     }
 
     void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
-        std::vector<report::Emitter> ovens = from_rhythms(observation);
+        std::vector<report::Emitter> ovens = from_rhythms();
         // Drifting bursts the rhythm did not explain (tunings too short to fold, or the oven's band
         // reached past the folded cells): those inside a found oven's band are more of it.
         std::erase_if(bursts_, [&](const Burst& b) {
@@ -349,7 +349,7 @@ private:
     }
 
     // One entry per oven: rhythms (from any tuning, any block) whose carrier bands overlap are one.
-    std::vector<report::Emitter> from_rhythms(const Observation& observation) const {
+    std::vector<report::Emitter> from_rhythms() const {
         std::vector<report::Emitter> out;
         std::vector<std::vector<const Rhythm*>> groups;
         for (const auto& r : rhythms_) {
@@ -394,7 +394,6 @@ private:
             e.bursts = cycles;
             const double contrast = fit > 0.0 ? 1.0 - other / fit : 0.0;
             e.confidence = std::min(0.99, 0.5 + 0.5 * contrast) * (cycles >= 8 ? 1.0 : 0.9);
-            (void)observation;
             e.fields = {{"mains_hz", mains},
                         {"periodicity_fit", contrast},
                         {"carrier_low_mhz", e.low_mhz},
