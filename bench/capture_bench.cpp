@@ -4,6 +4,7 @@
 // removed at exit; having just been written they are in the page cache, so this measures HDF5 and the
 // conversion, not the disk. items_per_second: samples; bytes_per_second: bytes stored in the file.
 #include "bench_signal.hpp"
+#include "bench_main.hpp"
 
 #include "coex/io/capture.hpp"
 
@@ -75,9 +76,5 @@ BENCHMARK(BM_CaptureRead)
 
 int main(int argc, char** argv) {
     coex::bench::use_bench_wisdom();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return coex::bench::run_benchmarks(argc, argv);
 }

@@ -8,6 +8,7 @@
 // (AnalysisConfig::detector_thread, as `coex analyze` runs them).
 // Rates are over wall-clock time. Counters: ch6_occupancy (the detector's answer, ~0.30 when it works) and x_realtime (speed ÷ 20 MS/s).
 #include "bench_signal.hpp"
+#include "bench_main.hpp"
 
 #include "coex/analysis/analyzer.hpp"
 
@@ -72,9 +73,5 @@ BENCHMARK(BM_AnalyzerConsume)
 
 int main(int argc, char** argv) {
     coex::bench::use_bench_wisdom();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return coex::bench::run_benchmarks(argc, argv);
 }

@@ -34,20 +34,15 @@ perf record -q -e cpu-clock -F "${PERF_FREQ:-4000}" --call-graph dwarf,16384 -o 
 perf report -i "$data" --children --sort symbol -g none --stdio --percent-limit 0 2> /dev/null > "$report"
 
 total_ns=$(awk '/^# Event count/ { print $NF }' "$report")
-# children % of the first entry whose symbol matches the pattern exactly (0 when absent)
-share() {
-    awk -v pat="$1" '!/^#/ && NF >= 4 {
+# column COL (1: children %, 2: self %) summed over every symbol matching the pattern exactly (0 when absent)
+column_share() {
+    awk -v col="$1" -v pat="$2" '!/^#/ && NF >= 4 {
         sym = $0; sub(/^[^[]*\[[^]]*\] /, "", sym); sub(/[ \t]+-[ \t]+-[ \t]*$/, "", sym); sub(/[ \t]+$/, "", sym)
-        if (sym ~ ("^(" pat ")$")) { c = $1; sub(/%/, "", c); s += c; n++ }
-    } END { printf "%.2f", n ? s : 0 }' "$report"
-}
-# self % summed over every symbol matching the pattern
-self_share() {
-    awk -v pat="$1" '!/^#/ && NF >= 4 {
-        sym = $0; sub(/^[^[]*\[[^]]*\] /, "", sym); sub(/[ \t]+-[ \t]+-[ \t]*$/, "", sym); sub(/[ \t]+$/, "", sym)
-        if (sym ~ ("^(" pat ")$")) { c = $2; sub(/%/, "", c); s += c }
+        if (sym ~ ("^(" pat ")$")) { c = $col; sub(/%/, "", c); s += c }
     } END { printf "%.2f", s }' "$report"
 }
+share() { column_share 1 "$1"; }       # inclusive: the stage and all it calls
+self_share() { column_share 2 "$1"; }  # the symbol's own time
 # self % of every symbol in shared objects whose name contains the text
 dso_share() {
     perf report -i "$data" --no-children --sort dso --stdio -g none 2> /dev/null |

@@ -6,6 +6,7 @@
 // This file includes <fftw3.h> on purpose: the reference loop is written straight on FFTW, with
 // nothing of coex in between (the window is computed here too).
 #include "bench_signal.hpp"
+#include "bench_main.hpp"
 
 #include "coex/dsp/spectrogram.hpp"
 #include "coex/io/capture.hpp"
@@ -119,9 +120,5 @@ int main(int argc, char** argv) {
             bare_fftw_avg20(state, capture_samples(path));
         })->Unit(benchmark::kMillisecond)->UseRealTime();
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return coex::bench::run_benchmarks(argc, argv);
 }

@@ -4,6 +4,7 @@
 // the floor's histogram sees the spread of values it sees in use. items_per_second counts frames.
 // At 20 MS/s the pipeline needs 78 k frames/s at FFT 256 and 19.5 k frames/s at FFT 1024.
 #include "bench_signal.hpp"
+#include "bench_main.hpp"
 
 #include "coex/dsp/cell_grid.hpp"
 #include "coex/dsp/noise_floor.hpp"
@@ -109,9 +110,5 @@ BENCHMARK(BM_FloorEstimate)->ArgName("fft")->Arg(64)->Arg(256)->Arg(1024);
 
 int main(int argc, char** argv) {
     coex::bench::use_bench_wisdom();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return coex::bench::run_benchmarks(argc, argv);
 }

@@ -1,4 +1,5 @@
 #include "coex/classify/classifier.hpp"
+#include "coex/core/format.hpp"
 
 #include "burst_tracker.hpp"
 #include "channelizer.hpp"
@@ -23,11 +24,6 @@ void remove_dc(std::vector<cf32>& x) {
     for (auto& v : x) v -= mean;
 }
 
-std::string fmt(const char* f, auto... args) {
-    char b[256];
-    std::snprintf(b, sizeof b, f, args...);
-    return b;
-}
 }  // namespace
 
 double Observation::seconds_at(double mhz) const {
@@ -346,14 +342,14 @@ void Classifier::finish(report::Report& report) {
         e.first_s = w.first_s;
         e.last_s = w.last_s;
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(w.bursts)) * (w.above_floor_db >= 6.0 ? 1.0 : 0.8);
-        e.summary = fmt("%s on channel %d: %.1f %% airtime in %llu transmissions", w.dsss ? "802.11b DSSS" : "802.11 OFDM",
+        e.summary = format("%s on channel %d: %.1f %% airtime in %llu transmissions", w.dsss ? "802.11b DSSS" : "802.11 OFDM",
                         w.channel, 100.0 * e.duty_cycle, static_cast<unsigned long long>(w.bursts));
         e.fields = {{"channel", w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
         if (w.seen_in_part) {
             // its occupancy is not measured: the airtime is of the visible part, while it was in view
             e.fields.emplace_back("seen_in_part", true);
             e.confidence *= 0.8;
-            e.summary = fmt("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
+            e.summary = format("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
                             w.dsss ? "802.11b DSSS" : "802.11 OFDM", w.channel, static_cast<unsigned long long>(w.bursts));
         }
         report.emitters.push_back(std::move(e));

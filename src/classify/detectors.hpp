@@ -1,6 +1,7 @@
 #pragma once
 // The registered detectors (one file each) and small helpers they share.
 #include "coex/classify/detector.hpp"
+#include "coex/core/format.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,12 +38,7 @@ namespace util {
 report::Emitter emitter_from_bursts(const char* emitter_class, const std::vector<BurstSpan>& bursts,
                                     const Observation& observation, double edge_mhz);
 
-template <class... Args>
-std::string format(const char* fmt, Args... args) {
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, fmt, args...);
-    return buffer;
-}
+using coex::format;
 
 inline double median(std::vector<double> v) {
     if (v.empty()) return 0.0;

@@ -126,8 +126,12 @@ public:
     }
 
     bool explains(const BurstFeatures& b) override {
-        for (auto& r : rhythms_) {
-            if (b.end_s < r.begin_s - 0.002 || b.start_s > r.end_s + 0.002) continue;
+        // Rhythms come in time order and bursts are judged soon after they end: look from the newest
+        // back, and stop at the first that ended before this burst began (a long capture holds many).
+        for (auto it = rhythms_.rbegin(); it != rhythms_.rend(); ++it) {
+            auto& r = *it;
+            if (b.start_s > r.end_s + 0.002) break;
+            if (b.end_s < r.begin_s - 0.002) continue;
             bool in_band = false;
             for (const auto& [lo, hi] : r.claimed) in_band = in_band || (b.high_mhz >= lo && b.low_mhz <= hi);
             if (!in_band) continue;

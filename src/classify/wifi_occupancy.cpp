@@ -132,6 +132,7 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
         sub_min = std::min(sub_min, sn > 0.0 ? ss / sn : (ss > 0.0 ? 1e9 : 0.0));
     }
     const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+    t.partial_excess = excess;
     t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
     if (t.partial_on) claim(t);
 }
@@ -147,32 +148,22 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
         explained = whole_claims_[c] != 0 || last_whole_claims_[c] != 0;
     }
     // Counted only where the view holds ≥ 9 MHz of the channel, every MHz of it lit (not just each
-    // 3 MHz sub-band: a strong narrow carrier's skirts fill those).
-    bool flat = t.partial_on && !explained && t.partial_count >= 9;
-    if (flat) {
-        double signal = 0.0, noise = 0.0;
-        for (int i = 0; i < t.partial_count; ++i) {
-            signal += frame.cells[static_cast<std::size_t>(t.partial_first + i)] - frame.cell_floor[static_cast<std::size_t>(t.partial_first + i)];
-            noise += frame.cell_floor[static_cast<std::size_t>(t.partial_first + i)];
-        }
-        const double excess = noise > 0.0 ? signal / noise : 0.0;
-        for (int i = 0; i < t.partial_count && flat; ++i) {
-            const auto c = static_cast<std::size_t>(t.partial_first + i);
-            flat = frame.cell_floor[c] > 0.0 && (frame.cells[c] - frame.cell_floor[c]) / frame.cell_floor[c] >= kMinSubband * excess;
-        }
+    // 3 MHz sub-band, as claim_partial asks: a strong narrow carrier's skirts fill those).
+    bool on = t.partial_on && !explained && t.partial_count >= 9;
+    const float* cell = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    double band_signal[kSubbands] = {}, power = 0.0, noise = 0.0;
+    for (int i = 0; i < t.partial_count && on; ++i) {
+        const int c = t.partial_first + i;
+        on = floor[c] > 0.0f && (cell[c] - floor[c]) / floor[c] >= kMinSubband * t.partial_excess;
+        band_signal[i / 3] += cell[c] - floor[c];
+        power += cell[c] - floor[c];
+        noise += floor[c];
     }
-    const bool on = flat;
     if (on) {
-        const float* cell = frame.cells.data();
-        const float* floor = frame.cell_floor.data();
         const int bands = t.partial_count / 3;
-        double band_signal[kSubbands] = {};
-        for (int i = 0; i < t.partial_count; ++i) {
-            const int c = t.partial_first + i;
-            band_signal[i / 3] += cell[c] - floor[c];
-            p.power += cell[c] - floor[c];
-            p.floor += floor[c];
-        }
+        p.power += power;
+        p.floor += noise;
         // (the sub-band nearest the channel's centre against the farthest: ≈1 flat OFDM, ≈0.35 DSSS's sinc²)
         p.near += band_signal[t.partial_near_low ? 0 : bands - 1];
         p.far += band_signal[t.partial_near_low ? bands - 1 : 0];

@@ -1,4 +1,5 @@
 #include "coex/recommend/recommend.hpp"
+#include "coex/core/format.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,13 +19,6 @@ constexpr double kChangeRatio = 0.7;          // move only when the best costs <
 constexpr double kChangeMargin = 0.1;         // …and by at least this much in absolute terms
 constexpr double kFloorCostPerDb = 0.02;      // a floor 10 dB over the band's cleanest costs 0.2
 constexpr double kAfhMinimum = 20.0;          // Bluetooth AFH must keep at least 20 channels
-
-template <class... Args>
-std::string format(const char* fmt, Args... args) {
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, fmt, args...);
-    return buffer;
-}
 
 // The 802.11 OFDM transmit spectrum mask in dBr at an offset from the carrier (MHz).
 double mask_dbr(double offset) {

@@ -1,5 +1,8 @@
 // The self-contained HTML report. Base64 comes from GLib (a dependency of cairo already), kept here.
 #include "coex/render/html.hpp"
+#include "coex/core/format.hpp"
+
+#include "capture_name.hpp"
 
 #include <glib.h>
 
@@ -12,19 +15,6 @@
 namespace coex::render {
 
 namespace {
-
-std::string format(const char* fmt, auto... args) {
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, fmt, args...);
-    return buffer;
-}
-
-// The file's name without its folders; device arguments of a live scan ("driver=…,scene=/x/y.json") as they are.
-std::string file_name(const std::string& path) {
-    if (path.find('=') != std::string::npos) return path;
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string optional_db(const std::optional<double>& v, const char* unit) {
     return v ? format("%.1f %s", *v, unit) : std::string("–");
@@ -78,7 +68,7 @@ std::string html_escape(std::string_view text) {
 std::string render_html(const report::Report& r, const Picture* picture) {
     const auto e = [](std::string_view t) { return html_escape(t); };
     std::ostringstream h;
-    const std::string name = file_name(r.capture.path);
+    const std::string name = detail::file_name(r.capture.path);
     h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<title>coex · " << e(name) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";

@@ -1,6 +1,9 @@
 // The analysis picture, drawn with cairo: layout, waterfall raster, band plan, emitter boxes with
 // labels placed so that no two texts overlap, the airtime panel and the recommendation.
 #include "coex/render/picture.hpp"
+#include "coex/core/format.hpp"
+
+#include "capture_name.hpp"
 
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
@@ -82,19 +85,6 @@ Rgb class_colour(const std::string& c) {
 }
 
 double luminance(const Rgb& c) { return 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b; }
-
-std::string format(const char* fmt, auto... args) {
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, fmt, args...);
-    return buffer;
-}
-
-// The file's name without its folders; device arguments of a live scan ("driver=…,scene=/x/y.json") as they are.
-std::string file_name(const std::string& path) {
-    if (path.find('=') != std::string::npos) return path;
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 double nice_step(double span, int target_ticks) {
     const double raw = span / std::max(1, target_ticks);
@@ -330,7 +320,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
     // ---- title ----
     cv.colour(kInk);
     cv.font(17, true);
-    cv.text("coex · " + file_name(report.capture.path), left, 10, "title");
+    cv.text("coex · " + detail::file_name(report.capture.path), left, 10, "title");
     {
         std::string rates;
         for (const double hz : report.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format("%g MS/s", hz / 1e6);

@@ -1,4 +1,5 @@
 #include "coex/report/report.hpp"
+#include "coex/core/format.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,12 +20,6 @@ double round_to(double x, int decimals) {
 
 ordered_json optional_number(const std::optional<double>& x, int decimals) {
     return x ? ordered_json(round_to(*x, decimals)) : ordered_json(nullptr);
-}
-
-std::string format(const char* fmt, auto... args) {
-    char buffer[256];
-    std::snprintf(buffer, sizeof buffer, fmt, args...);
-    return buffer;
 }
 
 std::string format_rate(double hz) {

@@ -1,6 +1,7 @@
 #pragma once
 // Test helpers for tests/io: unique temporary folders, and an HDF5 file builder that writes fixtures
 // the way other tools (h5py) do, with the HDF5 C API.
+#include "coex/core/source.hpp"
 #include "coex/core/types.hpp"
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"  // src/io's RAII handles
@@ -42,6 +43,14 @@ public:
 private:
     fs::path dir_;
 };
+
+// Every sample a source gives, in order.
+inline std::vector<cf32> read_everything(SampleSource& source) {
+    std::vector<cf32> all;
+    SampleBlock block;
+    while (source.next(block)) all.insert(all.end(), block.samples.begin(), block.samples.end());
+    return all;
+}
 
 // All of a segment, read in one call.
 inline std::vector<cf32> read_all(CaptureReader& reader, std::size_t segment) {

@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::TempDir;
+using test::read_everything;
 
 void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
     std::ofstream out(path, std::ios::binary);
@@ -27,13 +28,6 @@ void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
 std::vector<std::uint8_t> read_bytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::vector<cf32> read_everything(SampleSource& source) {
-    std::vector<cf32> all;
-    SampleBlock block;
-    while (source.next(block)) all.insert(all.end(), block.samples.begin(), block.samples.end());
-    return all;
 }
 
 std::string error_of(const std::function<void()>& f) {

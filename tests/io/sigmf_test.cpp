@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using test::TempDir;
+using test::read_everything;
 
 std::string error_of(const std::function<void()>& f) {
     try {
@@ -34,13 +35,6 @@ void write_text(const fs::path& path, const std::string& text) { std::ofstream(p
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::vector<cf32> read_everything(SampleSource& source) {
-    std::vector<cf32> all;
-    SampleBlock block;
-    while (source.next(block)) all.insert(all.end(), block.samples.begin(), block.samples.end());
-    return all;
 }
 
 // Samples on the grid of `type` (so quantising them is exact).

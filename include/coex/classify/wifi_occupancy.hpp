@@ -114,6 +114,7 @@ private:
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
         int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the view cuts
         bool partial_on = false;
+        double partial_excess = 0.0;    // this frame's, over the visible inner cells
         bool partial_near_low = false;  // the visible part's first sub-band is the one nearest the centre
         // transmissions seen only in part (counted when no channel seen whole explains the frame)
         struct Partial {
