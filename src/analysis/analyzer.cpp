@@ -14,7 +14,10 @@ namespace coex::analysis {
 namespace {
 constexpr double kFloorPercentile = 0.01;  // lands on noise-only frames up to ~99 % airtime
 constexpr std::uint64_t kFloorRefreshFrames = 1024;
-constexpr std::uint64_t kBinFloorDecimation = 4;  // the per-bin floor needs fewer looks than the cells
+// The per-bin floor (for spurs) needs fewer looks than the cells: every 4th frame until it has this
+// many, every 16th after (a second of 20 MS/s holds 78 000 frames of 256 bins).
+constexpr std::uint64_t kBinFloorDenseLooks = 4096;
+constexpr std::uint64_t kBinFloorDecimation = 4, kBinFloorSparseDecimation = 16;
 }  // namespace
 
 // Everything that belongs to one tuning (centre, rate). A sweep revisits tunings: what was learnt
@@ -143,7 +146,8 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
     ++t.frames;
     ++view_frames_;
     if (config_.on_frame) config_.on_frame(FrameView{t.segment, time_s, t.spectrogram.frame_seconds(), t.spectrogram.bin_hz(), bins});
-    if (t.frames % kBinFloorDecimation == 0) t.bin_floor.add(bins);
+    const std::uint64_t decimation = t.bin_floor.observations() < kBinFloorDenseLooks ? kBinFloorDecimation : kBinFloorSparseDecimation;
+    if (t.frames % decimation == 0) t.bin_floor.add(bins);
     if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);
     t.cell_floor.add_cells(t.cells);

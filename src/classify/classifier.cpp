@@ -371,6 +371,7 @@ void Classifier::finish(report::Report& report) {
     counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
     counters["wifi.rejected_short"] = w.rejected_short;
     counters["wifi.frames_ht40"] = w.frames_bonded;
+    counters["wifi.kind_by_spectrum"] = w.kind_by_spectrum;
     counters["wifi.channels_blanked_by_oven"] = channels_blanked_;
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;

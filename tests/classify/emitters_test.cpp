@@ -139,5 +139,33 @@ TEST(Emitters, OfdmAndDsssAreToldApart) {
     EXPECT_EQ(r.emitters.size(), 2u) << classes(r);
 }
 
+// Once channel 6 has carried only OFDM, its OFDM-shaped transmissions are no longer judged by their
+// samples; 802.11b frames arriving later on the same channel must still each be found as DSSS.
+TEST(Emitters, DsssJoiningAChannelSettledOnOfdmIsStillCounted) {
+    std::mt19937_64 rng(12);
+    std::vector<sim::Burst> bursts;
+    auto ofdm = std::make_shared<sim::Waveform>(sim::wifi_ofdm_ppdu(500, sim::WifiRate::mbps24, rng));
+    auto dsss = std::make_shared<sim::Waveform>(sim::wifi_dsss_ppdu(40, rng));
+    const double power = power_for_snr(25, 16.6);
+    std::size_t ofdm_frames = 0, dsss_frames = 0;
+    for (double t = 0.001; t < 0.04; t += 0.0015, ++ofdm_frames) bursts.push_back({t, 2437e6, power, ofdm});
+    for (double t = 0.04; t < 0.095; t += 0.003) {
+        bursts.push_back({t, 2437e6, power, ofdm});
+        bursts.push_back({t + 0.0012, 2437e6, power, dsss});
+        ++ofdm_frames;
+        ++dsss_frames;
+    }
+    Scene s{{2437e6, 100e6, 20'000'000}, bursts, -100.0, 12};
+    const auto r = analyze(s);
+    const auto o = of_class(r, "wifi_ofdm");
+    const auto d = of_class(r, "wifi_dsss");
+    ASSERT_EQ(o.size(), 1u) << classes(r);
+    ASSERT_EQ(d.size(), 1u) << classes(r);
+    EXPECT_EQ(d[0]->bursts, dsss_frames) << classes(r);
+    EXPECT_EQ(o[0]->bursts, ofdm_frames) << classes(r);
+    // the shortcut was taken while the channel carried OFDM alone (26 frames, 8 of them judged to settle it)
+    EXPECT_GE(r.stats.counters.at("wifi.kind_by_spectrum"), 10u);
+}
+
 }  // namespace
 }  // namespace coex

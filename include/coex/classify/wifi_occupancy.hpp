@@ -54,6 +54,7 @@ struct WifiOccupancyCounters {
     std::uint64_t rejected_shoulders = 0;  // flat, but wider than a 20 MHz channel
     std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
     std::uint64_t frames_bonded = 0;       // frames holding an HT40 (40 MHz) transmission
+    std::uint64_t kind_by_spectrum = 0;    // transmissions not judged by the samples: spectrum and channel agreed
 };
 
 // A Wi-Fi transmission that just ended, for a look at its samples.
@@ -68,6 +69,8 @@ public:
     explicit WifiOccupancyDetector(std::vector<WifiChannel> channels);
     // Decides OFDM (false) or DSSS (true) for each transmission, or cannot say (nullopt: the kind
     // most of the channel's decided transmissions had, else the spectrum's); without one, the spectrum decides.
+    // Once a channel has carried kSettledKind judged transmissions, all of one kind, a transmission
+    // whose spectrum shows that kind too is not judged again (the judge is the costliest per-burst step).
     void set_kind_judge(std::function<std::optional<bool>(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
 
     void begin_view(const ViewGeometry& view);
@@ -89,6 +92,7 @@ public:
     static constexpr double kMaxShoulder = 0.25;    // shoulders ≤ −6 dB of the channel mean
     // Edge sub-bands (±4.5…7.5 MHz) over the centre one: ≈1 for OFDM, ≈0.35 for DSSS's sinc².
     static constexpr double kDsssEdgeRatio = 0.6;
+    static constexpr std::uint64_t kSettledKind = 8;
 
 private:
     struct Tracked {
