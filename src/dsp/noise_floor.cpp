@@ -104,7 +104,7 @@ void PercentileFloor::estimate(std::span<float> out) const {
     const auto& mids = cell_mids();
     // Running sums over the histogram cells 1…k, added in the same order as a loop over the cells
     // would add them (so the same doubles): the refinement below looks them up instead of re-summing.
-    std::array<double, kCells> below_n, below_sum;  // cells 1 … k−1
+    std::array<double, kCells + 1> below_n, below_sum;  // cells 1 … k−1 (set from the first cell holding observations on)
     for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
         const std::uint32_t* counts = counts_.data() + c * kCells;
         // Exact zeros are missing signal (a device that has not started, a zero-filled gap), not noise.
@@ -114,10 +114,15 @@ void PercentileFloor::estimate(std::span<float> out) const {
             continue;
         }
         const double target = std::min(observed, std::max(kMinQuietObservations, percentile_ * observed));
+        // Only the cells from the first to the last one holding observations matter: the sums below
+        // stay 0 before them and reach the totals after them (adding zero counts changes no double).
+        std::size_t lo = 1, hi = kCells - 1;
+        while (lo < hi && counts[lo] == 0) ++lo;
+        while (hi > lo && counts[hi] == 0) --hi;
         double n = 0.0, sum = 0.0, value = 0.0;
         bool found = false;
-        below_n[1] = below_sum[1] = 0.0;
-        for (std::size_t cell = 1; cell < kCells; ++cell) {
+        below_n[lo] = below_sum[lo] = 0.0;
+        for (std::size_t cell = lo; cell <= hi; ++cell) {
             const double here = counts[cell];
             if (!found && n + here >= target && here > 0) {
                 value = cell_value(cell, (target - n) / here);
@@ -125,10 +130,8 @@ void PercentileFloor::estimate(std::span<float> out) const {
             }
             n += counts[cell];
             sum += counts[cell] * mids[cell];
-            if (cell + 1 < kCells) {
-                below_n[cell + 1] = n;
-                below_sum[cell + 1] = sum;
-            }
+            below_n[cell + 1] = n;  // (cell + 1 ≤ kCells: the arrays hold one more)
+            below_sum[cell + 1] = sum;
         }
         const double all_n = n, all_sum = sum;
         const double p = std::clamp(target / observed, 1e-6, 0.5);
@@ -138,8 +141,9 @@ void PercentileFloor::estimate(std::span<float> out) const {
             const double limit = clip_ * mean;
             // the observations in the cells whose midpoint lies below the limit (midpoints rise with the cell)
             const auto first_out = static_cast<std::size_t>(std::lower_bound(mids.begin() + 1, mids.end(), limit) - mids.begin());
-            const double quiet_n = first_out < kCells ? below_n[first_out] : all_n;
-            const double quiet_sum = first_out < kCells ? below_sum[first_out] : all_sum;
+            const bool below_all = first_out <= lo, above_all = first_out > hi;
+            const double quiet_n = below_all ? 0.0 : above_all ? all_n : below_n[first_out];
+            const double quiet_sum = below_all ? 0.0 : above_all ? all_sum : below_sum[first_out];
             if (quiet_n < kMinQuietObservations || quiet_sum <= 0.0) break;  // too few quiet observations to refine on
             const double next = quiet_sum / quiet_n / clipped_mean_;
             const bool settled = std::abs(next - mean) < 1e-3 * mean;
