@@ -49,10 +49,11 @@ struct Analyzer::Tuning {
 
 Analyzer::Analyzer(const AnalysisConfig& config)
     : config_(config),
-      detection_(std::make_unique<Detection>(!config.detect            ? Detection::Mode::off
-                                             : config.detector_thread ? Detection::Mode::thread
-                                                                       : Detection::Mode::inline_calls,
-                                             wifi_channels(config.domain), config.keep_bursts)) {
+      detection_(std::make_unique<Detection>(!config.detect                ? Detection::Mode::off
+                                             : config.share_detector_work ? Detection::Mode::shared
+                                             : config.detector_thread     ? Detection::Mode::thread
+                                                                           : Detection::Mode::inline_calls,
+                                             wifi_channels(config.domain), config.keep_bursts, config.detector_work_queued)) {
     if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
         throw ConfigError("floor warm-up must be in 0…10 s");
     // Validate the spectrogram settings now rather than at the first sample.
@@ -112,6 +113,8 @@ void Analyzer::end_segment() {
     last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
     current_ = nullptr;
 }
+
+bool Analyzer::help() { return detection_->help(); }
 
 void Analyzer::consume(const SampleBlock& block) { consume(block, nullptr); }
 

@@ -54,14 +54,17 @@ struct Detection::Job {
 };
 
 struct Detection::Worker {
-    explicit Worker(classify::Classifier& c) : classifier(c), thread([this] { run(); }) {}
+    Worker(classify::Classifier& c, bool own_thread) : classifier(c) {
+        if (own_thread) thread = std::thread([this] { run(); });
+    }
     ~Worker() {
         {
             std::lock_guard lock(mutex);
             stopping = true;
         }
         changed.notify_all();
-        thread.join();
+        if (thread.joinable()) thread.join();
+        std::lock_guard wait_for_replay(replaying);  // (a helper may still be replaying a batch)
     }
 
     classify::Classifier& classifier;
@@ -74,36 +77,53 @@ struct Detection::Worker {
     bool stopping = false;
     std::exception_ptr error;
     std::deque<classify::ViewGeometry> views;    // every view begun (detectors may keep a pointer)
+    std::mutex replaying;                        // held while a batch is replayed: one at a time, in order
     std::thread thread;
 
     void run() {
         for (;;) {
-            std::unique_ptr<Job> job;
             {
                 std::unique_lock lock(mutex);
                 changed.wait(lock, [&] { return stopping || !queued.empty(); });
                 if (stopping) return;
-                job = std::move(queued.front());
-                queued.pop_front();
-                busy = 1;
             }
-            std::vector<std::vector<cf32>> spare;
-            if (!error) {
-                try {
-                    replay(*job, spare);
-                } catch (...) {
-                    std::lock_guard lock(mutex);
-                    error = std::current_exception();
-                }
-            }
-            job->clear();
-            std::lock_guard lock(mutex);
-            done.push_back(std::move(job));
-            for (auto& b : spare)
-                if (buffers.size() < kSpareBuffers) buffers.push_back(std::move(b));
-            busy = 0;
-            changed.notify_all();
+            replay_next(true);
         }
+    }
+
+    // Replays the oldest queued batch; false when there is none, or (wait false) when another thread
+    // is replaying one. Never throws: what the classifier throws is kept for the analysing thread.
+    bool replay_next(bool wait) {
+        std::unique_lock turn(replaying, std::defer_lock);
+        if (wait)
+            turn.lock();
+        else if (!turn.try_lock())
+            return false;
+        std::unique_ptr<Job> job;
+        {
+            std::lock_guard lock(mutex);
+            if (queued.empty() || stopping) return false;
+            job = std::move(queued.front());
+            queued.pop_front();
+            busy = 1;
+        }
+        std::vector<std::vector<cf32>> spare;
+        if (!error) {
+            try {
+                replay(*job, spare);
+            } catch (...) {
+                std::lock_guard lock(mutex);
+                error = std::current_exception();
+            }
+        }
+        job->clear();
+        std::lock_guard lock(mutex);
+        done.push_back(std::move(job));
+        for (auto& b : spare)
+            if (buffers.size() < kSpareBuffers) buffers.push_back(std::move(b));
+        busy = 0;
+        changed.notify_all();
+        return true;
     }
 
     void replay(Job& job, std::vector<std::vector<cf32>>& spare) {
@@ -143,11 +163,11 @@ struct Detection::Worker {
     }
 };
 
-Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts)
-    : mode_(mode), classifier_(std::move(channels), keep_bursts) {
-    if (mode_ == Mode::thread) {
+Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, std::function<void()> work_queued)
+    : mode_(mode), classifier_(std::move(channels), keep_bursts), work_queued_(std::move(work_queued)) {
+    if (recorded()) {
         job_ = std::make_unique<Job>();
-        worker_ = std::make_unique<Worker>(classifier_);
+        worker_ = std::make_unique<Worker>(classifier_, mode_ == Mode::thread);
     }
 }
 
@@ -155,7 +175,7 @@ Detection::~Detection() = default;
 
 void Detection::begin_view(const classify::ViewGeometry& view) {
     if (mode_ == Mode::inline_calls) classifier_.begin_view(view);
-    if (mode_ != Mode::thread) return;
+    if (!recorded()) return;
     job_->ops.push_back(Job::Op::begin_view);
     job_->views.push_back(view);
 }
@@ -167,7 +187,7 @@ void Detection::samples(std::uint64_t first_sample, std::span<const cf32> sample
         else
             classifier_.on_samples(first_sample, samples);
     }
-    if (mode_ != Mode::thread) return;
+    if (!recorded()) return;
     std::vector<cf32> spare;
     {
         std::lock_guard lock(worker_->mutex);
@@ -190,7 +210,7 @@ void Detection::samples(std::uint64_t first_sample, std::span<const cf32> sample
 
 void Detection::frame(const classify::Frame& frame) {
     if (mode_ == Mode::inline_calls) classifier_.on_frame(frame);
-    if (mode_ != Mode::thread) return;
+    if (!recorded()) return;
     const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
     job_->ops.push_back(Job::Op::frame);
     job_->frames.push_back({frame.time_s, frame.first_sample, job_->values.size(), n});
@@ -200,12 +220,12 @@ void Detection::frame(const classify::Frame& frame) {
 
 void Detection::gap() {
     if (mode_ == Mode::inline_calls) classifier_.gap();
-    if (mode_ == Mode::thread) job_->ops.push_back(Job::Op::gap);
+    if (recorded()) job_->ops.push_back(Job::Op::gap);
 }
 
 void Detection::end_view(const classify::ViewSummary& summary) {
     if (mode_ == Mode::inline_calls) classifier_.end_view(summary);
-    if (mode_ != Mode::thread) return;
+    if (!recorded()) return;
     job_->ops.push_back(Job::Op::end_view);
     job_->summaries.push_back({summary.observed_s,
                                {summary.cell_floor.begin(), summary.cell_floor.end()},
@@ -215,15 +235,24 @@ void Detection::end_view(const classify::ViewSummary& summary) {
 }
 
 void Detection::flush() {
-    if (mode_ != Mode::thread || job_->empty() || ++job_->blocks < kBlocksPerJob) return;
+    if (!recorded() || job_->empty() || ++job_->blocks < kBlocksPerJob) return;
     hand_over();
 }
 
 void Detection::hand_over() {
     if (job_->empty()) return;
     Worker& w = *worker_;
+    // Shared: a full backlog is worked off here rather than waited on.
+    if (mode_ == Mode::shared)
+        for (;;) {
+            {
+                std::lock_guard lock(w.mutex);
+                if (w.queued.size() < kJobsAhead || w.error) break;
+            }
+            w.replay_next(true);
+        }
     std::unique_lock lock(w.mutex);
-    w.changed.wait(lock, [&] { return w.queued.size() + w.busy < kJobsAhead || w.error; });
+    w.changed.wait(lock, [&] { return w.queued.size() + w.busy < kJobsAhead || w.error || mode_ == Mode::shared; });
     w.rethrow_error();
     w.queued.push_back(std::move(job_));
     if (!w.done.empty()) {
@@ -234,13 +263,19 @@ void Detection::hand_over() {
     }
     lock.unlock();
     w.changed.notify_all();
+    if (work_queued_) work_queued_();
 }
+
+bool Detection::help() { return mode_ == Mode::shared && worker_->replay_next(false); }
 
 void Detection::finish(report::Report& report) {
     if (mode_ == Mode::off) return;
-    if (mode_ == Mode::thread) {
+    if (recorded()) {
         hand_over();
         Worker& w = *worker_;
+        if (mode_ == Mode::shared)
+            while (w.replay_next(true)) {
+            }
         std::unique_lock lock(w.mutex);
         w.changed.wait(lock, [&] { return (w.queued.empty() && w.busy == 0) || w.error; });
         w.rethrow_error();

@@ -9,6 +9,7 @@
 #include "coex/core/types.hpp"
 #include "coex/report/report.hpp"
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -17,8 +18,11 @@ namespace coex::analysis {
 
 class Detection {
 public:
-    enum class Mode { off, inline_calls, thread };
-    Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts);
+    // shared: recorded and replayed as with a thread, but by whichever thread has time: help() from
+    // another thread (a read-ahead thread that is ahead), or the analysing thread itself when the
+    // backlog is full and at the end.
+    enum class Mode { off, inline_calls, thread, shared };
+    Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, std::function<void()> work_queued = {});
     ~Detection();
     Detection(const Detection&) = delete;
     Detection& operator=(const Detection&) = delete;
@@ -35,8 +39,12 @@ public:
     void flush();
     // Waits for the detector thread to catch up, then fills the report's detector parts.
     void finish(report::Report& report);
+    // Shared mode: replays the oldest recorded batch if there is one and no other thread is replaying
+    // one; says whether it did. Any thread may call it.
+    bool help();
 
 private:
+    [[nodiscard]] bool recorded() const { return mode_ == Mode::thread || mode_ == Mode::shared; }
     void hand_over();  // the calls recorded so far go to the detector thread
     struct Job;
     struct Worker;
@@ -44,6 +52,7 @@ private:
     classify::Classifier classifier_;
     std::unique_ptr<Worker> worker_;
     std::unique_ptr<Job> job_;  // being recorded
+    std::function<void()> work_queued_;
 };
 
 }  // namespace coex::analysis

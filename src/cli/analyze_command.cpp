@@ -11,6 +11,7 @@
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
 #include "coex/io/open.hpp"
+#include "coex/io/read_ahead.hpp"
 #include "coex/recommend/recommend.hpp"
 
 #include <boost/program_options.hpp>
@@ -20,6 +21,26 @@
 namespace po = boost::program_options;
 
 namespace coex::cli {
+namespace {
+
+// Lends the read-ahead thread to the analyzer's detectors for as long as it lives, and takes it back
+// (waiting out a batch in progress) before the analyzer goes, also when an error unwinds the stack.
+class LentReader {
+public:
+    LentReader(io::ReadAheadSource* reader, analysis::Analyzer& analyzer) : reader_(reader) {
+        if (reader_) reader_->share_thread([&analyzer] { return analyzer.help(); });
+    }
+    ~LentReader() {
+        if (reader_) reader_->share_thread({});
+    }
+    LentReader(const LentReader&) = delete;
+    LentReader& operator=(const LentReader&) = delete;
+
+private:
+    io::ReadAheadSource* reader_;
+};
+
+}  // namespace
 
 int run_analyze(const std::vector<std::string>& args) {
     std::string path, json_path, country = "EU", png_path, html_path, png_band;
@@ -42,7 +63,7 @@ int run_analyze(const std::vector<std::string>& args) {
     if (path.empty()) throw UsageError{"no capture file given (coex analyze FILE)"};
 
     auto [config, advice] = make_analysis_setup(analysis_options, country, vm);
-    config.detector_thread = true;  // detectors a few blocks behind the spectrogram, on a second thread
+    config.detector_thread = true;  // detectors a few blocks behind the spectrogram, on another thread
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
@@ -50,10 +71,18 @@ int run_analyze(const std::vector<std::string>& args) {
     io::OpenOptions open = open_options(capture_options);
     open.read_ahead_blocks = 4;  // read and convert samples on a second thread, ahead of the analysis
     auto capture = io::open_capture(path, open);
+    // That thread is the detectors' other thread too: it replays their backlog while it is ahead, so
+    // two cores run two busy threads (reading + detectors, spectrogram) instead of three taking turns.
+    auto* read_ahead = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
+    if (read_ahead) {
+        config.share_detector_work = true;
+        config.detector_work_queued = [read_ahead] { read_ahead->wake(); };
+    }
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
     pictures.prepare(span.tunings, to_string(config.domain), span.start_s, span.duration_s);
     analysis::Analyzer analyzer(config);
+    const LentReader lent(read_ahead, analyzer);
 
     Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);
     SampleBlock block;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -29,16 +30,39 @@ struct ReadAheadSource::State {
     std::exception_ptr error;         // what the inner source threw, after the blocks before it
     SourceStats delivered;            // as of the last block handed over (consumer side only)
     SourceStats final_stats;          // once the inner source ended
+    std::function<bool()> shared_work;  // done while the queue is full (share_thread)
+    bool sharing = false;               // shared_work is running (the mutex is not held meanwhile)
+    bool work_arrived = false;          // wake() since the reader last found no shared work
     std::thread reader;
+
+    // Full: do shared work, or sleep, until half of the queue is taken (one wake-up per depth/2
+    // blocks). Returns false when stopping.
+    bool wait_for_room(std::unique_lock<std::mutex>& lock) {
+        if (ready.size() < depth) return !stopping;
+        for (;;) {
+            if (stopping) return false;
+            if (ready.size() <= depth / 2) return true;
+            if (shared_work) {
+                const auto work = shared_work;  // (share_thread may replace it while this call runs)
+                sharing = true;
+                work_arrived = false;
+                lock.unlock();
+                const bool did = work();
+                lock.lock();
+                sharing = false;
+                changed.notify_all();
+                if (did || work_arrived) continue;
+            }
+            changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2 || work_arrived; });
+        }
+    }
 
     void run() {
         for (;;) {
             SampleBlock block;
             {
                 std::unique_lock lock(mutex);
-                // full: wait until half of it is taken, then read on (one wake-up per depth/2 blocks)
-                if (ready.size() >= depth) changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2; });
-                if (stopping) return;
+                if (!wait_for_room(lock)) return;
                 if (!spare.empty()) {
                     block = std::move(spare.back());
                     spare.pop_back();
@@ -103,5 +127,24 @@ bool ReadAheadSource::next(SampleBlock& block) {
 }
 
 SourceStats ReadAheadSource::stats() const { return state_->delivered; }
+
+void ReadAheadSource::share_thread(std::function<bool()> work) {
+    State& s = *state_;
+    std::unique_lock lock(s.mutex);
+    s.changed.wait(lock, [&] { return !s.sharing; });
+    s.shared_work = std::move(work);
+    s.work_arrived = true;
+    lock.unlock();
+    s.changed.notify_all();
+}
+
+void ReadAheadSource::wake() {
+    State& s = *state_;
+    {
+        std::lock_guard lock(s.mutex);
+        s.work_arrived = true;
+    }
+    s.changed.notify_all();
+}
 
 }  // namespace coex::io

@@ -1,9 +1,10 @@
 // The pipeline's threads change when work is done, not what is found: the detector thread (fed the
-// same calls a few blocks behind) and the read-ahead source give the same report, burst by burst, as
-// the analysis on one thread; and with detection off the spectrogram side still runs and reports no
-// emitters.
+// same calls a few blocks behind), the read-ahead source, and the read-ahead thread replaying the
+// detectors' backlog while it is ahead give the same report, burst by burst, as the analysis on one
+// thread; and with detection off the spectrogram side still runs and reports no emitters.
 #include "coex/analysis/analyzer.hpp"
 #include "coex/io/open.hpp"
+#include "coex/io/read_ahead.hpp"
 #include "coex/report/report.hpp"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@ struct Run {
     std::size_t read_ahead = 0;
     bool adopt = false;  // hand blocks over with consume(SampleBlock&&)
     bool detect = true;
+    bool shared = false;  // the read-ahead thread replays the detectors' backlog, as `coex analyze` runs
 };
 
 report::Report analyze(const std::string& name, const Run& run) {
@@ -28,7 +30,13 @@ report::Report analyze(const std::string& name, const Run& run) {
     config.keep_bursts = true;
     config.detector_thread = run.detector_thread;
     config.detect = run.detect;
+    auto* reader = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
+    if (run.shared) {
+        config.share_detector_work = true;
+        config.detector_work_queued = [reader] { reader->wake(); };
+    }
     Analyzer analyzer(config);
+    if (run.shared) reader->share_thread([&analyzer] { return analyzer.help(); });
     SampleBlock block;
     while (capture.source->next(block)) {
         if (run.adopt)
@@ -36,7 +44,9 @@ report::Report analyze(const std::string& name, const Run& run) {
         else
             analyzer.consume(block);
     }
-    return analyzer.finish(capture.source->stats());
+    auto report = analyzer.finish(capture.source->stats());
+    if (run.shared) reader->share_thread({});
+    return report;
 }
 
 class PipelineThreads : public ::testing::TestWithParam<std::string> {};
@@ -47,6 +57,14 @@ TEST_P(PipelineThreads, SameReportOnOneThreadAndOnThree) {
     EXPECT_EQ(one, three);
     const auto adopted = report::to_json(analyze(GetParam(), {false, 0, true, true}));
     EXPECT_EQ(one, adopted);
+}
+
+TEST_P(PipelineThreads, SameReportWhenTheReaderThreadRunsTheDetectors) {
+    const auto one = report::to_json(analyze(GetParam(), {}));
+    for (const std::size_t depth : {1, 4}) {
+        const auto shared = report::to_json(analyze(GetParam(), {true, depth, true, true, true}));
+        EXPECT_EQ(one, shared) << "read-ahead depth " << depth;
+    }
 }
 
 TEST_P(PipelineThreads, DetectionOffFindsNothingButCountsEveryFrame) {

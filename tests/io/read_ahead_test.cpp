@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -71,6 +72,57 @@ TEST(ReadAhead, StoppingEarlyEndsTheReader) {
     ASSERT_TRUE(source->next(block));
     source.reset();  // must not hang with the reader waiting on a full queue
     SUCCEED();
+}
+
+// Waits up to 5 s for `condition` (a loaded machine may be slow to schedule the reader).
+template <class Condition>
+bool eventually(Condition condition) {
+    for (int i = 0; i < 5000 && !condition(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return condition();
+}
+
+// While its queue is full the reader does the work it was lent (here: pieces counted out of a stock
+// that wake() refills), and still hands over every block in order.
+TEST(ReadAhead, AFullReaderDoesSharedWorkAndStillDeliversEveryBlock) {
+    ReadAheadSource source(std::make_unique<Counting>(40, 100), 2);
+    std::atomic<int> stock{5}, done{0};
+    source.share_thread([&] {
+        if (stock.load() <= 0) return false;
+        --stock;
+        ++done;
+        return true;
+    });
+    SampleBlock block;
+    std::size_t n = 0;
+    while (source.next(block)) {
+        ASSERT_EQ(block.first_sample, n * 100);
+        ++n;
+        if (n == 10) {  // a pause: the reader fills its queue and works off the stock
+            EXPECT_TRUE(eventually([&] { return done.load() == 5; }));
+            stock = 3;
+            source.wake();  // new work while the reader sleeps on a full queue
+            EXPECT_TRUE(eventually([&] { return done.load() == 8; }));
+        }
+    }
+    EXPECT_EQ(n, 40u);
+    source.share_thread({});
+}
+
+// share_thread({}) returns only once a piece of work in progress has ended: its owner may then go.
+TEST(ReadAhead, TakingTheThreadBackWaitsForWorkInProgress) {
+    ReadAheadSource source(std::make_unique<Counting>(40, 100), 1);
+    std::atomic<bool> started{false}, finished{false};
+    source.share_thread([&] {
+        if (started.exchange(true)) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        finished = true;
+        return true;
+    });
+    SampleBlock block;
+    ASSERT_TRUE(source.next(block));  // the reader starts, fills its one slot, then works
+    while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    source.share_thread({});
+    EXPECT_TRUE(finished.load());
 }
 
 }  // namespace

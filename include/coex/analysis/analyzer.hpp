@@ -40,6 +40,12 @@ struct AnalysisConfig {
     bool detect = true;
     // Run the detectors on a second thread, a few blocks behind the spectrogram (same report).
     bool detector_thread = false;
+    // Instead of a thread of their own, the detectors' recorded calls are replayed by whichever thread
+    // has time: help() from another thread (a read-ahead thread that is ahead of the analysis, woken
+    // by detector_work_queued), and the analysing thread when the backlog is full and at the end.
+    // Same report again; on two cores, two busy threads instead of three taking turns.
+    bool share_detector_work = false;
+    std::function<void()> detector_work_queued;
 };
 
 class Detection;
@@ -55,6 +61,9 @@ public:
     void consume(SampleBlock&& block);
     // Ends the stream and returns the report (capture path and metadata left for the caller).
     [[nodiscard]] report::Report finish(const SourceStats& source_stats);
+    // share_detector_work: replays one batch of the detectors' backlog if there is one and no other
+    // thread is replaying one; says whether it did. Safe from any thread while the analyzer lives.
+    bool help();
 
 private:
     struct Tuning;

@@ -5,6 +5,7 @@
 // An exception thrown by the inner source is rethrown by next() where it happened in the stream.
 #include "coex/core/source.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace coex::io {
@@ -21,6 +22,14 @@ public:
     [[nodiscard]] bool next(SampleBlock& block) override;
     // The inner source's counts as of the last block handed over.
     [[nodiscard]] SourceStats stats() const override;
+
+    // Lends the reader thread to other work while it is ahead (its queue full): it calls `work`,
+    // which does one piece and says whether there was any, until the queue has room again or there
+    // is none; then it sleeps until either changes (wake() says new work arrived). On two cores this
+    // keeps the pipeline at two busy threads instead of three taking turns. Set before or during the
+    // stream; share_thread({}) returns once a call in progress has ended, so the work's owner may go.
+    void share_thread(std::function<bool()> work);
+    void wake();
 
 private:
     struct State;
