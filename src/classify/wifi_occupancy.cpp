@@ -1,6 +1,7 @@
 #include "coex/classify/wifi_occupancy.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <optional>
 
@@ -13,19 +14,11 @@ constexpr std::size_t kMaxBurstFrames = 1 << 14;  // a longer burst is closed an
 constexpr std::uint64_t kMinPartialBursts = 5;     // transmissions seen in part before Wi-Fi is named from them
 constexpr std::uint64_t kMinPartialFrames = 3;     // frames in a row that make one (≥ 38 µs at FFT 256, 20 MS/s)
 
-// Power over the floor of `cells` cells from `first`, relative to the floor (linear), and per
-// sub-band of `band` cells into sub_signal/sub_noise.
-// Whether no run of 3 to 5 neighbouring cells reaches `threshold` excess over its floor. Every test for
-// a transmission averages the excess over a run of 3 or more cells (a channel's 15 inner cells, an
-// HT40 pair's 35, a partly seen channel's 3-cell sub-bands) against at least kHoldExcess; any such run
-// splits into runs of 3 to 5 cells, and one of those would have to reach the run's average. So when
-// this holds, no channel can be on in this frame: the idle majority of frames is settled cheaply.
-// (Single cells would not do: a few of 17 noise cells pass +1.8 dB by chance in half the frames.)
-bool holds_no_run_over(const Frame& frame, double threshold) {
+// holds_no_run_over below, each run summed as the tests sum it (for frames with a cell of no floor).
+bool holds_no_run_over_summed(const Frame& frame, double strictly_under) {
     const float* cell = frame.cells.data();
     const float* floor = frame.cell_floor.data();
     const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
-    const double strictly_under = threshold * (1.0 - 1e-9);  // margin for the tests' other order of adding
     for (std::size_t first = 0; first + 3 <= n; ++first) {
         double signal = 0.0, noise = 0.0;
         for (std::size_t c = first; c < first + 5 && c < n; ++c) {
@@ -37,6 +30,39 @@ bool holds_no_run_over(const Frame& frame, double threshold) {
     return true;
 }
 
+// Whether no run of 3 to 5 neighbouring cells reaches `threshold` excess over its floor. Every test for
+// a transmission averages the excess over a run of 3 or more cells (a channel's 15 inner cells, an
+// HT40 pair's 35, a partly seen channel's 3-cell sub-bands) against at least kHoldExcess; any such run
+// splits into runs of 3 to 5 cells, and one of those would have to reach the run's average. So when
+// this holds, no channel can be on in this frame: the idle majority of frames is settled cheaply.
+// (Single cells would not do: a few of 17 noise cells pass +1.8 dB by chance in half the frames.)
+bool holds_no_run_over(const Frame& frame, double threshold, std::vector<double>& shortfall) {
+    const float* cell = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
+    const double under = threshold * (1.0 - 1e-9);  // margin for the tests' other order of adding
+    // Each cell's shortfall from `under` times its floor: a run stays under while its shortfalls sum
+    // below zero.
+    shortfall.resize(n);
+    double most = -std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < n; ++c) {
+        if (!(floor[c] > 0.0f)) return holds_no_run_over_summed(frame, under);
+        shortfall[c] = static_cast<double>(cell[c] - floor[c]) - under * floor[c];  // (the float difference, as the tests take it)
+        most = std::max(most, shortfall[c]);
+    }
+    if (most < 0.0) return true;  // no cell over: no run over
+    for (std::size_t first = 0; first + 3 <= n; ++first) {
+        double sum = shortfall[first] + shortfall[first + 1];
+        for (std::size_t c = first + 2; c < first + 5 && c < n; ++c) {
+            sum += shortfall[c];
+            if (!(sum < 0.0)) return false;
+        }
+    }
+    return true;
+}
+
+// Power over the floor of `cells` cells from `first`, relative to the floor (linear), and per
+// sub-band of `band` cells into sub_signal/sub_noise.
 double excess_over(const Frame& frame, int first, int cells, int band, double* sub_signal, double* sub_noise) {
     const float* cell = frame.cells.data();
     const float* floor = frame.cell_floor.data();
@@ -214,7 +240,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
     last_whole_claims_.swap(whole_claims_);
     std::fill(whole_claims_.begin(), whole_claims_.end(), 0);
     std::fill(bonded_frame_.begin(), bonded_frame_.end(), 0);
-    if (holds_no_run_over(frame, kHoldExcess)) {
+    if (holds_no_run_over(frame, kHoldExcess, shortfall_)) {
         for (auto& t : tracked_) {
             if (t.partial_first >= 0) {
                 t.partial_on = false;

@@ -153,6 +153,7 @@ private:
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
+    std::vector<double> shortfall_;  // per cell, for the idle-frame test
 };
 
 }  // namespace coex::classify
