@@ -53,7 +53,8 @@ struct ReadAheadSource::State {
                 changed.notify_all();
                 if (did || work_arrived) continue;
             }
-            changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2 || work_arrived; });
+            work_arrived = false;
+            changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2 || (work_arrived && shared_work); });
         }
     }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -123,6 +124,25 @@ TEST(ReadAhead, TakingTheThreadBackWaitsForWorkInProgress) {
     while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     source.share_thread({});
     EXPECT_TRUE(finished.load());
+}
+
+// Work taken back while the reader sleeps on a full queue: it sleeps on (no spinning on the lock), and
+// the source still goes when the consumer stops early (an error in the analysis).
+TEST(ReadAhead, WorkTakenBackFromAFullReaderLeavesItAsleep) {
+    auto source = std::make_unique<ReadAheadSource>(std::make_unique<Counting>(1000, 100), 2);
+    source->share_thread([] { return false; });
+    SampleBlock block;
+    ASSERT_TRUE(source->next(block));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the reader fills its queue and sleeps
+    source->share_thread({});
+    // (on a thread of its own, which owns the source: a hang fails the test instead of blocking it)
+    std::promise<void> went;
+    auto gone = went.get_future();
+    std::thread([s = std::move(source), w = std::move(went)]() mutable {
+        s.reset();
+        w.set_value();
+    }).detach();
+    EXPECT_EQ(gone.wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
 }  // namespace
