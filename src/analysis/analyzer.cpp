@@ -4,6 +4,7 @@
 #include "detection.hpp"
 
 #include "coex/core/error.hpp"
+#include "coex/core/format.hpp"
 #include "coex/dsp/cell_grid.hpp"
 #include "coex/dsp/noise_floor.hpp"
 
@@ -95,6 +96,7 @@ void Analyzer::begin_segment(const SampleBlock& block) {
 
 void Analyzer::end_segment() {
     if (!current_) return;
+    check_pending(*current_);
     if (!current_->warmed) release_warmup(*current_);
     current_->cell_floor.estimate(current_->floor_now);
     for (std::size_t c = 0; c < current_->grid.size(); ++c) {
@@ -126,6 +128,7 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
     const double rate = t.segment.sample_rate_hz;
     if (block.dropped_before > 0 || block.first_sample != next_sample_) {
         // A gap: no frame may straddle it and no burst may run across it.
+        check_pending(t);
         t.spectrogram.reset();
         detection_->gap();
         frame_in_segment_ = 0;
@@ -145,6 +148,9 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
 }
 
 void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s, std::uint64_t first_sample) {
+    // A NaN or infinite sample makes every bin of its frame NaN or infinite (the FFT spreads it over
+    // all of them), so one bin tells, at no cost: the samples need no scan of their own.
+    if (!std::isfinite(bins[bins.size() / 2])) reject_frame(t.spectrogram.frame_samples(), first_sample);
     ++frames_;
     ++t.frames;
     ++view_frames_;
@@ -164,6 +170,30 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
     }
     if (t.frames % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
     detection_->frame(classify::Frame{time_s, first_sample, bins, t.cells, t.floor_now});
+}
+
+namespace {
+std::size_t first_non_finite(std::span<const cf32> samples) {
+    std::size_t k = 0;
+    while (k < samples.size() && std::isfinite(samples[k].real()) && std::isfinite(samples[k].imag())) ++k;
+    return k;
+}
+}  // namespace
+
+void Analyzer::reject_frame(std::span<const cf32> samples, std::uint64_t first_sample) const {
+    const std::string where = config_.source_name + ": segment " + std::to_string(current_segment_) + ": ";
+    if (const std::size_t k = first_non_finite(samples); k < samples.size())
+        throw InputError(where + "sample " + std::to_string(first_sample + k) + " is NaN or infinite");
+    float largest = 0.0f;
+    for (const cf32& x : samples) largest = std::max({largest, std::abs(x.real()), std::abs(x.imag())});
+    throw InputError(where + "samples " + std::to_string(first_sample) + " to " + std::to_string(first_sample + samples.size() - 1) +
+                     " are too large to analyse (up to " + format("%.3g", static_cast<double>(largest)) + "; full scale is 1.0)");
+}
+
+// The samples of a partial frame (a segment's last, or before a gap) are in no frame: looked at here.
+void Analyzer::check_pending(const Tuning& t) const {
+    const auto pending = t.spectrogram.pending_samples();
+    if (first_non_finite(pending) < pending.size()) reject_frame(pending, next_sample_ - pending.size());
 }
 
 void Analyzer::release_warmup(Tuning& t) {

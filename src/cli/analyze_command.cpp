@@ -70,6 +70,8 @@ int run_analyze(const std::vector<std::string>& args) {
     PictureOutputs pictures(png_path, html_path, png_band);
     io::OpenOptions open = open_options(capture_options);
     open.read_ahead_blocks = 4;  // read and convert samples on a second thread, ahead of the analysis
+    open.check_finite = false;   // the analyzer finds NaN/Inf samples in its spectrogram, at no cost
+    config.source_name = path;
     auto capture = io::open_capture(path, open);
     // That thread is the detectors' other thread too: it replays their backlog while it is ahead, so
     // two cores run two busy threads (reading + detectors, spectrogram) instead of three taking turns.

@@ -93,6 +93,7 @@ struct CaptureReader::Impl {
     hsize_t memory_rows = 0;
     std::vector<std::int8_t> int8_buffer;
     std::vector<std::int16_t> int16_buffer;
+    bool check_finite = true;
 
     explicit Impl(const fs::path& p) : path(p), name(p.string()) {}
 
@@ -626,7 +627,7 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
         case SampleType::float32:
             status = H5Dread(s.dataset.get(), s.layout == Layout::pairs ? H5T_NATIVE_FLOAT : m.complex_type.get(),
                              memory, s.file_space.get(), H5P_DEFAULT, values);
-            if (status >= 0) {
+            if (status >= 0 && m.check_finite) {
                 if (const std::size_t bad = detail::first_non_finite(values, value_count); bad < value_count) {
                     m.fail(s.label + ": sample " + std::to_string(offset + bad / 2) + " is NaN or infinite");
                 }
@@ -640,5 +641,7 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
     }
     return static_cast<std::size_t>(n);
 }
+
+void CaptureReader::set_check_finite(bool check) { impl_->check_finite = check; }
 
 }  // namespace coex::io

@@ -254,6 +254,7 @@ OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& opt
         if (options.sample_rate_hz) throw ConfigError("--rate: " + path.string() + " is HDF5, which carries its own sample rates");
         if (options.center_hz) throw ConfigError("--center: " + path.string() + " is HDF5, which carries its own centre frequencies");
         auto reader = std::make_shared<CaptureReader>(path);
+        reader->set_check_finite(options.check_finite);
         info.metadata = reader->metadata();
         std::optional<IqFormat> layout;
         for (const auto& s : reader->segments()) {
@@ -276,6 +277,7 @@ OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& opt
         reader = open_raw(path, RawOptions{raw_layout(*format), options.sample_rate_hz, options.center_hz});
     }
     info.sample_format = reader->format();
+    reader->set_check_finite(options.check_finite);
     for (const auto& s : reader->segments()) info.segments.push_back({s.info, s.length});
     opened.source = std::make_unique<IqFileSource>(std::move(reader), options.block_samples);
     return opened;

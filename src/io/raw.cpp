@@ -145,7 +145,7 @@ NameTuning tuning_from_name(const fs::path& path) {
     return tuning;
 }
 
-std::size_t decode(IqFormat format, std::span<const std::byte> bytes, std::span<cf32> samples) noexcept {
+std::size_t decode(IqFormat format, std::span<const std::byte> bytes, std::span<cf32> samples, bool check_finite) noexcept {
     const std::size_t n = samples.size();
     const std::byte* in = bytes.data();
     switch (format) {
@@ -172,6 +172,7 @@ std::size_t decode(IqFormat format, std::span<const std::byte> bytes, std::span<
             return n;
         case IqFormat::cf32: {
             if (n > 0) std::memcpy(samples.data(), in, n * sizeof(cf32));
+            if (!check_finite) return n;
             const std::size_t bad = detail::first_non_finite(reinterpret_cast<const float*>(samples.data()), 2 * n);
             return bad / 2;
         }
@@ -250,7 +251,7 @@ std::size_t IqFileReader::read(std::size_t segment, std::uint64_t offset, std::s
     if (static_cast<std::size_t>(in_.gcount()) != buffer_.size())
         throw InputError(path_.string() + ": short read at byte " + std::to_string(position) +
                          " (the file is shorter than when it was opened)");
-    const std::size_t good = decode(format_, buffer_, out.first(count));
+    const std::size_t good = decode(format_, buffer_, out.first(count), check_finite_);
     if (good < count)
         throw InputError(path_.string() + ": sample " + std::to_string(position / bps + good) +
                          " of the file is NaN or infinite");

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 
 namespace coex::analysis {
@@ -46,6 +47,8 @@ struct AnalysisConfig {
     // Same report again; on two cores, two busy threads instead of three taking turns.
     bool share_detector_work = false;
     std::function<void()> detector_work_queued;
+    // Names the samples' origin in errors (a NaN or infinite sample: InputError "<source_name>: …").
+    std::string source_name = "samples";
 };
 
 class Detection;
@@ -73,6 +76,9 @@ private:
     void end_segment();
     void process_frame(Tuning& tuning, std::span<const float> bins, double time_s, std::uint64_t first_sample);
     void release_warmup(Tuning& tuning);
+    // Throws InputError naming the first NaN or infinite sample of `samples` (or, if none, their size).
+    [[noreturn]] void reject_frame(std::span<const cf32> samples, std::uint64_t first_sample) const;
+    void check_pending(const Tuning& tuning) const;
 
     AnalysisConfig config_;
     std::unique_ptr<Detection> detection_;

@@ -36,6 +36,7 @@ public:
     void push(std::span<const cf32> samples, OnFrame&& on_frame) {
         auto emit = [&](const cf32* frame) {
             transform(frame);
+            frame_ = frame;
             on_frame(std::span<const float>(power_));
             ++frames_;
         };
@@ -65,6 +66,10 @@ public:
     }
     // Forgets a partial frame: call at a gap in the sample stream so no frame straddles it.
     void reset() { fill_ = 0; }
+    // The samples of the frame being handed to on_frame (valid only during that call).
+    [[nodiscard]] std::span<const cf32> frame_samples() const { return {frame_, size_}; }
+    // The samples pushed since the last frame that no frame has taken yet (the partial frame).
+    [[nodiscard]] std::span<const cf32> pending_samples() const { return {pending_.data(), fill_}; }
 
     [[nodiscard]] std::size_t fft_size() const { return size_; }
     [[nodiscard]] std::size_t hop() const { return hop_; }
@@ -90,6 +95,7 @@ private:
     std::vector<cf32> pending_;
     std::size_t fill_ = 0;
     std::vector<float> power_;
+    const cf32* frame_ = nullptr;
     Fft fft_;
     std::uint64_t frames_ = 0;
 };

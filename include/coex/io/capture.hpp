@@ -45,6 +45,9 @@ public:
     // Reads out.size() samples (fewer at the segment's end) of `segment` from `offset`, scaled to full
     // scale 1.0. Returns how many were read. Throws InputError on NaN/Inf samples or a read failure.
     std::size_t read(std::size_t segment, std::uint64_t offset, std::span<cf32> out);
+    // float32 samples are scanned for NaN/Inf as they are read, unless a caller that checks them
+    // itself (the analyzer, as it transforms them) turns the scan off.
+    void set_check_finite(bool check);
 
 private:
     struct Impl;

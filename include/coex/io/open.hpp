@@ -38,6 +38,9 @@ struct OpenOptions {
     std::size_t block_samples = 1 << 16;
     // > 0: a reader thread reads (and converts) this many blocks ahead of the caller (ReadAheadSource)
     std::size_t read_ahead_blocks = 0;
+    // false: float samples are handed over without the scan for NaN/Inf, for a caller that checks
+    // them itself (coex analyze: the analyzer finds them in its spectrogram at no cost)
+    bool check_finite = true;
 };
 
 struct CaptureSegment {

@@ -47,8 +47,9 @@ struct NameTuning {
 
 // Conversions between a raw layout and full-scale-1.0 complex floats. `bytes` holds exactly
 // samples.size() × bytes_per_sample(format) bytes.
-// decode: returns samples.size(), or for cf32 the index of the first NaN or infinite sample.
-std::size_t decode(IqFormat format, std::span<const std::byte> bytes, std::span<cf32> samples) noexcept;
+// decode: returns samples.size(), or for cf32 the index of the first NaN or infinite sample (when
+// check_finite; else cf32 is copied as it is).
+std::size_t decode(IqFormat format, std::span<const std::byte> bytes, std::span<cf32> samples, bool check_finite = true) noexcept;
 // encode: scaled, rounded to nearest (ties away from zero) and clipped to the type's range; returns how
 // many samples had a component clipped. Samples must be finite.
 std::size_t encode(IqFormat format, std::span<const cf32> samples, std::span<std::byte> bytes) noexcept;
@@ -72,10 +73,13 @@ public:
     // Reads out.size() samples (fewer at the segment's end) of `segment` from `offset`. Returns how many
     // were read. Throws InputError on a NaN/Inf sample or a short read (the file shrank).
     std::size_t read(std::size_t segment, std::uint64_t offset, std::span<cf32> out);
+    // As CaptureReader::set_check_finite: cf32 samples are scanned for NaN/Inf unless turned off.
+    void set_check_finite(bool check) { check_finite_ = check; }
 
 private:
     std::filesystem::path path_;
     IqFormat format_;
+    bool check_finite_ = true;
     std::vector<IqSegment> segments_;
     std::ifstream in_;
     std::vector<std::byte> buffer_;
