@@ -166,6 +166,38 @@ TEST_F(Cli, NanSamplesExitTwoNamingTheSample) {
     EXPECT_NE(r.err.find("NaN"), std::string::npos) << r.err;
 }
 
+// A NaN far into a long file: the reader thread is ahead, sharing the detectors' work, when the
+// analysis stops; coex must still end at once (exit 2), not hang.
+TEST_F(Cli, NanDeepInALongCaptureEndsAtOnce) {
+    const auto path = dir_ / "nan-deep.h5";
+    const float marker = 0.02f;
+    {
+        io::CaptureWriter w(path, {}, io::SampleType::float32);
+        w.begin_segment({2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
+        std::vector<cf32> x(3'000'000, cf32(0.01f, 0.0f));
+        x[1'500'000] = cf32(marker, 0.0f);
+        w.append(x);
+        w.end_segment();
+    }
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(f)), {});
+        const auto pos = bytes.find(std::string(reinterpret_cast<const char*>(&marker), 4));
+        ASSERT_NE(pos, std::string::npos);
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        f.seekp(static_cast<std::streamoff>(pos));
+        f.write(reinterpret_cast<const char*>(&nan), 4);
+    }
+    const auto err = dir_ / "nan-deep.err";
+    const std::string command = "timeout 60 " + std::string(COEX_BINARY_DIR) + "/coex analyze " + path.string() + " >/dev/null 2>" + err.string();
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2) << "(124: it hung and timeout stopped it)";
+    std::ifstream in(err);
+    const std::string message((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(message.find("sample 1500000 is NaN or infinite"), std::string::npos) << message;
+}
+
 TEST_F(Cli, BadOptionsExitTwoNamingTheOption) {
     const auto path = make_capture("ok.h5");
     for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
