@@ -8,12 +8,28 @@ namespace po = boost::program_options;
 
 namespace coex::cli {
 
-void add_analysis_options(po::options_description& options, AnalysisOptions& v) {
+void add_spectrogram_options(po::options_description& options, AnalysisOptions& v) {
     options.add_options()
         ("fft", po::value(&v.fft_size)->value_name("N"), "FFT size, a power of two (default: ~78 kHz bins for the sample rate)")
         ("window", po::value(&v.window)->value_name("NAME"), "hann (default), hamming, blackman-harris, rect")
         ("overlap", po::value(&v.overlap)->value_name("F"), "overlap between frames, 0…0.9 (default 0)")
-        ("fft-estimate", po::bool_switch(&v.estimate_plans), "plan FFTs without measuring (faster start, slower transforms)")
+        ("fft-estimate", po::bool_switch(&v.estimate_plans), "plan FFTs without measuring (faster start, slower transforms)");
+}
+
+dsp::SpectrogramConfig spectrogram_config(const AnalysisOptions& v) {
+    const auto window = dsp::parse_window(v.window);
+    if (!window) throw UsageError{"--window: '" + v.window + "' is not one of hann, hamming, blackman-harris, rect"};
+    dsp::SpectrogramConfig c;
+    c.window = *window;
+    c.fft_size = v.fft_size;
+    c.overlap = v.overlap;
+    c.planning = v.estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
+    return c;
+}
+
+void add_analysis_options(po::options_description& options, AnalysisOptions& v) {
+    add_spectrogram_options(options, v);
+    options.add_options()
         ("current-channel", po::value(&v.current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
         ("width", po::value(&v.width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
         ("bursts", po::bool_switch(&v.list_bursts), "list every burst the classifier judged in the JSON report, with its features")
@@ -25,12 +41,7 @@ AnalysisSetup make_analysis_setup(const AnalysisOptions& v, const std::string& c
     const auto domain = parse_reg_domain(country);
     if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
     s.analysis.domain = *domain;
-    const auto window = dsp::parse_window(v.window);
-    if (!window) throw UsageError{"--window: '" + v.window + "' is not one of hann, hamming, blackman-harris, rect"};
-    s.analysis.spectrogram.window = *window;
-    s.analysis.spectrogram.fft_size = v.fft_size;
-    s.analysis.spectrogram.overlap = v.overlap;
-    s.analysis.spectrogram.planning = v.estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
+    s.analysis.spectrogram = spectrogram_config(v);
     s.analysis.keep_bursts = v.list_bursts;
     s.analysis.detect = !v.no_detect;
     s.advice.domain = *domain;

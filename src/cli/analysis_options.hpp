@@ -21,6 +21,11 @@ struct AnalysisOptions {
 };
 
 void add_analysis_options(boost::program_options::options_description& options, AnalysisOptions& values);
+// Only the spectrogram's: --fft, --window, --overlap, --fft-estimate (coex eval takes these alone).
+void add_spectrogram_options(boost::program_options::options_description& options, AnalysisOptions& values);
+// The spectrogram settings of `values`; UsageError naming --window when it is unknown (the rest is
+// checked by the Analyzer's constructor).
+dsp::SpectrogramConfig spectrogram_config(const AnalysisOptions& values);
 
 struct AnalysisSetup {
     analysis::AnalysisConfig analysis;

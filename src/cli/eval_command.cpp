@@ -1,4 +1,5 @@
 // coex eval PATH...: score the analyzer against labelled captures (docs/accuracy.md).
+#include "analysis_options.hpp"
 #include "commands.hpp"
 #include "parse.hpp"
 #include "output.hpp"
@@ -90,7 +91,7 @@ struct TempDir {
 int run_eval(const std::vector<std::string>& args) {
     std::vector<std::string> paths, min_f1, min_f1_strong, min_precision, min_recall;
     std::string json_path, work_dir, country = "EU";
-    bool scenes = false, estimate_plans = false, quiet = false;
+    bool scenes = false, quiet = false;
     double max_occ = -1, max_mean_occ = -1, min_rec_agree = -1;
     int max_false = -1, max_wifi_false = -1;
     long long seed = -1;
@@ -102,7 +103,6 @@ int run_eval(const std::vector<std::string>& args) {
         ("seed", po::value(&seed)->value_name("N"), "with --scenes: override every scene's seed")
         ("json", po::value(&json_path)->value_name("PATH"), "also write the scores as JSON ('-' = stdout, instead of the table)")
         ("country", po::value(&country)->value_name("CC"), "regulatory domain for the analysis: US, EU (default), JP")
-        ("fft-estimate", po::bool_switch(&estimate_plans), "plan FFTs without measuring")
         ("quiet,q", po::bool_switch(&quiet), "no progress lines on stderr")
         ("max-occupancy-error", po::value(&max_occ)->value_name("X"), "fail (exit 3) when any observed channel's |occupancy error| exceeds X")
         ("max-mean-occupancy-error", po::value(&max_mean_occ)->value_name("X"), "fail when the mean |occupancy error| exceeds X")
@@ -113,6 +113,8 @@ int run_eval(const std::vector<std::string>& args) {
         ("min-precision", po::value(&min_precision)->value_name("CLASS=X"), "fail when the class's precision is below X; repeatable")
         ("min-recall", po::value(&min_recall)->value_name("CLASS=X"), "fail when the class's recall is below X; repeatable")
         ("min-recommendation-agreement", po::value(&min_rec_agree)->value_name("X"), "fail when fewer than this share of the scenes that define a recommendation agree");
+    AnalysisOptions spectrogram;
+    add_spectrogram_options(options, spectrogram);
     po::options_description hidden;
     hidden.add_options()("path", po::value(&paths));
     po::variables_map vm;
@@ -147,7 +149,8 @@ int run_eval(const std::vector<std::string>& args) {
     const auto domain = parse_reg_domain(country);
     if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
     config.domain = *domain;
-    config.spectrogram.planning = estimate_plans ? dsp::FftPlanning::estimate : dsp::FftPlanning::measure;
+    config.spectrogram = spectrogram_config(spectrogram);
+    (void)analysis::Analyzer(config);  // a bad --fft or --overlap is refused before any scene is made
     OutputFile json_out("--json", json_path);
 
     // Collect the work: (capture, synthesis seconds).

@@ -167,6 +167,17 @@ TEST_F(EvalCorpus, CliEvalExitCodes) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("no labelled captures"), std::string::npos) << r.err;
     EXPECT_EQ(run("eval " + work + " --min-f1 laser=0.5", dir_).code, 2);
+    r = run("eval " + work + " --fft 1000", dir_);  // analysis settings are checked before any scene is made
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--fft"), std::string::npos) << r.err;
+    EXPECT_EQ(run("eval " + work + " --window square", dir_).code, 2);
+    // The analysis settings reach the analysis.
+    const std::string work1024 = (dir_ / "work1024").string();
+    r = run("eval -q --fft-estimate --fft 1024 --overlap 0.5 --scenes " + (dir_ / "scenes").string() + " --work " + work1024, dir_);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    const auto report = json::parse(std::ifstream(dir_ / "work1024" / "wifi.report.json"));
+    EXPECT_EQ(report["settings"]["fft_sizes"], json::array({1024})) << report["settings"];
+    EXPECT_EQ(report["settings"]["overlap"], 0.5);
     EXPECT_EQ(run("eval " + work + " --min-f1 wifi_ofdm=1.5", dir_).code, 2);
     EXPECT_EQ(run("eval", dir_).code, 2);
 }
