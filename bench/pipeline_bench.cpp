@@ -5,7 +5,7 @@
 // (the floor warm-up) every iteration is the steady state of a long capture.
 // Second argument, detectors: 0 off (AnalysisConfig::detect = false: spectrogram, floors and 1 MHz
 // cells only, what `coex analyze --no-detect` runs), 1 on the calling thread, 2 on a detector thread
-// (AnalysisConfig::detector_thread, as `coex analyze` runs them).
+// (AnalysisConfig::DetectorThreading::own_thread; `coex analyze` shares them with its read-ahead thread).
 // Rates are over wall-clock time. Counters: ch6_occupancy (the detector's answer, ~0.30 when it works) and x_realtime (speed ÷ 20 MS/s).
 #include "bench_signal.hpp"
 #include "bench_main.hpp"
@@ -43,7 +43,8 @@ void BM_AnalyzerConsume(benchmark::State& state) {
     config.spectrogram.fft_size = static_cast<std::size_t>(state.range(0));  // 0: the default (256 at 20 MS/s)
     config.spectrogram.planning = coex::dsp::FftPlanning::measure;
     config.detect = state.range(1) != 0;
-    config.detector_thread = state.range(1) == 2;
+    config.detector_threading = state.range(1) == 2 ? coex::analysis::AnalysisConfig::DetectorThreading::own_thread
+                                                   : coex::analysis::AnalysisConfig::DetectorThreading::inline_calls;
     coex::analysis::Analyzer analyzer(config);
     std::uint64_t next = 0;
     for (auto _ : state) {

@@ -19,6 +19,15 @@ constexpr std::uint64_t kFloorRefreshFrames = 1024;
 // many, every 16th after (a second of 20 MS/s holds 78 000 frames of 256 bins).
 constexpr std::uint64_t kBinFloorDenseLooks = 4096;
 constexpr std::uint64_t kBinFloorDecimation = 4, kBinFloorSparseDecimation = 16;
+Detection::Mode detection_mode(const AnalysisConfig& config) {
+    if (!config.detect) return Detection::Mode::off;
+    switch (config.detector_threading) {
+        case AnalysisConfig::DetectorThreading::own_thread: return Detection::Mode::thread;
+        case AnalysisConfig::DetectorThreading::shared: return Detection::Mode::shared;
+        case AnalysisConfig::DetectorThreading::inline_calls: break;
+    }
+    return Detection::Mode::inline_calls;
+}
 }  // namespace
 
 // Everything that belongs to one tuning (centre, rate). A sweep revisits tunings: what was learnt
@@ -50,11 +59,8 @@ struct Analyzer::Tuning {
 
 Analyzer::Analyzer(const AnalysisConfig& config)
     : config_(config),
-      detection_(std::make_unique<Detection>(!config.detect                ? Detection::Mode::off
-                                             : config.share_detector_work ? Detection::Mode::shared
-                                             : config.detector_thread     ? Detection::Mode::thread
-                                                                           : Detection::Mode::inline_calls,
-                                             wifi_channels(config.domain), config.keep_bursts, config.detector_work_queued)) {
+      detection_(std::make_unique<Detection>(detection_mode(config), wifi_channels(config.domain), config.keep_bursts,
+                                             config.detector_work_queued)) {
     if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
         throw ConfigError("floor warm-up must be in 0…10 s");
     // Validate the spectrogram settings now rather than at the first sample.

@@ -9,6 +9,7 @@
 #include <complex>
 #include <cstdio>
 #include <limits>
+#include <string_view>
 
 namespace coex::classify {
 namespace {
@@ -268,15 +269,13 @@ void Classifier::judge(const BurstFeatures& f) {
 //  * a Classic Bluetooth hopper: 1 MHz bursts on its 1 MHz grid that last one of its packet lengths
 //    (1, 3 or 5 slots) when the deviation could not be read (under a raised floor, say).
 void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
+    auto number = [](const report::Emitter& e, std::string_view name) {  // a numeric field, 0 when absent
+        for (const auto& [k, v] : e.fields)
+            if (k == name && std::holds_alternative<double>(v.data)) return std::get<double>(v.data);
+        return 0.0;
+    };
     auto owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
-        const double width = piece.fields.empty() ? 0.0 : [&] {
-            for (const auto& [k, v] : piece.fields)
-                if (k == "bandwidth_mhz" && std::holds_alternative<double>(v.data)) return std::get<double>(v.data);
-            return 0.0;
-        }();
-        double burst_us = 0.0;
-        for (const auto& [k, v] : piece.fields)
-            if (k == "median_burst_us" && std::holds_alternative<double>(v.data)) burst_us = std::get<double>(v.data);
+        const double width = number(piece, "bandwidth_mhz"), burst_us = number(piece, "median_burst_us");
         for (std::size_t o = 0; o < emitters.size(); ++o) {
             const auto& e = emitters[o];
             const auto& c = e.emitter_class;
@@ -342,15 +341,17 @@ void Classifier::finish(report::Report& report) {
         e.first_s = w.first_s;
         e.last_s = w.last_s;
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(w.bursts)) * (w.above_floor_db >= 6.0 ? 1.0 : 0.8);
-        e.summary = format("%s on channel %d: %.1f %% airtime in %llu transmissions", w.dsss ? "802.11b DSSS" : "802.11 OFDM",
-                        w.channel, 100.0 * e.duty_cycle, static_cast<unsigned long long>(w.bursts));
+        const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
+        const auto transmissions = static_cast<unsigned long long>(w.bursts);
         e.fields = {{"channel", w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
         if (w.seen_in_part) {
             // its occupancy is not measured: the airtime is of the visible part, while it was in view
             e.fields.emplace_back("seen_in_part", true);
             e.confidence *= 0.8;
             e.summary = format("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
-                            w.dsss ? "802.11b DSSS" : "802.11 OFDM", w.channel, static_cast<unsigned long long>(w.bursts));
+                               phy, w.channel, transmissions);
+        } else {
+            e.summary = format("%s on channel %d: %.1f %% airtime in %llu transmissions", phy, w.channel, 100.0 * e.duty_cycle, transmissions);
         }
         report.emitters.push_back(std::move(e));
     }

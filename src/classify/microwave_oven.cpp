@@ -38,6 +38,12 @@ constexpr double kOvenLowMhz = 2425.0, kOvenHighMhz = 2485.0;
 constexpr double kLookSeconds = 25e-6;  // the fold looks at one frame per this much time
 constexpr double kMinSweepMhz = 1.0;  // how far the carrier's centre moves within an on-period, at least
 
+// Phase bin (0 … kPhaseBins − 1) of time t within a mains cycle of `period` seconds.
+int phase_bin(double t, double period) {
+    const double x = t / period;
+    return std::min(kPhaseBins - 1, static_cast<int>((x - std::floor(x)) * kPhaseBins));
+}
+
 // A mains rhythm found on one tuning over one block of time.
 struct Rhythm {
     double begin_s = 0.0, end_s = 0.0;
@@ -50,11 +56,7 @@ struct Rhythm {
     std::size_t explained = 0;
 
     [[nodiscard]] double period() const { return kMainsPeriods[static_cast<std::size_t>(mains_index)]; }
-    [[nodiscard]] bool in_window(double t) const {
-        const double phase = t / period() - std::floor(t / period());
-        const int bin = std::min(kPhaseBins - 1, static_cast<int>(phase * kPhaseBins));
-        return (bin - window_first + kPhaseBins) % kPhaseBins < window_bins;
-    }
+    [[nodiscard]] bool in_window(double t) const { return (phase_bin(t, period()) - window_first + kPhaseBins) % kPhaseBins < window_bins; }
     [[nodiscard]] int cycles() const { return static_cast<int>(std::lround((end_s - begin_s) / period())); }
 };
 
@@ -92,11 +94,8 @@ public:
             return;
         }
         next_look_s_ = frame.time_s + kLookSeconds;
-        std::array<std::size_t, 2> bin{};
-        for (std::size_t p = 0; p < 2; ++p) {
-            const double x = frame.time_s / kMainsPeriods[p];
-            bin[p] = std::min<std::size_t>(kPhaseBins - 1, static_cast<std::size_t>((x - std::floor(x)) * kPhaseBins));
-        }
+        const std::array<std::size_t, 2> bin{static_cast<std::size_t>(phase_bin(frame.time_s, kMainsPeriods[0])),
+                                             static_cast<std::size_t>(phase_bin(frame.time_s, kMainsPeriods[1]))};
         const bool wifi_known = frame.wifi_claimed.size() == frame.cells.size();
         for (std::size_t c = 1; c + 1 < frame.cells.size(); ++c) {
             // a cell under a Wi-Fi transmission says nothing about the oven in this frame
@@ -231,7 +230,6 @@ private:
     void find_rhythm() {
         const std::size_t cells = view_.grid->size();
         std::array<std::vector<double>, 2> rhythm;
-        std::array<double, 2> total{};
         for (std::size_t p = 0; p < 2; ++p) {
             rhythm[p].assign(cells, 0.0);
             for (std::size_t c = 1; c + 1 < cells; ++c) {
@@ -245,14 +243,14 @@ private:
         double peak = 0.0;
         for (const auto& per_cell : rhythm)
             for (double v : per_cell) peak = std::max(peak, v);
-        total = {};
+        const double bar = std::max(kMinCellRhythm, 0.3 * peak);
+        std::array<double, 2> total{};
         for (std::size_t p = 0; p < 2; ++p)
             for (double v : rhythm[p])
-                if (v >= std::max(kMinCellRhythm, 0.3 * peak)) total[p] += v;
+                if (v >= bar) total[p] += v;
         const std::size_t best = total[1] > total[0] ? 1 : 0;
         if (!(total[best] > 0.0) || total[1 - best] > 0.6 * total[best]) return;
 
-        const double bar = std::max(kMinCellRhythm, 0.3 * peak);
         std::vector<bool> oven(cells, false);
         std::size_t strongest = cells;
         auto mean_on = [&](std::size_t c) { return on_frames_[c] ? on_power_[c] / static_cast<double>(on_frames_[c]) : 0.0; };

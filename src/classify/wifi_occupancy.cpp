@@ -1,9 +1,10 @@
 #include "coex/classify/wifi_occupancy.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <optional>
+#include <span>
 
 namespace coex::classify {
 namespace {
@@ -13,22 +14,6 @@ constexpr int kBondedInnerHalf = 17;  // HT40: 114 subcarriers over ±17.8 MHz; 
 constexpr std::size_t kMaxBurstFrames = 1 << 14;  // a longer burst is closed and a new one started
 constexpr std::uint64_t kMinPartialBursts = 5;     // transmissions seen in part before Wi-Fi is named from them
 constexpr std::uint64_t kMinPartialFrames = 3;     // frames in a row that make one (≥ 38 µs at FFT 256, 20 MS/s)
-
-// holds_no_run_over below, each run summed as the tests sum it (for frames with a cell of no floor).
-bool holds_no_run_over_summed(const Frame& frame, double strictly_under) {
-    const float* cell = frame.cells.data();
-    const float* floor = frame.cell_floor.data();
-    const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
-    for (std::size_t first = 0; first + 3 <= n; ++first) {
-        double signal = 0.0, noise = 0.0;
-        for (std::size_t c = first; c < first + 5 && c < n; ++c) {
-            signal += static_cast<double>(cell[c] - floor[c]);  // (the float difference, as the tests take it)
-            noise += floor[c];
-            if (c >= first + 2 && !(signal < strictly_under * noise || (noise <= 0.0 && signal <= 0.0))) return false;
-        }
-    }
-    return true;
-}
 
 // Whether no run of 3 to 5 neighbouring cells reaches `threshold` excess over its floor. Every test for
 // a transmission averages the excess over a run of 3 or more cells (a channel's 15 inner cells, an
@@ -42,11 +27,11 @@ bool holds_no_run_over(const Frame& frame, double threshold, std::vector<double>
     const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
     const double under = threshold * (1.0 - 1e-9);  // margin for the tests' other order of adding
     // Each cell's shortfall from `under` times its floor: a run stays under while its shortfalls sum
-    // below zero.
+    // below zero. (A cell with no floor: not settled here; the channel tests decide.)
     shortfall.resize(n);
     double most = -std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < n; ++c) {
-        if (!(floor[c] > 0.0f)) return holds_no_run_over_summed(frame, under);
+        if (!(floor[c] > 0.0f)) return false;
         shortfall[c] = static_cast<double>(cell[c] - floor[c]) - under * floor[c];  // (the float difference, as the tests take it)
         most = std::max(most, shortfall[c]);
     }
@@ -76,6 +61,18 @@ double excess_over(const Frame& frame, int first, int cells, int band, double* s
         sub_noise[i / band] += floor[c];
     }
     return noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
+}
+
+// Power over the floor in the shoulder cells just outside a channel (−1: not in view), relative to
+// their floor; 0 when none is in view.
+double shoulder_excess(const Frame& frame, std::span<const int> shoulder_cells) {
+    double signal = 0.0, noise = 0.0;
+    for (int idx : shoulder_cells) {
+        if (idx < 0) continue;
+        signal += frame.cells[static_cast<std::size_t>(idx)] - frame.cell_floor[static_cast<std::size_t>(idx)];
+        noise += frame.cell_floor[static_cast<std::size_t>(idx)];
+    }
+    return noise > 0.0 ? signal / noise : 0.0;
 }
 
 // Every sub-band holds at least kMinSubband of the mean excess: power spread over the channel.
@@ -109,15 +106,7 @@ bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) const
     const double excess = excess_over(frame, b.inner_first, kCells, 5, sub_signal, sub_noise);
     const bool continuing = !tracked_[b.low].burst_excess.empty() || !tracked_[b.high].burst_excess.empty();
     if (excess < (continuing ? kHoldExcess : kOnExcess) || !even(sub_signal, sub_noise, kBands, excess)) return false;
-    const float* cell = frame.cells.data();
-    const float* floor = frame.cell_floor.data();
-    double sh_signal = 0.0, sh_noise = 0.0;
-    for (int idx : b.shoulder_cells) {
-        if (idx < 0) continue;
-        sh_signal += cell[idx] - floor[idx];
-        sh_noise += floor[idx];
-    }
-    return !(sh_noise > 0.0 && sh_signal / sh_noise > kMaxShoulder * excess);
+    return shoulder_excess(frame, b.shoulder_cells) <= kMaxShoulder * excess;
 }
 
 void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
@@ -276,18 +265,9 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             on = false;
             ++counters_.rejected_uneven;
         }
-        if (on && !bonded) {
-            double sh_signal = 0.0, sh_noise = 0.0;
-            for (int idx : t.shoulder_cells) {
-                if (idx < 0) continue;
-                sh_signal += cell[idx] - floor[idx];
-                sh_noise += floor[idx];
-            }
-            const double shoulder = sh_noise > 0.0 ? sh_signal / sh_noise : 0.0;
-            if (shoulder > kMaxShoulder * excess) {
-                on = false;
-                ++counters_.rejected_shoulders;
-            }
+        if (on && !bonded && shoulder_excess(frame, t.shoulder_cells) > kMaxShoulder * excess) {
+            on = false;
+            ++counters_.rejected_shoulders;
         }
         if (on) {
             ++counters_.frames_on;

@@ -63,7 +63,6 @@ int run_analyze(const std::vector<std::string>& args) {
     if (path.empty()) throw UsageError{"no capture file given (coex analyze FILE)"};
 
     auto [config, advice] = make_analysis_setup(analysis_options, country, vm);
-    config.detector_thread = true;  // detectors a few blocks behind the spectrogram, on another thread
 
     // Check everything the user gave before reading a single sample.
     OutputFile json_out("--json", json_path);
@@ -75,11 +74,11 @@ int run_analyze(const std::vector<std::string>& args) {
     auto capture = io::open_capture(path, open);
     // That thread is the detectors' other thread too: it replays their backlog while it is ahead, so
     // two cores run two busy threads (reading + detectors, spectrogram) instead of three taking turns.
+    // (without one, the detectors get a thread of their own, a few blocks behind the spectrogram)
     auto* read_ahead = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
-    if (read_ahead) {
-        config.share_detector_work = true;
-        config.detector_work_queued = [read_ahead] { read_ahead->wake(); };
-    }
+    config.detector_threading = read_ahead ? analysis::AnalysisConfig::DetectorThreading::shared
+                                           : analysis::AnalysisConfig::DetectorThreading::own_thread;
+    if (read_ahead) config.detector_work_queued = [read_ahead] { read_ahead->wake(); };
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
     pictures.prepare(span.tunings, to_string(config.domain), span.start_s, span.duration_s);

@@ -28,7 +28,6 @@ herr_t take_innermost(unsigned n, const H5E_error2_t* entry, void* client_data) 
 
 }  // namespace
 
-
 std::string last_error() {
     std::string message;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, &take_innermost, &message);

@@ -27,7 +27,6 @@ constexpr const char* kMetaExt = ".sigmf-meta";
 constexpr const char* kDataExt = ".sigmf-data";
 constexpr const char* kSigmfVersion = "1.0.0";
 
-
 std::string number_text(double value) {
     char text[32];
     std::snprintf(text, sizeof text, "%.10g", value);

@@ -28,13 +28,11 @@ report::Report analyze(const std::string& name, const Run& run) {
     auto capture = io::open_capture(std::string(COEX_SOURCE_DIR) + "/captures/" + name, open);
     AnalysisConfig config;
     config.keep_bursts = true;
-    config.detector_thread = run.detector_thread;
+    using Threading = AnalysisConfig::DetectorThreading;
+    config.detector_threading = run.shared ? Threading::shared : run.detector_thread ? Threading::own_thread : Threading::inline_calls;
     config.detect = run.detect;
     auto* reader = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
-    if (run.shared) {
-        config.share_detector_work = true;
-        config.detector_work_queued = [reader] { reader->wake(); };
-    }
+    if (run.shared) config.detector_work_queued = [reader] { reader->wake(); };
     Analyzer analyzer(config);
     if (run.shared) reader->share_thread([&analyzer] { return analyzer.help(); });
     SampleBlock block;

@@ -39,13 +39,15 @@ struct AnalysisConfig {
     // false: the spectrogram, floors and cells only, no detectors and no emitters (what those stages
     // cost alone, for benchmarks)
     bool detect = true;
-    // Run the detectors on a second thread, a few blocks behind the spectrogram (same report).
-    bool detector_thread = false;
-    // Instead of a thread of their own, the detectors' recorded calls are replayed by whichever thread
-    // has time: help() from another thread (a read-ahead thread that is ahead of the analysis, woken
-    // by detector_work_queued), and the analysing thread when the backlog is full and at the end.
-    // Same report again; on two cores, two busy threads instead of three taking turns.
-    bool share_detector_work = false;
+    // Where the detectors run; the report is the same either way.
+    //  inline_calls: on the analysing thread, call by call;
+    //  own_thread:   on a second thread, a few blocks behind the spectrogram;
+    //  shared:       no thread of their own: their recorded calls are replayed by whichever thread has
+    //                time, help() from another thread (a read-ahead thread that is ahead of the
+    //                analysis, woken by detector_work_queued) and the analysing thread when the backlog
+    //                is full and at the end. On two cores: two busy threads instead of three taking turns.
+    enum class DetectorThreading { inline_calls, own_thread, shared };
+    DetectorThreading detector_threading = DetectorThreading::inline_calls;
     std::function<void()> detector_work_queued;
     // Names the samples' origin in errors (a NaN or infinite sample: InputError "<source_name>: …").
     std::string source_name = "samples";
@@ -64,7 +66,7 @@ public:
     void consume(SampleBlock&& block);
     // Ends the stream and returns the report (capture path and metadata left for the caller).
     [[nodiscard]] report::Report finish(const SourceStats& source_stats);
-    // share_detector_work: replays one batch of the detectors' backlog if there is one and no other
+    // DetectorThreading::shared: replays one batch of the detectors' backlog if there is one and no other
     // thread is replaying one; says whether it did. Safe from any thread while the analyzer lives.
     bool help();
 

@@ -60,8 +60,8 @@ private:
     std::vector<double*> view_cell_seconds_;  // this view's inner cells in cell_seconds_
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
-    std::uint64_t bursts_at_edge_ = 0;
-    std::uint64_t channels_blanked_ = 0;  // Wi-Fi channels whose observed time lost an oven's on-periods  // cut by the edge of the view: not judged
+    std::uint64_t bursts_at_edge_ = 0;    // cut by the edge of the view: not judged
+    std::uint64_t channels_blanked_ = 0;  // Wi-Fi channels whose observed time lost an oven's on-periods
     std::map<std::string, std::uint64_t> pieces_folded_;  // unknown entries folded into a known emitter, by its class
     std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
     std::vector<report::BurstRecord> records_;
