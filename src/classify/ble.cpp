@@ -101,7 +101,7 @@ public:
         std::vector<double> intervals;
         for (std::size_t i = 1; i < event_starts.size(); ++i) intervals.push_back(event_starts[i] - event_starts[i - 1]);
 
-        report::Emitter e = util::emitter_from_bursts("ble", spans(packets_, 1.0), observation, 1.0);
+        report::Emitter e = util::emitter_from_bursts(EmitterClass::ble, spans(packets_, 1.0), observation, 1.0);
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(packets_.size())) * (adv.empty() && data_packets < 3 ? 0.8 : 1.0);
         report::Value::Array active, observed_adv, data_list;
         for (const auto& [ch, n] : adv) active.emplace_back(ch);
@@ -146,7 +146,7 @@ private:
 
     static void report_off_plan(const std::vector<Packet>& packets, const std::vector<int>& mhz, const Observation& observation,
                                 std::vector<report::Emitter>& out) {
-        report::Emitter e = util::emitter_from_bursts("unknown", spans(packets, 0.6), observation, 0.6);
+        report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans(packets, 0.6), observation, 0.6);
         e.confidence = 0.6;
         e.fields = {{"why_unknown", "GFSK like BLE, but hopping off the BLE channel plan (a cordless phone or video sender?)"},
                     {"frequencies", mhz.size()}};
@@ -160,7 +160,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kBleDetector{"ble", "Bluetooth Low Energy", "ble",
+const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown},
                                       [] { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
 
 }  // namespace coex::classify

@@ -105,7 +105,7 @@ public:
         const double slot_alignment = std::hypot(sx, sy) / static_cast<double>(phases.size());
 
         report::Emitter e;
-        e.emitter_class = "bluetooth_classic";
+        e.emitter_class = EmitterClass::bluetooth_classic;
         std::vector<int> seen_mhz;
         for (const auto& [k, n] : count) seen_mhz.push_back(static_cast<int>(bt_classic_first_mhz) + k);
         e.low_mhz = seen_mhz.front() - 0.5;
@@ -175,7 +175,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kBluetoothClassicDetector{
-    "bluetooth_classic", "Bluetooth Classic (BR) hopping", "bluetooth_classic",
+    EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping", {EmitterClass::bluetooth_classic},
     [] { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
 
 }  // namespace coex::classify

@@ -9,6 +9,8 @@
 #include <complex>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string_view>
 
 namespace coex::classify {
@@ -228,24 +230,24 @@ void Classifier::judge_settled(bool all) {
 }
 
 void Classifier::judge(const BurstFeatures& f) {
-    std::string accepted_by;
+    std::optional<EmitterClass> accepted_by;
     for (auto& r : detectors_)
         if (r.detector->explains(f)) {
-            ++explained_[std::string(r.descriptor->key)];
-            accepted_by = r.descriptor->emits;
+            ++explained_[std::string(r.descriptor->key())];
+            accepted_by = r.descriptor->primary;
             break;
         }
     for (auto& r : detectors_) {
-        if (!accepted_by.empty()) break;
+        if (accepted_by) break;
         const Outcome outcome = r.detector->judge(f);
         if (outcome.is_accepted()) {
             ++r.accepted;
-            accepted_by = r.descriptor->emits;
+            accepted_by = r.descriptor->primary;
             break;
         }
         if (outcome.reason() != "not a burst detector") ++r.rejected[std::string(outcome.reason())];
     }
-    if (accepted_by.empty()) ++bursts_unclaimed_;
+    if (!accepted_by) ++bursts_unclaimed_;
     if (!keep_bursts_) return;
     report::BurstRecord record{f.start_s, f.end_s, f.low_mhz, f.high_mhz, f.center_mhz, f.power_dbfs, f.above_floor_db, accepted_by, {}};
     record.features = {{"bandwidth_mhz", f.bandwidth_mhz}, {"drift_mhz", f.drift_mhz}, {"frames", f.frames}};
@@ -269,24 +271,20 @@ void Classifier::judge(const BurstFeatures& f) {
 //  * a Classic Bluetooth hopper: 1 MHz bursts on its 1 MHz grid that last one of its packet lengths
 //    (1, 3 or 5 slots) when the deviation could not be read (under a raised floor, say).
 void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
-    auto number = [](const report::Emitter& e, std::string_view name) {  // a numeric field, 0 when absent
-        for (const auto& [k, v] : e.fields)
-            if (k == name && std::holds_alternative<double>(v.data)) return std::get<double>(v.data);
-        return 0.0;
-    };
     auto owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
-        const double width = number(piece, "bandwidth_mhz"), burst_us = number(piece, "median_burst_us");
+        const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
+        const double burst_us = report::get(piece, report::fields::median_burst_us).value_or(0.0);
         for (std::size_t o = 0; o < emitters.size(); ++o) {
             const auto& e = emitters[o];
-            const auto& c = e.emitter_class;
+            const EmitterClass c = e.emitter_class;
             const bool inside = piece.low_mhz >= e.low_mhz - 1.0 && piece.high_mhz <= e.high_mhz + 1.0;
-            if (c == "microwave_oven" && piece.low_mhz >= e.low_mhz - 3.0 && piece.high_mhz <= e.high_mhz + 3.0) return static_cast<std::ptrdiff_t>(o);
-            if (c == "zigbee" && inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0)
+            if (c == EmitterClass::microwave_oven && piece.low_mhz >= e.low_mhz - 3.0 && piece.high_mhz <= e.high_mhz + 3.0) return static_cast<std::ptrdiff_t>(o);
+            if (c == EmitterClass::zigbee && inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0)
                 return static_cast<std::ptrdiff_t>(o);
-            if (c == "wifi_ofdm" && inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5) return static_cast<std::ptrdiff_t>(o);
+            if (c == EmitterClass::wifi_ofdm && inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5) return static_cast<std::ptrdiff_t>(o);
             // (a hopper seen on five channels or more uses all 79: its band is the whole of 2402–2480 MHz)
             const bool in_bt_band = piece.low_mhz >= bt_classic_first_mhz - 1.0 && piece.high_mhz <= bt_classic_first_mhz + bt_classic_channels;
-            if (c == "bluetooth_classic" && in_bt_band && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
+            if (c == EmitterClass::bluetooth_classic && in_bt_band && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
                 // (a packet fills at most 366, 1622 or 2870 µs of its 1, 3 or 5 slots; the frames round it up)
                 for (const double slot_us : {366.0, 1622.0, 2870.0})
                     if (std::abs(burst_us - slot_us) <= 60.0) return static_cast<std::ptrdiff_t>(o);
@@ -296,7 +294,7 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
     };
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
-        if (emitters[i].emitter_class != "unknown") continue;
+        if (emitters[i].emitter_class != EmitterClass::unknown) continue;
         const auto o = owner(emitters[i]);
         if (o < 0) continue;
         auto& into = emitters[static_cast<std::size_t>(o)];
@@ -304,7 +302,7 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
         into.first_s = std::min(into.first_s, emitters[i].first_s);
         into.last_s = std::max(into.last_s, emitters[i].last_s);
         absorbed[i] = true;
-        ++pieces_folded_[into.emitter_class];
+        ++pieces_folded_[std::string(key(into.emitter_class))];
     }
     std::vector<report::Emitter> kept;
     for (std::size_t i = 0; i < emitters.size(); ++i)
@@ -329,7 +327,7 @@ void Classifier::finish(report::Report& report) {
 
     for (const auto& w : wifi_.emitters()) {
         report::Emitter e;
-        e.emitter_class = w.dsss ? "wifi_dsss" : "wifi_ofdm";
+        e.emitter_class = w.dsss ? EmitterClass::wifi_dsss : EmitterClass::wifi_ofdm;
         const double half = w.dsss ? 11.0 : 8.3;
         e.low_mhz = w.center_mhz - half;
         e.high_mhz = w.center_mhz + half;
@@ -358,7 +356,15 @@ void Classifier::finish(report::Report& report) {
 
     Observation observation;
     for (const auto& [mhz, s] : cell_seconds_) observation.cell_seconds.emplace_back(mhz, s);
-    for (auto& r : detectors_) r.detector->finish(observation, report.emitters);
+    for (auto& r : detectors_) {
+        const std::size_t first = report.emitters.size();
+        r.detector->finish(observation, report.emitters);
+        const auto& emits = r.descriptor->emits;
+        for (std::size_t i = first; i < report.emitters.size(); ++i)
+            if (std::find(emits.begin(), emits.end(), report.emitters[i].emitter_class) == emits.end())
+                throw std::logic_error("detector " + std::string(r.descriptor->key()) + " reported a " +
+                                       std::string(key(report.emitters[i].emitter_class)) + " emitter it does not declare");
+    }
     fold_pieces(report.emitters);
     std::stable_sort(report.emitters.begin(), report.emitters.end(),
                      [](const report::Emitter& a, const report::Emitter& b) { return a.center_mhz < b.center_mhz; });
@@ -380,7 +386,7 @@ void Classifier::finish(report::Report& report) {
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;
     for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
     for (const auto& r : detectors_) {
-        const std::string key = "detector." + std::string(r.descriptor->key);
+        const std::string key = "detector." + std::string(r.descriptor->key());
         counters[key + ".accepted"] = r.accepted;
         for (const auto& [reason, n] : r.rejected) counters[key + ".rejected." + reason] = n;
     }

@@ -35,7 +35,7 @@ namespace util {
 // The fields every emitter entry derives from the bursts it is made of: band, level (power mean),
 // margin over the floor (median), duty over the time its band was observed (shrunk by `edge_mhz` at
 // each side, where the bands are padded), count, first and last. Class-specific fields are the caller's.
-report::Emitter emitter_from_bursts(const char* emitter_class, const std::vector<BurstSpan>& bursts,
+report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vector<BurstSpan>& bursts,
                                     const Observation& observation, double edge_mhz);
 
 using coex::format;

@@ -366,7 +366,7 @@ private:
         }
         for (const auto& g : groups) {
             report::Emitter e;
-            e.emitter_class = "microwave_oven";
+            e.emitter_class = EmitterClass::microwave_oven;
             e.low_mhz = g.front()->core_low - 0.5;
             e.high_mhz = g.front()->core_high + 0.5;
             e.first_s = g.front()->begin_s;
@@ -438,7 +438,7 @@ private:
             high = std::max(high, b.high);
         }
         report::Emitter e;
-        e.emitter_class = periodic ? "microwave_oven" : "unknown";
+        e.emitter_class = periodic ? EmitterClass::microwave_oven : EmitterClass::unknown;
         e.low_mhz = low;
         e.high_mhz = high;
         e.center_mhz = 0.5 * (low + high);
@@ -484,7 +484,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kMicrowaveOvenDetector{
-    "microwave_oven", "Microwave oven magnetron", "microwave_oven",
+    EmitterClass::microwave_oven, "Microwave oven magnetron", {EmitterClass::microwave_oven, EmitterClass::unknown},
     [] { return std::unique_ptr<Detector>(std::make_unique<MicrowaveOvenDetector>()); }};
 
 }  // namespace coex::classify

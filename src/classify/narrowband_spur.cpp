@@ -194,7 +194,7 @@ private:
     report::Emitter base(double low, double high, const std::vector<double>& levels, const std::vector<Spur>& spurs,
                          const std::vector<std::size_t>& members, const Observation& observation) const {
         report::Emitter e;
-        e.emitter_class = "narrowband_spur";
+        e.emitter_class = EmitterClass::narrowband_spur;
         e.low_mhz = low - spurs[members.front()].bin_mhz;
         e.high_mhz = high + spurs[members.back()].bin_mhz;
         e.center_mhz = 0.5 * (low + high);
@@ -217,7 +217,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kNarrowbandSpurDetector{
-    "narrowband_spur", "Persistent spurs and harmonic combs", "narrowband_spur",
+    EmitterClass::narrowband_spur, "Persistent spurs and harmonic combs", {EmitterClass::narrowband_spur},
     [] { return std::unique_ptr<Detector>(std::make_unique<NarrowbandSpurDetector>()); }};
 
 }  // namespace coex::classify

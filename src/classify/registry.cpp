@@ -36,7 +36,7 @@ std::string mhz_ranges(const std::vector<int>& mhz) {
     return out + " MHz";
 }
 
-report::Emitter emitter_from_bursts(const char* emitter_class, const std::vector<BurstSpan>& bursts,
+report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vector<BurstSpan>& bursts,
                                     const Observation& observation, double edge_mhz) {
     report::Emitter e;
     e.emitter_class = emitter_class;

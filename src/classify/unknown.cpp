@@ -43,7 +43,7 @@ public:
             std::sort(mhz.begin(), mhz.end());
             const auto distinct = static_cast<std::size_t>(std::unique(mhz.begin(), mhz.end()) - mhz.begin());
             mhz.resize(distinct);
-            report::Emitter e = util::emitter_from_bursts("unknown", spans, observation, 0.5);
+            report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans, observation, 0.5);
             e.confidence = 0.5;
             e.fields = {
                 {"bandwidth_mhz", width},
@@ -69,7 +69,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kUnknownDetector{"unknown", "Unclassified emitters", "unknown",
+const DetectorDescriptor kUnknownDetector{EmitterClass::unknown, "Unclassified emitters", {EmitterClass::unknown},
                                           [] { return std::unique_ptr<Detector>(std::make_unique<UnknownDetector>()); }};
 
 }  // namespace coex::classify

@@ -107,7 +107,7 @@ private:
         ripple = std::sqrt(ripple / static_cast<double>(rises.size()));
 
         report::Emitter e;
-        e.emitter_class = "usb3_noise";
+        e.emitter_class = EmitterClass::usb3_noise;
         e.low_mhz = low - 0.5;
         e.high_mhz = high + 0.5;
         e.center_mhz = 0.5 * (e.low_mhz + e.high_mhz);
@@ -131,7 +131,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kUsb3NoiseDetector{"usb3_noise", "USB 3.0 broadband noise", "usb3_noise",
+const DetectorDescriptor kUsb3NoiseDetector{EmitterClass::usb3_noise, "USB 3.0 broadband noise", {EmitterClass::usb3_noise},
                                             [] { return std::unique_ptr<Detector>(std::make_unique<Usb3NoiseDetector>()); }};
 
 }  // namespace coex::classify

@@ -33,7 +33,7 @@ public:
             const double centre = 2405.0 + 5.0 * (k - 11);
             std::vector<BurstSpan> spans;
             for (const auto& p : c.packets) spans.push_back({p.start, p.end, centre - 1.0, centre + 1.0, p.level, p.above});
-            report::Emitter e = util::emitter_from_bursts("zigbee", spans, observation, 1.0);
+            report::Emitter e = util::emitter_from_bursts(EmitterClass::zigbee, spans, observation, 1.0);
             e.confidence = std::min(0.99, 0.7 + 0.1 * static_cast<double>(c.packets.size()));
             e.fields = {{"channel", k}};
             e.summary = util::format("802.15.4 on channel %d: %zu frames, %.1f %% airtime", k, c.packets.size(), 100.0 * e.duty_cycle);
@@ -53,7 +53,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kZigbeeDetector{"zigbee", "IEEE 802.15.4 / Zigbee", "zigbee",
+const DetectorDescriptor kZigbeeDetector{EmitterClass::zigbee, "IEEE 802.15.4 / Zigbee", {EmitterClass::zigbee},
                                          [] { return std::unique_ptr<Detector>(std::make_unique<ZigbeeDetector>()); }};
 
 }  // namespace coex::classify

@@ -47,7 +47,7 @@ io::SigmfAnnotation annotation_for(const report::Emitter& e, const io::CaptureIn
     a.sample_count = end - a.sample_start + 1;
     a.freq_lower_edge_hz = e.low_mhz * 1e6;
     a.freq_upper_edge_hz = e.high_mhz * 1e6;
-    a.label = e.emitter_class;
+    a.label = std::string(key(e.emitter_class));
     a.comment = e.summary;
     nlohmann::json extra{{"coex:level_dbfs", e.level_dbfs},     {"coex:above_floor_db", e.above_floor_db},
                          {"coex:duty_cycle", e.duty_cycle},     {"coex:bursts", e.bursts},

@@ -328,7 +328,7 @@ private:
         const auto r = analyzer_->finish(SourceStats{});
         for (const auto& row : r.wifi)
             if (row.observed) channels_[row.channel] = Channel{row.occupancy, start_};
-        for (const auto& e : r.emitters) emitters_[e.emitter_class] = e.summary;
+        for (const auto& e : r.emitters) emitters_[std::string(key(e.emitter_class))] = e.summary;
         analyzer_.reset();
         next_ = start_ + kEvery_s;
     }

@@ -1,5 +1,6 @@
 // Scoring reports against labels (docs/accuracy.md describes every rule used here).
 #include "coex/eval/score.hpp"
+#include "coex/core/emitter_class.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -97,8 +98,11 @@ void score_bursts(const json& reported, const json& labelled, BurstCounts& c) {
 }  // namespace
 
 const std::vector<std::string>& emitter_classes() {
-    static const std::vector<std::string> classes = {"wifi_ofdm", "wifi_dsss",       "bluetooth_classic", "ble",    "zigbee",
-                                                     "usb3_noise", "narrowband_spur", "microwave_oven",    "unknown"};
+    static const std::vector<std::string> classes = [] {
+        std::vector<std::string> keys;
+        for (const auto& c : coex::emitter_classes()) keys.emplace_back(c.key);
+        return keys;
+    }();
     return classes;
 }
 
@@ -159,8 +163,9 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         b.visible = e.value("visible", true);
         b.snr = opt_num(e, "above_floor_db");
         if (e.contains("bursts")) b.bursts = e["bursts"];
-        if (b.cls != "narrowband_spur") only_spurs = false;
-        if (b.cls == "wifi_ofdm" || b.cls == "wifi_dsss") {
+        const auto label_class = emitter_class_from_key(b.cls);
+        if (label_class != EmitterClass::narrowband_spur) only_spurs = false;
+        if (label_class && is_wifi(*label_class)) {
             // The channels it counts on (labels list them; else the one nearest its centre).
             std::vector<int> chans;
             if (e.contains("wifi_channels") && e["wifi_channels"].is_array())

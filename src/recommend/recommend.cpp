@@ -43,16 +43,7 @@ double mask_overlap(double delta) {
 
 double overlap_mhz(double lo, double hi, double a, double b) { return std::max(0.0, std::min(hi, b) - std::max(lo, a)); }
 
-const report::Value* field(const report::Emitter& e, const std::string& name) {
-    for (const auto& [k, v] : e.fields)
-        if (k == name) return &v;
-    return nullptr;
-}
-
-bool is_wifi(const report::Emitter& e) { return e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss"; }
-
-// How much each non-Wi-Fi class hurts per unit of duty × overlap × strength.
-double class_weight(const std::string& c) { return c == "narrowband_spur" ? 0.5 : 1.0; }
+bool is_wifi(const report::Emitter& e) { return coex::is_wifi(e.emitter_class); }
 
 struct Inputs {
     std::map<int, const report::WifiChannelRow*> rows;  // every channel of the domain
@@ -81,19 +72,6 @@ struct Contribution {
 
 std::string percent(double x) { return format("%.0f %%", 100.0 * x); }
 
-std::string emitter_words(const report::Emitter& e) {
-    if (e.emitter_class == "usb3_noise")
-        return format("broadband noise %+.0f dB over %.0f–%.0f MHz, on %s of the time (looks like USB 3.0: move the device or "
-                      "its cable away from the router and speaker, use a shielded cable or a USB 2 port)",
-                      e.above_floor_db, e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
-    if (e.emitter_class == "microwave_oven")
-        return format("a microwave oven at %.0f–%.0f MHz, on %s of the time while it runs", e.low_mhz, e.high_mhz,
-                      percent(e.duty_cycle).c_str());
-    if (e.emitter_class == "narrowband_spur") return format("a steady tone at %.1f MHz (%+.0f dB)", e.center_mhz, e.above_floor_db);
-    if (e.emitter_class == "zigbee") return format("Zigbee at %.0f MHz, %s airtime", e.center_mhz, percent(e.duty_cycle).c_str());
-    return format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
-}
-
 std::vector<Contribution> contributions(int channel, const report::Report& r, const Inputs& in) {
     std::vector<Contribution> out;
     const double centre = wifi_channel_center_mhz(channel);
@@ -118,11 +96,11 @@ std::vector<Contribution> contributions(int channel, const report::Report& r, co
     }
     for (const auto& e : r.emitters) {
         if (is_wifi(e)) continue;
-        if (e.emitter_class == "bluetooth_classic") {
+        const auto& cls = info(e.emitter_class);
+        if (cls.cost_model == ChannelCostModel::bluetooth_hopping) {
             // its airtime spread over the channels it uses; the share inside this channel
             std::set<int> avoided;
-            if (const auto* a = field(e, "afh_avoided_channels"))
-                for (const auto& v : std::get<report::Value::Array>(a->data)) avoided.insert(static_cast<int>(std::get<double>(v.data)));
+            if (const auto a = report::get(e, report::fields::afh_avoided_channels)) avoided.insert(a->begin(), a->end());
             const double in_use = std::max(kAfhMinimum, bt_classic_channels - static_cast<double>(avoided.size()));
             int inside = 0, squeezed = 0;
             for (int k = 0; k < bt_classic_channels; ++k) {
@@ -142,7 +120,7 @@ std::vector<Contribution> contributions(int channel, const report::Report& r, co
                                format("it would leave the Bluetooth link only %.0f clean channels", left)});
             continue;
         }
-        if (e.emitter_class == "ble") {
+        if (cls.cost_model == ChannelCostModel::ble_advertising) {
             int inside = 0;
             for (double f : ble_adv_channel_mhz) inside += (f >= lo && f <= hi);
             if (inside > 0)
@@ -156,7 +134,7 @@ std::vector<Contribution> contributions(int channel, const report::Report& r, co
         if (covered <= 0.0 && !narrow_inside) continue;
         const double share = std::max(covered, narrow_inside ? std::min(1.0, width) : 0.0) / (2.0 * kChannelHalfMhz);
         const double strength = std::clamp(e.above_floor_db / 20.0, 0.1, 1.5);
-        out.push_back({&CostParts::non_wifi, e.duty_cycle * share * strength * class_weight(e.emitter_class), emitter_words(e)});
+        out.push_back({&CostParts::non_wifi, e.duty_cycle * share * strength * cls.interference_weight, cls.cost_words(e.extent())});
     }
     if (in.has_floor && row->noise_floor_dbfs_per_mhz) {
         const double raised = *row->noise_floor_dbfs_per_mhz - in.min_floor;
@@ -336,30 +314,16 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
 
     // Bluetooth in plain words
     for (const auto& e : r.emitters) {
-        if (e.emitter_class == "bluetooth_classic") rec.reasons.push_back("Bluetooth: " + e.summary);
-        if (e.emitter_class == "ble")
-            rec.reasons.push_back("Bluetooth LE: " + e.summary + "; its advertising channels (2402, 2426, 2480 MHz) sit at the edges of and between channels 1, 6 and 11, so they are hit little either way");
+        const auto& cls = info(e.emitter_class);
+        if (!cls.reason_prefix.empty())
+            rec.reasons.push_back(std::string(cls.reason_prefix) + e.summary + std::string(cls.reason_suffix));
     }
     // What to do about the non-Wi-Fi sources
     std::set<std::string> said;
     for (const auto& e : r.emitters) {
-        std::string advice;
-        if (e.emitter_class == "usb3_noise")
-            advice = format("A USB 3.0 device or cable is spraying broadband noise over %.0f–%.0f MHz (%+.0f dB): move or shield the "
-                            "USB 3.0 device — move it and its cable away from the router and the Bluetooth speaker, use a shielded "
-                            "cable or a ferrite, or plug it into a USB 2 port.",
-                            e.low_mhz, e.high_mhz, e.above_floor_db);
-        else if (e.emitter_class == "microwave_oven")
-            advice = format("A microwave oven covers %.0f–%.0f MHz while it runs: keep the router and Bluetooth devices away from "
-                            "the kitchen, or put devices that stream onto 5 GHz.",
-                            e.low_mhz, e.high_mhz);
-        else if (e.emitter_class == "narrowband_spur")
-            advice = format("A steady tone at %.1f MHz: often a clock harmonic or a switching power supply nearby; switching "
-                            "devices off one at a time finds it.",
-                            e.center_mhz);
-        else if (e.emitter_class == "zigbee")
-            advice = format("Zigbee at %.0f MHz: Zigbee channels 15, 20, 25 and 26 sit between Wi-Fi channels 1, 6 and 11.", e.center_mhz);
-        if (!advice.empty() && said.insert(e.emitter_class + format("%.0f", e.center_mhz)).second) rec.remediation.push_back(advice);
+        const auto& cls = info(e.emitter_class);
+        if (!cls.remediation) continue;
+        if (said.insert(std::string(cls.key) + format("%.0f", e.center_mhz)).second) rec.remediation.push_back(cls.remediation(e.extent()));
     }
     return rec;
 }

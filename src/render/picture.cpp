@@ -72,17 +72,8 @@ Rgb viridis(double t) {
     return {a.r + (b.r - a.r) * f, a.g + (b.g - a.g) * f, a.b + (b.b - a.b) * f};
 }
 
-// Emitter colours: light and saturated, apart from viridis and from each other.
-Rgb class_colour(const std::string& c) {
-    if (c == "wifi_ofdm" || c == "wifi_dsss") return hex(0xffffff);
-    if (c == "bluetooth_classic") return hex(0xff7eb6);
-    if (c == "ble") return hex(0xffb3e6);
-    if (c == "zigbee") return hex(0x9ee8ff);
-    if (c == "usb3_noise") return hex(0xffa040);
-    if (c == "microwave_oven") return hex(0xff5050);
-    if (c == "narrowband_spur") return hex(0x00e5ff);
-    return hex(0xd0d0d0);
-}
+// Emitter colours (the class table's): light and saturated, apart from viridis and from each other.
+Rgb class_colour(EmitterClass c) { return hex(info(c).colour_rgb); }
 
 double luminance(const Rgb& c) { return 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b; }
 
@@ -225,26 +216,10 @@ int bracket_row(int channel) { return (channel - 1) % 5; }
 
 }  // namespace
 
-std::string class_name(const std::string& c) {
-    if (c == "wifi_ofdm") return "Wi-Fi OFDM";
-    if (c == "wifi_dsss") return "Wi-Fi DSSS (11b)";
-    if (c == "bluetooth_classic") return "Bluetooth";
-    if (c == "ble") return "BLE";
-    if (c == "zigbee") return "Zigbee / 802.15.4";
-    if (c == "usb3_noise") return "USB 3.0 noise";
-    if (c == "microwave_oven") return "microwave oven";
-    if (c == "narrowband_spur") return "narrowband spur";
-    if (c == "unknown") return "unknown";
-    return c;
-}
-
 std::string emitter_name(const report::Emitter& e) {
-    std::string name = class_name(e.emitter_class);
-    for (const auto& [key, value] : e.fields) {
-        if (key == "channel" && (e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss")) {
-            if (const double* ch = std::get_if<double>(&value.data)) name += format(" ch %d", static_cast<int>(std::lround(*ch)));
-        }
-    }
+    std::string name(display_name(e.emitter_class));
+    if (is_wifi(e.emitter_class))
+        if (const auto channel = report::get(e, report::fields::wifi_channel)) name += format(" ch %d", static_cast<int>(std::lround(*channel)));
     return name;
 }
 
@@ -569,7 +544,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
             cairo_set_source_rgba(cr, 0, 0, 0, 0.8);
             cv.stroke_rect(boxes[i], 3.4);
             cv.colour(colour);
-            if (e.emitter_class == "wifi_ofdm" || e.emitter_class == "wifi_dsss") cv.dash(7, 3);
+            if (is_wifi(e.emitter_class)) cv.dash(7, 3);
             cv.stroke_rect(boxes[i], 1.6);
             cv.solid();
             pic.emitter_boxes.push_back({i, boxes[i], std::nullopt});

@@ -52,7 +52,7 @@ ordered_json to_json_value(const Value& v) {
 
 ordered_json emitter_json(const Emitter& e) {
     ordered_json j = {
-        {"class", e.emitter_class},
+        {"class", std::string(key(e.emitter_class))},
         {"low_mhz", round_to(e.low_mhz, 3)},
         {"high_mhz", round_to(e.high_mhz, 3)},
         {"center_mhz", round_to(e.center_mhz, 3)},
@@ -155,7 +155,7 @@ std::string to_json(const Report& r) {
                               {"low_mhz", round_to(b.low_mhz, 3)}, {"high_mhz", round_to(b.high_mhz, 3)},
                               {"center_mhz", round_to(b.center_mhz, 3)}, {"power_dbfs", round_to(b.power_dbfs, 1)},
                               {"above_floor_db", round_to(b.above_floor_db, 1)},
-                              {"class", b.emitter_class.empty() ? ordered_json(nullptr) : ordered_json(b.emitter_class)}};
+                              {"class", b.emitter_class ? ordered_json(std::string(key(*b.emitter_class))) : ordered_json(nullptr)}};
             for (const auto& [k, v] : b.features) o[k] = to_json_value(v);
             list.push_back(o);
         }
@@ -216,7 +216,7 @@ std::string to_text(const Report& r) {
     if (!r.emitters.empty()) {
         out << "\nEmitters\n";
         for (const auto& e : r.emitters)
-            out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", e.emitter_class.c_str(),
+            out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", std::string(key(e.emitter_class)).c_str(),
                           e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
                 << e.summary << "\n";
     }

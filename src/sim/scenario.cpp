@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "coex/core/bands.hpp"
+#include "coex/core/emitter_class.hpp"
 #include "coex/core/error.hpp"
 
 namespace coex::sim {
@@ -179,22 +180,27 @@ std::vector<int> parse_afh(Obj& e) {
 EmitterSpec parse_emitter(const json& j, const std::string& path, const std::string& origin, bool have_floor) {
     Obj e(j, path, origin);
     EmitterSpec s;
-    const std::vector<std::string> types = {"wifi_ofdm", "wifi_dsss", "bluetooth_classic", "ble", "zigbee", "usb3_noise",
-                                            "cw", "comb", "microwave_oven", "fhss_phone"};
-    if (!e.has("type")) e.fail(e.at("type"), "is required (one of wifi_ofdm, wifi_dsss, bluetooth_classic, ble, zigbee, usb3_noise, cw, comb, microwave_oven, fhss_phone)");
+    std::vector<std::string> types;
+    for (const auto t : scene_emitter_types()) types.emplace_back(t);
+    if (!e.has("type")) {
+        std::string list;
+        for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
+        e.fail(e.at("type"), "is required (one of " + list + ")");
+    }
     s.type = e.choice("type", types, "");
+    const EmitterClass cls = *emitter_class_of_scene_type(s.type);  // every choice is some class's scene type
     s.name = e.string("name").value_or("");
     s.level.snr_db = e.number("snr_db", -30, 90, "dB");
     s.level.level_dbfs = e.number("level_dbfs", -200, 20, "dBFS");
     s.rise_db = e.number("rise_db", 0.01, 60, "dB");
-    if (s.type == "usb3_noise") {
+    if (cls == EmitterClass::usb3_noise) {
         if (s.level.snr_db || s.level.level_dbfs) e.fail(e.at("rise_db"), "usb3_noise takes its level as rise_db (dB over the floor)");
         if (!s.rise_db) s.rise_db = 10.0;
         if (!have_floor) e.fail(e.at("rise_db"), "needs a noise floor (receiver.noise_floor_dbfs_per_mhz)");
     } else {
         if (s.rise_db) e.fail(e.at("rise_db"), "only usb3_noise takes rise_db; use snr_db or level_dbfs");
         if (s.level.snr_db && s.level.level_dbfs) e.fail(e.at("snr_db"), "give snr_db or level_dbfs, not both");
-        if (!s.level.snr_db && !s.level.level_dbfs) s.level.snr_db = s.type == "microwave_oven" ? 40.0 : 20.0;
+        if (!s.level.snr_db && !s.level.level_dbfs) s.level.snr_db = cls == EmitterClass::microwave_oven ? 40.0 : 20.0;
         if (s.level.snr_db && !have_floor)
             e.fail(e.at("snr_db"), "needs a noise floor (receiver.noise_floor_dbfs_per_mhz); give level_dbfs instead");
     }
@@ -204,7 +210,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
     s.stop_s = e.number("stop_s", 0.0, 3600.0, "s");
     if (s.stop_s && *s.stop_s <= s.start_s) e.fail(e.at("stop_s"), "must be after start_s");
 
-    if (s.type == "wifi_ofdm") {
+    if (cls == EmitterClass::wifi_ofdm) {
         WifiOfdmSpec p;
         p.channel = wifi_channel(e, "channel", p.channel);
         p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
@@ -230,7 +236,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.beacons = e.boolean("beacons").value_or(p.beacons);
         p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
         s.params = p;
-    } else if (s.type == "wifi_dsss") {
+    } else if (cls == EmitterClass::wifi_dsss) {
         WifiDsssSpec p;
         p.channel = wifi_channel(e, "channel", p.channel);
         p.beacon_interval_s = e.number_or("beacon_interval_ms", p.beacon_interval_s * 1e3, 10, 10000, "ms") * 1e-3;
@@ -239,7 +245,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
         p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
         s.params = p;
-    } else if (s.type == "bluetooth_classic") {
+    } else if (cls == EmitterClass::bluetooth_classic) {
         BtClassicSpec p;
         const std::string pk = e.choice("packet", {"DH1", "DH3", "DH5"}, "DH5");
         p.packet = pk == "DH1" ? BtPacket::dh1 : pk == "DH3" ? BtPacket::dh3 : BtPacket::dh5;
@@ -248,7 +254,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.reply = e.choice("reply", {"null", "none", "dh1"}, p.reply);
         p.slave_level_db = e.number_or("slave_level_db", p.slave_level_db, -60, 20, "dB");
         s.params = p;
-    } else if (s.type == "ble") {
+    } else if (cls == EmitterClass::ble) {
         BleSpec p;
         p.mode = e.choice("mode", {"advertising", "connection"}, p.mode);
         p.phy = e.choice("phy", {"1M", "2M"}, "1M") == "2M" ? BlePhy::le2m : BlePhy::le1m;
@@ -267,7 +273,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         if (e.has("data_channels") && p.data_channels.size() < 2) e.fail(e.at("data_channels"), "needs at least 2 channels");
         p.peripheral_level_db = e.number_or("peripheral_level_db", p.peripheral_level_db, -60, 20, "dB");
         s.params = p;
-    } else if (s.type == "zigbee") {
+    } else if (cls == EmitterClass::zigbee) {
         ZigbeeSpec p;
         if (const json* c = e.get("channel")) {
             if (!c->is_number_integer() && !c->is_number_unsigned()) e.fail(e.at("channel"), "expected an integer");
@@ -279,7 +285,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.psdu_bytes = static_cast<std::size_t>(e.integer("psdu_bytes", 5, 127).value_or(static_cast<long long>(p.psdu_bytes)));
         p.ack = e.boolean("ack").value_or(p.ack);
         s.params = p;
-    } else if (s.type == "usb3_noise") {
+    } else if (cls == EmitterClass::usb3_noise) {
         Usb3Spec p;
         p.low_hz = e.number_or("low_mhz", 2400, 2300, 2600, "MHz") * 1e6;
         p.high_hz = e.number_or("high_mhz", 2500, 2300, 2600, "MHz") * 1e6;
@@ -301,7 +307,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
             e.fail(e.at("f0_mhz"), "no harmonic k·f0 falls in " + fmt(p.low_hz / 1e6) + "–" + fmt(p.high_hz / 1e6) + " MHz");
         if (std::floor(p.high_hz / p.f0_hz) - std::ceil(p.low_hz / p.f0_hz) >= 64) e.fail(e.at("f0_mhz"), "more than 64 harmonics in the range");
         s.params = p;
-    } else if (s.type == "microwave_oven") {
+    } else if (cls == EmitterClass::microwave_oven) {
         MicrowaveSpec p;
         p.mains_hz = e.number_or("mains_hz", p.mains_hz, 50, 60, "Hz");
         if (p.mains_hz != 50.0 && p.mains_hz != 60.0) e.fail(e.at("mains_hz"), fmt(p.mains_hz) + " is not 50 or 60");
@@ -394,9 +400,7 @@ std::string to_string(ViewKind kind) {
 }
 
 std::string label_class(const EmitterSpec& emitter) {
-    if (emitter.type == "cw" || emitter.type == "comb") return "narrowband_spur";
-    if (emitter.type == "fhss_phone") return "unknown";
-    return emitter.type;
+    return std::string(key(*emitter_class_of_scene_type(emitter.type)));
 }
 
 Scene parse_scene(const std::string& json_text, const std::string& origin) {

@@ -138,7 +138,7 @@ TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
     EXPECT_FALSE(channel(r, 6).observed);
     std::size_t named = 0;
     for (const auto& e : r.emitters) {
-        if (e.emitter_class != "wifi_ofdm") continue;
+        if (e.emitter_class != EmitterClass::wifi_ofdm) continue;
         ++named;
         EXPECT_NEAR(e.center_mhz, 2437.0, 0.1) << e.summary;
         EXPECT_NE(e.summary.find("seen only in part"), std::string::npos) << e.summary;

@@ -48,13 +48,13 @@ inline report::Report analyze(const Scene& s) { return analyze(render(s), s.view
 inline std::vector<const report::Emitter*> of_class(const report::Report& r, const std::string& c) {
     std::vector<const report::Emitter*> out;
     for (const auto& e : r.emitters)
-        if (e.emitter_class == c) out.push_back(&e);
+        if (key(e.emitter_class) == c) out.push_back(&e);
     return out;
 }
 
 inline std::string classes(const report::Report& r) {
     std::string s;
-    for (const auto& e : r.emitters) s += e.emitter_class + "(" + e.summary + ") ";
+    for (const auto& e : r.emitters) s += std::string(key(e.emitter_class)) + "(" + e.summary + ") ";
     return s;
 }
 

@@ -156,7 +156,7 @@ TEST_P(FalsePositiveScenes, NameNothingWrong) {
         for (auto& v : x) v = cf32(std::clamp(v.real() * 3e4f, -1.0f, 1.0f), std::clamp(v.imag() * 3e4f, -1.0f, 1.0f));
     const auto r = analyze(x, 2437e6, 20e6);
     for (const auto& e : r.emitters) {
-        EXPECT_TRUE(kind == 1 && e.emitter_class == "narrowband_spur") << e.emitter_class << ": " << e.summary;
+        EXPECT_TRUE(kind == 1 && e.emitter_class == EmitterClass::narrowband_spur) << key(e.emitter_class) << ": " << e.summary;
     }
     if (kind == 1) {
         EXPECT_EQ(of_class(r, "narrowband_spur").size(), 1u);

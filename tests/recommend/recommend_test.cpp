@@ -147,7 +147,7 @@ TEST(Recommendation, HostapdBaselineIgnoresNonWifiNoise) {
     auto r = band({});
     r.wifi[0].noise_floor_dbfs_per_mhz = -86.0;
     report::Emitter usb;
-    usb.emitter_class = "usb3_noise";
+    usb.emitter_class = EmitterClass::usb3_noise;
     usb.low_mhz = 2400;
     usb.high_mhz = 2428;
     usb.center_mhz = 2414;

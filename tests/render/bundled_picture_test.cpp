@@ -61,12 +61,12 @@ TEST_P(Bundled, EveryEmitterLabelledAndNoTextOverlaps) {
     ASSERT_EQ(p.emitter_boxes.size(), d.report.emitters.size());
     for (const auto& box : p.emitter_boxes) {
         const auto& e = d.report.emitters[box.emitter];
-        ASSERT_TRUE(box.label) << e.emitter_class << " has no label";
+        ASSERT_TRUE(box.label) << key(e.emitter_class) << " has no label";
         const Rect& label = p.texts[*box.label].box;
         EXPECT_EQ(p.texts[*box.label].text, emitter_name(e));
         const Rect near{box.box.x - 40 - label.w, box.box.y - 40, box.box.w + 80 + 2 * label.w, box.box.h + 80};
-        EXPECT_TRUE(near.overlaps(label)) << e.emitter_class;
-        EXPECT_NEAR(box.box.x, std::max(p.x_of(e.low_mhz), p.waterfall.x), 2.5) << e.emitter_class;
+        EXPECT_TRUE(near.overlaps(label)) << key(e.emitter_class);
+        EXPECT_NEAR(box.box.x, std::max(p.x_of(e.low_mhz), p.waterfall.x), 2.5) << key(e.emitter_class);
     }
     for (std::size_t i = 0; i < p.texts.size(); ++i)
         for (std::size_t j = i + 1; j < p.texts.size(); ++j)

@@ -50,7 +50,7 @@ report::Report small_report() {
         r.wifi.push_back(row);
     }
     report::Emitter e;
-    e.emitter_class = "bluetooth_classic";
+    e.emitter_class = EmitterClass::bluetooth_classic;
     e.low_mhz = 2430.0;
     e.high_mhz = 2443.0;
     e.summary = "one Classic device hopping";

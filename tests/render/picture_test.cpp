@@ -87,7 +87,7 @@ report::Report scene_report() {
     }
     auto emitter = [](std::string c, double lo, double hi, double t0, double t1) {
         report::Emitter e;
-        e.emitter_class = std::move(c);
+        e.emitter_class = *emitter_class_from_key(c);
         e.low_mhz = lo;
         e.high_mhz = hi;
         e.center_mhz = (lo + hi) / 2;
@@ -192,12 +192,12 @@ TEST_F(PictureStructure, EveryEmitterIsBoxedAndLabelled) {
                                              {"usb3_noise", {0xff, 0xa0, 0x40}}};
     for (const auto& box : picture_.emitter_boxes) {
         const auto& e = report_.emitters[box.emitter];
-        SCOPED_TRACE(e.emitter_class);
+        SCOPED_TRACE(std::string(key(e.emitter_class)));
         // where the emitter is
         EXPECT_NEAR(box.box.x, std::max(expected_x(e.low_mhz), picture_.waterfall.x), e.high_mhz - e.low_mhz < 1 ? 3.0 : 0.01);
         EXPECT_NEAR(box.box.y, picture_.y_of(e.first_s), e.last_s - e.first_s < 0.02 ? 3.0 : 0.01);
         // drawn in its class colour: some pixel along the left edge has it
-        const Rgb colour = colours.at(e.emitter_class);
+        const Rgb colour = colours.at(std::string(key(e.emitter_class)));
         int hits = 0;
         for (double y = box.box.y + 2; y < box.box.bottom() - 1; y += 1.0)
             for (double dx = -1; dx <= 1; dx += 1.0) hits += near(image_->at(box.box.x + dx, y), colour, 50) ? 1 : 0;
@@ -206,7 +206,7 @@ TEST_F(PictureStructure, EveryEmitterIsBoxedAndLabelled) {
         ASSERT_TRUE(box.label) << "unlabelled";
         const PlacedText& label = picture_.texts.at(*box.label);
         EXPECT_EQ(label.role, "emitter");
-        EXPECT_EQ(label.text, e.emitter_class == "wifi_ofdm" ? "Wi-Fi OFDM ch 6" : class_name(e.emitter_class));
+        EXPECT_EQ(label.text, e.emitter_class == EmitterClass::wifi_ofdm ? "Wi-Fi OFDM ch 6" : std::string(display_name(e.emitter_class)));
         const Rect around{box.box.x - 30 - label.box.w, box.box.y - 30, box.box.w + 60 + 2 * label.box.w, box.box.h + 60};
         EXPECT_TRUE(around.overlaps(label.box)) << "label far from its box";
         int ink = 0, chip = 0;
@@ -323,16 +323,15 @@ TEST(Picture, BadOptionsAreRefused) {
 }
 
 TEST(Picture, ClassNames) {
-    EXPECT_EQ(class_name("wifi_ofdm"), "Wi-Fi OFDM");
-    EXPECT_EQ(class_name("bluetooth_classic"), "Bluetooth");
-    EXPECT_EQ(class_name("usb3_noise"), "USB 3.0 noise");
-    EXPECT_EQ(class_name("something_new"), "something_new");
+    EXPECT_EQ(display_name(EmitterClass::wifi_ofdm), "Wi-Fi OFDM");
+    EXPECT_EQ(display_name(EmitterClass::bluetooth_classic), "Bluetooth");
+    EXPECT_EQ(display_name(EmitterClass::usb3_noise), "USB 3.0 noise");
     report::Emitter wifi;
-    wifi.emitter_class = "wifi_dsss";
+    wifi.emitter_class = EmitterClass::wifi_dsss;
     wifi.fields.emplace_back("channel", report::Value(11));
     EXPECT_EQ(emitter_name(wifi), "Wi-Fi DSSS (11b) ch 11");
     report::Emitter oven;
-    oven.emitter_class = "microwave_oven";
+    oven.emitter_class = EmitterClass::microwave_oven;
     oven.fields.emplace_back("channel", report::Value(6));  // only Wi-Fi is named by its channel
     EXPECT_EQ(emitter_name(oven), "microwave oven");
 }

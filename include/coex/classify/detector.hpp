@@ -93,10 +93,11 @@ public:
 };
 
 struct DetectorDescriptor {
-    std::string_view key;    // stable, used in stats ("detector.<key>.accepted")
-    std::string_view name;   // for people
-    std::string_view emits;  // the report class(es) it produces
+    EmitterClass primary;             // what it is for; its key is the detector's key in stats ("detector.<key>.accepted")
+    std::string_view name;            // for people
+    std::vector<EmitterClass> emits;  // every class its emitters may have (the framework holds it to this)
     std::unique_ptr<Detector> (*make)();
+    [[nodiscard]] std::string_view key() const { return coex::key(primary); }
 };
 
 // The detectors in the order they get to judge a burst.

@@ -70,8 +70,6 @@ struct Picture {
 [[nodiscard]] std::pair<double, double> default_band_mhz(const std::string& domain,
                                                          const std::vector<std::pair<double, double>>& coverage_mhz);
 
-// Human name of an emitter class ("wifi_ofdm" → "Wi-Fi OFDM").
-[[nodiscard]] std::string class_name(const std::string& emitter_class);
 // What an emitter is called in the picture and the page: its class, and a Wi-Fi emitter's channel
 // ("Wi-Fi OFDM ch 6").
 [[nodiscard]] std::string emitter_name(const report::Emitter& emitter);

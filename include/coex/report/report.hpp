@@ -1,10 +1,13 @@
 #pragma once
 // The analysis report: one data model, rendered as text for people and as JSON (docs/report-format.md)
 // for programs. Rendering returns strings; printing is the CLI's business.
+#include "coex/core/emitter_class.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -54,8 +57,7 @@ struct Value {
 
 // One physical emitter found in the band (docs/report-format.md, "emitters").
 struct Emitter {
-    std::string emitter_class;  // wifi_ofdm, wifi_dsss, bluetooth_classic, ble, zigbee, usb3_noise,
-                                // narrowband_spur, microwave_oven, unknown
+    EmitterClass emitter_class = EmitterClass::unknown;
     double low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
     double level_dbfs = 0.0;      // mean power while on, over its bandwidth
     double above_floor_db = 0.0;  // level over the noise floor in the same bandwidth
@@ -64,14 +66,34 @@ struct Emitter {
     double first_s = 0.0, last_s = 0.0;
     double confidence = 0.0;      // 0…1
     std::string summary;          // one line a person can read
-    Value::Object fields;         // class-specific fields
+    Value::Object fields;         // class-specific fields (read them through a FieldKey)
+
+    [[nodiscard]] EmitterExtent extent() const { return {low_mhz, high_mhz, center_mhz, above_floor_db, duty_cycle}; }
 };
+
+// A class-specific field of an emitter, typed: the name it has in the report and the type it holds.
+// Stages that read another stage's fields use these, never the field's spelling.
+template <class T>
+struct FieldKey {
+    std::string_view name;
+};
+
+namespace fields {
+inline constexpr FieldKey<double> wifi_channel{"channel"};                           // wifi_ofdm, wifi_dsss
+inline constexpr FieldKey<std::vector<int>> afh_avoided_channels{"afh_avoided_channels"};  // bluetooth_classic
+inline constexpr FieldKey<double> bandwidth_mhz{"bandwidth_mhz"};                    // unknown
+inline constexpr FieldKey<double> median_burst_us{"median_burst_us"};                // unknown
+}  // namespace fields
+
+[[nodiscard]] const Value* find_field(const Emitter& e, std::string_view name);
+[[nodiscard]] std::optional<double> get(const Emitter& e, FieldKey<double> key);
+[[nodiscard]] std::optional<std::vector<int>> get(const Emitter& e, FieldKey<std::vector<int>> key);
 
 // One burst the classifier judged (only kept when asked for: long captures hold very many).
 struct BurstRecord {
     double start_s = 0.0, end_s = 0.0, low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
     double power_dbfs = 0.0, above_floor_db = 0.0;
-    std::string emitter_class;  // the detector that accepted it; empty when none did
+    std::optional<EmitterClass> emitter_class;  // what the detector that accepted it is for; unset when none did
     Value::Object features;     // what it was judged on
 };
 
