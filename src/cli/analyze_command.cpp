@@ -7,12 +7,11 @@
 #include "pictures.hpp"
 #include "progress.hpp"
 
-#include "coex/analysis/analyzer.hpp"
+#include "coex/report/writers.hpp"
+#include "coex/analysis/pipeline.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
 #include "coex/io/open.hpp"
-#include "coex/io/read_ahead.hpp"
-#include "coex/recommend/recommend.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -21,26 +20,6 @@
 namespace po = boost::program_options;
 
 namespace coex::cli {
-namespace {
-
-// Lends the read-ahead thread to the analyzer's detectors for as long as it lives, and takes it back
-// (waiting out a batch in progress) before the analyzer goes, also when an error unwinds the stack.
-class LentReader {
-public:
-    LentReader(io::ReadAheadSource* reader, analysis::Analyzer& analyzer) : reader_(reader) {
-        if (reader_) reader_->share_thread([&analyzer] { return analyzer.help(); });
-    }
-    ~LentReader() {
-        if (reader_) reader_->share_thread({});
-    }
-    LentReader(const LentReader&) = delete;
-    LentReader& operator=(const LentReader&) = delete;
-
-private:
-    io::ReadAheadSource* reader_;
-};
-
-}  // namespace
 
 int run_analyze(const std::vector<std::string>& args) {
     std::string path, json_path, country = "EU", png_path, html_path, png_band;
@@ -72,33 +51,17 @@ int run_analyze(const std::vector<std::string>& args) {
     open.check_finite = false;   // the analyzer finds NaN/Inf samples in its spectrogram, at no cost
     config.source_name = path;
     auto capture = io::open_capture(path, open);
-    // That thread is the detectors' other thread too: it replays their backlog while it is ahead, so
-    // two cores run two busy threads (reading + detectors, spectrogram) instead of three taking turns.
-    // (without one, the detectors get a thread of their own, a few blocks behind the spectrogram)
-    auto* read_ahead = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
-    config.detector_threading = read_ahead ? analysis::AnalysisConfig::DetectorThreading::shared
-                                           : analysis::AnalysisConfig::DetectorThreading::own_thread;
-    if (read_ahead) config.detector_work_queued = [read_ahead] { read_ahead->wake(); };
+    // (a source that reads ahead lends its thread to the detectors; without one they get their own)
+    config.detector_threading = analysis::AnalysisConfig::DetectorThreading::own_thread;
     const CaptureSpan span = capture_span(capture.info);
     pictures.observe(config);
     pictures.prepare(span.tunings, to_string(config.domain), span.start_s, span.duration_s);
-    analysis::Analyzer analyzer(config);
-    const LentReader lent(read_ahead, analyzer);
 
+    const auto& metadata = capture.info.metadata;
     Progress progress("analyze", capture.info.total_samples(), !capture_options.quiet);
-    SampleBlock block;
-    while (capture.source->next(block)) {
-        const std::size_t samples = block.samples.size();
-        analyzer.consume(std::move(block));  // keeps the buffer; next() refills the spare one it leaves
-        progress.advance(samples);
-    }
+    auto report = analysis::run(*capture.source, {config, advice, {path, metadata.hardware, metadata.datetime, metadata.description}},
+                                [&progress](std::size_t samples) { progress.advance(samples); });
     progress.finish();
-    auto report = analyzer.finish(capture.source->stats());
-    report.capture.path = path;
-    report.capture.hardware = capture.info.metadata.hardware;
-    report.capture.datetime = capture.info.metadata.datetime;
-    report.capture.description = capture.info.metadata.description;
-    report.recommendation = recommend::recommend(report, advice);
 
     if (json_out.active()) json_out.write(report::to_json(report));
     pictures.write(report);

@@ -2,7 +2,7 @@
 
 #include "commands.hpp"
 
-#include "coex/analysis/analyzer.hpp"
+#include "coex/analysis/pipeline.hpp"
 #include "coex/core/error.hpp"
 #include "coex/source/planner.hpp"
 #include "coex/source/radio.hpp"
@@ -309,7 +309,7 @@ public:
         const double t1 = t0 + static_cast<double>(b.samples.size()) / rate;
         if (!analyzer_) {
             if (t0 < next_) return;
-            analyzer_ = std::make_unique<analysis::Analyzer>(config_);
+            analyzer_ = std::make_unique<analysis::Pipeline>(analysis::RunConfig{config_, std::nullopt, {}});
             start_ = t0;
         }
         analyzer_->consume(b);
@@ -334,7 +334,7 @@ private:
     }
 
     analysis::AnalysisConfig config_;
-    std::unique_ptr<analysis::Analyzer> analyzer_;
+    std::unique_ptr<analysis::Pipeline> analyzer_;
     double start_ = 0.0, next_ = 0.0;
     std::map<int, Channel> channels_;
     std::map<std::string, std::string> emitters_;

@@ -6,28 +6,19 @@
 #include "output.hpp"
 #include "pictures.hpp"
 
-#include "coex/analysis/analyzer.hpp"
+#include "coex/report/writers.hpp"
+#include "coex/analysis/pipeline.hpp"
 #include "coex/core/error.hpp"
-#include "coex/recommend/recommend.hpp"
 #include "coex/report/report.hpp"
 
 #include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <iostream>
-#include <sstream>
 
 namespace po = boost::program_options;
 
 namespace coex::cli {
 namespace {
-
-std::string fmt(const char* format, double v) {
-    char t[64];
-    std::snprintf(t, sizeof t, format, v);
-    return t;
-}
 
 struct StageCpu {
     double reader = 0.0, analysis = 0.0, recording = 0.0, wall = 0.0;
@@ -35,73 +26,31 @@ struct StageCpu {
 
 // The part of the scan report that replay cannot have: the radio, the plan, how the stream went and
 // what it cost, and per channel what the sweep saw.
-nlohmann::ordered_json live_json(const LiveSetup& setup, const source::LiveCounters& c, const source::CoverageTracker& coverage,
+report::LiveSection live_section(const LiveSetup& setup, const source::LiveCounters& c, const source::CoverageTracker& coverage,
                                  const StageCpu& cpu, const Recorder* rec, const std::string& record_path) {
     const auto& src = *setup.source;
     const auto& plan = src.plan();
     const auto& info = src.radio_info();
-    nlohmann::ordered_json j;
-    j["device"] = setup.device_args;
-    j["radio"] = {{"driver", info.driver}, {"family", info.family}, {"hardware", info.hardware}, {"serial", info.serial},
-                  {"sample_type", info.sample_type}, {"gain_db", setup.gain_db}};
-    nlohmann::ordered_json dwells = nlohmann::ordered_json::array();
-    for (const auto& d : plan.dwells) dwells.push_back(d.rf_center_hz / 1e6);
-    j["plan"] = {{"kind", source::to_string(plan.kind)}, {"sample_rate_hz", plan.sample_rate_hz}, {"usable_hz", plan.usable_hz},
-                 {"dwell_s", plan.dwells.size() > 1 ? src.config().dwell_s : src.stream_seconds()}, {"settle_s", src.config().settle_s},
-                 {"lo_offset_hz", plan.lo_offset_hz}, {"invert", plan.invert}, {"dwells_mhz", dwells}};
-    j["end"] = source::to_string(src.end_reason());
-    if (!src.end_message().empty()) j["end_message"] = src.end_message();
-    j["stream_s"] = src.stream_seconds();
-    j["counters"] = {{"samples_in", c.samples_in},         {"samples_dropped", c.samples_dropped}, {"samples_lost", c.samples_lost},
-                     {"samples_settling", c.samples_settling}, {"stream_samples", c.stream_samples}, {"blocks_dropped", c.blocks_dropped},
-                     {"drop_runs", c.drop_runs},           {"overflows", c.overflows},           {"timeouts", c.timeouts},
-                     {"retunes", c.retunes},               {"segments", c.segments},             {"rounds", c.rounds_done},
-                     {"ring_blocks", c.ring_blocks},       {"ring_high_water", c.ring_high_water}, {"lost_exact", c.timestamps}};
-    nlohmann::ordered_json cov = nlohmann::ordered_json::array();
-    for (const auto& r : coverage.results())
-        cov.push_back({{"channel", r.name}, {"low_mhz", r.low_mhz}, {"high_mhz", r.high_mhz}, {"observed_s", r.observed_s},
-                       {"longest_blind_s", r.longest_blind_s}, {"looks", r.looks}});
-    j["coverage"] = cov;
-    j["cpu_s"] = {{"reader", cpu.reader}, {"analysis", cpu.analysis}, {"recording", cpu.recording}, {"wall", cpu.wall}};
-    if (rec)
-        j["recording"] = {{"path", record_path}, {"samples", rec->samples()}, {"segments", rec->segments()}, {"bytes", rec->bytes()},
-                          {"stopped_at_max_size", rec->hit_max_size()}};
-    return j;
-}
-
-std::string live_text(const LiveSetup& setup, const source::LiveCounters& c, const source::CoverageTracker& coverage, const StageCpu& cpu,
-                      const Recorder* rec, const std::string& record_path) {
-    const auto& src = *setup.source;
-    const auto& plan = src.plan();
-    const auto& info = src.radio_info();
-    std::ostringstream out;
-    out << "\nLive scan (" << setup.device_args << ")\n";
-    out << "  radio    " << info.hardware << " (driver " << info.driver << (info.serial.empty() ? "" : ", serial " + info.serial) << "), gain "
-        << fmt("%.1f dB", setup.gain_db) << "\n";
-    out << "  plan     " << source::to_string(plan.kind) << ": " << plan.dwells.size() << " dwell" << (plan.dwells.size() == 1 ? "" : "s");
-    if (plan.dwells.size() > 1) out << " × " << fmt("%g ms", src.config().dwell_s * 1e3);
-    out << " at " << fmt("%g MS/s", plan.sample_rate_hz / 1e6) << " (usable " << fmt("%g MHz", plan.usable_hz / 1e6) << "), settle "
-        << fmt("%g ms", src.config().settle_s * 1e3);
-    if (plan.lo_offset_hz != 0.0) out << ", LO offset " << fmt("%g MHz", plan.lo_offset_hz / 1e6) << (plan.invert ? " inverted" : "");
-    out << "\n";
-    out << "  ended    " << source::to_string(src.end_reason()) << " after " << fmt("%.2f s", src.stream_seconds()) << " of stream";
-    if (plan.dwells.size() > 1) out << " (" << c.rounds_done << " full round" << (c.rounds_done == 1 ? "" : "s") << ")";
-    out << "\n";
-    out << "  samples  " << c.samples_in << " in, " << c.samples_dropped << " dropped (ring full; " << c.blocks_dropped << " blocks in "
-        << c.drop_runs << " runs), " << c.samples_lost << " lost (" << c.overflows << " overflows; "
-        << (c.timestamps ? "exact from device timestamps" : "estimated from the host clock") << "), " << c.samples_settling
-        << " discarded settling; ring peak " << c.ring_high_water << "/" << c.ring_blocks << " blocks\n";
-    out << "  coverage channel  in view   looks  longest blind (a burst shorter than this can go unseen)\n";
-    for (const auto& r : coverage.results())
-        out << "           " << r.name << std::string(r.name.size() < 8 ? 8 - r.name.size() : 0, ' ')
-            << fmt("%7.2f s", r.observed_s) << fmt("%7.0f", static_cast<double>(r.looks)) << fmt("   %.3f s", r.longest_blind_s) << "\n";
-    out << "  cpu      reader " << fmt("%.2f s", cpu.reader) << " (radio driver included), analysis " << fmt("%.2f s", cpu.analysis)
-        << ", recording " << fmt("%.2f s", cpu.recording) << "; " << fmt("%.2f s", cpu.wall) << " wall\n";
-    if (rec)
-        out << "  recorded " << record_path << ": " << rec->samples() << " samples in " << rec->segments() << " segment"
-            << (rec->segments() == 1 ? "" : "s") << fmt(" (%.1f MB)", static_cast<double>(rec->bytes()) / 1e6)
-            << (rec->hit_max_size() ? "; stopped at --max-size" : "") << "\n";
-    return out.str();
+    report::LiveSection l;
+    l.device = setup.device_args;
+    l.radio = {info.driver, info.family, info.hardware, info.serial, info.sample_type, setup.gain_db};
+    l.plan.kind = source::to_string(plan.kind);
+    l.plan.sample_rate_hz = plan.sample_rate_hz;
+    l.plan.usable_hz = plan.usable_hz;
+    l.plan.dwell_s = plan.dwells.size() > 1 ? src.config().dwell_s : src.stream_seconds();
+    l.plan.settle_s = src.config().settle_s;
+    l.plan.lo_offset_hz = plan.lo_offset_hz;
+    l.plan.invert = plan.invert;
+    for (const auto& d : plan.dwells) l.plan.dwells_mhz.push_back(d.rf_center_hz / 1e6);
+    l.end = source::to_string(src.end_reason());
+    l.end_message = src.end_message();
+    l.stream_s = src.stream_seconds();
+    l.counters = {c.samples_in, c.samples_dropped, c.samples_lost, c.samples_settling, c.stream_samples, c.blocks_dropped, c.drop_runs,
+                  c.overflows, c.timeouts, c.retunes, c.segments, c.rounds_done, c.ring_blocks, c.ring_high_water, c.timestamps};
+    for (const auto& r : coverage.results()) l.coverage.push_back({r.name, r.low_mhz, r.high_mhz, r.observed_s, r.longest_blind_s, r.looks});
+    l.cpu_s = {cpu.reader, cpu.analysis, cpu.recording, cpu.wall};
+    if (rec) l.recording = report::LiveSection::Recording{record_path, rec->samples(), rec->segments(), rec->bytes(), rec->hit_max_size()};
+    return l;
 }
 
 }  // namespace
@@ -141,7 +90,7 @@ int run_scan(const std::vector<std::string>& args) {
     if (!record_path.empty()) OutputFile("--record", record_path);
     PictureOutputs pictures(png_path, html_path);
     pictures.observe(config);
-    analysis::Analyzer analyzer(config);
+    analysis::Pipeline pipeline({config, advice, {}});  // (its configuration is checked before the radio opens)
     LiveSetup setup = open_live(radio, 10.0);
     {
         const auto& plan = setup.source->plan();
@@ -154,6 +103,7 @@ int run_scan(const std::vector<std::string>& args) {
     std::optional<Recorder> rec;
     if (!record_path.empty()) rec.emplace(record_path, metadata, sample_type_of(src.radio_info().sample_type), max_bytes);
     source::CoverageTracker coverage(config.domain);
+    pipeline.describe_capture({rec ? record_path : setup.device_args, metadata.hardware, metadata.datetime, metadata.description});
 
     StageCpu cpu;
     const auto loop = drain(src, radio.view, "coex scan " + setup.device_args, [&](const SampleBlock& block) {
@@ -164,7 +114,7 @@ int run_scan(const std::vector<std::string>& args) {
             if (!ok) return false;
         }
         const double c0 = thread_cpu_seconds();
-        analyzer.consume(block);
+        pipeline.consume(block);
         cpu.analysis += thread_cpu_seconds() - c0;
         coverage.add(block.segment, block.segment.start_time_s + static_cast<double>(block.first_sample) / block.segment.sample_rate_hz,
                      block.samples.size());
@@ -178,21 +128,12 @@ int run_scan(const std::vector<std::string>& args) {
 
     auto stats = src.stats();
     stats.samples_in = loop.samples_consumed;
-    auto report = analyzer.finish(stats);
-    report.capture.path = rec ? record_path : setup.device_args;
-    report.capture.hardware = metadata.hardware;
-    report.capture.datetime = metadata.datetime;
-    report.capture.description = metadata.description;
-    report.recommendation = recommend::recommend(report, advice);
+    auto report = pipeline.finish(stats);
+    report.live = live_section(setup, counters, coverage, cpu, rec ? &*rec : nullptr, record_path);
 
-    const Recorder* r = rec ? &*rec : nullptr;
-    if (json_out.active()) {
-        auto j = nlohmann::ordered_json::parse(report::to_json(report));
-        j["live"] = live_json(setup, counters, coverage, cpu, r, record_path);
-        json_out.write(j.dump(2) + "\n");
-    }
+    if (json_out.active()) json_out.write(report::to_json(report));
     pictures.write(report);
-    if (!json_out.is_stdout()) std::cout << report::to_text(report) << live_text(setup, counters, coverage, cpu, r, record_path);
+    if (!json_out.is_stdout()) std::cout << report::to_text(report);
     return finish_code(src, "scan");
 }
 

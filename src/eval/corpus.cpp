@@ -1,4 +1,5 @@
 // Corpus helpers: scene -> capture + labels, labelled captures in a folder, analysis of one.
+#include "coex/report/writers.hpp"
 #include "coex/eval/corpus.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coex/analysis/pipeline.hpp"
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
 #include "coex/recommend/recommend.hpp"
@@ -127,15 +129,8 @@ std::vector<fs::path> scene_files(const fs::path& dir) {
 }
 
 std::string analyze_to_json(const fs::path& capture, const analysis::AnalysisConfig& config) {
-    analysis::Analyzer analyzer(config);
     auto reader = std::make_shared<io::CaptureReader>(capture);
     io::ReplaySource source(reader);
-    SampleBlock block;
-    while (source.next(block)) analyzer.consume(block);
-    auto report = analyzer.finish(source.stats());
-    report.capture.path = capture.string();
-    report.capture.hardware = reader->metadata().hardware;
-    report.capture.description = reader->metadata().description;
     // The recommendation, as `coex analyze --current-channel` gives it: the scene's expected answer
     // names the router's channel at the time of the capture.
     recommend::Config advice;
@@ -149,7 +144,8 @@ std::string analyze_to_json(const fs::path& capture, const analysis::AnalysisCon
                 advice.current_channel = expect["current_channel"].get<int>();
         }
     }
-    report.recommendation = recommend::recommend(report, advice);
+    const auto& metadata = reader->metadata();
+    const auto report = analysis::run(source, {config, advice, {capture.string(), metadata.hardware, "", metadata.description}});
     return report::to_json(report);
 }
 

@@ -30,9 +30,9 @@ struct ReadAheadSource::State {
     std::exception_ptr error;         // what the inner source threw, after the blocks before it
     SourceStats delivered;            // as of the last block handed over (consumer side only)
     SourceStats final_stats;          // once the inner source ended
-    std::function<bool()> shared_work;  // done while the queue is full (share_thread)
+    std::function<bool()> shared_work;  // done while the queue is full (lend_thread)
     bool sharing = false;               // shared_work is running (the mutex is not held meanwhile)
-    bool work_arrived = false;          // wake() since the reader last found no shared work
+    bool work_arrived = false;          // wake_lent_thread() since the reader last found no shared work
     std::thread reader;
 
     // Full: do shared work, or sleep, until half of the queue is taken (one wake-up per depth/2
@@ -43,7 +43,7 @@ struct ReadAheadSource::State {
             if (stopping) return false;
             if (ready.size() <= depth / 2) return true;
             if (shared_work) {
-                const auto work = shared_work;  // (share_thread may replace it while this call runs)
+                const auto work = shared_work;  // (lend_thread may replace it while this call runs)
                 sharing = true;
                 work_arrived = false;
                 lock.unlock();
@@ -129,7 +129,7 @@ bool ReadAheadSource::next(SampleBlock& block) {
 
 SourceStats ReadAheadSource::stats() const { return state_->delivered; }
 
-void ReadAheadSource::share_thread(std::function<bool()> work) {
+void ReadAheadSource::lend_thread(std::function<bool()> work) {
     State& s = *state_;
     std::unique_lock lock(s.mutex);
     s.changed.wait(lock, [&] { return !s.sharing; });
@@ -139,7 +139,7 @@ void ReadAheadSource::share_thread(std::function<bool()> work) {
     s.changed.notify_all();
 }
 
-void ReadAheadSource::wake() {
+void ReadAheadSource::wake_lent_thread() {
     State& s = *state_;
     {
         std::lock_guard lock(s.mutex);

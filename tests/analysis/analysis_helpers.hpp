@@ -1,6 +1,6 @@
 #pragma once
-// Runs the analyzer over samples held in memory, as a replay source would deliver them.
-#include "coex/analysis/analyzer.hpp"
+// Runs the pipeline over samples held in memory, as a replay source would deliver them.
+#include "../support/memory_source.hpp"
 
 #include <span>
 
@@ -8,21 +8,7 @@ namespace coex::testing {
 
 inline report::Report analyze_samples(std::span<const cf32> samples, const SegmentInfo& segment,
                                       RegDomain domain = RegDomain::eu, std::size_t block = 65536) {
-    analysis::AnalysisConfig config;
-    config.domain = domain;
-    config.spectrogram.planning = dsp::FftPlanning::estimate;
-    analysis::Analyzer analyzer(config);
-    SourceStats stats;
-    for (std::size_t pos = 0; pos < samples.size(); pos += block) {
-        SampleBlock b;
-        b.segment = segment;
-        b.first_sample = pos;
-        const auto n = std::min(block, samples.size() - pos);
-        b.samples.assign(samples.begin() + static_cast<std::ptrdiff_t>(pos), samples.begin() + static_cast<std::ptrdiff_t>(pos + n));
-        stats.samples_in += n;
-        analyzer.consume(b);
-    }
-    return analyzer.finish(stats);
+    return analyze_in_memory(samples, segment, test_analysis_config(domain), block);
 }
 
 inline const report::WifiChannelRow& channel(const report::Report& r, int number) {

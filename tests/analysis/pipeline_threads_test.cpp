@@ -2,7 +2,8 @@
 // same calls a few blocks behind), the read-ahead source, and the read-ahead thread replaying the
 // detectors' backlog while it is ahead give the same report, burst by burst, as the analysis on one
 // thread; and with detection off the spectrogram side still runs and reports no emitters.
-#include "coex/analysis/analyzer.hpp"
+#include "coex/report/writers.hpp"
+#include "coex/analysis/pipeline.hpp"
 #include "coex/io/open.hpp"
 #include "coex/io/read_ahead.hpp"
 #include "coex/report/report.hpp"
@@ -31,10 +32,9 @@ report::Report analyze(const std::string& name, const Run& run) {
     using Threading = AnalysisConfig::DetectorThreading;
     config.detector_threading = run.shared ? Threading::shared : run.detector_thread ? Threading::own_thread : Threading::inline_calls;
     config.detect = run.detect;
-    auto* reader = dynamic_cast<io::ReadAheadSource*>(capture.source.get());
-    if (run.shared) config.detector_work_queued = [reader] { reader->wake(); };
+    // The runner lends a read-ahead source's thread to the detectors by itself.
+    if (run.shared) return analysis::run(*capture.source, {config, std::nullopt, {}});
     Analyzer analyzer(config);
-    if (run.shared) reader->share_thread([&analyzer] { return analyzer.help(); });
     SampleBlock block;
     while (capture.source->next(block)) {
         if (run.adopt)
@@ -42,9 +42,7 @@ report::Report analyze(const std::string& name, const Run& run) {
         else
             analyzer.consume(block);
     }
-    auto report = analyzer.finish(capture.source->stats());
-    if (run.shared) reader->share_thread({});
-    return report;
+    return analyzer.finish(capture.source->stats());
 }
 
 class PipelineThreads : public ::testing::TestWithParam<std::string> {};
@@ -73,6 +71,28 @@ TEST_P(PipelineThreads, DetectionOffFindsNothingButCountsEveryFrame) {
     EXPECT_EQ(bare.stats.frames, full.stats.frames);
     EXPECT_EQ(bare.stats.samples_in, full.stats.samples_in);
     EXPECT_EQ(bare.noise_floor_dbfs_per_mhz, full.noise_floor_dbfs_per_mhz);
+}
+
+// The runner fills what the source knows of the capture, and the recommendation when asked for one.
+TEST(PipelineRun, FillsTheCaptureFactsAndTheRecommendation) {
+    io::OpenOptions open;
+    open.read_ahead_blocks = 2;
+    auto capture = io::open_capture(std::string(COEX_SOURCE_DIR) + "/captures/seed-story-sweep.h5", open);
+    ASSERT_TRUE(capture.source->has_spare_thread());
+    recommend::Config advice;
+    advice.current_channel = 1;
+    const auto r = analysis::run(*capture.source, {AnalysisConfig{}, advice, {"the-sweep", "HackRF One", "2026-01-01T00:00:00Z", "a test"}});
+    EXPECT_EQ(r.capture.path, "the-sweep");
+    EXPECT_EQ(r.capture.hardware, "HackRF One");
+    EXPECT_EQ(r.capture.description, "a test");
+    EXPECT_GT(r.capture.observed_s, 0.0);
+    ASSERT_TRUE(r.recommendation);
+    EXPECT_EQ(r.recommendation->current_channel, 1);
+    EXPECT_EQ(r.recommendation->channel, 11);  // the founding story: away from the USB 3.0 noise on 1
+    EXPECT_FALSE(r.live);
+
+    auto again = io::open_capture(std::string(COEX_SOURCE_DIR) + "/captures/seed-story-sweep.h5", {});
+    EXPECT_FALSE(analysis::run(*again.source, {AnalysisConfig{}, std::nullopt, {}}).recommendation);
 }
 
 INSTANTIATE_TEST_SUITE_P(Captures, PipelineThreads, ::testing::Values("living-room-ch6.h5", "seed-story-sweep.h5"),

@@ -1,6 +1,6 @@
 #pragma once
 // Scenes built from the simulator's standard PHYs, analysed end to end.
-#include "coex/analysis/analyzer.hpp"
+#include "../support/memory_source.hpp"
 #include "coex/sim/sim.hpp"
 
 #include <algorithm>
@@ -26,21 +26,7 @@ inline std::vector<cf32> render(const Scene& s) {
 }
 
 inline report::Report analyze(const std::vector<cf32>& x, double center_hz, double rate_hz) {
-    analysis::AnalysisConfig config;
-    config.spectrogram.planning = dsp::FftPlanning::estimate;
-    analysis::Analyzer analyzer(config);
-    SourceStats stats;
-    const std::size_t block = 1 << 16;
-    for (std::size_t pos = 0; pos < x.size(); pos += block) {
-        SampleBlock b;
-        b.segment = SegmentInfo{center_hz, rate_hz, 0.0, std::nullopt, std::nullopt};
-        b.first_sample = pos;
-        b.samples.assign(x.begin() + static_cast<std::ptrdiff_t>(pos),
-                         x.begin() + static_cast<std::ptrdiff_t>(std::min(x.size(), pos + block)));
-        stats.samples_in += b.samples.size();
-        analyzer.consume(b);
-    }
-    return analyzer.finish(stats);
+    return analyze_in_memory(x, SegmentInfo{center_hz, rate_hz, 0.0, std::nullopt, std::nullopt});
 }
 
 inline report::Report analyze(const Scene& s) { return analyze(render(s), s.view.center_hz, s.view.sample_rate_hz); }

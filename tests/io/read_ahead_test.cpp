@@ -83,11 +83,11 @@ bool eventually(Condition condition) {
 }
 
 // While its queue is full the reader does the work it was lent (here: pieces counted out of a stock
-// that wake() refills), and still hands over every block in order.
+// that wake_lent_thread() refills), and still hands over every block in order.
 TEST(ReadAhead, AFullReaderDoesSharedWorkAndStillDeliversEveryBlock) {
     ReadAheadSource source(std::make_unique<Counting>(40, 100), 2);
     std::atomic<int> stock{5}, done{0};
-    source.share_thread([&] {
+    source.lend_thread([&] {
         if (stock.load() <= 0) return false;
         --stock;
         ++done;
@@ -101,19 +101,19 @@ TEST(ReadAhead, AFullReaderDoesSharedWorkAndStillDeliversEveryBlock) {
         if (n == 10) {  // a pause: the reader fills its queue and works off the stock
             EXPECT_TRUE(eventually([&] { return done.load() == 5; }));
             stock = 3;
-            source.wake();  // new work while the reader sleeps on a full queue
+            source.wake_lent_thread();  // new work while the reader sleeps on a full queue
             EXPECT_TRUE(eventually([&] { return done.load() == 8; }));
         }
     }
     EXPECT_EQ(n, 40u);
-    source.share_thread({});
+    source.lend_thread({});
 }
 
-// share_thread({}) returns only once a piece of work in progress has ended: its owner may then go.
+// lend_thread({}) returns only once a piece of work in progress has ended: its owner may then go.
 TEST(ReadAhead, TakingTheThreadBackWaitsForWorkInProgress) {
     ReadAheadSource source(std::make_unique<Counting>(40, 100), 1);
     std::atomic<bool> started{false}, finished{false};
-    source.share_thread([&] {
+    source.lend_thread([&] {
         if (started.exchange(true)) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(30));
         finished = true;
@@ -122,7 +122,7 @@ TEST(ReadAhead, TakingTheThreadBackWaitsForWorkInProgress) {
     SampleBlock block;
     ASSERT_TRUE(source.next(block));  // the reader starts, fills its one slot, then works
     while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    source.share_thread({});
+    source.lend_thread({});
     EXPECT_TRUE(finished.load());
 }
 
@@ -130,11 +130,11 @@ TEST(ReadAhead, TakingTheThreadBackWaitsForWorkInProgress) {
 // the source still goes when the consumer stops early (an error in the analysis).
 TEST(ReadAhead, WorkTakenBackFromAFullReaderLeavesItAsleep) {
     auto source = std::make_unique<ReadAheadSource>(std::make_unique<Counting>(1000, 100), 2);
-    source->share_thread([] { return false; });
+    source->lend_thread([] { return false; });
     SampleBlock block;
     ASSERT_TRUE(source->next(block));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the reader fills its queue and sleeps
-    source->share_thread({});
+    source->lend_thread({});
     // (on a thread of its own, which owns the source: a hang fails the test instead of blocking it)
     std::promise<void> went;
     auto gone = went.get_future();

@@ -1,6 +1,6 @@
 // The recommendation: scenes from the simulator end to end, and the cost model's rules on
 // hand-made reports.
-#include "coex/analysis/analyzer.hpp"
+#include "../support/memory_source.hpp"
 #include "coex/recommend/recommend.hpp"
 #include "coex/sim/scenario.hpp"
 #include "coex/sim/synth.hpp"
@@ -8,25 +8,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 namespace coex {
 namespace {
 
 report::Report analyze_scene(const sim::Scene& scene) {
     sim::Synthesizer synth(scene);
-    analysis::AnalysisConfig config;
-    config.spectrogram.planning = dsp::FftPlanning::estimate;
-    analysis::Analyzer analyzer(config);
-    SourceStats stats;
-    for (std::size_t s = 0; s < synth.segments().size(); ++s) {
-        SampleBlock block;
-        block.segment_index = s;
-        block.segment = synth.segments()[s].info;
-        block.samples = synth.render(s);
-        stats.samples_in += block.samples.size();
-        analyzer.consume(block);
-    }
-    return analyzer.finish(stats);
+    std::vector<testing::MemorySource::Segment> segments;
+    for (std::size_t s = 0; s < synth.segments().size(); ++s) segments.push_back({synth.segments()[s].info, synth.render(s)});
+    // (one block per segment, as the synthesizer renders them)
+    testing::MemorySource source(std::move(segments), std::numeric_limits<std::size_t>::max());
+    return analysis::run(source, {testing::test_analysis_config(), std::nullopt, {}});
 }
 
 bool mentions(const std::vector<std::string>& lines, const std::string& word) {

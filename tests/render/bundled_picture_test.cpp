@@ -1,7 +1,7 @@
 // The pictures of the bundled captures, made the way `coex analyze --png` makes them (analysis with the
 // frame observer, then the recommendation): every emitter boxed and labelled beside its box, no text
 // over another, brackets at their columns, and memory within the waterfall's bound.
-#include "coex/analysis/analyzer.hpp"
+#include "coex/analysis/pipeline.hpp"
 #include "coex/io/open.hpp"
 #include "coex/recommend/recommend.hpp"
 #include "coex/render/picture.hpp"
@@ -35,13 +35,8 @@ Drawn draw(const std::string& name) {
     Waterfall waterfall({band.first * 1e6, band.second * 1e6, 0.0, 2000, 1000, start, end - start});
     analysis::AnalysisConfig config;
     config.on_frame = [&](const analysis::FrameView& f) { waterfall.add(f.tuning, f.time_s, f.duration_s, f.bin_hz, f.bins); };
-    analysis::Analyzer analyzer(config);
-    SampleBlock block;
-    while (capture.source->next(block)) analyzer.consume(block);
     Drawn d;
-    d.report = analyzer.finish(capture.source->stats());
-    d.report.capture.path = name;
-    d.report.recommendation = recommend::recommend(d.report, {});
+    d.report = analysis::run(*capture.source, {config, recommend::Config{}, {name, "", "", ""}});
     d.picture = draw_picture(d.report, &waterfall, {1400, 480, band});
     d.rows = waterfall.rows();
     d.columns = waterfall.columns();

@@ -25,11 +25,13 @@ public:
 
     // Lends the reader thread to other work while it is ahead (its queue full): it calls `work`,
     // which does one piece and says whether there was any, until the queue has room again or there
-    // is none; then it sleeps until either changes (wake() says new work arrived). On two cores this
-    // keeps the pipeline at two busy threads instead of three taking turns. Set before or during the
-    // stream; share_thread({}) returns once a call in progress has ended, so the work's owner may go.
-    void share_thread(std::function<bool()> work);
-    void wake();
+    // is none; then it sleeps until either changes (wake_lent_thread() says new work arrived). On two
+    // cores this keeps the pipeline at two busy threads instead of three taking turns. Set before or
+    // during the stream; lend_thread({}) returns once a call in progress has ended, so the work's
+    // owner may go.
+    [[nodiscard]] bool has_spare_thread() const override { return true; }
+    void lend_thread(std::function<bool()> work) override;
+    void wake_lent_thread() override;
 
 private:
     struct State;

@@ -1,6 +1,6 @@
 #pragma once
-// The analysis report: one data model, rendered as text for people and as JSON (docs/report-format.md)
-// for programs. Rendering returns strings; printing is the CLI's business.
+// The analysis report's data model. Its writers (JSON for programs, text for people) are in
+// coex/report/writers.hpp; printing is the CLI's business.
 #include "coex/core/emitter_class.hpp"
 
 #include <cstdint>
@@ -129,6 +129,48 @@ struct Stats {
     std::map<std::string, std::uint64_t> counters;  // per stage: "wifi.frames_on", …
 };
 
+// The part of a live scan's report that a replay cannot have: the radio, the plan, how the stream went
+// and what it cost, and per channel what the sweep saw (docs/report-format.md, "live").
+struct LiveSection {
+    std::string device;  // the SoapySDR arguments given
+    struct Radio {
+        std::string driver, family, hardware, serial, sample_type;
+        double gain_db = 0.0;
+    } radio;
+    struct Plan {
+        std::string kind;
+        double sample_rate_hz = 0.0, usable_hz = 0.0;
+        double dwell_s = 0.0;  // one dwell's length in a sweep; the whole stream when parked
+        double settle_s = 0.0, lo_offset_hz = 0.0;
+        bool invert = false;
+        std::vector<double> dwells_mhz;
+    } plan;
+    std::string end;  // why the stream ended
+    std::string end_message;
+    double stream_s = 0.0;
+    struct Counters {
+        std::uint64_t samples_in = 0, samples_dropped = 0, samples_lost = 0, samples_settling = 0, stream_samples = 0;
+        std::uint64_t blocks_dropped = 0, drop_runs = 0, overflows = 0, timeouts = 0, retunes = 0, segments = 0, rounds = 0;
+        std::uint64_t ring_blocks = 0, ring_high_water = 0;
+        bool lost_exact = false;  // the radio stamped its samples, so losses are counted exactly
+    } counters;
+    struct ChannelCoverage {
+        std::string channel;  // "wifi 6", "ble 37"
+        double low_mhz = 0.0, high_mhz = 0.0, observed_s = 0.0, longest_blind_s = 0.0;
+        std::uint64_t looks = 0;
+    };
+    std::vector<ChannelCoverage> coverage;
+    struct Cpu {
+        double reader = 0.0, analysis = 0.0, recording = 0.0, wall = 0.0;
+    } cpu_s;
+    struct Recording {
+        std::string path;
+        std::uint64_t samples = 0, segments = 0, bytes = 0;
+        bool stopped_at_max_size = false;
+    };
+    std::optional<Recording> recording;
+};
+
 struct Report {
     CaptureFacts capture;
     AnalysisSettings settings;
@@ -138,9 +180,7 @@ struct Report {
     std::optional<std::vector<BurstRecord>> bursts;  // present when requested (--bursts)
     std::optional<Recommendation> recommendation;
     Stats stats;
+    std::optional<LiveSection> live;  // live scans only
 };
-
-[[nodiscard]] std::string to_json(const Report& report);
-[[nodiscard]] std::string to_text(const Report& report);
 
 }  // namespace coex::report

@@ -1,11 +1,11 @@
-#include "coex/report/report.hpp"
+// The report as JSON (docs/report-format.md): what programs read.
+#include "coex/report/writers.hpp"
 #include "coex/core/format.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 namespace coex::report {
 namespace {
@@ -20,11 +20,6 @@ double round_to(double x, int decimals) {
 
 ordered_json optional_number(const std::optional<double>& x, int decimals) {
     return x ? ordered_json(round_to(*x, decimals)) : ordered_json(nullptr);
-}
-
-std::string format_rate(double hz) {
-    if (hz >= 1e6) return format("%g MS/s", hz / 1e6);
-    return format("%g kS/s", hz / 1e3);
 }
 
 ordered_json to_json_value(const Value& v) {
@@ -93,6 +88,35 @@ ordered_json recommendation_json(const Recommendation& rec) {
         {"baseline", {{"method", "hostapd ACS survey interference factor"},
                       {"channel", rec.baseline_channel ? ordered_json(*rec.baseline_channel) : ordered_json(nullptr)}}},
     };
+    return j;
+}
+
+ordered_json live_json(const LiveSection& l) {
+    ordered_json j;
+    j["device"] = l.device;
+    j["radio"] = {{"driver", l.radio.driver}, {"family", l.radio.family}, {"hardware", l.radio.hardware}, {"serial", l.radio.serial},
+                  {"sample_type", l.radio.sample_type}, {"gain_db", l.radio.gain_db}};
+    j["plan"] = {{"kind", l.plan.kind},         {"sample_rate_hz", l.plan.sample_rate_hz}, {"usable_hz", l.plan.usable_hz},
+                 {"dwell_s", l.plan.dwell_s},   {"settle_s", l.plan.settle_s},             {"lo_offset_hz", l.plan.lo_offset_hz},
+                 {"invert", l.plan.invert},     {"dwells_mhz", l.plan.dwells_mhz}};
+    j["end"] = l.end;
+    if (!l.end_message.empty()) j["end_message"] = l.end_message;
+    j["stream_s"] = l.stream_s;
+    const auto& c = l.counters;
+    j["counters"] = {{"samples_in", c.samples_in},         {"samples_dropped", c.samples_dropped}, {"samples_lost", c.samples_lost},
+                     {"samples_settling", c.samples_settling}, {"stream_samples", c.stream_samples}, {"blocks_dropped", c.blocks_dropped},
+                     {"drop_runs", c.drop_runs},           {"overflows", c.overflows},           {"timeouts", c.timeouts},
+                     {"retunes", c.retunes},               {"segments", c.segments},             {"rounds", c.rounds},
+                     {"ring_blocks", c.ring_blocks},       {"ring_high_water", c.ring_high_water}, {"lost_exact", c.lost_exact}};
+    ordered_json coverage = ordered_json::array();
+    for (const auto& r : l.coverage)
+        coverage.push_back({{"channel", r.channel}, {"low_mhz", r.low_mhz}, {"high_mhz", r.high_mhz}, {"observed_s", r.observed_s},
+                            {"longest_blind_s", r.longest_blind_s}, {"looks", r.looks}});
+    j["coverage"] = coverage;
+    j["cpu_s"] = {{"reader", l.cpu_s.reader}, {"analysis", l.cpu_s.analysis}, {"recording", l.cpu_s.recording}, {"wall", l.cpu_s.wall}};
+    if (l.recording)
+        j["recording"] = {{"path", l.recording->path}, {"samples", l.recording->samples}, {"segments", l.recording->segments},
+                          {"bytes", l.recording->bytes}, {"stopped_at_max_size", l.recording->stopped_at_max_size}};
     return j;
 }
 
@@ -165,76 +189,8 @@ std::string to_json(const Report& r) {
         j["bursts"] = list;
         j["stats"] = stats;
     }
+    if (r.live) j["live"] = live_json(*r.live);
     return j.dump(2) + "\n";
-}
-
-std::string to_text(const Report& r) {
-    std::ostringstream out;
-    out << "coex analyze: " << r.capture.path << "\n";
-    std::string rates;
-    for (double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format_rate(hz);
-    out << format("  capture  %.3f s in %zu segment%s at %s", r.capture.duration_s, r.capture.segments,
-                  r.capture.segments == 1 ? "" : "s", rates.c_str());
-    if (r.capture.observed_s + 1e-9 < r.capture.duration_s) out << format(" (%.3f s of samples)", r.capture.observed_s);
-    out << "\n  covers  ";
-    for (std::size_t i = 0; i < r.capture.coverage_mhz.size(); ++i)
-        out << (i ? ", " : " ") << format("%.1f–%.1f MHz", r.capture.coverage_mhz[i].first, r.capture.coverage_mhz[i].second);
-    out << "\n";
-    if (!r.capture.hardware.empty()) out << "  hardware " << r.capture.hardware << "\n";
-    if (r.noise_floor_dbfs_per_mhz)
-        out << format("  floor    %.1f dBFS/MHz\n", *r.noise_floor_dbfs_per_mhz);
-    else
-        out << "  floor    none (the capture holds no signal at all)\n";
-
-    int first = 0, last = 0;
-    if (!r.wifi.empty()) first = r.wifi.front().channel, last = r.wifi.back().channel;
-    out << format("\nWi-Fi channels (%s, %d–%d): share of observed time a transmission was on the air\n",
-                  r.settings.domain.c_str(), first, last);
-    out << "  ch  centre    observed  occupancy  mean power\n";
-    std::vector<int> unseen;
-    for (const auto& c : r.wifi) {
-        if (!c.observed) {
-            unseen.push_back(c.channel);
-            continue;
-        }
-        const std::string power = c.mean_power_dbfs ? format("%6.1f dBFS", *c.mean_power_dbfs) : std::string("     –");
-        out << format("  %2d  %4.0f MHz  %7.3f s   %5.1f %%  %s\n", c.channel, c.center_mhz, c.observed_s,
-                      100.0 * c.occupancy, power.c_str());
-    }
-    if (!unseen.empty()) {
-        // "1–5, 7–13": runs of consecutive channels
-        std::string list;
-        for (std::size_t i = 0; i < unseen.size();) {
-            std::size_t j = i;
-            while (j + 1 < unseen.size() && unseen[j + 1] == unseen[j] + 1) ++j;
-            list += (list.empty() ? "" : ", ") + std::to_string(unseen[i]) + (j > i ? "–" + std::to_string(unseen[j]) : "");
-            i = j + 1;
-        }
-        out << format("  not observed: channel%s %s (no segment saw %s whole; no claim is made)\n",
-                      unseen.size() == 1 ? "" : "s", list.c_str(), unseen.size() == 1 ? "it" : "them");
-    }
-    if (!r.emitters.empty()) {
-        out << "\nEmitters\n";
-        for (const auto& e : r.emitters)
-            out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", std::string(key(e.emitter_class)).c_str(),
-                          e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
-                << e.summary << "\n";
-    }
-    if (r.recommendation) {
-        const auto& rec = *r.recommendation;
-        out << "\nRecommendation: " << rec.headline << "\n";
-        for (const auto& reason : rec.reasons) out << "  " << reason << "\n";
-        for (const auto& fix : rec.remediation) out << "  To do: " << fix << "\n";
-        if (rec.capture_advice) out << "  Next capture: " << *rec.capture_advice << "\n";
-        if (rec.baseline_channel && rec.channel && *rec.baseline_channel != *rec.channel)
-            out << format("  (hostapd's automatic channel selection would pick %d from the same data: it sees only Wi-Fi airtime)\n",
-                          *rec.baseline_channel);
-    }
-    out << format("\n  %llu samples, %llu frames; dropped %llu, lost %llu\n",
-                  static_cast<unsigned long long>(r.stats.samples_in), static_cast<unsigned long long>(r.stats.frames),
-                  static_cast<unsigned long long>(r.stats.samples_dropped),
-                  static_cast<unsigned long long>(r.stats.samples_lost));
-    return out.str();
 }
 
 }  // namespace coex::report

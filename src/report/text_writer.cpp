@@ -1,0 +1,123 @@
+// The report as text: what people read.
+#include "coex/report/writers.hpp"
+#include "coex/core/format.hpp"
+
+#include <sstream>
+
+namespace coex::report {
+namespace {
+
+std::string format_rate(double hz) {
+    if (hz >= 1e6) return format("%g MS/s", hz / 1e6);
+    return format("%g kS/s", hz / 1e3);
+}
+
+std::string live_text(const LiveSection& l) {
+    std::ostringstream out;
+    out << "\nLive scan (" << l.device << ")\n";
+    out << "  radio    " << l.radio.hardware << " (driver " << l.radio.driver << (l.radio.serial.empty() ? "" : ", serial " + l.radio.serial)
+        << "), gain " << format("%.1f dB", l.radio.gain_db) << "\n";
+    const std::size_t dwells = l.plan.dwells_mhz.size();
+    out << "  plan     " << l.plan.kind << ": " << dwells << " dwell" << (dwells == 1 ? "" : "s");
+    if (dwells > 1) out << " × " << format("%g ms", l.plan.dwell_s * 1e3);
+    out << " at " << format("%g MS/s", l.plan.sample_rate_hz / 1e6) << " (usable " << format("%g MHz", l.plan.usable_hz / 1e6)
+        << "), settle " << format("%g ms", l.plan.settle_s * 1e3);
+    if (l.plan.lo_offset_hz != 0.0)
+        out << ", LO offset " << format("%g MHz", l.plan.lo_offset_hz / 1e6) << (l.plan.invert ? " inverted" : "");
+    out << "\n";
+    const auto& c = l.counters;
+    out << "  ended    " << l.end << " after " << format("%.2f s", l.stream_s) << " of stream";
+    if (dwells > 1) out << " (" << c.rounds << " full round" << (c.rounds == 1 ? "" : "s") << ")";
+    out << "\n";
+    out << "  samples  " << c.samples_in << " in, " << c.samples_dropped << " dropped (ring full; " << c.blocks_dropped << " blocks in "
+        << c.drop_runs << " runs), " << c.samples_lost << " lost (" << c.overflows << " overflows; "
+        << (c.lost_exact ? "exact from device timestamps" : "estimated from the host clock") << "), " << c.samples_settling
+        << " discarded settling; ring peak " << c.ring_high_water << "/" << c.ring_blocks << " blocks\n";
+    out << "  coverage channel  in view   looks  longest blind (a burst shorter than this can go unseen)\n";
+    for (const auto& r : l.coverage)
+        out << "           " << r.channel << std::string(r.channel.size() < 8 ? 8 - r.channel.size() : 0, ' ')
+            << format("%7.2f s", r.observed_s) << format("%7.0f", static_cast<double>(r.looks)) << format("   %.3f s", r.longest_blind_s)
+            << "\n";
+    out << "  cpu      reader " << format("%.2f s", l.cpu_s.reader) << " (radio driver included), analysis "
+        << format("%.2f s", l.cpu_s.analysis) << ", recording " << format("%.2f s", l.cpu_s.recording) << "; "
+        << format("%.2f s", l.cpu_s.wall) << " wall\n";
+    if (const auto& rec = l.recording)
+        out << "  recorded " << rec->path << ": " << rec->samples << " samples in " << rec->segments << " segment"
+            << (rec->segments == 1 ? "" : "s") << format(" (%.1f MB)", static_cast<double>(rec->bytes) / 1e6)
+            << (rec->stopped_at_max_size ? "; stopped at --max-size" : "") << "\n";
+    return out.str();
+}
+
+}  // namespace
+
+std::string to_text(const Report& r) {
+    std::ostringstream out;
+    out << "coex analyze: " << r.capture.path << "\n";
+    std::string rates;
+    for (double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format_rate(hz);
+    out << format("  capture  %.3f s in %zu segment%s at %s", r.capture.duration_s, r.capture.segments,
+                  r.capture.segments == 1 ? "" : "s", rates.c_str());
+    if (r.capture.observed_s + 1e-9 < r.capture.duration_s) out << format(" (%.3f s of samples)", r.capture.observed_s);
+    out << "\n  covers  ";
+    for (std::size_t i = 0; i < r.capture.coverage_mhz.size(); ++i)
+        out << (i ? ", " : " ") << format("%.1f–%.1f MHz", r.capture.coverage_mhz[i].first, r.capture.coverage_mhz[i].second);
+    out << "\n";
+    if (!r.capture.hardware.empty()) out << "  hardware " << r.capture.hardware << "\n";
+    if (r.noise_floor_dbfs_per_mhz)
+        out << format("  floor    %.1f dBFS/MHz\n", *r.noise_floor_dbfs_per_mhz);
+    else
+        out << "  floor    none (the capture holds no signal at all)\n";
+
+    int first = 0, last = 0;
+    if (!r.wifi.empty()) first = r.wifi.front().channel, last = r.wifi.back().channel;
+    out << format("\nWi-Fi channels (%s, %d–%d): share of observed time a transmission was on the air\n",
+                  r.settings.domain.c_str(), first, last);
+    out << "  ch  centre    observed  occupancy  mean power\n";
+    std::vector<int> unseen;
+    for (const auto& c : r.wifi) {
+        if (!c.observed) {
+            unseen.push_back(c.channel);
+            continue;
+        }
+        const std::string power = c.mean_power_dbfs ? format("%6.1f dBFS", *c.mean_power_dbfs) : std::string("     –");
+        out << format("  %2d  %4.0f MHz  %7.3f s   %5.1f %%  %s\n", c.channel, c.center_mhz, c.observed_s,
+                      100.0 * c.occupancy, power.c_str());
+    }
+    if (!unseen.empty()) {
+        // "1–5, 7–13": runs of consecutive channels
+        std::string list;
+        for (std::size_t i = 0; i < unseen.size();) {
+            std::size_t j = i;
+            while (j + 1 < unseen.size() && unseen[j + 1] == unseen[j] + 1) ++j;
+            list += (list.empty() ? "" : ", ") + std::to_string(unseen[i]) + (j > i ? "–" + std::to_string(unseen[j]) : "");
+            i = j + 1;
+        }
+        out << format("  not observed: channel%s %s (no segment saw %s whole; no claim is made)\n",
+                      unseen.size() == 1 ? "" : "s", list.c_str(), unseen.size() == 1 ? "it" : "them");
+    }
+    if (!r.emitters.empty()) {
+        out << "\nEmitters\n";
+        for (const auto& e : r.emitters)
+            out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", std::string(key(e.emitter_class)).c_str(),
+                          e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
+                << e.summary << "\n";
+    }
+    if (r.recommendation) {
+        const auto& rec = *r.recommendation;
+        out << "\nRecommendation: " << rec.headline << "\n";
+        for (const auto& reason : rec.reasons) out << "  " << reason << "\n";
+        for (const auto& fix : rec.remediation) out << "  To do: " << fix << "\n";
+        if (rec.capture_advice) out << "  Next capture: " << *rec.capture_advice << "\n";
+        if (rec.baseline_channel && rec.channel && *rec.baseline_channel != *rec.channel)
+            out << format("  (hostapd's automatic channel selection would pick %d from the same data: it sees only Wi-Fi airtime)\n",
+                          *rec.baseline_channel);
+    }
+    out << format("\n  %llu samples, %llu frames; dropped %llu, lost %llu\n",
+                  static_cast<unsigned long long>(r.stats.samples_in), static_cast<unsigned long long>(r.stats.frames),
+                  static_cast<unsigned long long>(r.stats.samples_dropped),
+                  static_cast<unsigned long long>(r.stats.samples_lost));
+    if (r.live) out << live_text(*r.live);
+    return out.str();
+}
+
+}  // namespace coex::report
