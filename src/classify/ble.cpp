@@ -18,29 +18,30 @@ int advertising_channel(double mhz) {
     return 0;
 }
 
-class BleDetector final : public Detector {
+class BleDetector final : public Detector, public JudgesBursts {
 public:
     Outcome judge(const BurstFeatures& b) override {
-        if (b.bandwidth_mhz > 2.6) return Outcome::rejected("wider than 2 MHz");
-        if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected("duration");
-        if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected("outside the band");
-        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
-        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected("carrier wanders");
-        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
+        if (b.bandwidth_mhz > 2.6) return Outcome::rejected(Rejection::wrong_width, "wider than 2 MHz");
+        if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
+        if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected(Rejection::outside_band, "outside the band");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected(Rejection::too_weak, "too weak to judge");
+        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected(Rejection::carrier_drifts, "carrier wanders");
+        if (!b.has_time_domain) return Outcome::rejected(Rejection::no_time_domain_look, "no time-domain look");
         const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
         // The 2M PHY shares 802.15.4's ±500 kHz at 2 Msym/s; it is told apart by the channel plan it
         // keeps (2402 + 2k MHz) — a 2 MHz MSK burst on Zigbee's odd-MHz grid is not BLE 2M.
         const double k = (b.center_mhz - 2402.0) / 2.0;
         const bool on_plan = std::abs(k - std::round(k)) * 2.0 <= kGridToleranceMhz;
         const bool le2m = b.deviation_khz >= 380.0 && b.deviation_khz <= 640.0 && on_plan;
-        if (!le1m && !le2m) return Outcome::rejected("deviation not ±250/500 kHz");
+        if (!le1m && !le2m) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±250/500 kHz");
         // DECT-like cordless phones share BLE's modulation index, not its 1 Msym/s clock
-        if (b.symbol_rate_hz > 1.1e6) return Outcome::rejected("1.152 Msym/s clock");
+        if (b.symbol_rate_hz > 1.1e6) return Outcome::rejected(Rejection::wrong_symbol_clock, "1.152 Msym/s clock");
         packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m});
         return Outcome::accepted();
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         // A GFSK hopper whose packets land on three or more frequencies off the 2 MHz BLE channel plan
         // is some other radio (a DECT-like cordless phone hops on 1.728 MHz steps with the same
         // modulation index): report those packets as what they are, an unknown hopper.
@@ -161,6 +162,6 @@ private:
 }  // namespace
 
 const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown},
-                                      [] { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
+                                      [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
 
 }  // namespace coex::classify

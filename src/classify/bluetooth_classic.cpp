@@ -16,24 +16,40 @@ constexpr std::size_t kSteadyPackets = 100;  // packets behind an airtime extrap
 
 constexpr double kSlotSeconds = 625e-6;
 
-class BluetoothClassicDetector final : public Detector {
+class BluetoothClassicDetector final : public Detector, public JudgesBursts, public ClaimsPieces {
 public:
     Outcome judge(const BurstFeatures& b) override {
-        if (b.bandwidth_mhz > 1.6) return Outcome::rejected("wider than 1 MHz");
-        if (b.duration_s() < 50e-6 || b.duration_s() > 3.2e-3) return Outcome::rejected("duration");
+        if (b.bandwidth_mhz > 1.6) return Outcome::rejected(Rejection::wrong_width, "wider than 1 MHz");
+        if (b.duration_s() < 50e-6 || b.duration_s() > 3.2e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
         const int k = static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz));
-        if (k < 0 || k >= bt_classic_channels) return Outcome::rejected("outside 2402–2480 MHz");
-        if (std::abs(b.center_mhz - (bt_classic_first_mhz + k)) > 0.35) return Outcome::rejected("off the 1 MHz grid");
-        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
-        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected("carrier wanders");
-        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
+        if (k < 0 || k >= bt_classic_channels) return Outcome::rejected(Rejection::outside_band, "outside 2402–2480 MHz");
+        if (std::abs(b.center_mhz - (bt_classic_first_mhz + k)) > 0.35) return Outcome::rejected(Rejection::off_grid, "off the 1 MHz grid");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected(Rejection::too_weak, "too weak to judge");
+        if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected(Rejection::carrier_drifts, "carrier wanders");
+        if (!b.has_time_domain) return Outcome::rejected(Rejection::no_time_domain_look, "no time-domain look");
         // h = 0.32 → 160 kHz; BLE's h = 0.5 → 250 kHz. The boundary sits between them.
-        if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected("deviation not ±160 kHz");
+        if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±160 kHz");
         hops_.push_back({k, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.deviation_khz});
         return Outcome::accepted();
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    // 1 MHz bursts on its 1 MHz grid that last one of its packet lengths (1, 3 or 5 slots) when the
+    // deviation could not be read (under a raised floor, say). (A hopper seen on five channels or more
+    // uses all 79: its band is the whole of 2402–2480 MHz.)
+    [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
+        if (e.emitter_class != EmitterClass::bluetooth_classic) return false;
+        const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
+        const double burst_us = report::get(piece, report::fields::median_burst_us).value_or(0.0);
+        const bool in_bt_band = piece.low_mhz >= bt_classic_first_mhz - 1.0 && piece.high_mhz <= bt_classic_first_mhz + bt_classic_channels;
+        if (!in_bt_band || width <= 0.0 || width > 1.3 || burst_us <= 0.0) return false;
+        // (a packet fills at most 366, 1622 or 2870 µs of its 1, 3 or 5 slots; the frames round it up)
+        for (const double slot_us : {366.0, 1622.0, 2870.0})
+            if (std::abs(burst_us - slot_us) <= 60.0) return true;
+        return false;
+    }
+
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         // Too little to call a hopping device — unless the receiver saw only a channel or two of the
         // 79 (a narrow view), where a hopper shows up only now and then.
         std::size_t channels_observed = 0;
@@ -176,6 +192,6 @@ private:
 
 const DetectorDescriptor kBluetoothClassicDetector{
     EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping", {EmitterClass::bluetooth_classic},
-    [] { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
+    [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
 
 }  // namespace coex::classify

@@ -1,5 +1,7 @@
 #include "channelizer.hpp"
 
+#include <complex>
+
 #include <liquid/liquid.h>
 
 #include <algorithm>
@@ -9,6 +11,15 @@
 #include <numbers>
 
 namespace coex::classify {
+
+void remove_dc(std::vector<cf32>& x) {
+    if (x.empty()) return;
+    std::complex<double> sum{};
+    for (const auto& v : x) sum += std::complex<double>(v.real(), v.imag());
+    const cf32 mean(static_cast<float>(sum.real() / static_cast<double>(x.size())), static_cast<float>(sum.imag() / static_cast<double>(x.size())));
+    for (auto& v : x) v -= mean;
+}
+
 namespace {
 
 // liquid objects are C handles: own them with their destroy functions.

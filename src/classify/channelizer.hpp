@@ -20,6 +20,10 @@ struct TimeDomainFeatures {
     double symbol_rate_hz = 0.0;   // the standard FSK symbol rate whose clock the discriminator shows most (0: not judged)
 };
 
+// Takes the mean out of a snippet of samples: the receiver's DC (LO leakage). A burst's own mean is ~0
+// (FSK, O-QPSK and OFDM symbols turn their phase), so a snippet's mean is the DC.
+void remove_dc(std::vector<cf32>& x);
+
 // Which of the band's standard FSK symbol rates (1 Msym/s Bluetooth/BLE 1M, 1.152 Msym/s DECT-like
 // cordless phones) clocks an FM discriminator's output: the squared frequency step
 // peaks at symbol boundaries, so it carries a spectral line at the symbol rate.

@@ -19,14 +19,6 @@ constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor war
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
 
-void remove_dc(std::vector<cf32>& x) {
-    if (x.empty()) return;
-    std::complex<double> sum{};
-    for (const auto& v : x) sum += std::complex<double>(v.real(), v.imag());
-    const cf32 mean(static_cast<float>(sum.real() / static_cast<double>(x.size())), static_cast<float>(sum.imag() / static_cast<double>(x.size())));
-    for (auto& v : x) v -= mean;
-}
-
 }  // namespace
 
 double Observation::seconds_at(double mhz) const {
@@ -44,40 +36,37 @@ double Observation::seconds_over(double low_mhz, double high_mhz) const {
     return n ? sum / n : 0.0;
 }
 
-Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts)
-    : wifi_(std::move(channels)),
-      tracker_(std::make_unique<BurstTracker>()),
+Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std::span<const DetectorDescriptor> registry)
+    : tracker_(std::make_unique<BurstTracker>()),
       history_(std::make_unique<SampleHistory>()),
       channelizer_(std::make_unique<Channelizer>()),
       keep_bursts_(keep_bursts) {
-    for (const auto& d : detector_registry()) detectors_.push_back({&d, d.make(), 0, {}});
-    // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
-    wifi_.set_kind_judge([this](const WifiBurstSpan& span) -> std::optional<bool> {
-        const double rate = view_.segment.sample_rate_hz;
-        const std::uint64_t length = span.end_sample - span.first_sample;
-        const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
-        // 96 µs: 24 OFDM symbols or 96 DSSS symbols, plenty for either correlation (0.93 against 0.25 at 10 dB)
-        const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(96e-6 * rate));
-        static thread_local std::vector<cf32> snippet;
-        history_->copy(span.first_sample + skip, end, snippet);
-        remove_dc(snippet);  // a constant correlates with itself at every lag: it would fake a guard interval
-        const auto m = channelizer_->wifi_phy(snippet, rate, span.center_mhz * 1e6 - view_.segment.center_frequency_hz);
-        // (a snippet under 40 µs — a burst's sliver cut by interference — holds too few symbols to say)
-        if (!m.valid || static_cast<double>(snippet.size()) < 40e-6 * rate) return std::nullopt;
-        // OFDM's guard interval repeats its symbol's end almost exactly (0.93–0.99 from 10 dB up); DSSS
-        // shows its 1 µs code period instead (0.5–0.96) and no guard interval (0.1–0.25). Neither
-        // clearly: undecided (the channel's other transmissions, or the spectrum, decide).
-        if (m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker) return false;
-        if (m.barker >= 0.35 && m.barker > m.cyclic_prefix) return true;
-        return std::nullopt;
-    });
+    const DetectorSetup setup{std::move(channels), history_.get()};
+    detectors_.reserve(registry.size());
+    for (const auto& d : registry) {
+        Registered r{&d, d.make(setup)};
+        // what each can do, asked once
+        r.claims = dynamic_cast<ClaimsCells*>(r.detector.get());
+        r.watches = dynamic_cast<WatchesFrames*>(r.detector.get());
+        r.judges = dynamic_cast<JudgesBursts*>(r.detector.get());
+        r.explains = dynamic_cast<ExplainsBursts*>(r.detector.get());
+        r.owns_time = dynamic_cast<OwnsTime*>(r.detector.get());
+        r.claims_pieces = dynamic_cast<ClaimsPieces*>(r.detector.get());
+        detectors_.push_back(std::move(r));
+    }
+    for (auto& r : detectors_) {
+        if (r.claims) claimers_.push_back(r.claims);
+        if (r.watches) watchers_.push_back(r.watches);
+        if (r.judges) judges_.push_back(&r);
+        if (r.explains) explainers_.push_back(&r);
+        if (r.owns_time) time_owners_.push_back(r.owns_time);
+    }
 }
 
 Classifier::~Classifier() = default;
 
 void Classifier::begin_view(const ViewGeometry& view) {
     view_ = view;
-    wifi_.begin_view(view);
     tracker_->begin_view(view);
     history_->reset(static_cast<std::size_t>(kHistorySeconds * view.segment.sample_rate_hz));
     wifi_claimed_frames_.assign(view.grid->size(), 0);
@@ -95,16 +84,35 @@ void Classifier::adopt_samples(std::uint64_t first_sample, std::vector<cf32>& sa
 }
 
 void Classifier::on_frame(const Frame& frame) {
-    wifi_.on_frame(frame);
+    // The claims of this frame: one claimer's own (the usual case: Wi-Fi), or every claimer's together.
+    std::span<const std::uint8_t> claimed;
+    bool claimed_any = false;
+    for (auto* c : claimers_) c->on_frame(frame);
+    if (claimers_.size() == 1) {
+        claimed = claimers_.front()->claimed();
+        claimed_any = claimers_.front()->claimed_any();
+    } else if (claimers_.empty()) {
+        claimed_.assign(view_.grid->size(), 0);  // (nothing claims: the tracker sees every cell)
+        claimed = claimed_;
+    } else {
+        claimed_.assign(view_.grid->size(), 0);
+        for (auto* c : claimers_) {
+            if (!c->claimed_any()) continue;
+            claimed_any = true;
+            const auto own = c->claimed();
+            for (std::size_t k = 0; k < own.size() && k < claimed_.size(); ++k) claimed_[k] |= own[k];
+        }
+        claimed = claimed_;
+    }
     closed_.clear();
-    tracker_->on_frame(frame, wifi_.claimed(), closed_);
+    tracker_->on_frame(frame, claimed, closed_);
     for (const auto& b : closed_) close(b);
     Frame seen = frame;
-    seen.wifi_claimed = wifi_.claimed();
+    seen.wifi_claimed = claimed;
     ++view_frames_;
-    if (wifi_.claimed_any())
+    if (claimed_any)
         for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
-    for (auto& r : detectors_) r.detector->on_frame(seen);
+    for (auto* w : watchers_) w->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
     // (a narrow view judges bursts by a margin inside its band instead: all its cells count)
@@ -117,7 +125,6 @@ void Classifier::on_frame(const Frame& frame) {
 }
 
 void Classifier::gap() {
-    wifi_.gap();
     closed_.clear();
     tracker_->close_all(closed_);
     for (const auto& b : closed_) close(b);
@@ -126,7 +133,6 @@ void Classifier::gap() {
 }
 
 void Classifier::end_view(const ViewSummary& summary) {
-    wifi_.end_view();
     closed_.clear();
     tracker_->close_all(closed_);
     for (const auto& b : closed_) close(b);
@@ -222,7 +228,7 @@ void Classifier::close(const TrackedBurst& b) {
 void Classifier::judge_settled(bool all) {
     double settled = std::numeric_limits<double>::infinity();
     if (!all)
-        for (const auto& r : detectors_) settled = std::min(settled, r.detector->settled_until_s());
+        for (const auto* r : explainers_) settled = std::min(settled, r->explains->settled_until_s());
     while (!pending_.empty() && (all || pending_.front().end_s <= settled)) {
         judge(pending_.front());
         pending_.pop_front();
@@ -231,21 +237,27 @@ void Classifier::judge_settled(bool all) {
 
 void Classifier::judge(const BurstFeatures& f) {
     std::optional<EmitterClass> accepted_by;
-    for (auto& r : detectors_)
-        if (r.detector->explains(f)) {
-            ++explained_[std::string(r.descriptor->key())];
-            accepted_by = r.descriptor->primary;
+    rejections_.clear();
+    for (auto* r : explainers_)
+        if (r->explains->explains(f)) {
+            ++explained_[std::string(r->descriptor->key())];
+            accepted_by = r->descriptor->primary;
             break;
         }
-    for (auto& r : detectors_) {
+    for (auto* r : judges_) {
         if (accepted_by) break;
-        const Outcome outcome = r.detector->judge(f);
+        const Outcome outcome = r->judges->judge(f);
         if (outcome.is_accepted()) {
-            ++r.accepted;
-            accepted_by = r.descriptor->primary;
+            ++r->accepted;
+            accepted_by = r->descriptor->primary;
             break;
         }
-        if (outcome.reason() != "not a burst detector") ++r.rejected[std::string(outcome.reason())];
+        const auto reason = static_cast<std::size_t>(outcome.reason());
+        if (reason < kRejectionCount)
+            ++r->rejected[reason];
+        else
+            ++r->outcomes_outside_set;
+        if (keep_bursts_) rejections_.push_back({r->descriptor->key(), outcome});
     }
     if (!accepted_by) ++bursts_unclaimed_;
     if (!keep_bursts_) return;
@@ -258,37 +270,24 @@ void Classifier::judge(const BurstFeatures& f) {
         record.features.emplace_back("preamble_periodicity", f.preamble_periodicity);
         if (f.symbol_rate_hz > 0.0) record.features.emplace_back("symbol_rate_hz", f.symbol_rate_hz);
     }
+    // why the detectors before the one that took it (or all of them) turned it down
+    report::Value::Array rejected;
+    for (const auto& [detector, outcome] : rejections_)
+        rejected.emplace_back(report::Value::Object{{"detector", std::string(detector)},
+                                                    {"reason", std::string(rejection_key(outcome.reason()))},
+                                                    {"detail", std::string(outcome.detail())}});
+    record.features.emplace_back("rejected_by", std::move(rejected));
     records_.push_back(std::move(record));
 }
 
 // One physical emitter is one entry. Pieces of a known emitter that failed its own checks land in
-// 'unknown' entries; where the pieces say plainly whose they are, they are folded into it, and counted:
-//  * an oven's band: what a magnetron sprays besides its on-periods (short flickers, drifting stretches);
-//  * a Zigbee channel: frames of the same width on the same channel whose preamble or deviation did
-//    not show through the noise;
-//  * a Wi-Fi channel: wideband (≥ 10 MHz) bursts centred on a channel Wi-Fi was found on, which its
-//    shape check left (an HT40 frame spilling over two 20 MHz channels);
-//  * a Classic Bluetooth hopper: 1 MHz bursts on its 1 MHz grid that last one of its packet lengths
-//    (1, 3 or 5 slots) when the deviation could not be read (under a raised floor, say).
-void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
+// 'unknown' entries; where a piece says plainly whose it is (the detector that found that emitter
+// claims it: ClaimsPieces), it is folded into it, and counted.
+void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by) {
     auto owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
-        const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
-        const double burst_us = report::get(piece, report::fields::median_burst_us).value_or(0.0);
         for (std::size_t o = 0; o < emitters.size(); ++o) {
-            const auto& e = emitters[o];
-            const EmitterClass c = e.emitter_class;
-            const bool inside = piece.low_mhz >= e.low_mhz - 1.0 && piece.high_mhz <= e.high_mhz + 1.0;
-            if (c == EmitterClass::microwave_oven && piece.low_mhz >= e.low_mhz - 3.0 && piece.high_mhz <= e.high_mhz + 3.0) return static_cast<std::ptrdiff_t>(o);
-            if (c == EmitterClass::zigbee && inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0)
-                return static_cast<std::ptrdiff_t>(o);
-            if (c == EmitterClass::wifi_ofdm && inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5) return static_cast<std::ptrdiff_t>(o);
-            // (a hopper seen on five channels or more uses all 79: its band is the whole of 2402–2480 MHz)
-            const bool in_bt_band = piece.low_mhz >= bt_classic_first_mhz - 1.0 && piece.high_mhz <= bt_classic_first_mhz + bt_classic_channels;
-            if (c == EmitterClass::bluetooth_classic && in_bt_band && width > 0.0 && width <= 1.3 && burst_us > 0.0) {
-                // (a packet fills at most 366, 1622 or 2870 µs of its 1, 3 or 5 slots; the frames round it up)
-                for (const double slot_us : {366.0, 1622.0, 2870.0})
-                    if (std::abs(burst_us - slot_us) <= 60.0) return static_cast<std::ptrdiff_t>(o);
-            }
+            const auto* claims = found_by[o]->claims_pieces;
+            if (claims && claims->owns_piece(emitters[o], piece)) return static_cast<std::ptrdiff_t>(o);
         }
         return -1;
     };
@@ -311,84 +310,42 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters) {
 }
 
 void Classifier::finish(report::Report& report) {
-    for (const auto& c : wifi_.results()) {
-        // Time a stronger emitter drowned the channel (an oven's on-periods) was not observed: the
-        // frames sent then cannot be told, so they count neither as busy nor as idle.
-        double blanked = 0.0;
-        for (const auto& r : detectors_) blanked += r.detector->blanked_s(c.center_mhz - 8.3, c.center_mhz + 8.3);
-        double observed_s = c.observed_s, occupancy = c.occupancy;
-        if (c.observed && blanked > 0.0 && c.observed_s - blanked >= 0.2 * c.observed_s) {
-            observed_s = c.observed_s - blanked;
-            occupancy = std::clamp(c.airtime_s / observed_s, 0.0, 1.0);
-            ++channels_blanked_;
-        }
-        report.wifi.push_back({c.channel, c.center_mhz, c.observed, observed_s, occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
-    }
-
-    for (const auto& w : wifi_.emitters()) {
-        report::Emitter e;
-        e.emitter_class = w.dsss ? EmitterClass::wifi_dsss : EmitterClass::wifi_ofdm;
-        const double half = w.dsss ? 11.0 : 8.3;
-        e.low_mhz = w.center_mhz - half;
-        e.high_mhz = w.center_mhz + half;
-        e.center_mhz = w.center_mhz;
-        e.level_dbfs = w.mean_power_dbfs;
-        e.above_floor_db = w.above_floor_db;
-        e.duty_cycle = w.observed_s > 0.0 ? w.airtime_s / w.observed_s : 0.0;
-        e.bursts = w.bursts;
-        e.first_s = w.first_s;
-        e.last_s = w.last_s;
-        e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(w.bursts)) * (w.above_floor_db >= 6.0 ? 1.0 : 0.8);
-        const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
-        const auto transmissions = static_cast<unsigned long long>(w.bursts);
-        e.fields = {{"channel", w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
-        if (w.seen_in_part) {
-            // its occupancy is not measured: the airtime is of the visible part, while it was in view
-            e.fields.emplace_back("seen_in_part", true);
-            e.confidence *= 0.8;
-            e.summary = format("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
-                               phy, w.channel, transmissions);
-        } else {
-            e.summary = format("%s on channel %d: %.1f %% airtime in %llu transmissions", phy, w.channel, 100.0 * e.duty_cycle, transmissions);
-        }
-        report.emitters.push_back(std::move(e));
-    }
-
     Observation observation;
     for (const auto& [mhz, s] : cell_seconds_) observation.cell_seconds.emplace_back(mhz, s);
-    for (auto& r : detectors_) {
+    auto& counters = report.stats.counters;
+    Findings findings{report.emitters, report.wifi, counters, [this](double low_mhz, double high_mhz) {
+                          double seconds = 0.0;
+                          for (const auto* owner : time_owners_) seconds += owner->blanked_s(low_mhz, high_mhz);
+                          return seconds;
+                      }};
+    std::vector<const Registered*> found_by;  // per emitter: the detector that found it
+    for (const auto& r : detectors_) {
         const std::size_t first = report.emitters.size();
-        r.detector->finish(observation, report.emitters);
+        r.detector->finish(observation, findings);
         const auto& emits = r.descriptor->emits;
-        for (std::size_t i = first; i < report.emitters.size(); ++i)
+        for (std::size_t i = first; i < report.emitters.size(); ++i) {
             if (std::find(emits.begin(), emits.end(), report.emitters[i].emitter_class) == emits.end())
                 throw std::logic_error("detector " + std::string(r.descriptor->key()) + " reported a " +
                                        std::string(key(report.emitters[i].emitter_class)) + " emitter it does not declare");
+            found_by.push_back(&r);
+        }
     }
-    fold_pieces(report.emitters);
+    fold_pieces(report.emitters, found_by);
     std::stable_sort(report.emitters.begin(), report.emitters.end(),
                      [](const report::Emitter& a, const report::Emitter& b) { return a.center_mhz < b.center_mhz; });
 
     if (keep_bursts_) report.bursts = std::move(records_);
-    auto& counters = report.stats.counters;
-    const auto& w = wifi_.counters();
-    counters["wifi.frames_tested"] = w.frames_tested;
-    counters["wifi.frames_on"] = w.frames_on;
-    counters["wifi.rejected_uneven"] = w.rejected_uneven;
-    counters["wifi.rejected_shoulders"] = w.rejected_shoulders;
-    counters["wifi.rejected_short"] = w.rejected_short;
-    counters["wifi.frames_ht40"] = w.frames_bonded;
-    counters["wifi.kind_by_spectrum"] = w.kind_by_spectrum;
-    counters["wifi.channels_blanked_by_oven"] = channels_blanked_;
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_view_edge"] = bursts_at_edge_;
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;
     for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
-    for (const auto& r : detectors_) {
-        const std::string key = "detector." + std::string(r.descriptor->key());
-        counters[key + ".accepted"] = r.accepted;
-        for (const auto& [reason, n] : r.rejected) counters[key + ".rejected." + reason] = n;
+    for (const auto* r : judges_) {
+        const std::string key = "detector." + std::string(r->descriptor->key());
+        counters[key + ".accepted"] = r->accepted;
+        for (std::size_t why = 0; why < kRejectionCount; ++why)
+            if (r->rejected[why] > 0) counters[key + ".rejected." + std::string(rejection_key(static_cast<Rejection>(why)))] = r->rejected[why];
+        if (r->outcomes_outside_set > 0) counters[key + ".outcomes_outside_set"] = r->outcomes_outside_set;
     }
 }
 

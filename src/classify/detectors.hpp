@@ -10,6 +10,7 @@
 
 namespace coex::classify {
 
+extern const DetectorDescriptor kWifiDetector;
 extern const DetectorDescriptor kBluetoothClassicDetector;
 extern const DetectorDescriptor kBleDetector;
 extern const DetectorDescriptor kZigbeeDetector;

@@ -60,7 +60,7 @@ struct Rhythm {
     [[nodiscard]] int cycles() const { return static_cast<int>(std::lround((end_s - begin_s) / period())); }
 };
 
-class MicrowaveOvenDetector final : public Detector {
+class MicrowaveOvenDetector final : public Detector, public WatchesFrames, public ExplainsBursts, public OwnsTime, public JudgesBursts, public ClaimsPieces {
 public:
     void begin_view(const ViewGeometry& view) override {
         view_ = view;
@@ -146,6 +146,11 @@ public:
         return false;
     }
 
+    // What a magnetron sprays besides its on-periods (short flickers, drifting stretches) within its band.
+    [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
+        return e.emitter_class == EmitterClass::microwave_oven && piece.low_mhz >= e.low_mhz - 3.0 && piece.high_mhz <= e.high_mhz + 3.0;
+    }
+
     [[nodiscard]] double blanked_s(double low_mhz, double high_mhz) const override {
         double seconds = 0.0;
         for (const auto& r : rhythms_)
@@ -170,19 +175,20 @@ public:
                 return Outcome::accepted();
             }
         }
-        if (b.duration_s() > 14e-3) return Outcome::rejected("longer than half a mains cycle");
-        if (b.center_mhz < kOvenLowMhz || b.center_mhz > kOvenHighMhz) return Outcome::rejected("outside 2425–2485 MHz");
-        if (b.above_floor_db < 8.0) return Outcome::rejected("weak");
+        if (b.duration_s() > 14e-3) return Outcome::rejected(Rejection::wrong_duration, "longer than half a mains cycle");
+        if (b.center_mhz < kOvenLowMhz || b.center_mhz > kOvenHighMhz) return Outcome::rejected(Rejection::outside_band, "outside 2425–2485 MHz");
+        if (b.above_floor_db < 8.0) return Outcome::rejected(Rejection::too_weak, "weak");
         // A long burst that is wide or wanders, or a short piece whose carrier visibly sweeps: no
         // radio's carrier moves by half a MHz within a packet, a magnetron's does.
         const bool long_and_rough = b.duration_s() >= 2e-3 && (b.bandwidth_mhz >= 3.0 || b.drift_mhz >= 0.3);
         const bool sweeping_piece = b.duration_s() >= 200e-6 && b.drift_mhz >= 0.5 && b.above_floor_db >= 15.0;
-        if (!long_and_rough && !sweeping_piece) return Outcome::rejected("not a sweeping carrier");
+        if (!long_and_rough && !sweeping_piece) return Outcome::rejected(Rejection::carrier_steady, "not a sweeping carrier");
         bursts_.push_back({b.start_s, b.end_s, b.low_mhz, b.high_mhz, b.power_dbfs, b.above_floor_db, b.low_mhz, b.high_mhz});
         return Outcome::accepted();
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         std::vector<report::Emitter> ovens = from_rhythms();
         // Drifting bursts the rhythm did not explain (tunings too short to fold, or the oven's band
         // reached past the folded cells): those inside a found oven's band are more of it.
@@ -485,6 +491,6 @@ private:
 
 const DetectorDescriptor kMicrowaveOvenDetector{
     EmitterClass::microwave_oven, "Microwave oven magnetron", {EmitterClass::microwave_oven, EmitterClass::unknown},
-    [] { return std::unique_ptr<Detector>(std::make_unique<MicrowaveOvenDetector>()); }};
+    [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<MicrowaveOvenDetector>()); }};
 
 }  // namespace coex::classify

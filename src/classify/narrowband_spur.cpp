@@ -67,7 +67,8 @@ public:
                v.cell_wifi_share[static_cast<std::size_t>(cell)] > kMaxWifiShare;
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         // Merge sightings of one tone from several tunings; drop those the same band, seen from
         // another tuning, does not show (they move with the receiver's LO).
         std::vector<Spur> merged;
@@ -218,6 +219,6 @@ private:
 
 const DetectorDescriptor kNarrowbandSpurDetector{
     EmitterClass::narrowband_spur, "Persistent spurs and harmonic combs", {EmitterClass::narrowband_spur},
-    [] { return std::unique_ptr<Detector>(std::make_unique<NarrowbandSpurDetector>()); }};
+    [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<NarrowbandSpurDetector>()); }};
 
 }  // namespace coex::classify

@@ -8,6 +8,7 @@ namespace coex::classify {
 
 std::span<const DetectorDescriptor> detector_registry() {
     static const DetectorDescriptor registry[] = {
+        kWifiDetector,               // 802.11 on the channel grid, frame by frame: claims its cells before bursts are tracked
         kZigbeeDetector,             // 2 MHz MSK on the 2405 + 5k grid, with its 16 µs preamble
         kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle (and its pieces)
         kBluetoothClassicDetector,   // 1 MHz GFSK ±160 kHz on 2402 + k
@@ -18,6 +19,23 @@ std::span<const DetectorDescriptor> detector_registry() {
         kUsb3NoiseDetector,
     };
     return registry;
+}
+
+std::string_view rejection_key(Rejection why) {
+    switch (why) {
+        case Rejection::too_weak: return "too_weak";
+        case Rejection::no_time_domain_look: return "no_time_domain_look";
+        case Rejection::outside_band: return "outside_band";
+        case Rejection::off_grid: return "off_grid";
+        case Rejection::wrong_width: return "wrong_width";
+        case Rejection::wrong_deviation: return "wrong_deviation";
+        case Rejection::wrong_symbol_clock: return "wrong_symbol_clock";
+        case Rejection::no_preamble: return "no_preamble";
+        case Rejection::carrier_drifts: return "carrier_drifts";
+        case Rejection::carrier_steady: return "carrier_steady";
+        case Rejection::wrong_duration: return "wrong_duration";
+    }
+    return "";  // outside the set: the framework counts it as a bug
 }
 
 namespace util {

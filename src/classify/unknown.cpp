@@ -9,13 +9,13 @@
 namespace coex::classify {
 namespace {
 
-class UnknownDetector final : public Detector {
+class UnknownDetector final : public Detector, public JudgesBursts {
 public:
     Outcome judge(const BurstFeatures& b) override {
-        if (b.frames < 4) return Outcome::rejected("under 4 frames");  // shorter than any real packet's look
-        if (b.above_floor_db < 6.0) return Outcome::rejected("weak");
+        if (b.frames < 4) return Outcome::rejected(Rejection::wrong_duration, "under 4 frames");  // shorter than any real packet's look
+        if (b.above_floor_db < 6.0) return Outcome::rejected(Rejection::too_weak, "weak");
         // a few frames of wideband energy: the edge of a transmission another stage explained
-        if (b.bandwidth_mhz >= 4.0 && b.duration_s() < 60e-6) return Outcome::rejected("wideband click");
+        if (b.bandwidth_mhz >= 4.0 && b.duration_s() < 60e-6) return Outcome::rejected(Rejection::wrong_width, "wideband click");
         const int width = b.bandwidth_mhz < 1.6 ? 0 : b.bandwidth_mhz < 5.0 ? 1 : 2;
         const int length = static_cast<int>(std::floor(std::log2(std::max(b.duration_s(), 1e-6) / 1e-4)));
         const int deviation = b.has_time_domain ? static_cast<int>(b.deviation_khz / 100.0) : -1;
@@ -23,7 +23,8 @@ public:
         return Outcome::accepted();
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         for (const auto& [key, bursts] : groups_) {
             if (bursts.size() < 2) continue;  // one stray burst is not an emitter
             std::vector<double> deviations, durations;
@@ -70,6 +71,6 @@ private:
 }  // namespace
 
 const DetectorDescriptor kUnknownDetector{EmitterClass::unknown, "Unclassified emitters", {EmitterClass::unknown},
-                                          [] { return std::unique_ptr<Detector>(std::make_unique<UnknownDetector>()); }};
+                                          [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<UnknownDetector>()); }};
 
 }  // namespace coex::classify

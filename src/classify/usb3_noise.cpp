@@ -47,7 +47,8 @@ public:
         }
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         if (floor_.size() < static_cast<std::size_t>(kMinWidthMhz)) return;  // too little of the band to tell a rise from the floor
         std::vector<double> values;
         for (const auto& [m, f] : floor_) values.push_back(f);
@@ -132,6 +133,6 @@ private:
 }  // namespace
 
 const DetectorDescriptor kUsb3NoiseDetector{EmitterClass::usb3_noise, "USB 3.0 broadband noise", {EmitterClass::usb3_noise},
-                                            [] { return std::unique_ptr<Detector>(std::make_unique<Usb3NoiseDetector>()); }};
+                                            [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<Usb3NoiseDetector>()); }};
 
 }  // namespace coex::classify

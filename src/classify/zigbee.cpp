@@ -11,24 +11,34 @@
 namespace coex::classify {
 namespace {
 
-class ZigbeeDetector final : public Detector {
+class ZigbeeDetector final : public Detector, public JudgesBursts, public ClaimsPieces {
 public:
     Outcome judge(const BurstFeatures& b) override {
         const int k = 11 + static_cast<int>(std::lround((b.center_mhz - 2405.0) / 5.0));
-        if (k < 11 || k > 26) return Outcome::rejected("outside channels 11–26");
-        if (std::abs(b.center_mhz - (2405.0 + 5.0 * (k - 11))) > 0.5) return Outcome::rejected("off the 5 MHz grid");
-        if (b.bandwidth_mhz < 1.1 || b.bandwidth_mhz > 3.8) return Outcome::rejected("not 2 MHz wide");
-        if (b.duration_s() < 100e-6 || b.duration_s() > 4.6e-3) return Outcome::rejected("duration");
-        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected("too weak to judge");
-        if (!b.has_time_domain) return Outcome::rejected("no time-domain look");
-        if (b.deviation_khz < 380.0 || b.deviation_khz > 800.0) return Outcome::rejected("deviation not ±500 kHz");
-        if (b.preamble_periodicity < 0.5) return Outcome::rejected("no 802.15.4 preamble");
+        if (k < 11 || k > 26) return Outcome::rejected(Rejection::off_grid, "outside channels 11–26");
+        if (std::abs(b.center_mhz - (2405.0 + 5.0 * (k - 11))) > 0.5) return Outcome::rejected(Rejection::off_grid, "off the 5 MHz grid");
+        if (b.bandwidth_mhz < 1.1 || b.bandwidth_mhz > 3.8) return Outcome::rejected(Rejection::wrong_width, "not 2 MHz wide");
+        if (b.duration_s() < 100e-6 || b.duration_s() > 4.6e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
+        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected(Rejection::too_weak, "too weak to judge");
+        if (!b.has_time_domain) return Outcome::rejected(Rejection::no_time_domain_look, "no time-domain look");
+        if (b.deviation_khz < 380.0 || b.deviation_khz > 800.0) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±500 kHz");
+        if (b.preamble_periodicity < 0.5) return Outcome::rejected(Rejection::no_preamble, "no 802.15.4 preamble");
         auto& c = channels_[k];
         c.packets.push_back({b.start_s, b.end_s, b.power_dbfs, b.above_floor_db});
         return Outcome::accepted();
     }
 
-    void finish(const Observation& observation, std::vector<report::Emitter>& out) override {
+    // Frames of the same width on the same channel whose preamble or deviation did not show through
+    // the noise.
+    [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
+        if (e.emitter_class != EmitterClass::zigbee) return false;
+        const bool inside = piece.low_mhz >= e.low_mhz - 1.0 && piece.high_mhz <= e.high_mhz + 1.0;
+        const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
+        return inside && std::abs(piece.center_mhz - e.center_mhz) <= 0.5 && width > 0.0 && width <= 3.0;
+    }
+
+    void finish(const Observation& observation, Findings& findings) override {
+        auto& out = findings.emitters;
         for (const auto& [k, c] : channels_) {
             const double centre = 2405.0 + 5.0 * (k - 11);
             std::vector<BurstSpan> spans;
@@ -54,6 +64,6 @@ private:
 }  // namespace
 
 const DetectorDescriptor kZigbeeDetector{EmitterClass::zigbee, "IEEE 802.15.4 / Zigbee", {EmitterClass::zigbee},
-                                         [] { return std::unique_ptr<Detector>(std::make_unique<ZigbeeDetector>()); }};
+                                         [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<ZigbeeDetector>()); }};
 
 }  // namespace coex::classify

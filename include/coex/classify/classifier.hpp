@@ -1,11 +1,12 @@
 #pragma once
-// The classification framework: Wi-Fi first (it claims the cells its transmissions cover), then the
-// burst tracker over what is left, then every registered detector in order. Counts every outcome.
+// The classification framework: every frame goes to the detectors that claim cells (Wi-Fi), then the
+// burst tracker follows what is left, and each closed burst goes to the registered detectors that judge
+// bursts, in order. Counts every outcome.
 #include "coex/classify/detector.hpp"
-#include "coex/classify/wifi_occupancy.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/report/report.hpp"
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -17,7 +18,9 @@ namespace coex::classify {
 class Classifier {
 public:
     // keep_bursts: record every judged burst for the report (debugging, burst-level scoring).
-    explicit Classifier(std::vector<WifiChannel> channels, bool keep_bursts = false);
+    // registry: the detectors, in judging order (another than the built-in one for tests of the framework).
+    explicit Classifier(std::vector<WifiChannel> channels, bool keep_bursts = false,
+                        std::span<const DetectorDescriptor> registry = detector_registry());
     ~Classifier();
 
     void begin_view(const ViewGeometry& view);
@@ -32,20 +35,33 @@ public:
     void finish(report::Report& report);
 
 private:
+    struct Registered;
     void close(const struct TrackedBurst& burst);  // measure now (the samples are held briefly), judge when settled
     void judge_settled(bool all);
     void judge(const BurstFeatures& burst);
-    void fold_pieces(std::vector<report::Emitter>& emitters);
+    void fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by);
     BurstFeatures measure(const struct TrackedBurst& burst);
 
-    WifiOccupancyDetector wifi_;
     struct Registered {
         const DetectorDescriptor* descriptor;
         std::unique_ptr<Detector> detector;
+        // its capabilities (null: it lacks that one)
+        ClaimsCells* claims = nullptr;
+        WatchesFrames* watches = nullptr;
+        JudgesBursts* judges = nullptr;
+        ExplainsBursts* explains = nullptr;
+        OwnsTime* owns_time = nullptr;
+        ClaimsPieces* claims_pieces = nullptr;
         std::uint64_t accepted = 0;
-        std::map<std::string, std::uint64_t> rejected;
+        std::array<std::uint64_t, kRejectionCount> rejected{};
+        std::uint64_t outcomes_outside_set = 0;  // a bug in the detector, counted apart
     };
-    std::vector<Registered> detectors_;
+    std::vector<Registered> detectors_;  // registry order
+    std::vector<ClaimsCells*> claimers_;
+    std::vector<WatchesFrames*> watchers_;
+    std::vector<Registered*> judges_, explainers_;
+    std::vector<OwnsTime*> time_owners_;
+    std::vector<std::uint8_t> claimed_;  // the claims of this frame, when more than one detector claims
     std::unique_ptr<class BurstTracker> tracker_;
     std::unique_ptr<class SampleHistory> history_;
     std::unique_ptr<class Channelizer> channelizer_;
@@ -61,9 +77,13 @@ private:
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;    // cut by the edge of the view: not judged
-    std::uint64_t channels_blanked_ = 0;  // Wi-Fi channels whose observed time lost an oven's on-periods
     std::map<std::string, std::uint64_t> pieces_folded_;  // unknown entries folded into a known emitter, by its class
     std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
+    struct Rejected {
+        std::string_view detector;
+        Outcome outcome;
+    };
+    std::vector<Rejected> rejections_;  // of the burst being judged, for its record
     std::vector<report::BurstRecord> records_;
 };
 

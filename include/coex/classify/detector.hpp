@@ -1,11 +1,15 @@
 #pragma once
-// The classifier's plug-in shape: one detector per file, each with a descriptor (stable key, name,
-// what it emits) in an explicit, ordered registry (registry.cpp). The framework (Classifier) feeds
-// detectors, counts their outcomes, and collects the emitters they report.
+// The classifier's plug-in shape: one detector per file, each with a descriptor (its class, name, what
+// it emits, how to make it) in an explicit, ordered registry (registry.cpp). The framework (Classifier)
+// feeds each detector what its capabilities ask for, counts their outcomes, and collects what they find.
 #include "coex/classify/frame.hpp"
+#include "coex/core/bands.hpp"
 #include "coex/report/report.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,17 +40,39 @@ struct BurstFeatures {
     [[nodiscard]] double duration_s() const { return end_s - start_s; }
 };
 
-// The result of a detector judging a candidate: accepted, or rejected for a named reason.
+// Why a detector turned a burst down: a closed set, so the stats count reasons rather than spellings.
+enum class Rejection : std::uint8_t {
+    too_weak,             // too little over the floor to read its width or modulation
+    no_time_domain_look,  // its samples were not held or it was too wide to channelise
+    outside_band,         // centre outside the frequencies the protocol uses
+    off_grid,             // off the protocol's channel grid
+    wrong_width,
+    wrong_deviation,      // FSK deviation not the protocol's
+    wrong_symbol_clock,   // a symbol rate other than the protocol's
+    no_preamble,          // the preamble the protocol starts with is not there
+    carrier_drifts,       // a radio's carrier holds still within a packet; this one wanders
+    carrier_steady,       // a magnetron's carrier sweeps; this one holds still
+    wrong_duration,       // no packet of the protocol lasts this long (or this short)
+};
+inline constexpr std::size_t kRejectionCount = static_cast<std::size_t>(Rejection::wrong_duration) + 1;
+// The name a rejection is counted under in the stats ("detector.<key>.rejected.<name>").
+[[nodiscard]] std::string_view rejection_key(Rejection why);
+
+// The result of a detector judging a burst: accepted, or rejected with a reason from the closed set and
+// a detail for people ("deviation not ±160 kHz").
 class Outcome {
 public:
-    static Outcome accepted() { return Outcome(""); }
-    static Outcome rejected(std::string_view reason) { return Outcome(reason.empty() ? "unspecified" : reason); }
-    [[nodiscard]] bool is_accepted() const { return reason_.empty(); }
-    [[nodiscard]] std::string_view reason() const { return reason_; }
+    static Outcome accepted() { return Outcome(true, Rejection::too_weak, ""); }
+    static Outcome rejected(Rejection why, std::string_view detail = "") { return Outcome(false, why, detail); }
+    [[nodiscard]] bool is_accepted() const { return accepted_; }
+    [[nodiscard]] Rejection reason() const { return reason_; }
+    [[nodiscard]] std::string_view detail() const { return detail_; }
 
 private:
-    explicit Outcome(std::string_view reason) : reason_(reason) {}
-    std::string_view reason_;  // points at a string literal of the detector
+    Outcome(bool accepted, Rejection why, std::string_view detail) : accepted_(accepted), reason_(why), detail_(detail) {}
+    bool accepted_;
+    Rejection reason_;
+    std::string_view detail_;  // points at a string literal of the detector
 };
 
 // What a tuning looked like once its samples were all seen: the floors, for detectors of continuous
@@ -69,34 +95,92 @@ struct Observation {
     [[nodiscard]] double seconds_over(double low_mhz, double high_mhz) const;  // mean over the cells
 };
 
+class SampleHistory;
+
+// Every detector lives through the views (tunings) of a capture and reports its emitters at the end.
+// What else it does is a capability it adds (the small interfaces below); the framework asks each
+// registered detector once, when it is made, which it has.
 class Detector {
 public:
     virtual ~Detector() = default;
     virtual void begin_view(const ViewGeometry& /*view*/) {}
-    // Every frame, after Wi-Fi has claimed its cells (frame-stream detectors, e.g. periodicity).
-    virtual void on_frame(const Frame& /*frame*/) {}
-    // A closed burst nobody before this detector in the registry accepted.
-    virtual Outcome judge(const BurstFeatures& /*burst*/) { return Outcome::rejected("not a burst detector"); }
+    // A view seen whole: the floors, for emitters that live in the floor rather than in bursts.
     virtual void end_view(const ViewSummary& /*summary*/) {}
-    virtual void gap() {}
-    // Some emitters are recognised from the frame stream only after a while (an oven by its mains
-    // rhythm over several cycles), and then explain bursts that looked like something else (the
-    // pieces of its flickering carrier). A closed burst waits until every detector has settled the
-    // time it ended in; a detector that explains it then takes it before the registry judges it.
-    [[nodiscard]] virtual double settled_until_s() const { return std::numeric_limits<double>::infinity(); }
-    virtual bool explains(const BurstFeatures& /*burst*/) { return false; }
-    // Seconds during which this detector's emitters drowned [low_mhz, high_mhz] (an oven's on-periods
-    // over a Wi-Fi channel: frames there cannot be told), taken out of that channel's observed time.
-    [[nodiscard]] virtual double blanked_s(double /*low_mhz*/, double /*high_mhz*/) const { return 0.0; }
-    // Emitters found over the whole capture.
-    virtual void finish(const Observation& observation, std::vector<report::Emitter>& out) = 0;
+    virtual void gap() {}  // samples missing: whatever was open ends here
+    virtual void finish(const Observation& observation, struct Findings& out) = 0;
+};
+
+// Sees every frame first and claims the cells its transmissions cover (Wi-Fi): the burst tracker and
+// the frame watchers see what is left.
+class ClaimsCells {
+public:
+    virtual ~ClaimsCells() = default;
+    virtual void on_frame(const Frame& frame) = 0;
+    [[nodiscard]] virtual std::span<const std::uint8_t> claimed() const = 0;  // per cell of the view
+    [[nodiscard]] virtual bool claimed_any() const = 0;
+};
+
+// Every frame, after the claims (a detector of rhythms in the frame stream: the oven's mains cycle).
+class WatchesFrames {
+public:
+    virtual ~WatchesFrames() = default;
+    virtual void on_frame(const Frame& frame) = 0;
+};
+
+// Closed bursts that no detector before it in the registry accepted.
+class JudgesBursts {
+public:
+    virtual ~JudgesBursts() = default;
+    virtual Outcome judge(const BurstFeatures& burst) = 0;
+};
+
+// Some emitters are recognised from the frame stream only after a while (an oven by its mains rhythm
+// over several cycles), and then explain bursts that looked like something else (the pieces of its
+// flickering carrier). A closed burst waits until every such detector has settled the time it ended
+// in; a detector that explains it then takes it before the registry judges it.
+class ExplainsBursts {
+public:
+    virtual ~ExplainsBursts() = default;
+    [[nodiscard]] virtual double settled_until_s() const = 0;
+    virtual bool explains(const BurstFeatures& burst) = 0;
+};
+
+// Time during which its emitters drowned [low_mhz, high_mhz] (an oven's on-periods over a Wi-Fi
+// channel: frames there cannot be told), taken out of that channel's observed time.
+class OwnsTime {
+public:
+    virtual ~OwnsTime() = default;
+    [[nodiscard]] virtual double blanked_s(double low_mhz, double high_mhz) const = 0;
+};
+
+// Pieces of its emitters that failed its own checks land in 'unknown' entries; where a piece says
+// plainly it is one of this detector's emitters, it is folded into that emitter (and counted).
+class ClaimsPieces {
+public:
+    virtual ~ClaimsPieces() = default;
+    [[nodiscard]] virtual bool owns_piece(const report::Emitter& emitter, const report::Emitter& piece) const = 0;
+};
+
+// What a detector hands back at the end of the capture.
+struct Findings {
+    std::vector<report::Emitter>& emitters;
+    std::vector<report::WifiChannelRow>& wifi_channels;  // the Wi-Fi table (its detector fills it)
+    std::map<std::string, std::uint64_t>& counters;      // the report's stats counters
+    // Σ over the detectors that own time of the seconds [low_mhz, high_mhz] was drowned.
+    std::function<double(double low_mhz, double high_mhz)> blanked_s;
+};
+
+// What a detector is made with.
+struct DetectorSetup {
+    std::vector<WifiChannel> wifi_channels;  // of the regulatory domain
+    const SampleHistory* history = nullptr;  // the view's last few ms of samples, for looks at a burst's own samples
 };
 
 struct DetectorDescriptor {
     EmitterClass primary;             // what it is for; its key is the detector's key in stats ("detector.<key>.accepted")
     std::string_view name;            // for people
     std::vector<EmitterClass> emits;  // every class its emitters may have (the framework holds it to this)
-    std::unique_ptr<Detector> (*make)();
+    std::unique_ptr<Detector> (*make)(const DetectorSetup& setup);
     [[nodiscard]] std::string_view key() const { return coex::key(primary); }
 };
 
