@@ -57,14 +57,23 @@ struct Analyzer::Tuning {
     std::uint64_t frames = 0;
 };
 
+void validate(const AnalysisConfig& config) {
+    dsp::validate(config.spectrogram);
+    if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
+        throw ConfigError("floor_warmup_s", "must be in 0…10 s, got " + std::to_string(config.floor_warmup_s));
+}
+
+namespace {
+const AnalysisConfig& validated(const AnalysisConfig& config) {
+    validate(config);
+    return config;
+}
+}  // namespace
+
 Analyzer::Analyzer(const AnalysisConfig& config)
-    : config_(config),
+    : config_(validated(config)),
       detection_(std::make_unique<Detection>(detection_mode(config), wifi_channels(config.domain), config.keep_bursts,
                                              config.detector_work_queued)) {
-    if (!(config.floor_warmup_s >= 0.0 && config.floor_warmup_s <= 10.0))
-        throw ConfigError("floor warm-up must be in 0…10 s");
-    // Validate the spectrogram settings now rather than at the first sample.
-    (void)dsp::Spectrogram(config.spectrogram, 20e6);
 }
 
 Analyzer::~Analyzer() = default;

@@ -150,7 +150,7 @@ int run_eval(const std::vector<std::string>& args) {
     if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
     config.domain = *domain;
     config.spectrogram = spectrogram_config(spectrogram);
-    (void)analysis::Analyzer(config);  // a bad --fft or --overlap is refused before any scene is made
+    analysis::validate(config);  // a bad --fft or --overlap is refused before any scene is made
     OutputFile json_out("--json", json_path);
 
     // Collect the work: (capture, synthesis seconds).

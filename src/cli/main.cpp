@@ -1,5 +1,6 @@
 // coex: Bluetooth/Wi-Fi coexistence and RF interference analyzer.
 #include "commands.hpp"
+#include "parse.hpp"
 
 #include "coex/core/error.hpp"
 
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const boost::program_options::error& e) {
         std::cerr << "coex " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const coex::ConfigError& e) {
+        std::cerr << "coex " << command << ": " << e.render(coex::cli::option_for(e.parameter())) << "\n";
         return 2;
     } catch (const coex::InputError& e) {
         std::cerr << "coex " << command << ": " << e.what() << "\n";

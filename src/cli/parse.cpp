@@ -1,5 +1,7 @@
 #include "parse.hpp"
 
+#include <map>
+
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -20,6 +22,21 @@ bool parse_command_line(const std::vector<std::string>& args, const po::options_
         return false;
     }
     return true;
+}
+
+std::string option_for(const std::string& parameter) {
+    static const std::map<std::string, std::string> options{
+        {"fft_size", "--fft"},         {"overlap", "--overlap"},
+        {"sample_rate_hz", "--rate"},  {"center_hz", "--center"},
+        {"format", "--format"},        {"dwell_s", "--dwell"},
+        {"rounds", "--rounds"},        {"duration_s", "--duration"},
+        {"settle_s", "--settle"},      {"ring_seconds", "--ring"},
+        {"stall_timeout_s", "--stall-timeout"}, {"band", "--band"},
+        {"plan", "--plan"},            {"lo_offset_hz", "--lo-offset"},
+        {"gain", "--gain"},            {"antenna", "--antenna"},
+    };
+    const auto it = options.find(parameter);
+    return it == options.end() ? parameter : it->second;
 }
 
 }  // namespace coex::cli

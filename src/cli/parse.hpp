@@ -20,4 +20,8 @@ bool parse_command_line(const std::vector<std::string>& args, const boost::progr
                         const boost::program_options::options_description& hidden, std::initializer_list<Positional> positionals,
                         boost::program_options::variables_map& vm, const char* epilogue = "");
 
+// The option that sets a library parameter (`fft_size` → `--fft`), for errors the library raises
+// naming the parameter (ConfigError); the parameter's own name when no option sets it.
+[[nodiscard]] std::string option_for(const std::string& parameter);
+
 }  // namespace coex::cli

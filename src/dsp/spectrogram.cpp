@@ -19,20 +19,29 @@ std::size_t default_fft_size(double sample_rate_hz) {
 }
 
 namespace {
-std::size_t checked_size(const SpectrogramConfig& config, double rate) {
-    if (!(rate > 0.0) || !std::isfinite(rate))
-        throw ConfigError("sample rate must be a positive number of Hz, got " + std::to_string(rate));
-    const std::size_t size = config.fft_size ? config.fft_size : default_fft_size(rate);
+void check_fft_size(std::size_t size) {
     if (size < 16 || size > 65536 || !std::has_single_bit(size))
-        throw ConfigError("--fft: FFT size must be a power of two in 16…65536, got " + std::to_string(size));
-    if (!(config.overlap >= 0.0 && config.overlap <= 0.9))
-        throw ConfigError("--overlap: must be in 0…0.9, got " + std::to_string(config.overlap));
-    return size;
+        throw ConfigError("fft_size", "FFT size must be a power of two in 16…65536, got " + std::to_string(size));
 }
 }  // namespace
 
+void validate(const SpectrogramConfig& config) {
+    if (config.fft_size) check_fft_size(config.fft_size);
+    if (!(config.overlap >= 0.0 && config.overlap <= 0.9))
+        throw ConfigError("overlap", "must be in 0…0.9, got " + std::to_string(config.overlap));
+}
+
+std::size_t validate(const SpectrogramConfig& config, double sample_rate_hz) {
+    if (!(sample_rate_hz > 0.0) || !std::isfinite(sample_rate_hz))
+        throw ConfigError("sample_rate_hz", "must be a positive number of Hz, got " + std::to_string(sample_rate_hz));
+    validate(config);
+    const std::size_t size = config.fft_size ? config.fft_size : default_fft_size(sample_rate_hz);
+    check_fft_size(size);
+    return size;
+}
+
 Spectrogram::Spectrogram(const SpectrogramConfig& config, double sample_rate_hz)
-    : size_(checked_size(config, sample_rate_hz)),
+    : size_(validate(config, sample_rate_hz)),
       hop_(std::max<std::size_t>(1, size_ - static_cast<std::size_t>(std::lround(config.overlap * static_cast<double>(size_))))),
       rate_(sample_rate_hz),
       window_(make_window(config.window, size_)),

@@ -244,15 +244,14 @@ OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& opt
     if (options.block_samples == 0) throw ConfigError("open_capture: block_samples must be > 0");
     const auto format = options.format ? options.format : capture_format_for_path(path);
     if (!format)
-        throw InputError(path.string() +
-                         ": format unknown: name it .h5, .sigmf-meta, .cu8, .cs8, .cs16, .cf32 or .cfile, or give --format");
+        throw ConfigError("format", path.string() + ": format unknown: name it .h5, .sigmf-meta, .cu8, .cs8, .cs16, .cf32 or .cfile, or give {}");
     OpenedCapture opened;
     CaptureInfo& info = opened.info;
     info.path = path;
     info.format = *format;
     if (*format == CaptureFormat::hdf5) {
-        if (options.sample_rate_hz) throw ConfigError("--rate: " + path.string() + " is HDF5, which carries its own sample rates");
-        if (options.center_hz) throw ConfigError("--center: " + path.string() + " is HDF5, which carries its own centre frequencies");
+        if (options.sample_rate_hz) throw ConfigError("sample_rate_hz", "" + path.string() + " is HDF5, which carries its own sample rates");
+        if (options.center_hz) throw ConfigError("center_hz", "" + path.string() + " is HDF5, which carries its own centre frequencies");
         auto reader = std::make_shared<CaptureReader>(path);
         reader->set_check_finite(options.check_finite);
         info.metadata = reader->metadata();

@@ -295,16 +295,16 @@ std::shared_ptr<IqFileReader> open_raw(const fs::path& path, const RawOptions& o
     if (status.type() == fs::file_type::directory) throw InputError(name + ": is a directory, not a capture file");
     const auto format = options.format ? options.format : iq_format_for_extension(path);
     if (!format)
-        throw InputError(name + ": raw sample format unknown: name the file .cu8, .cs8, .cs16, .cf32 or .cfile, or give --format");
+        throw ConfigError("format", name + ": raw sample format unknown: name the file .cu8, .cs8, .cs16, .cf32 or .cfile, or give {}");
     const NameTuning from_name = tuning_from_name(path);
     const auto rate = options.sample_rate_hz ? options.sample_rate_hz : from_name.sample_rate_hz;
     const auto center = options.center_hz ? options.center_hz : from_name.center_hz;
     const std::string example = path.stem().string() + "_2437M_20000k" + path.extension().string();
     if (!rate)
-        throw InputError(name + ": sample rate unknown: give --rate HZ or put it in the name (" + example + ")");
+        throw ConfigError("sample_rate_hz", name + ": sample rate unknown: give {} HZ or put it in the name (" + example + ")");
     if (!(std::isfinite(*rate) && *rate > 0.0)) throw InputError(name + ": sample rate must be finite and > 0");
     if (!center)
-        throw InputError(name + ": centre frequency unknown: give --center HZ or put it in the name (" + example + ")");
+        throw ConfigError("center_hz", name + ": centre frequency unknown: give {} HZ or put it in the name (" + example + ")");
     if (!std::isfinite(*center)) throw InputError(name + ": centre frequency must be finite");
     const auto size = fs::file_size(path, ec);
     if (ec) throw InputError(name + ": cannot be read (" + ec.message() + ")");

@@ -37,6 +37,8 @@ class Parser {
 public:
     explicit Parser(std::string name) : name_(std::move(name)) {}
     [[noreturn]] void fail(const std::string& what) const { throw InputError(name_ + ": " + what); }
+    // A setting the file lacks that the caller could give instead: `parameter` names it ({} in `what`).
+    [[noreturn]] void missing(const std::string& parameter, const std::string& what) const { throw ConfigError(parameter, name_ + ": " + what); }
 
     const json* find(const json& object, const char* key) const {
         const auto it = object.find(key);
@@ -217,7 +219,7 @@ SigmfRecording parse_sigmf_metadata(std::string_view json_text, const std::strin
     } else if (options.sample_rate_hz) {
         rec.sample_rate_hz = *options.sample_rate_hz;
     } else {
-        p.fail("global 'core:sample_rate' is missing (give --rate HZ)");
+        p.missing("sample_rate_hz", "global 'core:sample_rate' is missing (give {} HZ)");
     }
     rec.offset = p.count(*global, "core:offset", "global ").value_or(0);
     rec.metadata.hardware = p.text(*global, "core:hw", "global ");
@@ -254,7 +256,7 @@ SigmfRecording parse_sigmf_metadata(std::string_view json_text, const std::strin
         } else if (options.center_hz) {
             cap.info.center_frequency_hz = *options.center_hz;
         } else {
-            p.fail(where + "'core:frequency' is missing (give --center HZ)");
+            p.missing("center_hz", where + "'core:frequency' is missing (give {} HZ)");
         }
         cap.info.sample_rate_hz = rec.sample_rate_hz;
         cap.datetime = p.text(c, "core:datetime", where);

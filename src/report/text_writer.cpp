@@ -44,7 +44,7 @@ std::string live_text(const LiveSection& l) {
     if (const auto& rec = l.recording)
         out << "  recorded " << rec->path << ": " << rec->samples << " samples in " << rec->segments << " segment"
             << (rec->segments == 1 ? "" : "s") << format(" (%.1f MB)", static_cast<double>(rec->bytes) / 1e6)
-            << (rec->stopped_at_max_size ? "; stopped at --max-size" : "") << "\n";
+            << (rec->stopped_at_max_size ? "; stopped at its maximum size" : "") << "\n";
     return out.str();
 }
 

@@ -323,25 +323,28 @@ private:
     std::uint64_t cpu_tick_ = 0;
 };
 
+void validate(const LiveConfig& config) {
+    const auto& plan = config.plan;
+    if (plan.dwells.empty()) throw ConfigError("plan", "the sweep plan has no dwells");
+    if (!(plan.sample_rate_hz > 0.0) || !std::isfinite(plan.sample_rate_hz)) throw ConfigError("sample_rate_hz", "must be > 0");
+    if (!(config.dwell_s >= 1e-3 && config.dwell_s <= 3600.0)) throw ConfigError("dwell_s", "allowed 1 ms…1 h");
+    if (config.rounds && *config.rounds < 1) throw ConfigError("rounds", "at least 1");
+    if (config.duration_s && !(*config.duration_s > 0.0 && std::isfinite(*config.duration_s)))
+        throw ConfigError("duration_s", "must be > 0");
+    if (!(config.settle_s >= 0.0 && config.settle_s <= 1.0)) throw ConfigError("settle_s", "allowed 0…1 s");
+    if (!(config.ring_seconds >= 0.01 && config.ring_seconds <= 10.0)) throw ConfigError("ring_seconds", "allowed 0.01…10 s");
+    if (!(config.stall_timeout_s >= 0.2 && config.stall_timeout_s <= 3600.0)) throw ConfigError("stall_timeout_s", "allowed 0.2 s…1 h");
+}
+
 LiveSource::LiveSource(std::unique_ptr<Radio> radio, LiveConfig config)
     : radio_(std::move(radio)),
       config_(std::move(config)),
       ring_([&] {
           // validated here, before anything is allocated
           if (!radio_) throw std::invalid_argument("LiveSource: no radio");
-          const auto& plan = config_.plan;
-          if (plan.dwells.empty()) throw ConfigError("sweep plan: no dwells");
-          if (!(plan.sample_rate_hz > 0.0) || !std::isfinite(plan.sample_rate_hz)) throw ConfigError("--rate: must be > 0");
-          if (!(config_.dwell_s >= 1e-3 && config_.dwell_s <= 3600.0)) throw ConfigError("--dwell: allowed 1 ms…1 h");
-          if (config_.rounds && *config_.rounds < 1) throw ConfigError("--rounds: at least 1");
-          if (config_.duration_s && !(*config_.duration_s > 0.0 && std::isfinite(*config_.duration_s)))
-              throw ConfigError("--duration: must be > 0");
-          if (!(config_.settle_s >= 0.0 && config_.settle_s <= 1.0)) throw ConfigError("--settle: allowed 0…1 s");
-          if (!(config_.ring_seconds >= 0.01 && config_.ring_seconds <= 10.0)) throw ConfigError("--ring: allowed 0.01…10 s");
-          if (!(config_.stall_timeout_s >= 0.2 && config_.stall_timeout_s <= 3600.0))
-              throw ConfigError("--stall-timeout: allowed 0.2 s…1 h");
-          if (config_.block_samples == 0) config_.block_samples = default_block_samples(plan.sample_rate_hz);
-          return BlockRing(ring_blocks(config_.ring_seconds, plan.sample_rate_hz, config_.block_samples), config_.block_samples);
+          validate(config_);
+          if (config_.block_samples == 0) config_.block_samples = default_block_samples(config_.plan.sample_rate_hz);
+          return BlockRing(ring_blocks(config_.ring_seconds, config_.plan.sample_rate_hz, config_.block_samples), config_.block_samples);
       }()),
       shared_(std::make_unique<Shared>()) {
     const double actual = radio_->set_sample_rate(config_.plan.sample_rate_hz);

@@ -65,9 +65,9 @@ double rf_for_tune(double tune_hz, double lo_offset_hz, bool invert) { return in
 
 SweepPlan plan_sweep(const PlanRequest& rq) {
     if (!(rq.band_low_hz < rq.band_high_hz) || !std::isfinite(rq.band_low_hz) || !std::isfinite(rq.band_high_hz))
-        throw ConfigError("--band: " + mhz(rq.band_low_hz) + ":" + mhz(rq.band_high_hz) + " MHz is empty; give LOW:HIGH in MHz, LOW < HIGH");
+        throw ConfigError("band", "" + mhz(rq.band_low_hz) + ":" + mhz(rq.band_high_hz) + " MHz is empty; give LOW:HIGH in MHz, LOW < HIGH");
     if (!(rq.sample_rate_hz > 0.0) || !std::isfinite(rq.sample_rate_hz))
-        throw ConfigError("--rate: the sample rate must be > 0");
+        throw ConfigError("sample_rate_hz", "the sample rate must be > 0");
     if (rq.bandwidth_hz && !(*rq.bandwidth_hz > 0.0 && *rq.bandwidth_hz <= rq.sample_rate_hz))
         throw ConfigError("bandwidth: " + mhz(*rq.bandwidth_hz) + " MHz; allowed > 0 and ≤ the sample rate (" + msps(rq.sample_rate_hz) + ")");
 
@@ -83,9 +83,9 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     g.first = static_cast<int>(std::ceil(lo / 1e6 + 0.5 - 1e-9));  // cells wholly inside the band
     g.last = static_cast<int>(std::floor(hi / 1e6 - 0.5 + 1e-9));
     g.per_dwell = static_cast<int>(std::floor(u / 1e6 - 1e-3));  // a little room for the radio's tuning step
-    if (g.last < g.first) throw ConfigError("--band: " + mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
+    if (g.last < g.first) throw ConfigError("band", "" + mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
     if (g.per_dwell < 1)
-        throw ConfigError("--rate: at " + msps(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
+        throw ConfigError("sample_rate_hz", "at " + msps(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
     const double half_wifi = wifi_observed_half_width_mhz * 1e6;
     std::vector<double> wifi_centres;
     for (const auto& ch : wifi_channels(rq.domain)) {
@@ -97,10 +97,10 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     if (plan.kind == PlanKind::automatic) plan.kind = wide && !wifi_centres.empty() ? PlanKind::wifi : PlanKind::cover;
     if (plan.kind == PlanKind::wifi) {
         if (!wide)
-            throw ConfigError("--plan wifi: needs a usable band of 17 MHz to hold a Wi-Fi channel; at " + msps(rq.sample_rate_hz) +
-                              " " + rq.radio_name + " gives " + mhz(u) + " MHz (use --plan cover)");
+            throw ConfigError("plan", "{} wifi: needs a usable band of 17 MHz to hold a Wi-Fi channel; at " + msps(rq.sample_rate_hz) +
+                              " " + rq.radio_name + " gives " + mhz(u) + " MHz (use {} cover)");
         if (wifi_centres.empty())
-            throw ConfigError("--plan wifi: no Wi-Fi channel of the domain lies whole inside --band " + mhz(lo) + ":" + mhz(hi) + " MHz");
+            throw ConfigError("plan", "{} wifi: no Wi-Fi channel of the domain lies whole inside the band " + mhz(lo) + ":" + mhz(hi) + " MHz");
     }
 
     // cells held: dwell at c holds the cells within (per_dwell − 1) / 2 MHz of it
@@ -128,8 +128,8 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     for (double c : centres) {
         const double t = tune_for_rf(c, rq.lo_offset_hz, rq.invert);
         if (!(t > 0.0)) {
-            throw ConfigError("--lo-offset: " + mhz(rq.lo_offset_hz) + " MHz would tune " + rq.radio_name + " to " + mhz(t) +
-                              " MHz for RF " + mhz(c) + " MHz (RF = tuned + offset; with --invert RF = offset − tuned)");
+            throw ConfigError("lo_offset_hz", "" + mhz(rq.lo_offset_hz) + " MHz would tune " + rq.radio_name + " to " + mhz(t) +
+                              " MHz for RF " + mhz(c) + " MHz (RF = tuned + offset; inverted, RF = offset − tuned)");
         }
         if (!rq.tunable_hz.empty()) {
             const bool ok = std::any_of(rq.tunable_hz.begin(), rq.tunable_hz.end(),
@@ -138,9 +138,9 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
                 std::string ranges;
                 for (const auto& r : rq.tunable_hz) ranges += (ranges.empty() ? "" : ", ") + mhz(r.min) + "–" + mhz(r.max);
                 if (rq.lo_offset_hz == 0.0)
-                    throw ConfigError(rq.radio_name + " tunes " + ranges + " MHz and cannot reach " + mhz(c) +
-                                      " MHz: put a 2.4 GHz downconverter in front and give --lo-offset (RF = tuned + offset; --invert for a high-side LO)");
-                throw ConfigError("--lo-offset: RF " + mhz(c) + " MHz needs " + rq.radio_name + " at " + mhz(t) + " MHz, outside what it tunes (" +
+                    throw ConfigError("lo_offset_hz", rq.radio_name + " tunes " + ranges + " MHz and cannot reach " + mhz(c) +
+                                      " MHz: put a 2.4 GHz downconverter in front and give {} (RF = tuned + offset; inverted for a high-side LO)");
+                throw ConfigError("lo_offset_hz", "RF " + mhz(c) + " MHz needs " + rq.radio_name + " at " + mhz(t) + " MHz, outside what it tunes (" +
                                   ranges + " MHz)");
             }
         }
@@ -151,7 +151,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
 
 double choose_sample_rate(const RadioInfo& info, std::optional<double> requested, std::optional<double> driver_cap) {
     if (requested) {
-        if (!(*requested > 0.0) || !std::isfinite(*requested)) throw ConfigError("--rate: must be > 0");
+        if (!(*requested > 0.0) || !std::isfinite(*requested)) throw ConfigError("sample_rate_hz", "must be > 0");
         if (!info.sample_rate_ranges_hz.empty()) {
             const bool ok = std::any_of(info.sample_rate_ranges_hz.begin(), info.sample_rate_ranges_hz.end(), [&](const Range& r) {
                 return *requested >= r.min * (1 - 1e-9) && *requested <= r.max * (1 + 1e-9);
@@ -160,7 +160,7 @@ double choose_sample_rate(const RadioInfo& info, std::optional<double> requested
                 std::string rates;
                 for (const auto& r : info.sample_rate_ranges_hz)
                     rates += (rates.empty() ? "" : ", ") + (r.min == r.max ? msps(r.min) : msps(r.min) + "–" + msps(r.max));
-                throw ConfigError("--rate: " + msps(*requested) + " is not a rate this radio offers (" + rates + ")");
+                throw ConfigError("sample_rate_hz", "" + msps(*requested) + " is not a rate this radio offers (" + rates + ")");
             }
         }
         return *requested;
@@ -170,7 +170,7 @@ double choose_sample_rate(const RadioInfo& info, std::optional<double> requested
         const double cap = driver_cap.value_or(r.max);
         if (r.min <= cap) best = std::max(best, std::min(r.max, cap));
     }
-    if (!(best > 0.0)) throw ConfigError("--rate: the radio lists no sample rate; give one");
+    if (!(best > 0.0)) throw ConfigError("sample_rate_hz", "the radio lists no sample rate; give one");
     return best;
 }
 

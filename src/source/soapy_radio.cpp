@@ -178,7 +178,7 @@ public:
     const RadioInfo& info() const override { return info_; }
 
     double set_sample_rate(double hz) override {
-        return guarded("--rate", [&] {
+        return guarded("sample_rate_hz", [&] {
             dev_->setSampleRate(SOAPY_SDR_RX, 0, hz);
             return dev_->getSampleRate(SOAPY_SDR_RX, 0);
         });
@@ -193,12 +193,12 @@ public:
     }
 
     double set_gain(const GainSetting& gain) override {
-        return guarded("--gain", [&] {
+        return guarded("gain", [&] {
             if (dev_->hasGainMode(SOAPY_SDR_RX, 0)) dev_->setGainMode(SOAPY_SDR_RX, 0, false);
             if (gain.overall_db) {
                 const auto& r = info_.gain_range_db;
                 if (r.max > r.min && (*gain.overall_db < r.min - 1e-9 || *gain.overall_db > r.max + 1e-9))
-                    throw ConfigError("--gain: " + fmt_db(*gain.overall_db) + " dB is outside " + fmt_db(r.min) + "–" + fmt_db(r.max) + " dB");
+                    throw ConfigError("gain", "" + fmt_db(*gain.overall_db) + " dB is outside " + fmt_db(r.min) + "–" + fmt_db(r.max) + " dB");
                 dev_->setGain(SOAPY_SDR_RX, 0, *gain.overall_db);
             }
             for (const auto& [name, value] : gain.elements) {
@@ -207,10 +207,10 @@ public:
                 if (it == info_.gain_elements.end()) {
                     std::string names;
                     for (const auto& e : info_.gain_elements) names += (names.empty() ? "" : ", ") + e.name;
-                    throw ConfigError("--gain: " + name_ + " has no gain element '" + name + "' (it has: " + names + ")");
+                    throw ConfigError("gain", "" + name_ + " has no gain element '" + name + "' (it has: " + names + ")");
                 }
                 if (value < it->range.min - 1e-9 || value > it->range.max + 1e-9)
-                    throw ConfigError("--gain: " + name + "=" + fmt_db(value) + " dB is outside " + fmt_db(it->range.min) + "–" +
+                    throw ConfigError("gain", "" + name + "=" + fmt_db(value) + " dB is outside " + fmt_db(it->range.min) + "–" +
                                       fmt_db(it->range.max) + " dB");
                 dev_->setGain(SOAPY_SDR_RX, 0, name, value);
             }
@@ -223,9 +223,9 @@ public:
         if (std::find(a.begin(), a.end(), name) == a.end()) {
             std::string names;
             for (const auto& n : a) names += (names.empty() ? "" : ", ") + n;
-            throw ConfigError("--antenna: " + name_ + " has no antenna '" + name + "' (it has: " + names + ")");
+            throw ConfigError("antenna", "" + name_ + " has no antenna '" + name + "' (it has: " + names + ")");
         }
-        guarded("--antenna", [&] {
+        guarded("antenna", [&] {
             dev_->setAntenna(SOAPY_SDR_RX, 0, name);
             return 0.0;
         });
@@ -306,7 +306,7 @@ private:
         } catch (const InputError&) {
             throw;
         } catch (const std::exception& e) {
-            throw InputError(what + ": " + name_ + " refused: " + e.what());
+            throw ConfigError(what, name_ + " refused: " + e.what());
         }
     }
 

@@ -227,9 +227,9 @@ TEST(RawFiles, BadInputIsNamed) {
     const auto no_rate = dir.file("capture.cu8");
     write_bytes(no_rate, std::vector<std::uint8_t>(100));
     EXPECT_EQ(error_of([&] { (void)open_capture(no_rate, {std::nullopt, std::nullopt, 2437e6}); }),
-              no_rate.string() + ": sample rate unknown: give --rate HZ or put it in the name (capture_2437M_20000k.cu8)");
+              no_rate.string() + ": sample rate unknown: give sample_rate_hz HZ or put it in the name (capture_2437M_20000k.cu8)");
     EXPECT_EQ(error_of([&] { (void)open_capture(no_rate, {std::nullopt, 20e6, std::nullopt}); }),
-              no_rate.string() + ": centre frequency unknown: give --center HZ or put it in the name (capture_2437M_20000k.cu8)");
+              no_rate.string() + ": centre frequency unknown: give center_hz HZ or put it in the name (capture_2437M_20000k.cu8)");
 
     const auto dat = dir.file("x.dat");
     write_bytes(dat, std::vector<std::uint8_t>(100));

@@ -140,7 +140,7 @@ TEST(Sigmf, BadMetadataIsNamed) {
     };
     json m = minimal_meta();
     m["global"].erase("core:sample_rate");
-    EXPECT_EQ(error(m), name + ": global 'core:sample_rate' is missing (give --rate HZ)");
+    EXPECT_EQ(error(m), name + ": global 'core:sample_rate' is missing (give sample_rate_hz HZ)");
     EXPECT_EQ(error(m, 4000, {20e6, std::nullopt}), "(no error)");
 
     m = minimal_meta();
@@ -160,7 +160,7 @@ TEST(Sigmf, BadMetadataIsNamed) {
 
     m = minimal_meta();
     m["captures"][0].erase("core:frequency");
-    EXPECT_EQ(error(m), name + ": captures[0]: 'core:frequency' is missing (give --center HZ)");
+    EXPECT_EQ(error(m), name + ": captures[0]: 'core:frequency' is missing (give center_hz HZ)");
     EXPECT_EQ(error(m, 4000, {std::nullopt, 2437e6}), "(no error)");
 
     m = minimal_meta();

@@ -277,7 +277,7 @@ TEST(LiveSource, AStopRequestEndsCleanlyWithEverythingReadHandedOver) {
     expect_accounted(src);
 }
 
-TEST(LiveSource, RejectsBadSettingsNamingTheOption) {
+TEST(LiveSource, RejectsBadSettingsNamingTheParameter) {
     auto make = [](LiveConfig cfg) { return LiveSource(std::make_unique<FakeRadio>(FakeScript{}), cfg); };
     LiveConfig cfg;
     cfg.plan = one_dwell(1e6);
@@ -286,24 +286,27 @@ TEST(LiveSource, RejectsBadSettingsNamingTheOption) {
             (void)make(c);
             ADD_FAILURE() << "accepted " << what;
         } catch (const ConfigError& e) {
-            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+            EXPECT_EQ(e.parameter(), what) << e.what();
         }
     };
     auto c = cfg;
     c.dwell_s = 0.0;
-    expect_error(c, "--dwell");
+    expect_error(c, "dwell_s");
     c = cfg;
     c.rounds = 0;
-    expect_error(c, "--rounds");
+    expect_error(c, "rounds");
     c = cfg;
     c.duration_s = -1.0;
-    expect_error(c, "--duration");
+    expect_error(c, "duration_s");
     c = cfg;
     c.settle_s = 2.0;
-    expect_error(c, "--settle");
+    expect_error(c, "settle_s");
+    c = cfg;
+    c.stall_timeout_s = 0.0;
+    expect_error(c, "stall_timeout_s");
     c = cfg;
     c.plan.dwells.clear();
-    expect_error(c, "no dwells");
+    expect_error(c, "plan");
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ TEST(Planner, AnRtlSdrCannotReachTheBandWithoutADownconverter) {
     } catch (const ConfigError& e) {
         const std::string m = e.what();
         EXPECT_NE(m.find("RTL-SDR tunes 24–1766 MHz"), std::string::npos) << m;
-        EXPECT_NE(m.find("--lo-offset"), std::string::npos) << m;
+        EXPECT_EQ(e.parameter(), "lo_offset_hz") << m;
+        EXPECT_NE(e.render("--lo-offset").find("give --lo-offset (RF = tuned + offset"), std::string::npos) << e.render("--lo-offset");
     }
 }
 

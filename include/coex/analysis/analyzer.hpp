@@ -53,6 +53,9 @@ struct AnalysisConfig {
     std::string source_name = "samples";
 };
 
+// Checks every setting (ConfigError naming the parameter), before anything is built.
+void validate(const AnalysisConfig& config);
+
 class Detection;
 
 class Analyzer {

@@ -23,6 +23,11 @@ struct SpectrogramConfig {
 // 44 µs Wi-Fi ACK.
 std::size_t default_fft_size(double sample_rate_hz);
 
+// Checks the settings (ConfigError naming fft_size or overlap); with a sample rate, also the rate and
+// the FFT size chosen for it, which it returns.
+void validate(const SpectrogramConfig& config);
+std::size_t validate(const SpectrogramConfig& config, double sample_rate_hz);
+
 // Cuts the sample stream into (overlapping) windowed frames and returns per-bin power, ordered from
 // −fs/2 to +fs/2 (bin fft_size/2 is DC). Calibration: a complex tone of amplitude A centred on a bin
 // reads A² there (0 dBFS for full scale); white noise of total power σ² reads σ²·enbw/fft_size per

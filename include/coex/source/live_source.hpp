@@ -42,6 +42,9 @@ struct LiveConfig {
     std::optional<double> gain_db;      // recorded with every segment (the radio's overall gain)
 };
 
+// Checks every setting (ConfigError naming the parameter), before a radio is touched.
+void validate(const LiveConfig& config);
+
 enum class EndReason { running, completed, stopped, stalled, device_error };
 std::string to_string(EndReason reason);
 
