@@ -1,4 +1,5 @@
 #include "channelizer.hpp"
+#include "coex/core/numeric.hpp"
 
 #include <complex>
 
@@ -29,12 +30,6 @@ struct DecimDeleter { void operator()(firdecim_crcf_s* p) const { firdecim_crcf_
 
 constexpr double kTargetRate = 4e6;  // enough for the ±1.5 MHz of an 802.15.4 main lobe
 
-double median_of(std::vector<float> v) {
-    if (v.empty()) return 0.0;
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
-}
 
 }  // namespace
 
@@ -98,7 +93,7 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
     // 4. FM discriminator over the part where the burst is on (|x| above half its median)
     magnitude_.clear();
     for (std::size_t i = skip; i < narrow_.size(); ++i) magnitude_.push_back(std::abs(narrow_[i]));
-    const double median_magnitude = median_of(magnitude_);
+    const double median_magnitude = median(magnitude_);
     freq_.clear();
     double mag_sum = 0.0, mag_sq = 0.0;
     std::size_t mag_n = 0;
@@ -117,7 +112,7 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
     mean /= static_cast<double>(freq_.size());
     spread_.resize(freq_.size());
     for (std::size_t i = 0; i < freq_.size(); ++i) spread_[i] = static_cast<float>(std::abs(freq_[i] - mean));
-    const double median_spread = median_of(spread_);
+    const double median_spread = median(spread_);
 
     // 802.15.4 starts with eight repetitions of the 32-chip sequence of symbol 0 (16 µs each): the
     // complex signal repeats at a 16 µs lag (up to a phase turn) through the first 128 µs; GFSK data

@@ -1,6 +1,7 @@
 #pragma once
 // The registered detectors (one file each) and small helpers they share.
 #include "coex/classify/detector.hpp"
+#include "coex/core/numeric.hpp"
 #include "coex/core/format.hpp"
 
 #include <algorithm>
@@ -41,12 +42,7 @@ report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vecto
 
 using coex::format;
 
-inline double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
-}
+using coex::median;
 
 // "2402–2428 MHz, 2450 MHz": whole-MHz values grouped into runs.
 std::string mhz_ranges(const std::vector<int>& mhz);

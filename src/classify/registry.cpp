@@ -2,6 +2,8 @@
 // 'unknown' last, so energy that fits no class is still reported — never forced into one.
 #include "detectors.hpp"
 
+#include "coex/core/text.hpp"
+
 #include <cmath>
 
 namespace coex::classify {
@@ -40,19 +42,7 @@ std::string_view rejection_key(Rejection why) {
 
 namespace util {
 
-std::string mhz_ranges(const std::vector<int>& mhz) {
-    std::vector<int> v(mhz);
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    std::string out;
-    for (std::size_t i = 0; i < v.size();) {
-        std::size_t j = i;
-        while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
-        out += (out.empty() ? "" : ", ") + std::to_string(v[i]) + (j > i ? "–" + std::to_string(v[j]) : "");
-        i = j + 1;
-    }
-    return out + " MHz";
-}
+std::string mhz_ranges(const std::vector<int>& mhz) { return runs_text(mhz) + " MHz"; }
 
 report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vector<BurstSpan>& bursts,
                                     const Observation& observation, double edge_mhz) {

@@ -1,5 +1,6 @@
 // coex devices: what SoapySDR sees, and whether each radio can look at 2.4 GHz by itself.
 #include "commands.hpp"
+#include "parse.hpp"
 
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
@@ -87,12 +88,7 @@ int run_devices(const std::vector<std::string>& args) {
         ("help,h", "describe the options")
         ("device", po::value(&filter)->value_name("ARGS"), "only radios matching these SoapySDR arguments (driver=hackrf; the simulator: driver=coexsim,scene=FILE.json)");
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
-    }
+    if (!parse_command_line(args, options, {}, {}, vm)) return 0;
     const auto radios = source::list_radios(filter);
     if (radios.empty()) {
         if (!filter.empty()) throw InputError("no radio matches '" + filter + "' (is it plugged in? 'coex devices' lists every radio SoapySDR sees)");

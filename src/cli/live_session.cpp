@@ -2,6 +2,8 @@
 
 #include "commands.hpp"
 
+#include "coex/core/cpu_time.hpp"
+#include "coex/core/text.hpp"
 #include "coex/analysis/pipeline.hpp"
 #include "coex/core/error.hpp"
 #include "coex/source/planner.hpp"
@@ -46,12 +48,6 @@ std::pair<double, std::string> split_number(const std::string& option, const std
     return {v, unit};
 }
 
-std::string msps(double hz) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.4g MS/s", hz / 1e6);
-    return t;
-}
-
 std::string mega(double v) {
     char t[32];
     if (v >= 1e9) std::snprintf(t, sizeof t, "%.2fG", v / 1e9);
@@ -82,12 +78,6 @@ source::GainSetting parse_gain(const std::string& text) {
 }
 
 }  // namespace
-
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 void add_radio_options(po::options_description& options, RadioOptions& o, bool sweep) {
     options.add_options()
@@ -247,7 +237,7 @@ io::CaptureMetadata metadata_for(const LiveSetup& setup, const std::string& comm
     m.datetime = when;
     std::ostringstream d;
     d << "coex " << command << " --device " << setup.device_args << "; " << plan.dwells.size() << " dwell"
-      << (plan.dwells.size() == 1 ? "" : "s") << " (" << source::to_string(plan.kind) << " plan) at " << msps(plan.sample_rate_hz);
+      << (plan.dwells.size() == 1 ? "" : "s") << " (" << source::to_string(plan.kind) << " plan) at " << rate_text(plan.sample_rate_hz);
     if (plan.lo_offset_hz != 0.0) d << ", LO offset " << plan.lo_offset_hz / 1e6 << " MHz" << (plan.invert ? " (inverted)" : "");
     m.description = d.str();
     return m;
@@ -360,7 +350,7 @@ public:
         const auto& plan = src.plan();
         const double t = src.stream_seconds();
         std::ostringstream out;
-        out << title_ << " · " << msps(plan.sample_rate_hz) << " · " << plan.dwells.size() << " dwell" << (plan.dwells.size() == 1 ? "" : "s");
+        out << title_ << " · " << rate_text(plan.sample_rate_hz) << " · " << plan.dwells.size() << " dwell" << (plan.dwells.size() == 1 ? "" : "s");
         if (plan.dwells.size() > 1) out << " × " << cfg.dwell_s * 1e3 << " ms · round " << c.rounds_done + 1;
         char when[96];
         if (cfg.duration_s)

@@ -2,6 +2,7 @@
 // What `coex scan` and `coex record` share: the radio options, opening and planning, the SIGINT
 // flag, the recorder, the loop that drains the live source, and the live view on the terminal.
 #include "coex/analysis/analyzer.hpp"
+#include "coex/core/cpu_time.hpp"
 #include "coex/core/bands.hpp"
 #include "coex/io/capture.hpp"
 #include "coex/source/coverage.hpp"
@@ -85,6 +86,5 @@ LoopResult drain(source::LiveSource& source, const std::string& view_mode, const
 // Exit code and stderr line for how the stream ended: 0 completed/stopped, 2 stalled/device error.
 int finish_code(const source::LiveSource& source, const std::string& command);
 
-double thread_cpu_seconds();
 
 }  // namespace coex::cli

@@ -34,6 +34,7 @@ std::string option_for(const std::string& parameter) {
         {"stall_timeout_s", "--stall-timeout"}, {"band", "--band"},
         {"plan", "--plan"},            {"lo_offset_hz", "--lo-offset"},
         {"gain", "--gain"},            {"antenna", "--antenna"},
+        {"bandwidth_hz", "--bandwidth"},
     };
     const auto it = options.find(parameter);
     return it == options.end() ? parameter : it->second;

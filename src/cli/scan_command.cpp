@@ -2,6 +2,7 @@
 // `coex analyze`), optionally record what was analysed, and report.
 #include "analysis_options.hpp"
 #include "commands.hpp"
+#include "parse.hpp"
 #include "live_session.hpp"
 #include "output.hpp"
 #include "pictures.hpp"
@@ -70,12 +71,7 @@ int run_scan(const std::vector<std::string>& args) {
     add_analysis_options(options, analysis_options);
     add_radio_options(options, radio, true);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
-    }
+    if (!parse_command_line(args, options, {}, {}, vm)) return 0;
 
     auto [config, advice] = make_analysis_setup(analysis_options, radio.country, vm);
 

@@ -1,6 +1,7 @@
 // CaptureReader: opens and validates a coex capture (docs/capture-format.md), then reads samples on
 // demand with hyperslab selections into a reusable buffer.
 #include "coex/core/error.hpp"
+#include "coex/core/text.hpp"
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"
 #include "samples.hpp"
@@ -153,9 +154,7 @@ void CaptureReader::Impl::open() {
     file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file) {
         const std::string detail = h5::last_error();
-        std::string lower = detail;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (lower.find("unable to lock") != std::string::npos) {
+        if (lower_case(detail).find("unable to lock") != std::string::npos) {
             fail("is locked by another program, which may still be writing it (" + detail + ")");
         }
         fail("file is truncated or damaged (" + detail + ")");

@@ -1,4 +1,5 @@
 // open_capture / create_capture: the format factory over HDF5, SigMF and raw files.
+#include "coex/core/text.hpp"
 #include "coex/io/open.hpp"
 #include "coex/io/read_ahead.hpp"
 
@@ -14,11 +15,6 @@ namespace coex::io {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 IqFormat layout_of(SampleType type) {
     switch (type) {
@@ -189,7 +185,7 @@ std::string to_string(CaptureFormat format) {
 }
 
 std::optional<CaptureFormat> parse_capture_format(std::string_view name) {
-    const std::string n = lower(std::string(name));
+    const std::string n = lower_case(name);
     if (n == "h5" || n == "hdf5") return CaptureFormat::hdf5;
     if (n == "sigmf" || n == "sigmf-meta" || n == "sigmf-data") return CaptureFormat::sigmf;
     if (const auto raw = parse_iq_format(n)) return raw_capture_format(*raw);
@@ -197,7 +193,7 @@ std::optional<CaptureFormat> parse_capture_format(std::string_view name) {
 }
 
 std::optional<CaptureFormat> capture_format_for_path(const fs::path& path) {
-    const std::string ext = lower(path.extension().string());
+    const std::string ext = lower_case(path.extension().string());
     if (ext.size() < 2) return std::nullopt;
     return parse_capture_format(std::string_view(ext).substr(1));
 }

@@ -1,5 +1,6 @@
 // Raw interleaved I/Q files (cu8, cs8, cs16, cf32): conversions, name parsing, reading and writing.
 #include "coex/io/raw.hpp"
+#include "coex/core/text.hpp"
 
 #include "coex/core/error.hpp"
 #include "samples.hpp"
@@ -22,11 +23,6 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // A number with an optional k/M/G multiplier and an optional Hz/sps/S suffix. `unit`: set to true when
 // a multiplier letter was present.
@@ -38,7 +34,7 @@ std::optional<double> parse_frequency_token(std::string_view text, bool& unit) {
     const char* last = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(first, last, value);
     if (ec != std::errc() || ptr == first) return std::nullopt;
-    std::string suffix = lower(std::string_view(ptr, static_cast<std::size_t>(last - ptr)));
+    std::string suffix = lower_case(std::string_view(ptr, static_cast<std::size_t>(last - ptr)));
     for (const char* tail : {"hz", "sps", "s/s", "s"}) {
         const std::string_view t(tail);
         if (suffix.size() >= t.size() && suffix.compare(suffix.size() - t.size(), t.size(), t) == 0) {
@@ -91,7 +87,7 @@ std::string to_string(IqFormat format) {
 }
 
 std::optional<IqFormat> parse_iq_format(std::string_view name) {
-    const std::string n = lower(name);
+    const std::string n = lower_case(name);
     if (n == "cu8") return IqFormat::cu8;
     if (n == "cs8") return IqFormat::cs8;
     if (n == "cs16") return IqFormat::cs16;
@@ -110,7 +106,7 @@ std::size_t bytes_per_sample(IqFormat format) {
 }
 
 std::optional<IqFormat> iq_format_for_extension(const fs::path& path) {
-    const std::string ext = lower(path.extension().string());
+    const std::string ext = lower_case(path.extension().string());
     if (ext.size() < 2) return std::nullopt;
     return parse_iq_format(std::string_view(ext).substr(1));
 }

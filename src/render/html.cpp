@@ -1,5 +1,6 @@
 // The self-contained HTML report. Base64 comes from GLib (a dependency of cairo already), kept here.
 #include "coex/render/html.hpp"
+#include "coex/core/text.hpp"
 #include "coex/core/format.hpp"
 
 #include "capture_name.hpp"
@@ -75,7 +76,7 @@ std::string render_html(const report::Report& r, const Picture* picture) {
     h << "<h1>coex · " << e(name) << "</h1>\n";
     {
         std::string rates;
-        for (const double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format("%g MS/s", hz / 1e6);
+        for (const double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + rate_text(hz);
         h << "<p class=\"muted\">" << format("%.3f s in %zu segment%s at ", r.capture.duration_s, r.capture.segments, r.capture.segments == 1 ? "" : "s")
           << e(rates) << " · Wi-Fi channels of " << e(r.settings.domain);
         if (r.noise_floor_dbfs_per_mhz) h << format(" · noise floor %.1f dBFS/MHz", *r.noise_floor_dbfs_per_mhz);
@@ -170,7 +171,7 @@ std::string render_html(const report::Report& r, const Picture* picture) {
     fact("segments", std::to_string(r.capture.segments));
     {
         std::string rates, covers;
-        for (const double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format("%g MS/s", hz / 1e6);
+        for (const double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + rate_text(hz);
         for (const auto& [lo, hi] : r.capture.coverage_mhz) covers += (covers.empty() ? "" : ", ") + format("%.1f–%.1f MHz", lo, hi);
         fact("sample rates", rates);
         fact("observed band", covers);

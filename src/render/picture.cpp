@@ -1,6 +1,7 @@
 // The analysis picture, drawn with cairo: layout, waterfall raster, band plan, emitter boxes with
 // labels placed so that no two texts overlap, the airtime panel and the recommendation.
 #include "coex/render/picture.hpp"
+#include "coex/core/text.hpp"
 #include "coex/core/format.hpp"
 
 #include "capture_name.hpp"
@@ -298,7 +299,7 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
     cv.text("coex · " + detail::file_name(report.capture.path), left, 10, "title");
     {
         std::string rates;
-        for (const double hz : report.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format("%g MS/s", hz / 1e6);
+        for (const double hz : report.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + rate_text(hz);
         std::string covers;
         for (const auto& [lo, hi] : report.capture.coverage_mhz) covers += (covers.empty() ? "" : ", ") + format("%.0f–%.0f", lo, hi);
         std::string line = format("%.3f s in %zu segment%s at %s", report.capture.duration_s, report.capture.segments,

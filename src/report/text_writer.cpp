@@ -1,16 +1,12 @@
 // The report as text: what people read.
 #include "coex/report/writers.hpp"
 #include "coex/core/format.hpp"
+#include "coex/core/text.hpp"
 
 #include <sstream>
 
 namespace coex::report {
 namespace {
-
-std::string format_rate(double hz) {
-    if (hz >= 1e6) return format("%g MS/s", hz / 1e6);
-    return format("%g kS/s", hz / 1e3);
-}
 
 std::string live_text(const LiveSection& l) {
     std::ostringstream out;
@@ -20,7 +16,7 @@ std::string live_text(const LiveSection& l) {
     const std::size_t dwells = l.plan.dwells_mhz.size();
     out << "  plan     " << l.plan.kind << ": " << dwells << " dwell" << (dwells == 1 ? "" : "s");
     if (dwells > 1) out << " × " << format("%g ms", l.plan.dwell_s * 1e3);
-    out << " at " << format("%g MS/s", l.plan.sample_rate_hz / 1e6) << " (usable " << format("%g MHz", l.plan.usable_hz / 1e6)
+    out << " at " << rate_text(l.plan.sample_rate_hz) << " (usable " << format("%g MHz", l.plan.usable_hz / 1e6)
         << "), settle " << format("%g ms", l.plan.settle_s * 1e3);
     if (l.plan.lo_offset_hz != 0.0)
         out << ", LO offset " << format("%g MHz", l.plan.lo_offset_hz / 1e6) << (l.plan.invert ? " inverted" : "");
@@ -54,7 +50,7 @@ std::string to_text(const Report& r) {
     std::ostringstream out;
     out << "coex analyze: " << r.capture.path << "\n";
     std::string rates;
-    for (double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + format_rate(hz);
+    for (double hz : r.capture.sample_rates_hz) rates += (rates.empty() ? "" : ", ") + rate_text(hz);
     out << format("  capture  %.3f s in %zu segment%s at %s", r.capture.duration_s, r.capture.segments,
                   r.capture.segments == 1 ? "" : "s", rates.c_str());
     if (r.capture.observed_s + 1e-9 < r.capture.duration_s) out << format(" (%.3f s of samples)", r.capture.observed_s);
@@ -84,14 +80,7 @@ std::string to_text(const Report& r) {
                       100.0 * c.occupancy, power.c_str());
     }
     if (!unseen.empty()) {
-        // "1–5, 7–13": runs of consecutive channels
-        std::string list;
-        for (std::size_t i = 0; i < unseen.size();) {
-            std::size_t j = i;
-            while (j + 1 < unseen.size() && unseen[j + 1] == unseen[j] + 1) ++j;
-            list += (list.empty() ? "" : ", ") + std::to_string(unseen[i]) + (j > i ? "–" + std::to_string(unseen[j]) : "");
-            i = j + 1;
-        }
+        const std::string list = runs_text(unseen);  // "1–5, 7–13"
         out << format("  not observed: channel%s %s (no segment saw %s whole; no claim is made)\n",
                       unseen.size() == 1 ? "" : "s", list.c_str(), unseen.size() == 1 ? "it" : "them");
     }

@@ -1,4 +1,5 @@
 #include "coex/source/live_source.hpp"
+#include "coex/core/cpu_time.hpp"
 
 #include "coex/core/error.hpp"
 
@@ -22,12 +23,6 @@ std::size_t default_block_samples(double rate) {
 std::size_t ring_blocks(double seconds, double rate, std::size_t block) {
     const double blocks = std::ceil(seconds * rate / static_cast<double>(block));
     return static_cast<std::size_t>(std::clamp(blocks, 8.0, 65536.0));
-}
-
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // Ends the reader's walk early; the reason is recorded by whoever catches it.

@@ -1,4 +1,5 @@
 #include "coex/source/planner.hpp"
+#include "coex/core/text.hpp"
 
 #include "coex/core/error.hpp"
 
@@ -12,12 +13,6 @@ namespace {
 std::string mhz(double hz) {
     char text[32];
     std::snprintf(text, sizeof text, "%.6g", hz / 1e6);
-    return text;
-}
-
-std::string msps(double hz) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.4g MS/s", hz / 1e6);
     return text;
 }
 
@@ -69,7 +64,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     if (!(rq.sample_rate_hz > 0.0) || !std::isfinite(rq.sample_rate_hz))
         throw ConfigError("sample_rate_hz", "the sample rate must be > 0");
     if (rq.bandwidth_hz && !(*rq.bandwidth_hz > 0.0 && *rq.bandwidth_hz <= rq.sample_rate_hz))
-        throw ConfigError("bandwidth: " + mhz(*rq.bandwidth_hz) + " MHz; allowed > 0 and ≤ the sample rate (" + msps(rq.sample_rate_hz) + ")");
+        throw ConfigError("bandwidth_hz", mhz(*rq.bandwidth_hz) + " MHz; allowed > 0 and ≤ the sample rate (" + rate_text(rq.sample_rate_hz) + ")");
 
     SweepPlan plan;
     plan.sample_rate_hz = rq.sample_rate_hz;
@@ -85,7 +80,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     g.per_dwell = static_cast<int>(std::floor(u / 1e6 - 1e-3));  // a little room for the radio's tuning step
     if (g.last < g.first) throw ConfigError("band", "" + mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
     if (g.per_dwell < 1)
-        throw ConfigError("sample_rate_hz", "at " + msps(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
+        throw ConfigError("sample_rate_hz", "at " + rate_text(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
     const double half_wifi = wifi_observed_half_width_mhz * 1e6;
     std::vector<double> wifi_centres;
     for (const auto& ch : wifi_channels(rq.domain)) {
@@ -97,7 +92,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     if (plan.kind == PlanKind::automatic) plan.kind = wide && !wifi_centres.empty() ? PlanKind::wifi : PlanKind::cover;
     if (plan.kind == PlanKind::wifi) {
         if (!wide)
-            throw ConfigError("plan", "{} wifi: needs a usable band of 17 MHz to hold a Wi-Fi channel; at " + msps(rq.sample_rate_hz) +
+            throw ConfigError("plan", "{} wifi: needs a usable band of 17 MHz to hold a Wi-Fi channel; at " + rate_text(rq.sample_rate_hz) +
                               " " + rq.radio_name + " gives " + mhz(u) + " MHz (use {} cover)");
         if (wifi_centres.empty())
             throw ConfigError("plan", "{} wifi: no Wi-Fi channel of the domain lies whole inside the band " + mhz(lo) + ":" + mhz(hi) + " MHz");
@@ -159,8 +154,8 @@ double choose_sample_rate(const RadioInfo& info, std::optional<double> requested
             if (!ok) {
                 std::string rates;
                 for (const auto& r : info.sample_rate_ranges_hz)
-                    rates += (rates.empty() ? "" : ", ") + (r.min == r.max ? msps(r.min) : msps(r.min) + "–" + msps(r.max));
-                throw ConfigError("sample_rate_hz", "" + msps(*requested) + " is not a rate this radio offers (" + rates + ")");
+                    rates += (rates.empty() ? "" : ", ") + (r.min == r.max ? rate_text(r.min) : rate_text(r.min) + "–" + rate_text(r.max));
+                throw ConfigError("sample_rate_hz", rate_text(*requested) + " is not a rate this radio offers (" + rates + ")");
             }
         }
         return *requested;
