@@ -65,7 +65,7 @@ inline WifiTraffic render_wifi_traffic(std::size_t samples, std::uint64_t seed) 
     }
     WifiTraffic traffic;
     traffic.samples.assign(samples, cf32{});
-    sim::add_bursts(sim::View{kCenterHz, kRateHz, samples}, bursts, traffic.samples);
+    sim::add_bursts(sim::Segment{kCenterHz, kRateHz, samples}, bursts, traffic.samples);
     traffic.airtime = on_air / duration;
     traffic.frames = bursts.size();
     return traffic;

@@ -53,7 +53,7 @@ struct Analyzer::Tuning {
     std::vector<float> warm_cells;   // held-back frames (cells) while the floor is learnt
     std::vector<double> warm_times;
     std::vector<std::uint64_t> warm_samples;
-    classify::ViewGeometry view;
+    classify::TuningGeometry geometry;
     std::uint64_t frames = 0;
 };
 
@@ -97,9 +97,9 @@ void Analyzer::begin_segment(const SampleBlock& block) {
     frame_in_segment_ = 0;
     frame_origin_ = block.first_sample;
     current_->spectrogram.reset();
-    current_->view = classify::ViewGeometry{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
-    detection_->begin_view(current_->view);
-    view_frames_ = 0;
+    current_->geometry = classify::TuningGeometry{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
+    detection_->begin_tuning(current_->geometry);
+    tuning_frames_ = 0;
 
     if (segments_seen_ == 0) first_start_s_ = seg.start_time_s;
     first_start_s_ = std::min(first_start_s_, seg.start_time_s);
@@ -121,10 +121,10 @@ void Analyzer::end_segment() {
         if (!inserted) it->second = std::min(it->second, density);  // the quietest look at that MHz
     }
     const auto bin_floor = current_->bin_floor.estimate();
-    classify::ViewSummary summary{&current_->view, static_cast<double>(view_frames_) * current_->spectrogram.frame_seconds(),
+    classify::TuningSummary summary{&current_->geometry, static_cast<double>(tuning_frames_) * current_->spectrogram.frame_seconds(),
                                   current_->floor_now, bin_floor, current_->spectrogram.enbw(),
                                   current_->bin_floor.observations()};
-    detection_->end_view(summary);
+    detection_->end_tuning(summary);
     const double rate = current_->segment.sample_rate_hz;
     observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running
     last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
@@ -168,11 +168,11 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
     if (!std::isfinite(bins[bins.size() / 2])) reject_frame(t.spectrogram.frame_samples(), first_sample);
     ++frames_;
     ++t.frames;
-    ++view_frames_;
+    ++tuning_frames_;
     if (config_.on_frame) config_.on_frame(FrameView{t.segment, time_s, t.spectrogram.frame_seconds(), t.spectrogram.bin_hz(), bins});
     const std::uint64_t decimation = t.bin_floor.observations() < kBinFloorDenseLooks ? kBinFloorDecimation : kBinFloorSparseDecimation;
     if (t.frames % decimation == 0) t.bin_floor.add(bins);
-    if (t.grid.size() == 0) return;  // a view narrower than a MHz cell: nothing to detect on
+    if (t.grid.size() == 0) return;  // a tuning narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);
     t.cell_floor.add_cells(t.cells);
     if (!t.warmed) {

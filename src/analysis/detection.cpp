@@ -17,9 +17,9 @@ constexpr std::size_t kSpareBuffers = 8;  // sample buffers kept for reuse
 
 // The calls of one block, in order.
 struct Detection::Job {
-    enum class Op : std::uint8_t { begin_view, samples, frame, gap, end_view };
+    enum class Op : std::uint8_t { begin_tuning, samples, frame, gap, end_tuning };
     std::vector<Op> ops;
-    std::vector<classify::ViewGeometry> views;
+    std::vector<classify::TuningGeometry> tunings;
     struct Samples {
         std::uint64_t first = 0;
         std::vector<cf32> buffer;
@@ -45,7 +45,7 @@ struct Detection::Job {
     void clear() {  // keeps the capacity
         blocks = 0;
         ops.clear();
-        views.clear();
+        tunings.clear();
         samples.clear();
         frames.clear();
         values.clear();
@@ -76,7 +76,7 @@ struct Detection::Worker {
     std::size_t busy = 0;                        // jobs taken but not yet replayed
     bool stopping = false;
     std::exception_ptr error;
-    std::deque<classify::ViewGeometry> views;    // every view begun (detectors may keep a pointer)
+    std::deque<classify::TuningGeometry> tunings;    // every tuning begun (detectors may keep a pointer)
     std::mutex replaying;                        // held while a batch is replayed: one at a time, in order
     std::thread thread;
 
@@ -127,12 +127,12 @@ struct Detection::Worker {
     }
 
     void replay(Job& job, std::vector<std::vector<cf32>>& spare) {
-        std::size_t view = 0, samples = 0, frame = 0, summary = 0;
+        std::size_t tuning = 0, samples = 0, frame = 0, summary = 0;
         for (const Job::Op op : job.ops) {
             switch (op) {
-                case Job::Op::begin_view:
-                    views.push_back(job.views[view++]);
-                    classifier.begin_view(views.back());
+                case Job::Op::begin_tuning:
+                    tunings.push_back(job.tunings[tuning++]);
+                    classifier.begin_tuning(tunings.back());
                     break;
                 case Job::Op::samples: {
                     auto& s = job.samples[samples++];
@@ -148,9 +148,9 @@ struct Detection::Worker {
                     break;
                 }
                 case Job::Op::gap: classifier.gap(); break;
-                case Job::Op::end_view: {
+                case Job::Op::end_tuning: {
                     const auto& s = job.summaries[summary++];
-                    classifier.end_view(classify::ViewSummary{&views.back(), s.observed_s, s.cell_floor, s.bin_floor,
+                    classifier.end_tuning(classify::TuningSummary{&tunings.back(), s.observed_s, s.cell_floor, s.bin_floor,
                                                               s.bin_enbw, s.bin_floor_observations});
                     break;
                 }
@@ -173,11 +173,11 @@ Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bur
 
 Detection::~Detection() = default;
 
-void Detection::begin_view(const classify::ViewGeometry& view) {
-    if (mode_ == Mode::inline_calls) classifier_.begin_view(view);
+void Detection::begin_tuning(const classify::TuningGeometry& tuning) {
+    if (mode_ == Mode::inline_calls) classifier_.begin_tuning(tuning);
     if (!recorded()) return;
-    job_->ops.push_back(Job::Op::begin_view);
-    job_->views.push_back(view);
+    job_->ops.push_back(Job::Op::begin_tuning);
+    job_->tunings.push_back(tuning);
 }
 
 void Detection::samples(std::uint64_t first_sample, std::span<const cf32> samples, std::vector<cf32>* adopt) {
@@ -223,10 +223,10 @@ void Detection::gap() {
     if (recorded()) job_->ops.push_back(Job::Op::gap);
 }
 
-void Detection::end_view(const classify::ViewSummary& summary) {
-    if (mode_ == Mode::inline_calls) classifier_.end_view(summary);
+void Detection::end_tuning(const classify::TuningSummary& summary) {
+    if (mode_ == Mode::inline_calls) classifier_.end_tuning(summary);
     if (!recorded()) return;
-    job_->ops.push_back(Job::Op::end_view);
+    job_->ops.push_back(Job::Op::end_tuning);
     job_->summaries.push_back({summary.observed_s,
                                {summary.cell_floor.begin(), summary.cell_floor.end()},
                                {summary.bin_floor.begin(), summary.bin_floor.end()},

@@ -28,13 +28,13 @@ public:
     Detection& operator=(const Detection&) = delete;
 
     [[nodiscard]] bool on() const { return mode_ != Mode::off; }
-    void begin_view(const classify::ViewGeometry& view);
+    void begin_tuning(const classify::TuningGeometry& tuning);
     // `adopt` set: its buffer is taken over (a spare one is left in its place).
     void samples(std::uint64_t first_sample, std::span<const cf32> samples, std::vector<cf32>* adopt);
     // With a thread the detectors do not see frame.bins (as during the floor warm-up, inline).
     void frame(const classify::Frame& frame);
     void gap();
-    void end_view(const classify::ViewSummary& summary);
+    void end_tuning(const classify::TuningSummary& summary);
     // End of a block: every few blocks, the calls recorded go to the detector thread.
     void flush();
     // Waits for the detector thread to catch up, then fills the report's detector parts.

@@ -51,7 +51,7 @@ public:
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
         // Too little to call a hopping device — unless the receiver saw only a channel or two of the
-        // 79 (a narrow view), where a hopper shows up only now and then.
+        // 79 (a narrow tuning), where a hopper shows up only now and then.
         std::size_t channels_observed = 0;
         for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
         if (hops_.size() < (channels_observed <= 3 ? 2u : 3u)) return;

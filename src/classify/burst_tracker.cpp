@@ -4,12 +4,12 @@
 
 namespace coex::classify {
 
-void BurstTracker::begin_view(const ViewGeometry& view) {
+void BurstTracker::begin_tuning(const TuningGeometry& tuning) {
     open_.clear();
-    lit_.assign(view.grid->size(), 0);
-    strong_.assign(view.grid->size(), 0);
-    frame_seconds_ = view.frame_seconds;
-    fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
+    lit_.assign(tuning.grid->size(), 0);
+    strong_.assign(tuning.grid->size(), 0);
+    frame_seconds_ = tuning.frame_seconds;
+    fft_size_ = static_cast<std::size_t>(tuning.segment.sample_rate_hz / tuning.bin_hz + 0.5);
 }
 
 void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed) {

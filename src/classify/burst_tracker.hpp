@@ -33,7 +33,7 @@ public:
     static constexpr double kLevelStep = 2.5;   // ±4 dB held for two frames splits a burst
     static constexpr int kMaxMissed = 3;        // frames a burst may go unseen before it ends
 
-    void begin_view(const ViewGeometry& view);
+    void begin_tuning(const TuningGeometry& tuning);
     // `claimed` marks cells Wi-Fi explained in this frame. Closed bursts are appended to `closed`.
     void on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed);
     void close_all(std::vector<TrackedBurst>& closed);

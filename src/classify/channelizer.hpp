@@ -64,7 +64,7 @@ private:
     std::vector<float> lag_re_, lag_im_, lag_abs_;  // x[n]·x*[n+lag]: real, imaginary, magnitude
 };
 
-// The last few milliseconds of a view's samples, addressed by sample index within the segment. Kept
+// The last few milliseconds of a tuning's samples, addressed by sample index within the segment. Kept
 // as the blocks they came in: a block handed over with adopt() is held without copying a sample.
 class SampleHistory {
 public:

@@ -65,14 +65,14 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
 
 Classifier::~Classifier() = default;
 
-void Classifier::begin_view(const ViewGeometry& view) {
-    view_ = view;
-    tracker_->begin_view(view);
-    history_->reset(static_cast<std::size_t>(kHistorySeconds * view.segment.sample_rate_hz));
-    wifi_claimed_frames_.assign(view.grid->size(), 0);
-    view_frames_ = 0;
-    view_cell_seconds_.clear();
-    for (auto& r : detectors_) r.detector->begin_view(view);
+void Classifier::begin_tuning(const TuningGeometry& tuning) {
+    tuning_ = tuning;
+    tracker_->begin_tuning(tuning);
+    history_->reset(static_cast<std::size_t>(kHistorySeconds * tuning.segment.sample_rate_hz));
+    wifi_claimed_frames_.assign(tuning.grid->size(), 0);
+    tuning_frames_ = 0;
+    tuning_cell_seconds_.clear();
+    for (auto& r : detectors_) r.detector->begin_tuning(tuning);
 }
 
 void Classifier::on_samples(std::uint64_t first_sample, std::span<const cf32> samples) {
@@ -92,10 +92,10 @@ void Classifier::on_frame(const Frame& frame) {
         claimed = claimers_.front()->claimed();
         claimed_any = claimers_.front()->claimed_any();
     } else if (claimers_.empty()) {
-        claimed_.assign(view_.grid->size(), 0);  // (nothing claims: the tracker sees every cell)
+        claimed_.assign(tuning_.grid->size(), 0);  // (nothing claims: the tracker sees every cell)
         claimed = claimed_;
     } else {
-        claimed_.assign(view_.grid->size(), 0);
+        claimed_.assign(tuning_.grid->size(), 0);
         for (auto* c : claimers_) {
             if (!c->claimed_any()) continue;
             claimed_any = true;
@@ -109,19 +109,19 @@ void Classifier::on_frame(const Frame& frame) {
     for (const auto& b : closed_) close(b);
     Frame seen = frame;
     seen.wifi_claimed = claimed;
-    ++view_frames_;
+    ++tuning_frames_;
     if (claimed_any)
         for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
     for (auto* w : watchers_) w->on_frame(seen);
     if (!pending_.empty()) judge_settled(false);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
-    // (a narrow view judges bursts by a margin inside its band instead: all its cells count)
-    if (view_cell_seconds_.empty()) {  // the view's first frame: find its inner cells' entries once (map entries stay put)
-        const std::size_t cells = view_.grid->size(), edge = cells > 4 ? 1 : 0;
+    // (a narrow tuning judges bursts by a margin inside its band instead: all its cells count)
+    if (tuning_cell_seconds_.empty()) {  // the tuning's first frame: find its inner cells' entries once (map entries stay put)
+        const std::size_t cells = tuning_.grid->size(), edge = cells > 4 ? 1 : 0;
         for (std::size_t c = edge; c + edge < cells; ++c)
-            view_cell_seconds_.push_back(&cell_seconds_[view_.grid->first_mhz() + static_cast<int>(c)]);
+            tuning_cell_seconds_.push_back(&cell_seconds_[tuning_.grid->first_mhz() + static_cast<int>(c)]);
     }
-    for (double* seconds : view_cell_seconds_) *seconds += view_.frame_seconds;
+    for (double* seconds : tuning_cell_seconds_) *seconds += tuning_.frame_seconds;
 }
 
 void Classifier::gap() {
@@ -132,16 +132,16 @@ void Classifier::gap() {
     judge_settled(true);
 }
 
-void Classifier::end_view(const ViewSummary& summary) {
+void Classifier::end_tuning(const TuningSummary& summary) {
     closed_.clear();
     tracker_->close_all(closed_);
     for (const auto& b : closed_) close(b);
     wifi_share_.assign(wifi_claimed_frames_.size(), 0.0f);
-    for (std::size_t c = 0; c < wifi_share_.size() && view_frames_ > 0; ++c)
-        wifi_share_[c] = static_cast<float>(static_cast<double>(wifi_claimed_frames_[c]) / static_cast<double>(view_frames_));
-    ViewSummary with_wifi = summary;
+    for (std::size_t c = 0; c < wifi_share_.size() && tuning_frames_ > 0; ++c)
+        wifi_share_[c] = static_cast<float>(static_cast<double>(wifi_claimed_frames_[c]) / static_cast<double>(tuning_frames_));
+    TuningSummary with_wifi = summary;
     with_wifi.cell_wifi_share = wifi_share_;
-    for (auto& r : detectors_) r.detector->end_view(with_wifi);
+    for (auto& r : detectors_) r.detector->end_tuning(with_wifi);
     judge_settled(true);
 }
 
@@ -150,7 +150,7 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     f.start_s = b.start_s;
     f.end_s = b.end_s;
     f.frames = b.frames;
-    const double first_mhz = view_.grid->first_mhz() + b.lo_cell;
+    const double first_mhz = tuning_.grid->first_mhz() + b.lo_cell;
     double total = 0.0, weighted = 0.0;
     for (std::size_t k = 0; k < b.cell_signal.size(); ++k) {
         total += b.cell_signal[k];
@@ -184,11 +184,11 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     f.drift_mhz = std::sqrt(std::max(0.0, b.centre_sq_sum / centre_frames - mean_c * mean_c));
 
     if (f.bandwidth_mhz <= kMaxChannelisedMhz) {
-        const double rate = view_.segment.sample_rate_hz;
+        const double rate = tuning_.segment.sample_rate_hz;
         const auto end = std::min<std::uint64_t>(b.end_sample, b.first_sample + static_cast<std::uint64_t>(kMaxCheckedSeconds * rate));
         static thread_local std::vector<cf32> snippet;
         history_->copy(b.first_sample, end, snippet);
-        const double offset_hz = f.center_mhz * 1e6 - view_.segment.center_frequency_hz;
+        const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
         // The receiver's DC (LO leakage) sits inside the channel filter of a burst near the tuning's
         // centre and drags the discriminator towards 0 Hz. The burst's own mean is ~0 (FSK, O-QPSK and
         // OFDM symbols turn their phase), so the snippet's mean is the DC.
@@ -209,11 +209,11 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
 void Classifier::close(const TrackedBurst& b) {
     ++bursts_total_;
     BurstFeatures f = measure(b);
-    // A burst whose energy reaches into the outermost cells is cut off by the edge of the view (and
+    // A burst whose energy reaches into the outermost cells is cut off by the edge of the tuning (and
     // the receiver's roll-off there): its width, level and shape cannot be trusted. A sweep sees it
-    // whole from the next tuning. A narrow view of a few cells (an RTL-SDR parked on one BLE channel)
+    // whole from the next tuning. A narrow tuning of a few cells (an RTL-SDR parked on one BLE channel)
     // would judge nothing so: there, only a tenth of its usable band at each side is the edge.
-    const auto& grid = *view_.grid;
+    const auto& grid = *tuning_.grid;
     const bool narrow = grid.size() <= 4;
     const double margin = narrow ? std::max(0.1, 0.1 * (grid.usable_high_mhz() - grid.usable_low_mhz())) : 0.5;
     const double low_edge = narrow ? grid.usable_low_mhz() : grid.first_mhz();
@@ -337,7 +337,7 @@ void Classifier::finish(report::Report& report) {
     if (keep_bursts_) report.bursts = std::move(records_);
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
-    counters["bursts.at_view_edge"] = bursts_at_edge_;
+    counters["bursts.at_tuning_edge"] = bursts_at_edge_;
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;
     for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
     for (const auto* r : judges_) {

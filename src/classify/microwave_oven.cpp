@@ -62,12 +62,12 @@ struct Rhythm {
 
 class MicrowaveOvenDetector final : public Detector, public WatchesFrames, public ExplainsBursts, public OwnsTime, public JudgesBursts, public ClaimsPieces {
 public:
-    void begin_view(const ViewGeometry& view) override {
-        view_ = view;
-        const auto cells = view.grid->size();
+    void begin_tuning(const TuningGeometry& tuning) override {
+        tuning_ = tuning;
+        const auto cells = tuning.grid->size();
         folding_ = false;
         for (std::size_t c = 1; c + 1 < cells; ++c) {
-            const double mhz = view.grid->first_mhz() + static_cast<double>(c);
+            const double mhz = tuning.grid->first_mhz() + static_cast<double>(c);
             if (mhz >= kOvenLowMhz && mhz <= kOvenHighMhz) folding_ = true;
         }
         for (auto& lit : lit_) lit.assign(cells * kPhaseBins, 0);
@@ -85,7 +85,7 @@ public:
             fold_begin_ = frame.time_s;
             next_look_s_ = frame.time_s;
         }
-        fold_end_ = frame.time_s + view_.frame_seconds;
+        fold_end_ = frame.time_s + tuning_.frame_seconds;
         ++fold_frames_;
         // A look every 25 µs is plenty for phase bins of 0.4–0.5 ms (and a magnetron that stays on
         // for milliseconds); frames in between are skipped, which keeps the fold cheap at any FFT size.
@@ -118,7 +118,7 @@ public:
     }
 
     void gap() override { close_fold(); }
-    void end_view(const ViewSummary&) override { close_fold(); }
+    void end_tuning(const TuningSummary&) override { close_fold(); }
 
     [[nodiscard]] double settled_until_s() const override {
         return folding_ && fold_frames_ > 0 ? fold_begin_ : std::numeric_limits<double>::infinity();
@@ -234,12 +234,12 @@ private:
     }
 
     void find_rhythm() {
-        const std::size_t cells = view_.grid->size();
+        const std::size_t cells = tuning_.grid->size();
         std::array<std::vector<double>, 2> rhythm;
         for (std::size_t p = 0; p < 2; ++p) {
             rhythm[p].assign(cells, 0.0);
             for (std::size_t c = 1; c + 1 < cells; ++c) {
-                const double mhz = view_.grid->first_mhz() + static_cast<double>(c);
+                const double mhz = tuning_.grid->first_mhz() + static_cast<double>(c);
                 if (mhz < kOvenLowMhz - 10.0 || mhz > kOvenHighMhz + 10.0) continue;  // images of an oven may land below
                 rhythm[p][c] = cell_rhythm(p, c);
             }
@@ -265,7 +265,7 @@ private:
             if (oven[c] && (strongest == cells || mean_on(c) > mean_on(strongest))) strongest = c;
         }
         if (strongest == cells) return;
-        const double strongest_mhz = view_.grid->first_mhz() + static_cast<double>(strongest);
+        const double strongest_mhz = tuning_.grid->first_mhz() + static_cast<double>(strongest);
         if (strongest_mhz < kOvenLowMhz || strongest_mhz > kOvenHighMhz) return;
         // the carrier's cells: the run of rhythmic cells (a one-cell gap allowed) around the strongest
         // (cells 20 dB under the strongest are the receiver's image or other traffic in step, not the carrier)
@@ -336,7 +336,7 @@ private:
         r.mains_index = static_cast<int>(best);
         r.window_first = (run_first + kPhaseBins - 1) % kPhaseBins;  // one bin of margin each side: the ramps
         r.window_bins = std::min(kPhaseBins, run_bins + 2);
-        const double first = view_.grid->first_mhz();
+        const double first = tuning_.grid->first_mhz();
         r.core_low = first + static_cast<double>(lo);
         r.core_high = first + static_cast<double>(hi);
         r.claimed.emplace_back(r.core_low - 1.0, r.core_high + 1.0);
@@ -348,7 +348,7 @@ private:
         r.above_db = floor > 0.0 ? 10.0 * std::log10(std::max(power / floor, 1e-30)) : 99.0;
         // A strong carrier shows again at the mirror frequency of an IQ-imbalanced receiver, in step with it.
         if (r.above_db >= 25.0) {
-            const double mirror = 2.0 * view_.segment.center_frequency_hz / 1e6;
+            const double mirror = 2.0 * tuning_.segment.center_frequency_hz / 1e6;
             r.claimed.emplace_back(mirror - r.core_high - 1.5, mirror - r.core_low + 1.5);
         }
         r.fit = total[best];
@@ -475,7 +475,7 @@ private:
     };
     std::vector<Burst> bursts_;
 
-    ViewGeometry view_;
+    TuningGeometry tuning_;
     bool folding_ = false;  // the tuning holds cells where an oven can be
     std::array<std::vector<std::uint32_t>, 2> lit_;  // [mains][cell * kPhaseBins + phase bin]: frames lit
     std::array<std::vector<double>, 2> excess_;  // [mains][cell * kPhaseBins + phase bin]: power over the floor, summed

@@ -24,7 +24,7 @@ constexpr int kMaxProductOrder = 13;          // or (6 dB under it at least) whe
 
 class NarrowbandSpurDetector final : public Detector {
 public:
-    void end_view(const ViewSummary& v) override {
+    void end_tuning(const TuningSummary& v) override {
         const auto& g = *v.geometry;
         const std::size_t n = v.bin_floor.size();
         if (n < 2 * kLocalSpan + 8 || v.bin_floor_observations < kMinObservations) return;
@@ -32,7 +32,7 @@ public:
         const double centre = g.segment.center_frequency_hz;
         const double half = g.segment.usable_bandwidth_hz() / 2.0;
         const auto& f = v.bin_floor;
-        views_.push_back({(centre - half) / 1e6, (centre + half) / 1e6, bin_hz / 1e6, centre / 1e6, g.segment.sample_rate_hz / 1e6});
+        tunings_.push_back({(centre - half) / 1e6, (centre + half) / 1e6, bin_hz / 1e6, centre / 1e6, g.segment.sample_rate_hz / 1e6});
         std::vector<float> local;
         for (std::size_t k = kLocalSpan; k + kLocalSpan < n; ++k) {
             const double offset = (static_cast<double>(k) - static_cast<double>(n / 2)) * bin_hz;
@@ -56,11 +56,11 @@ public:
             power /= v.bin_enbw;
             const double mhz = (centre + offset + delta * bin_hz) / 1e6;
             spurs_.push_back({mhz, 10.0 * std::log10(std::max(power, 1e-30)), 10.0 * std::log10(f[k] / reference),
-                              bin_hz / 1e6, views_.size() - 1});
+                              bin_hz / 1e6, tunings_.size() - 1});
         }
     }
 
-    static bool wifi_busy(const ViewSummary& v, double hz) {
+    static bool wifi_busy(const TuningSummary& v, double hz) {
         const auto& g = *v.geometry;
         const long cell = std::lround(hz / 1e6) - g.grid->first_mhz();
         return cell >= 0 && static_cast<std::size_t>(cell) < v.cell_wifi_share.size() &&
@@ -85,7 +85,7 @@ public:
         std::vector<Spur> kept;
         for (const auto& m : merged) {
             std::size_t covering = 0;
-            for (const auto& v : views_) covering += (m.mhz > v.low_mhz && m.mhz < v.high_mhz);
+            for (const auto& v : tunings_) covering += (m.mhz > v.low_mhz && m.mhz < v.high_mhz);
             if (covering >= 2 && m.sightings * 2 < covering) continue;  // not there when seen from elsewhere
             kept.push_back(m);
         }
@@ -101,7 +101,7 @@ public:
             if (kept[i].level > kept[strongest].level) strongest = i;
         std::vector<double> products;
         if (kept[strongest].level >= kNearFullScaleDbfs) {
-            const View& seen = views_[kept[strongest].view];
+            const SeenTuning& seen = tunings_[kept[strongest].tuning];
             std::vector<Spur> rest;
             for (std::size_t i = 0; i < kept.size(); ++i) {
                 const bool below = kept[i].level <= kept[strongest].level - kProductBelowDb ||
@@ -170,10 +170,10 @@ public:
 private:
     struct Spur {
         double mhz, level, rise_db, bin_mhz;
-        std::size_t view;
+        std::size_t tuning;
         std::size_t sightings = 1;
     };
-    struct View {
+    struct SeenTuning {
         double low_mhz, high_mhz, bin_mhz;
         double centre_mhz, rate_mhz;
     };
@@ -181,7 +181,7 @@ private:
     // Whether a tone sits where an odd-order product of a strong tone lands in a complex receiver:
     // at k × (its offset from the tuning), folded by the sample rate (clipping and a compressed
     // front end make the 3rd, 5th, … harmonics; the I/Q split, their mirror images).
-    static bool odd_product(const View& v, double strong_mhz, double mhz) {
+    static bool odd_product(const SeenTuning& v, double strong_mhz, double mhz) {
         const double f0 = strong_mhz - v.centre_mhz, off = mhz - v.centre_mhz, tolerance = 1.5 * v.bin_mhz;
         for (int k = -kMaxProductOrder; k <= kMaxProductOrder; k += 2) {
             if (k == 1) continue;
@@ -212,7 +212,7 @@ private:
     }
 
     std::vector<Spur> spurs_;
-    std::vector<View> views_;
+    std::vector<SeenTuning> tunings_;
 };
 
 }  // namespace

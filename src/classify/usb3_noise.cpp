@@ -22,7 +22,7 @@ constexpr double kToneOverOwnFloor = 4.0;    // …when it also stands out of it
 
 class Usb3NoiseDetector final : public Detector {
 public:
-    void end_view(const ViewSummary& v) override {
+    void end_tuning(const TuningSummary& v) override {
         const auto& grid = *v.geometry->grid;
         for (std::size_t c = 0; c < grid.size() && c < v.cell_floor.size(); ++c) {
             const int mhz = grid.first_mhz() + static_cast<int>(c);

@@ -20,15 +20,15 @@ public:
         if (history_) occupancy_.set_kind_judge([this](const WifiBurstSpan& span) { return judge_kind(span); });
     }
 
-    void begin_view(const ViewGeometry& view) override {
-        view_ = view;
-        occupancy_.begin_view(view);
+    void begin_tuning(const TuningGeometry& tuning) override {
+        tuning_ = tuning;
+        occupancy_.begin_tuning(tuning);
     }
     void on_frame(const Frame& frame) override { occupancy_.on_frame(frame); }
     [[nodiscard]] std::span<const std::uint8_t> claimed() const override { return occupancy_.claimed(); }
     [[nodiscard]] bool claimed_any() const override { return occupancy_.claimed_any(); }
     void gap() override { occupancy_.gap(); }
-    void end_view(const ViewSummary& /*summary*/) override { occupancy_.end_view(); }
+    void end_tuning(const TuningSummary& /*summary*/) override { occupancy_.end_tuning(); }
 
     // Wideband (≥ 10 MHz) bursts centred on an OFDM channel, which its shape check left: an HT40 frame
     // spilling over two 20 MHz channels.
@@ -68,14 +68,14 @@ public:
 
 private:
     std::optional<bool> judge_kind(const WifiBurstSpan& span) {
-        const double rate = view_.segment.sample_rate_hz;
+        const double rate = tuning_.segment.sample_rate_hz;
         const std::uint64_t length = span.end_sample - span.first_sample;
         const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
         // 96 µs: 24 OFDM symbols or 96 DSSS symbols, plenty for either correlation (0.93 against 0.25 at 10 dB)
         const auto end = std::min<std::uint64_t>(span.end_sample, span.first_sample + skip + static_cast<std::uint64_t>(96e-6 * rate));
         history_->copy(span.first_sample + skip, end, snippet_);
         remove_dc(snippet_);  // a constant correlates with itself at every lag: it would fake a guard interval
-        const auto m = channelizer_.wifi_phy(snippet_, rate, span.center_mhz * 1e6 - view_.segment.center_frequency_hz);
+        const auto m = channelizer_.wifi_phy(snippet_, rate, span.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
         // (a snippet under 40 µs — a burst's sliver cut by interference — holds too few symbols to say)
         if (!m.valid || static_cast<double>(snippet_.size()) < 40e-6 * rate) return std::nullopt;
         // OFDM's guard interval repeats its symbol's end almost exactly (0.93–0.99 from 10 dB up); DSSS
@@ -118,7 +118,7 @@ private:
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
     Channelizer channelizer_;
-    ViewGeometry view_;
+    TuningGeometry tuning_;
     std::vector<cf32> snippet_;
 };
 

@@ -109,11 +109,11 @@ bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) const
     return shoulder_excess(frame, b.shoulder_cells) <= kMaxShoulder * excess;
 }
 
-void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
-    frame_seconds_ = view.frame_seconds;
-    const auto& grid = *view.grid;
-    grid_ = view.grid;
-    fft_size_ = static_cast<std::size_t>(view.segment.sample_rate_hz / view.bin_hz + 0.5);
+void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
+    frame_seconds_ = tuning.frame_seconds;
+    const auto& grid = *tuning.grid;
+    grid_ = tuning.grid;
+    fft_size_ = static_cast<std::size_t>(tuning.segment.sample_rate_hz / tuning.bin_hz + 0.5);
     claimed_.assign(grid.size(), 0);
     own_claims_.assign(grid.size(), 0);
     whole_claims_.assign(grid.size(), 0);
@@ -139,14 +139,14 @@ void WifiOccupancyDetector::begin_view(const ViewGeometry& view) {
         const int claim_lo = std::max(centre - 11, grid.first_mhz()), claim_hi = std::min(centre + 11, grid.last_mhz());
         t.claim_first = claim_lo <= claim_hi ? grid.index_of(claim_lo) : 0;
         t.claim_end = claim_lo <= claim_hi ? grid.index_of(claim_hi) + 1 : 0;
-        // A channel the view cuts: its visible part is still recognised, only to claim its cells.
+        // A channel the tuning cuts: its visible part is still recognised, only to claim its cells.
         t.partial_first = t.partial_count = -1;
         t.partial_on = false;
         if (!whole) {
             const int lo = std::max(centre - kInnerHalf, grid.first_mhz()), hi = std::min(centre + kInnerHalf, grid.last_mhz());
             if (hi - lo + 1 >= 6) {
                 t.partial_count = (hi - lo + 1) / 3 * 3;  // whole 3 MHz sub-bands only, from the side nearest the centre
-                t.partial_near_low = lo > grid.first_mhz();  // the view cuts the channel's low side off? then lo is nearest
+                t.partial_near_low = lo > grid.first_mhz();  // the tuning cuts the channel's low side off? then lo is nearest
                 t.partial_first = t.partial_near_low ? grid.index_of(lo) : grid.index_of(hi - t.partial_count + 1);
             }
         }
@@ -184,7 +184,7 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
         const auto c = static_cast<std::size_t>(t.partial_first + i);
         explained = whole_claims_[c] != 0 || last_whole_claims_[c] != 0;
     }
-    // Counted only where the view holds ≥ 9 MHz of the channel, every MHz of it lit (not just each
+    // Counted only where the tuning holds ≥ 9 MHz of the channel, every MHz of it lit (not just each
     // 3 MHz sub-band, as claim_partial asks: a strong narrow carrier's skirts fill those).
     bool on = t.partial_on && !explained && t.partial_count >= 9;
     const float* cell = frame.cells.data();
@@ -356,7 +356,7 @@ void WifiOccupancyDetector::gap() {
     for (auto& t : tracked_) close_burst(t);
 }
 
-void WifiOccupancyDetector::end_view() {
+void WifiOccupancyDetector::end_tuning() {
     for (auto& t : tracked_) {
         close_burst(t);
         t.inner_first = -1;

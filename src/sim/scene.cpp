@@ -96,7 +96,7 @@ private:
 
 class Placer {
 public:
-    explicit Placer(const View& view) : view_(view) {}
+    explicit Placer(const Segment& view) : view_(view) {}
 
     void add(const Burst& b, std::span<cf32> out) {
         if (!b.waveform || b.waveform->samples.empty() || !(b.waveform->sample_rate_hz > 0.0)) return;
@@ -242,7 +242,7 @@ private:
         return d;
     }
 
-    const View& view_;
+    const Segment& view_;
     std::map<std::pair<unsigned, unsigned>, RresampPtr> resamplers_;
     std::map<unsigned, Decimator> decimators_;
     std::vector<cf32> in_, mid_, dst_;
@@ -250,7 +250,7 @@ private:
 
 }  // namespace
 
-void add_bursts(const View& view, std::span<const Burst> bursts, std::span<cf32> out) {
+void add_bursts(const Segment& view, std::span<const Burst> bursts, std::span<cf32> out) {
     if (out.size() != view.samples) throw ConfigError("add_bursts: output size differs from view.samples");
     if (!(view.sample_rate_hz > 0.0)) throw ConfigError("add_bursts: view sample rate must be positive");
     Placer placer(view);

@@ -206,7 +206,7 @@ std::vector<cf32> Synthesizer::render(std::size_t index) {
     const double vc = seg.info.center_frequency_hz + rx.lo_offset_hz;  // where the radio really listens
     const double t0 = m.seg_t0(seg), t1 = m.seg_t1(seg);
     std::vector<cf32> out(seg.samples);
-    const View view{vc, fs, seg.samples};
+    const Segment view{vc, fs, seg.samples};
 
     // Bursts: generated only when they can reach this segment, in time and in band.
     constexpr double margin_s = 50e-6, margin_hz = 2e6;

@@ -43,7 +43,7 @@ Traffic wifi_traffic(int wifi_channel, double duty, double duration_s, double po
     return t;
 }
 
-std::vector<cf32> render(const sim::View& view, const std::vector<sim::Burst>& bursts, double noise_dbfs, std::uint64_t seed) {
+std::vector<cf32> render(const sim::Segment& view, const std::vector<sim::Burst>& bursts, double noise_dbfs, std::uint64_t seed) {
     std::vector<cf32> x(view.samples);
     std::mt19937_64 rng(seed);
     sim::add_awgn(x, noise_dbfs, rng);
@@ -60,7 +60,7 @@ class DutyCycle : public ::testing::TestWithParam<double> {};
 TEST_P(DutyCycle, SingleViewOnChannel6MeasuresAirtimeWithin3Percent) {
     const double duty = GetParam(), duration = 0.25;
     std::mt19937_64 rng(100 + static_cast<int>(duty * 100));
-    const sim::View view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const sim::Segment view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
     const auto traffic = wifi_traffic(6, duty, duration, channel_snr_power(20.0), rng);
     const auto x = render(view, traffic.bursts, noise_total_dbfs(20e6), 7);
     const auto r = analyze_samples(x, SegmentInfo{2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
@@ -74,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(Occupancy, DutyCycle, ::testing::Values(0.05, 0.3, 0.6,
 
 TEST(Occupancy, WidebandViewSeparatesChannels1_6_11AndCountsNothingBetween) {
     const double duration = 0.12, rate = 100e6;
-    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    const sim::Segment view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
     std::mt19937_64 rng(11);
     const auto ch1 = wifi_traffic(1, 0.30, duration, channel_snr_power(25.0), rng);
     const auto ch6 = wifi_traffic(6, 0.50, duration, channel_snr_power(15.0), rng);
@@ -94,7 +94,7 @@ TEST(Occupancy, WidebandViewSeparatesChannels1_6_11AndCountsNothingBetween) {
 TEST(Occupancy, Ht40FramesCountOnPrimaryAndSecondaryOnly) {
     // 802.11n HT40 on channels 1 + 5 (40 MHz around 2422 MHz), standard HT-mixed PPDUs at ~35 % duty.
     const double duration = 0.1, rate = 100e6;
-    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    const sim::Segment view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
     std::mt19937_64 rng(21);
     std::vector<std::shared_ptr<const sim::Waveform>> frames;
     for (std::size_t bytes : {200u, 1500u, 60u})
@@ -126,7 +126,7 @@ TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
     std::size_t index = 0;
     for (int round = 0; round < 2; ++round)
         for (double centre : {2430e6, 2450e6}) {
-            const sim::View view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
+            const sim::Segment view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
             const auto traffic = wifi_traffic(6, 0.3, dwell, channel_snr_power(25.0), rng);
             SampleBlock b;
             b.segment_index = index++;
@@ -149,7 +149,7 @@ TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
 TEST(Occupancy, LowSnrTrafficIsStillMeasured) {
     const double duration = 0.2;
     std::mt19937_64 rng(21);
-    const sim::View view{2462e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const sim::Segment view{2462e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
     const auto traffic = wifi_traffic(11, 0.4, duration, channel_snr_power(8.0), rng);
     const auto x = render(view, traffic.bursts, noise_total_dbfs(20e6), 22);
     const auto r = analyze_samples(x, SegmentInfo{2462e6, 20e6, 0.0, std::nullopt, std::nullopt});
@@ -167,7 +167,7 @@ TEST(Occupancy, Dsss80211bFramesCountAsWifi) {
         bursts.push_back({t, 2437e6, channel_snr_power(20.0), frame});
         airtime += len;
     }
-    const sim::View view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
+    const sim::Segment view{2437e6, 20e6, static_cast<std::uint64_t>(duration * 20e6)};
     const auto x = render(view, bursts, noise_total_dbfs(20e6), 32);
     const auto r = analyze_samples(x, SegmentInfo{2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
     EXPECT_NEAR(channel(r, 6).occupancy, airtime / duration, 0.03);
@@ -186,7 +186,7 @@ TEST(Occupancy, BluetoothHopperIsNotWifi) {
         bursts.push_back({t, (bt_classic_first_mhz + hop(rng)) * 1e6, -40.0, five ? dh5 : dh1});
         if (five) t += 4 * 625e-6;
     }
-    const sim::View view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
+    const sim::Segment view{2442e6, rate, static_cast<std::uint64_t>(duration * rate)};
     const auto x = render(view, bursts, noise_total_dbfs(rate), 42);
     const auto r = analyze_samples(x, SegmentInfo{2442e6, rate, 0.0, std::nullopt, std::nullopt});
     for (const auto& c : r.wifi) EXPECT_EQ(c.occupancy, 0.0) << "channel " << c.channel;
@@ -204,7 +204,7 @@ TEST(Occupancy, SweepTakesEachChannelFromTheSegmentsThatSawIt) {
     for (int round = 0; round < 2; ++round) {
         for (int ch : {1, 11}) {
             const double centre = wifi_channel_center_mhz(ch) * 1e6;
-            const sim::View view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
+            const sim::Segment view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
             const auto traffic = wifi_traffic(ch, ch == 1 ? 0.5 : 0.2, dwell, channel_snr_power(20.0), rng);
             (ch == 1 ? air1 : air11) += traffic.airtime_s;
             SampleBlock b;

@@ -25,13 +25,13 @@ constexpr double kFrameS = static_cast<double>(kFft) / kRate;  // 12.8 µs
 class Frames {
 public:
     Frames() : grid_(2440e6, kRate, kFft, 1.5, 9.5e6) {
-        ViewGeometry view;
+        TuningGeometry view;
         view.grid = &grid_;
         view.segment.center_frequency_hz = 2440e6;
         view.segment.sample_rate_hz = kRate;
         view.frame_seconds = kFrameS;
         view.bin_hz = kRate / static_cast<double>(kFft);
-        tracker_.begin_view(view);
+        tracker_.begin_tuning(view);
         floor_.assign(grid_.size(), 1.0f);
         claimed_.assign(grid_.size(), 0);
     }

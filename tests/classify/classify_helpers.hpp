@@ -11,7 +11,7 @@
 namespace coex::testing {
 
 struct Scene {
-    sim::View view;
+    sim::Segment view;
     std::vector<sim::Burst> bursts;
     double noise_dbfs_per_mhz = -100.0;
     std::uint64_t seed = 1;

@@ -28,7 +28,7 @@ Seen seen;
 // Claims cells 2…5 (2433–2436 MHz) of every frame.
 class ClaimsLowCells final : public Detector, public ClaimsCells {
 public:
-    void begin_view(const ViewGeometry& view) override { claimed_.assign(view.grid->size(), 0); }
+    void begin_tuning(const TuningGeometry& view) override { claimed_.assign(view.grid->size(), 0); }
     void on_frame(const Frame&) override {
         for (std::size_t c = 2; c <= 5 && c < claimed_.size(); ++c) claimed_[c] = 1;
     }
@@ -99,13 +99,13 @@ report::Report classify(std::span<const DetectorDescriptor> registry) {
     seen = {};
     dsp::MhzCellGrid grid(2440e6, kRate, kFft, 1.5, 9.5e6);
     Classifier classifier({}, true, registry);
-    ViewGeometry view;
+    TuningGeometry view;
     view.grid = &grid;
     view.segment.center_frequency_hz = 2440e6;
     view.segment.sample_rate_hz = kRate;
     view.frame_seconds = kFrameS;
     view.bin_hz = kRate / static_cast<double>(kFft);
-    classifier.begin_view(view);
+    classifier.begin_tuning(view);
     const std::vector<float> floor(grid.size(), 1.0f);
     for (std::uint64_t i = 0; i < 40; ++i) {
         std::vector<float> cells(grid.size(), 1.0f);
@@ -120,10 +120,10 @@ report::Report classify(std::span<const DetectorDescriptor> registry) {
         f.cell_floor = floor;
         classifier.on_frame(f);
     }
-    ViewSummary summary;
+    TuningSummary summary;
     summary.geometry = &view;
     summary.cell_floor = floor;
-    classifier.end_view(summary);
+    classifier.end_tuning(summary);
     report::Report r;
     classifier.finish(r);
     return r;

@@ -52,7 +52,7 @@ protected:
     // 50 ms at 20 MS/s on channel 6: noise and 802.11g frames at about 40 % airtime.
     fs::path make_capture(const std::string& name, io::SampleType type = io::SampleType::int8) {
         std::mt19937_64 rng(9);
-        const sim::View view{2437e6, 20e6, 1'000'000};
+        const sim::Segment view{2437e6, 20e6, 1'000'000};
         std::vector<cf32> x(view.samples);
         sim::add_awgn(x, -60.0, rng);
         auto frame = std::make_shared<sim::Waveform>(sim::wifi_ofdm_ppdu(1000, sim::WifiRate::mbps24, rng));

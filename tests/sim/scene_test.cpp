@@ -36,7 +36,7 @@ std::shared_ptr<const Waveform> pulse(double fs, std::size_t n, std::size_t at) 
     return share(std::move(w));
 }
 
-std::vector<cf32> render(const View& v, std::vector<Burst> bursts) {
+std::vector<cf32> render(const Segment& v, std::vector<Burst> bursts) {
     std::vector<cf32> out(v.samples);
     add_bursts(v, bursts, out);
     return out;
@@ -47,7 +47,7 @@ double power_db(std::span<const cf32> x) { return test::db10(mean_power(x)); }
 }  // namespace
 
 TEST(SimScene, BurstAtOffsetPeaksAtItsFrequency) {
-    const View v{2440e6, 20e6, 1 << 16};
+    const Segment v{2440e6, 20e6, 1 << 16};
     // A carrier at +5 MHz: the PSD peak is the +5 MHz bin.
     auto out = render(v, {Burst{100e-6, 2445e6, -10.0, carrier(8e6, 20000)}});
     const auto psd = test::welch(out, v.sample_rate_hz, 1024);
@@ -75,22 +75,22 @@ TEST(SimScene, PowerIsHonoured) {
     struct C {
         const char* what;
         std::shared_ptr<const Waveform> w;
-        View v;
+        Segment v;
         double df;
     };
     const std::vector<C> cases = {
-        {"BT DH5 8->20 MS/s at +5 MHz", share(bt_br_packet(BtPacket::dh5, rng)), View{2440e6, 20e6, 0}, 5e6},
-        {"OFDM 20->20 MS/s at 0", share(wifi_ofdm_ppdu(1000, WifiRate::mbps24, rng)), View{2437e6, 20e6, 0}, 0.0},
-        {"OFDM 20->40 MS/s at +5 MHz", share(wifi_ofdm_ppdu(1000, WifiRate::mbps54, rng)), View{2437e6, 40e6, 0}, 5e6},
-        {"OFDM 20->100 MS/s at -30 MHz", share(wifi_ofdm_ppdu(500, WifiRate::mbps12, rng)), View{2440e6, 100e6, 0}, -30e6},
-        {"DSSS 22->44 MS/s at 0", share(wifi_dsss_ppdu(100, rng)), View{2412e6, 44e6, 0}, 0.0},
-        {"BLE 2M 16->20 MS/s at -6 MHz", share(ble_packet(100, BlePhy::le2m, 38, rng)), View{2432e6, 20e6, 0}, -6e6},
-        {"802.15.4 8->10 MS/s at -2 MHz", share(zigbee_packet(100, rng)), View{2450e6, 10e6, 0}, -2e6},
-        {"BT DH3 8->40->20 MS/s at +7 MHz (K=2)", share(bt_br_packet(BtPacket::dh3, rng)), View{2440e6, 20e6, 0}, 7e6},
-        {"OFDM 20->30 MS/s at +1 MHz", share(wifi_ofdm_ppdu(1000, WifiRate::mbps6, rng)), View{2437e6, 30e6, 0}, 1e6},
+        {"BT DH5 8->20 MS/s at +5 MHz", share(bt_br_packet(BtPacket::dh5, rng)), Segment{2440e6, 20e6, 0}, 5e6},
+        {"OFDM 20->20 MS/s at 0", share(wifi_ofdm_ppdu(1000, WifiRate::mbps24, rng)), Segment{2437e6, 20e6, 0}, 0.0},
+        {"OFDM 20->40 MS/s at +5 MHz", share(wifi_ofdm_ppdu(1000, WifiRate::mbps54, rng)), Segment{2437e6, 40e6, 0}, 5e6},
+        {"OFDM 20->100 MS/s at -30 MHz", share(wifi_ofdm_ppdu(500, WifiRate::mbps12, rng)), Segment{2440e6, 100e6, 0}, -30e6},
+        {"DSSS 22->44 MS/s at 0", share(wifi_dsss_ppdu(100, rng)), Segment{2412e6, 44e6, 0}, 0.0},
+        {"BLE 2M 16->20 MS/s at -6 MHz", share(ble_packet(100, BlePhy::le2m, 38, rng)), Segment{2432e6, 20e6, 0}, -6e6},
+        {"802.15.4 8->10 MS/s at -2 MHz", share(zigbee_packet(100, rng)), Segment{2450e6, 10e6, 0}, -2e6},
+        {"BT DH3 8->40->20 MS/s at +7 MHz (K=2)", share(bt_br_packet(BtPacket::dh3, rng)), Segment{2440e6, 20e6, 0}, 7e6},
+        {"OFDM 20->30 MS/s at +1 MHz", share(wifi_ofdm_ppdu(1000, WifiRate::mbps6, rng)), Segment{2437e6, 30e6, 0}, 1e6},
     };
     for (const C& c : cases) {
-        View v = c.v;
+        Segment v = c.v;
         const double start = 20e-6;
         v.samples = static_cast<std::uint64_t>((c.w->duration_s() + 2 * start) * v.sample_rate_hz);
         const double p_dbfs = -17.0;
@@ -108,7 +108,7 @@ TEST(SimScene, PowerIsHonoured) {
 
 TEST(SimScene, NoAliasingFromOutsideTheView) {
     std::mt19937_64 rng(43);
-    const View v{2440e6, 20e6, 100000};
+    const Segment v{2440e6, 20e6, 100000};
     // BT (1 MHz wide) at +12 and +15 MHz: outside the +-10 MHz view. At +12 MHz its 8 MS/s band
     // (8..16 MHz) overlaps the view, so it goes through resampling, shift and the anti-alias
     // decimator; at +15 MHz it is skipped.
@@ -147,7 +147,7 @@ TEST(SimScene, StartTimeWithinOneSample) {
     for (const C& c : {C{20e6, 20e6, 0.0}, C{20e6, 20e6, 3e6}, C{20e6, 22e6, 0.0}, C{8e6, 20e6, 4e6}, C{20e6, 100e6, -20e6},
                        C{22e6, 20e6, 0.0}, C{8e6, 10e6, 0.0}, C{2e6, 61.44e6, 10e6}, C{16e6, 5e6, 1e6}}) {
         for (double start : {123.4e-6, 0.0, -10.05e-6}) {
-            const View v{2440e6, c.fs_v, static_cast<std::uint64_t>(c.fs_v * 400e-6)};
+            const Segment v{2440e6, c.fs_v, static_cast<std::uint64_t>(c.fs_v * 400e-6)};
             const std::size_t at = 300;
             const auto out = render(v, {Burst{start, 2440e6 + c.df, 0.0, pulse(c.fs_n, 1000, at)}});
             const auto peak = static_cast<double>(std::max_element(out.begin(), out.end(), [](cf32 a, cf32 b) { return std::abs(a) < std::abs(b); }) - out.begin());
@@ -167,8 +167,8 @@ TEST(SimScene, SplitViewsAgree) {
     };
     for (const C& c : {C{22e6, 0.0}, C{22e6, 3e6}, C{20e6, 0.0}, C{56e6, -7e6}}) {
         const std::uint64_t n = static_cast<std::uint64_t>(c.fs_v * 400e-6), shift = static_cast<std::uint64_t>(c.fs_v * 150e-6) + 7;
-        const View full{2437e6, c.fs_v, n};
-        const View later{2437e6, c.fs_v, n - shift};
+        const Segment full{2437e6, c.fs_v, n};
+        const Segment later{2437e6, c.fs_v, n - shift};
         const double start = 30e-6;
         const auto a = render(full, {Burst{start, 2437e6 + c.df, 0.0, ofdm}});
         const auto b = render(later, {Burst{start - static_cast<double>(shift) / c.fs_v, 2437e6 + c.df, 0.0, ofdm}});
@@ -257,7 +257,7 @@ TEST(SimScene, Determinism) {
 
 TEST(SimScene, SceneBookkeeping) {
     std::mt19937_64 rng(46);
-    const View v{2440e6, 40e6, 40000};
+    const Segment v{2440e6, 40e6, 40000};
     const auto bt = share(bt_br_packet(BtPacket::dh1, rng));
     // Two bursts add; a burst after the view or without a waveform adds nothing.
     const auto one = render(v, {Burst{10e-6, 2441e6, -6.0, bt}});
@@ -275,7 +275,7 @@ TEST(SimScene, SceneBookkeeping) {
 TEST(SimScene, BusySceneThroughput) {
     // 20 ms at 100 MS/s with a mix of 60 bursts; reports the time taken.
     std::mt19937_64 rng(47);
-    const View v{2440e6, 100e6, 2'000'000};
+    const Segment v{2440e6, 100e6, 2'000'000};
     std::vector<Burst> bursts;
     for (int i = 0; i < 60; ++i) {
         std::shared_ptr<const Waveform> w;

@@ -321,7 +321,7 @@ TEST(SimWifiOfdm, SpectrumFlatInBandAndUpsampledShape) {
     EXPECT_LT(dc, -3.0);  // DC subcarrier is empty (the window spreads its neighbours into it)
 
     // Through add_bursts to 100 MS/s.
-    const View view{2437e6, 100e6, static_cast<std::uint64_t>(w->duration_s() * 100e6) + 2000};
+    const Segment view{2437e6, 100e6, static_cast<std::uint64_t>(w->duration_s() * 100e6) + 2000};
     std::vector<cf32> out(view.samples);
     const Burst b{5e-6, 2437e6, 0.0, w};
     add_bursts(view, std::span(&b, 1), out);
@@ -430,7 +430,7 @@ TEST(SimWifiDsss, MainLobeIs22MHzWide) {
     EXPECT_NEAR((hi - lo) / 1e6, 11.0, 1.5);
 
     // Seen by an 88 MS/s receiver: null-to-null (first points 30 dB down) ~22 MHz, nothing beyond.
-    const View view{2412e6, 88e6, static_cast<std::uint64_t>(w->duration_s() * 88e6)};
+    const Segment view{2412e6, 88e6, static_cast<std::uint64_t>(w->duration_s() * 88e6)};
     std::vector<cf32> out(view.samples);
     const Burst b{0.0, 2412e6, 0.0, w};
     add_bursts(view, std::span(&b, 1), out);

@@ -93,7 +93,7 @@ private:
     std::uint64_t next_sample_ = 0;  // expected first_sample of the next block in this segment
     double segment_start_s_ = 0.0;
     std::uint64_t frames_ = 0;
-    std::uint64_t view_frames_ = 0;
+    std::uint64_t tuning_frames_ = 0;
     std::uint64_t frame_origin_ = 0;      // sample where the spectrogram's current run of frames began
     std::uint64_t frame_in_segment_ = 0;  // frames since then
     // capture facts gathered on the way

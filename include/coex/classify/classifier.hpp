@@ -23,14 +23,14 @@ public:
                         std::span<const DetectorDescriptor> registry = detector_registry());
     ~Classifier();
 
-    void begin_view(const ViewGeometry& view);
-    // The raw samples of the view, in order; kept for a few ms so bursts can be checked in the time domain.
+    void begin_tuning(const TuningGeometry& tuning);
+    // The raw samples of the tuning, in order; kept for a few ms so bursts can be checked in the time domain.
     void on_samples(std::uint64_t first_sample, std::span<const cf32> samples);
     // The same, taking over the buffer instead of copying it (a spare buffer is left in `samples`).
     void adopt_samples(std::uint64_t first_sample, std::vector<cf32>& samples);
     void on_frame(const Frame& frame);
     void gap();
-    void end_view(const ViewSummary& summary);
+    void end_tuning(const TuningSummary& summary);
     // Fills the report's Wi-Fi table, emitters and the classifier's counters.
     void finish(report::Report& report);
 
@@ -68,15 +68,15 @@ private:
     std::vector<struct TrackedBurst> closed_;
     std::deque<BurstFeatures> pending_;  // measured, waiting for the detectors to settle their time
     bool keep_bursts_ = false;
-    ViewGeometry view_;
+    TuningGeometry tuning_;
     std::map<int, double> cell_seconds_;
-    std::vector<std::uint64_t> wifi_claimed_frames_;  // per cell of the current view
-    std::uint64_t view_frames_ = 0;
+    std::vector<std::uint64_t> wifi_claimed_frames_;  // per cell of the current tuning
+    std::uint64_t tuning_frames_ = 0;
     std::vector<float> wifi_share_;
-    std::vector<double*> view_cell_seconds_;  // this view's inner cells in cell_seconds_
+    std::vector<double*> tuning_cell_seconds_;  // this tuning's inner cells in cell_seconds_
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
-    std::uint64_t bursts_at_edge_ = 0;    // cut by the edge of the view: not judged
+    std::uint64_t bursts_at_edge_ = 0;    // cut by the edge of the tuning: not judged
     std::map<std::string, std::uint64_t> pieces_folded_;  // unknown entries folded into a known emitter, by its class
     std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
     struct Rejected {

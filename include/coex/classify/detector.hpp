@@ -77,14 +77,14 @@ private:
 
 // What a tuning looked like once its samples were all seen: the floors, for detectors of continuous
 // emitters (spurs, broadband noise) that live in the floor rather than in bursts.
-struct ViewSummary {
-    const ViewGeometry* geometry = nullptr;
+struct TuningSummary {
+    const TuningGeometry* geometry = nullptr;
     double observed_s = 0.0;
     std::span<const float> cell_floor;  // per 1 MHz cell of geometry->grid
     std::span<const float> bin_floor;   // per spectrogram bin, −fs/2 … +fs/2
     double bin_enbw = 1.5;
     std::uint64_t bin_floor_observations = 0;  // frames behind each bin's floor
-    std::span<const float> cell_wifi_share{};  // per cell: share of the view's frames Wi-Fi claimed it (set by the classifier)
+    std::span<const float> cell_wifi_share{};  // per cell: share of the tuning's frames Wi-Fi claimed it (set by the classifier)
 };
 
 // Time spent observing each whole MHz of the band, for duty cycles of emitters.
@@ -97,15 +97,15 @@ struct Observation {
 
 class SampleHistory;
 
-// Every detector lives through the views (tunings) of a capture and reports its emitters at the end.
+// Every detector lives through the tunings (tunings) of a capture and reports its emitters at the end.
 // What else it does is a capability it adds (the small interfaces below); the framework asks each
 // registered detector once, when it is made, which it has.
 class Detector {
 public:
     virtual ~Detector() = default;
-    virtual void begin_view(const ViewGeometry& /*view*/) {}
-    // A view seen whole: the floors, for emitters that live in the floor rather than in bursts.
-    virtual void end_view(const ViewSummary& /*summary*/) {}
+    virtual void begin_tuning(const TuningGeometry& /*tuning*/) {}
+    // A tuning seen whole: the floors, for emitters that live in the floor rather than in bursts.
+    virtual void end_tuning(const TuningSummary& /*summary*/) {}
     virtual void gap() {}  // samples missing: whatever was open ends here
     virtual void finish(const Observation& observation, struct Findings& out) = 0;
 };
@@ -116,7 +116,7 @@ class ClaimsCells {
 public:
     virtual ~ClaimsCells() = default;
     virtual void on_frame(const Frame& frame) = 0;
-    [[nodiscard]] virtual std::span<const std::uint8_t> claimed() const = 0;  // per cell of the view
+    [[nodiscard]] virtual std::span<const std::uint8_t> claimed() const = 0;  // per cell of the tuning
     [[nodiscard]] virtual bool claimed_any() const = 0;
 };
 
@@ -173,7 +173,7 @@ struct Findings {
 // What a detector is made with.
 struct DetectorSetup {
     std::vector<WifiChannel> wifi_channels;  // of the regulatory domain
-    const SampleHistory* history = nullptr;  // the view's last few ms of samples, for looks at a burst's own samples
+    const SampleHistory* history = nullptr;  // the tuning's last few ms of samples, for looks at a burst's own samples
 };
 
 struct DetectorDescriptor {

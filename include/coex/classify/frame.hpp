@@ -1,5 +1,5 @@
 #pragma once
-// What the analysis stages see of the spectrogram: one frame at a time, on one tuning ("view").
+// What the analysis stages see of the spectrogram: one frame at a time, on one tuning (centre and rate).
 #include "coex/core/types.hpp"
 #include "coex/dsp/cell_grid.hpp"
 
@@ -8,7 +8,7 @@
 
 namespace coex::classify {
 
-struct ViewGeometry {
+struct TuningGeometry {
     const dsp::MhzCellGrid* grid = nullptr;
     SegmentInfo segment;
     double frame_seconds = 0.0;  // time between frames
@@ -19,7 +19,7 @@ struct Frame {
     double time_s = 0.0;                // start of the frame, seconds since capture start
     std::uint64_t first_sample = 0;     // index of its first sample within the segment
     std::span<const float> bins;        // power per bin, −fs/2 … +fs/2
-    std::span<const float> cells;       // power per 1 MHz cell of the view's grid
+    std::span<const float> cells;       // power per 1 MHz cell of the tuning's grid
     std::span<const float> cell_floor;  // estimated mean noise power per cell
     std::span<const std::uint8_t> wifi_claimed{};  // per cell: explained by a Wi-Fi transmission (set by the classifier)
 };

@@ -42,7 +42,7 @@ struct WifiEmitterStats {
     double first_s = 0.0, last_s = 0.0;
     double mean_power_dbfs = 0.0;   // signal over the channel
     double above_floor_db = 0.0;    // against the floor over the same 17 MHz
-    // No view held the channel whole, but its transmissions showed, flat over the part a view did
+    // No tuning held the channel whole, but its transmissions showed, flat over the part a tuning did
     // hold and explained by no channel seen whole: Wi-Fi is there, its occupancy unmeasured.
     bool seen_in_part = false;
 };
@@ -73,14 +73,14 @@ public:
     // whose spectrum shows that kind too is not judged again (the judge is the costliest per-burst step).
     void set_kind_judge(std::function<std::optional<bool>(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
 
-    void begin_view(const ViewGeometry& view);
+    void begin_tuning(const TuningGeometry& tuning);
     void on_frame(const Frame& frame);
     void gap();       // samples missing: bursts end here
-    void end_view();  // closes open bursts
+    void end_tuning();  // closes open bursts
 
     [[nodiscard]] std::vector<WifiChannelOccupancy> results() const;
     [[nodiscard]] std::vector<WifiEmitterStats> emitters() const;
-    // Cells of the current view explained by a Wi-Fi transmission in the last frame (centre ± 11 MHz).
+    // Cells of the current tuning explained by a Wi-Fi transmission in the last frame (centre ± 11 MHz).
     [[nodiscard]] std::span<const std::uint8_t> claimed() const { return claimed_; }
     [[nodiscard]] bool claimed_any() const { return own_any_ || previous_any_; }  // anything in claimed()
     [[nodiscard]] const WifiOccupancyCounters& counters() const { return counters_; }
@@ -112,11 +112,11 @@ private:
         std::vector<float> burst_excess, burst_power, burst_floor;
         double burst_edge = 0.0, burst_centre = 0.0, burst_start_s = 0.0, burst_end_s = 0.0;
         std::uint64_t burst_first_sample = 0, burst_end_sample = 0;
-        // where the channel sits in the current view; empty when not seen whole
+        // where the channel sits in the current tuning; empty when not seen whole
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
-        int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the view cuts
+        int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the tuning cuts
         bool partial_on = false;
         double partial_excess = 0.0;    // this frame's, over the visible inner cells
         bool partial_near_low = false;  // the visible part's first sub-band is the one nearest the centre
@@ -126,7 +126,7 @@ private:
             double first_s = -1.0, last_s = 0.0;
             std::uint64_t bursts = 0, frames = 0, run = 0;
         } partial;
-        int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the view
+        int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the tuning
     };
     // An 802.11n HT40 pair: primary and secondary channels 20 MHz apart (k and k + 4) sending one
     // transmission flat over ±18 MHz of their midpoint. Its frames are on both channels, whose

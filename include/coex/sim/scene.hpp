@@ -10,11 +10,11 @@
 
 namespace coex::sim {
 
-// What a receiver sees: a complex baseband stream.
-struct View {
+// One segment as a receiver sees it: a complex baseband stream at one tuning.
+struct Segment {
     double center_hz = 0.0;       // RF tuning of the receiver
     double sample_rate_hz = 0.0;  // complex sample rate
-    std::uint64_t samples = 0;    // length of the view
+    std::uint64_t samples = 0;    // length of the segment
 };
 
 // One transmission.
@@ -50,7 +50,7 @@ struct Burst {
 // the same filter grid as an untrimmed run, so adjacent views of one scene join up.
 // Cost: about 50 (K = 1) to 200 (K = 2) real multiply-adds per output sample per burst; a
 // 20 ms, 100 MS/s scene with 60 bursts takes ~0.3 s on the 2-core build machine.
-void add_bursts(const View& view, std::span<const Burst> bursts, std::span<cf32> out);
+void add_bursts(const Segment& view, std::span<const Burst> bursts, std::span<cf32> out);
 
 // Adds complex white Gaussian noise of total power noise_dbfs_total (over the full view bandwidth;
 // each of I and Q carries half). Box-Muller on 64-bit draws of rng (deterministic for a seed).

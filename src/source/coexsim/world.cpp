@@ -204,7 +204,7 @@ private:
             burst.waveform = std::move(wf);
             bursts.push_back(std::move(burst));
         }
-        if (!bursts.empty()) sim::add_bursts(sim::View{center_, rate_hz_, samples}, bursts, out);
+        if (!bursts.empty()) sim::add_bursts(sim::Segment{center_, rate_hz_, samples}, bursts, out);
         if (!copied_all) {
             std::mt19937_64 rng(mix(mix(static_cast<std::uint64_t>(centre_), static_cast<std::uint64_t>(rate_)), chunk));
             sim::add_awgn(out, noise_total_dbfs(noise_, rate_hz_), rng);
