@@ -246,8 +246,8 @@ OpenedCapture open_capture_directly(const fs::path& path, const OpenOptions& opt
     info.path = path;
     info.format = *format;
     if (*format == CaptureFormat::hdf5) {
-        if (options.sample_rate_hz) throw ConfigError("sample_rate_hz", "" + path.string() + " is HDF5, which carries its own sample rates");
-        if (options.center_hz) throw ConfigError("center_hz", "" + path.string() + " is HDF5, which carries its own centre frequencies");
+        if (options.sample_rate_hz) throw ConfigError("sample_rate_hz", path.string() + " is HDF5, which carries its own sample rates");
+        if (options.center_hz) throw ConfigError("center_hz", path.string() + " is HDF5, which carries its own centre frequencies");
         auto reader = std::make_shared<CaptureReader>(path);
         reader->set_check_finite(options.check_finite);
         info.metadata = reader->metadata();

@@ -77,9 +77,10 @@ private:
 // The fields of `object` not in `known`, as a JSON object's text ("" when none).
 std::string extra_fields(const json& object, std::initializer_list<const char*> known) {
     json extra = json::object();
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) {
+        const std::string& key = item.key();
         if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end())
-            extra[key] = value;
+            extra[key] = item.value();
     }
     return extra.empty() ? std::string() : extra.dump();
 }

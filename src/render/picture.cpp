@@ -183,7 +183,6 @@ public:
         cairo_set_dash(cr_, d, 2, 0.0);
     }
     void solid() { cairo_set_dash(cr_, nullptr, 0, 0.0); }
-    [[nodiscard]] cairo_t* get() const { return cr_; }
 
 private:
     cairo_t* cr_;

@@ -112,8 +112,6 @@ public:
         for (auto it = j_.begin(); it != j_.end(); ++it)
             if (!used_.count(it.key())) fail(at(it.key()), "unknown key (docs/scenes.md lists the keys)");
     }
-    const std::string& path() const { return path_; }
-    const std::string& origin() const { return origin_; }
 
 private:
     const json& j_;

@@ -60,7 +60,7 @@ double rf_for_tune(double tune_hz, double lo_offset_hz, bool invert) { return in
 
 SweepPlan plan_sweep(const PlanRequest& rq) {
     if (!(rq.band_low_hz < rq.band_high_hz) || !std::isfinite(rq.band_low_hz) || !std::isfinite(rq.band_high_hz))
-        throw ConfigError("band", "" + mhz(rq.band_low_hz) + ":" + mhz(rq.band_high_hz) + " MHz is empty; give LOW:HIGH in MHz, LOW < HIGH");
+        throw ConfigError("band", mhz(rq.band_low_hz) + ":" + mhz(rq.band_high_hz) + " MHz is empty; give LOW:HIGH in MHz, LOW < HIGH");
     if (!(rq.sample_rate_hz > 0.0) || !std::isfinite(rq.sample_rate_hz))
         throw ConfigError("sample_rate_hz", "the sample rate must be > 0");
     if (rq.bandwidth_hz && !(*rq.bandwidth_hz > 0.0 && *rq.bandwidth_hz <= rq.sample_rate_hz))
@@ -78,7 +78,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     g.first = static_cast<int>(std::ceil(lo / 1e6 + 0.5 - 1e-9));  // cells wholly inside the band
     g.last = static_cast<int>(std::floor(hi / 1e6 - 0.5 + 1e-9));
     g.per_dwell = static_cast<int>(std::floor(u / 1e6 - 1e-3));  // a little room for the radio's tuning step
-    if (g.last < g.first) throw ConfigError("band", "" + mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
+    if (g.last < g.first) throw ConfigError("band", mhz(lo) + ":" + mhz(hi) + " MHz holds no whole 1 MHz cell (cells are centred on whole MHz)");
     if (g.per_dwell < 1)
         throw ConfigError("sample_rate_hz", "at " + rate_text(rq.sample_rate_hz) + " the usable band (" + mhz(u) + " MHz) cannot hold a 1 MHz cell");
     const double half_wifi = wifi_observed_half_width_mhz * 1e6;
@@ -123,7 +123,7 @@ SweepPlan plan_sweep(const PlanRequest& rq) {
     for (double c : centres) {
         const double t = tune_for_rf(c, rq.lo_offset_hz, rq.invert);
         if (!(t > 0.0)) {
-            throw ConfigError("lo_offset_hz", "" + mhz(rq.lo_offset_hz) + " MHz would tune " + rq.radio_name + " to " + mhz(t) +
+            throw ConfigError("lo_offset_hz", mhz(rq.lo_offset_hz) + " MHz would tune " + rq.radio_name + " to " + mhz(t) +
                               " MHz for RF " + mhz(c) + " MHz (RF = tuned + offset; inverted, RF = offset − tuned)");
         }
         if (!rq.tunable_hz.empty()) {

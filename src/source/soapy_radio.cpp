@@ -198,19 +198,21 @@ public:
             if (gain.overall_db) {
                 const auto& r = info_.gain_range_db;
                 if (r.max > r.min && (*gain.overall_db < r.min - 1e-9 || *gain.overall_db > r.max + 1e-9))
-                    throw ConfigError("gain", "" + fmt_db(*gain.overall_db) + " dB is outside " + fmt_db(r.min) + "–" + fmt_db(r.max) + " dB");
+                    throw ConfigError("gain", fmt_db(*gain.overall_db) + " dB is outside " + fmt_db(r.min) + "–" + fmt_db(r.max) + " dB");
                 dev_->setGain(SOAPY_SDR_RX, 0, *gain.overall_db);
             }
-            for (const auto& [name, value] : gain.elements) {
+            for (const auto& element : gain.elements) {
+                const std::string& name = element.first;
+                const double value = element.second;
                 const auto it = std::find_if(info_.gain_elements.begin(), info_.gain_elements.end(),
                                              [&](const GainElement& e) { return e.name == name; });
                 if (it == info_.gain_elements.end()) {
                     std::string names;
                     for (const auto& e : info_.gain_elements) names += (names.empty() ? "" : ", ") + e.name;
-                    throw ConfigError("gain", "" + name_ + " has no gain element '" + name + "' (it has: " + names + ")");
+                    throw ConfigError("gain", name_ + " has no gain element '" + name + "' (it has: " + names + ")");
                 }
                 if (value < it->range.min - 1e-9 || value > it->range.max + 1e-9)
-                    throw ConfigError("gain", "" + name + "=" + fmt_db(value) + " dB is outside " + fmt_db(it->range.min) + "–" +
+                    throw ConfigError("gain", name + "=" + fmt_db(value) + " dB is outside " + fmt_db(it->range.min) + "–" +
                                       fmt_db(it->range.max) + " dB");
                 dev_->setGain(SOAPY_SDR_RX, 0, name, value);
             }
@@ -223,7 +225,7 @@ public:
         if (std::find(a.begin(), a.end(), name) == a.end()) {
             std::string names;
             for (const auto& n : a) names += (names.empty() ? "" : ", ") + n;
-            throw ConfigError("antenna", "" + name_ + " has no antenna '" + name + "' (it has: " + names + ")");
+            throw ConfigError("antenna", name_ + " has no antenna '" + name + "' (it has: " + names + ")");
         }
         guarded("antenna", [&] {
             dev_->setAntenna(SOAPY_SDR_RX, 0, name);

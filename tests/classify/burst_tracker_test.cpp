@@ -67,7 +67,6 @@ public:
         return closed;
     }
     const std::vector<TrackedBurst>& all() const { return all_; }
-    std::uint64_t index() const { return index_; }
 
 private:
     dsp::MhzCellGrid grid_;

@@ -99,7 +99,7 @@ TEST(SimCoding, InterleaverIsAPermutationAndInverts) {
         }
         EXPECT_EQ(static_cast<int>(seen.size()), n_cbps);
         // Adjacent coded bits land on subcarriers 3 apart (first permutation; second stays within a subcarrier).
-        auto subcarrier = [&](int k) {
+        auto subcarrier = [&, n_cbps = n_cbps, n_bpsc = n_bpsc](int k) {
             std::fill(block.begin(), block.end(), 0);
             block[static_cast<std::size_t>(k)] = 1;
             const auto il = cs::wifi_interleave(block, n_cbps, n_bpsc);

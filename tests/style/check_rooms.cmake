@@ -15,8 +15,19 @@ set(rooms
   "cairo|src/render/"
   "glib\\.h|glib/|src/render/html\\.cpp")
 
-# ("unknown" is left out: it also names unknown sample formats)
-set(class_keys wifi_ofdm wifi_dsss bluetooth_classic ble zigbee usb3_noise narrowband_spur microwave_oven)
+# The keys, read from the table's rows ({EmitterClass::x, "x", …}); "unknown" is left out: it also
+# names unknown sample formats.
+file(STRINGS ${ROOT}/src/core/emitter_class.cpp table_rows REGEX "{EmitterClass::[a-z0-9_]+, \"[a-z0-9_]+\"")
+set(class_keys "")
+foreach(row IN LISTS table_rows)
+  if(row MATCHES "{EmitterClass::[a-z0-9_]+, \"([a-z0-9_]+)\"" AND NOT CMAKE_MATCH_1 STREQUAL "unknown")
+    list(APPEND class_keys ${CMAKE_MATCH_1})
+  endif()
+endforeach()
+list(LENGTH class_keys class_count)
+if(class_count LESS 8)
+  message(FATAL_ERROR "style: read only ${class_count} emitter classes from src/core/emitter_class.cpp (${class_keys})")
+endif()
 list(JOIN class_keys "|" class_key_pattern)
 
 file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/src/*.cpp ${ROOT}/src/*.hpp ${ROOT}/include/*.hpp)

@@ -1,5 +1,5 @@
 #pragma once
-// The one way from samples to a report, for every command (analyze, scan, eval, monitor) and the tests:
+// The one way from samples to a report, for every command (analyze, scan, eval) and the tests:
 // the Analyzer's stages, the capture facts the source knows, and the recommendation. Replay sources are
 // drained by run(); a live loop that is handed blocks pushes them into a Pipeline. Both go through the
 // same stages, so a recording of a live scan replays to the same report.

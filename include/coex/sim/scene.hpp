@@ -1,5 +1,5 @@
 #pragma once
-// Placing emitters into a receiver's view: resampling, frequency shift, scaling, noise, tones.
+// Placing emitters into a receiver's segment: resampling, frequency shift, scaling, noise, tones.
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -19,7 +19,7 @@ struct Segment {
 
 // One transmission.
 struct Burst {
-    double start_s = 0.0;       // time of the waveform's first sample within the view (may be < 0)
+    double start_s = 0.0;       // time of the waveform's first sample within the segment (may be < 0)
     double rf_center_hz = 0.0;  // carrier of the emitter
     double power_dbfs = 0.0;    // mean power of the burst at the receiver (0 dBFS = mean power 1.0)
     std::shared_ptr<const Waveform> waveform;
@@ -29,30 +29,30 @@ struct Burst {
     double ramp_s = 0.0;
 };
 
-// Adds every burst into `out` (size view.samples; ConfigError otherwise).
+// Adds every burst into `out` (size segment.samples; ConfigError otherwise).
 //
 // Each burst's waveform (treated as band-limited to +-0.5 of its own sample rate) is scaled to
 // power_dbfs (using its measured mean power), ramped (ramp_s), then:
-//  1. resampled to an intermediate rate K x view rate with liquid's rational polyphase resampler
+//  1. resampled to an intermediate rate K x the segment's rate with liquid's rational polyphase resampler
 //     (rresamp) and a Kaiser prototype of our own: 48 taps per output, pass band to 0.44 x native
 //     rate, images >= 75 dB down beyond 0.55 x native rate. The ratio is taken as the nearest P/Q
 //     with Q <= 1000, P <= 4096 (exact for the usual rates: 20->22, 8->20, 20->100, 20->61.44 ...;
 //     otherwise off by < 1 ppm);
-//  2. shifted by rf_center - view.center with an exact-phase NCO at that rate;
+//  2. shifted by rf_center - the segment's centre with an exact-phase NCO at that rate;
 //  3. when K > 1, decimated by K through an 80 dB Kaiser anti-alias filter (liquid firdecim; pass
-//     band to 0.42 x view rate, stop band from 0.5 x view rate).
+//     band to 0.42 x the segment's rate, stop band from 0.5 x the segment's rate).
 // K is the smallest integer that keeps the shifted burst (and its resampling images) from
-// wrapping, so a burst partly outside the view is cut off by that filter as a receiver front end
-// would cut it: content 0.42..0.5 x view rate from the centre is partly attenuated, and nothing from
-// outside +-0.5 x view rate folds in above -75 dB. A burst whose band lies entirely outside the
-// view is skipped (adds exactly nothing). Start times are rounded to the nearest view sample
-// (error <= 0.5 sample). Only the part of a burst that overlaps the view in time is computed, on
-// the same filter grid as an untrimmed run, so adjacent views of one scene join up.
+// wrapping, so a burst partly outside the segment's band is cut off by that filter as a receiver front end
+// would cut it: content 0.42..0.5 x the segment's rate from the centre is partly attenuated, and nothing from
+// outside +-0.5 x the segment's rate folds in above -75 dB. A burst whose band lies entirely outside the
+// segment's band is skipped (adds exactly nothing). Start times are rounded to the nearest sample
+// (error <= 0.5 sample). Only the part of a burst that overlaps the segment in time is computed, on
+// the same filter grid as an untrimmed run, so adjacent segments of one scene join up.
 // Cost: about 50 (K = 1) to 200 (K = 2) real multiply-adds per output sample per burst; a
 // 20 ms, 100 MS/s scene with 60 bursts takes ~0.3 s on the 2-core build machine.
-void add_bursts(const Segment& view, std::span<const Burst> bursts, std::span<cf32> out);
+void add_bursts(const Segment& segment, std::span<const Burst> bursts, std::span<cf32> out);
 
-// Adds complex white Gaussian noise of total power noise_dbfs_total (over the full view bandwidth;
+// Adds complex white Gaussian noise of total power noise_dbfs_total (over the full segment bandwidth;
 // each of I and Q carries half). Box-Muller on 64-bit draws of rng (deterministic for a seed).
 void add_awgn(std::span<cf32> out, double noise_dbfs_total, std::mt19937_64& rng);
 
