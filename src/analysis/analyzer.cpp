@@ -114,12 +114,7 @@ void Analyzer::end_segment() {
     check_pending(*current_);
     if (!current_->warmed) release_warmup(*current_);
     current_->cell_floor.estimate(current_->floor_now);
-    for (std::size_t c = 0; c < current_->grid.size(); ++c) {
-        const double density = current_->floor_now[c] * 1e6 /
-                               (static_cast<double>(current_->grid.bins_in(c)) * current_->spectrogram.bin_hz());
-        auto [it, inserted] = floor_density_.try_emplace(current_->grid.first_mhz() + static_cast<int>(c), density);
-        if (!inserted) it->second = std::min(it->second, density);  // the quietest look at that MHz
-    }
+    floor_density_.add(current_->grid, current_->floor_now, current_->spectrogram.bin_hz());
     const auto bin_floor = current_->bin_floor.estimate();
     classify::TuningSummary summary{&current_->geometry, static_cast<double>(tuning_frames_) * current_->spectrogram.frame_seconds(),
                                   current_->floor_now, bin_floor, current_->spectrogram.enbw(),
@@ -272,7 +267,7 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
         std::vector<double> under;
         const int centre = static_cast<int>(std::lround(row.center_mhz));
         for (int m = centre - 8; m <= centre + 8; ++m)
-            if (auto it = floor_density_.find(m); it != floor_density_.end() && it->second > 0.0) under.push_back(it->second);
+            if (auto it = floor_density_.per_mhz().find(m); it != floor_density_.per_mhz().end()) under.push_back(it->second);
         if (under.empty()) continue;
         std::nth_element(under.begin(), under.begin() + static_cast<std::ptrdiff_t>(under.size() / 2), under.end());
         row.noise_floor_dbfs_per_mhz = 10.0 * std::log10(under[under.size() / 2]);

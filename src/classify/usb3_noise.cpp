@@ -24,13 +24,7 @@ class Usb3NoiseDetector final : public Detector {
 public:
     void end_tuning(const TuningSummary& v) override {
         const auto& grid = *v.geometry->grid;
-        for (std::size_t c = 0; c < grid.size() && c < v.cell_floor.size(); ++c) {
-            const int mhz = grid.first_mhz() + static_cast<int>(c);
-            const double floor = v.cell_floor[c] * 1e6 / (static_cast<double>(grid.bins_in(c)) * v.geometry->bin_hz);
-            if (!(floor > 0.0)) continue;
-            auto [it, inserted] = floor_.try_emplace(mhz, floor);
-            if (!inserted) it->second = std::min(it->second, floor);  // the quietest look at that MHz
-        }
+        quiet_floor_.add(grid, v.cell_floor, v.geometry->bin_hz);
         // Strong steady tones: their skirts and an overdriven receiver's intermodulation raise the floor
         // around them, which is not broadband noise from a device. Keep each MHz's strongest bin, in
         // the units of the floor (as if its power were spread over a MHz).
@@ -49,13 +43,14 @@ public:
 
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
-        if (floor_.size() < static_cast<std::size_t>(kMinWidthMhz)) return;  // too little of the band to tell a rise from the floor
+        const auto& quiet = quiet_floor_.per_mhz();  // per whole MHz
+        if (quiet.size() < static_cast<std::size_t>(kMinWidthMhz)) return;  // too little of the band to tell a rise from the floor
         std::vector<double> values;
-        for (const auto& [m, f] : floor_) values.push_back(f);
+        for (const auto& [m, f] : quiet) values.push_back(f);
         std::sort(values.begin(), values.end());
         const double reference = values[static_cast<std::size_t>(kReferenceShare * static_cast<double>(values.size()))];
         // runs of raised MHz (one MHz below the line may interrupt a run)
-        std::vector<std::pair<int, double>> cells(floor_.begin(), floor_.end());
+        std::vector<std::pair<int, double>> cells(quiet.begin(), quiet.end());
         for (std::size_t i = 0; i < cells.size();) {
             if (10.0 * std::log10(cells[i].second / reference) < kRiseDb) {
                 ++i;
@@ -87,8 +82,8 @@ private:
         // however raised, ~1.5×) and 30 dB over the clean floor.
         for (int m = low; m <= high; ++m) {
             const auto it = peak_.find(m);
-            const auto own = floor_.find(m);
-            if (it != peak_.end() && own != floor_.end() && it->second > kStrongToneRatio * reference &&
+            const auto own = quiet_floor_.per_mhz().find(m);
+            if (it != peak_.end() && own != quiet_floor_.per_mhz().end() && it->second > kStrongToneRatio * reference &&
                 it->second > kToneOverOwnFloor * own->second)
                 return;
         }
@@ -126,7 +121,7 @@ private:
         out.push_back(std::move(e));
     }
 
-    std::map<int, double> floor_;  // per whole MHz: noise density, dBFS-linear per MHz
+    dsp::QuietestFloor quiet_floor_;  // per whole MHz: noise density, dBFS-linear per MHz
     std::map<int, double> peak_;   // per whole MHz: its strongest bin's floor, in the same units
 };
 

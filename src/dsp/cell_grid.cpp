@@ -61,4 +61,13 @@ double MhzCellGrid::degrees_of_freedom() const {
     return std::max(2.0, 2.0 * (bins / static_cast<double>(size())) / enbw_);
 }
 
+void QuietestFloor::add(const MhzCellGrid& grid, std::span<const float> cell_floor, double bin_hz) {
+    for (std::size_t c = 0; c < grid.size() && c < cell_floor.size(); ++c) {
+        const double density = cell_floor[c] * 1e6 / (static_cast<double>(grid.bins_in(c)) * bin_hz);
+        if (!(density > 0.0)) continue;
+        auto [it, inserted] = density_.try_emplace(grid.first_mhz() + static_cast<int>(c), density);
+        if (!inserted) it->second = std::min(it->second, density);
+    }
+}
+
 }  // namespace coex::dsp

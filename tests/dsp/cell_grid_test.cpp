@@ -236,5 +236,26 @@ TEST(MhzCellGrid, LoLeakageAtDcDoesNotRaiseItsCell) {
     EXPECT_NEAR(seen.mean[dc] / expected, 1.0, 0.05);
 }
 
+// Two tunings overlapping by a few MHz: the floor of each MHz is its quietest look, in power per MHz
+// (a cell's power over its bins' bandwidth), and a cell with no noise at all is no look.
+TEST(QuietestFloor, KeepsTheQuietestLookAtEachMhzAsADensity) {
+    const MhzCellGrid low(2437e6, 20e6, 256, 1.5, 9.5e6), high(2442e6, 20e6, 256, 1.5, 9.5e6);
+    const double bin_hz = 20e6 / 256.0;
+    std::vector<float> busy(low.size(), 4.0f), quiet(high.size(), 1.0f);
+    quiet[0] = 0.0f;  // an empty cell (an all-zero stretch): not a look
+    QuietestFloor floor;
+    floor.add(low, busy, bin_hz);
+    floor.add(high, quiet, bin_hz);
+    const auto& per_mhz = floor.per_mhz();
+    EXPECT_EQ(per_mhz.size(), static_cast<std::size_t>(high.last_mhz() - low.first_mhz() + 1));
+    for (const auto& [mhz, density] : per_mhz) {
+        const bool seen_quiet = high.index_of(mhz) > 0;
+        const auto& grid = seen_quiet ? high : low;
+        const double cell_power = seen_quiet ? 1.0 : 4.0;
+        EXPECT_NEAR(density, cell_power * 1e6 / (static_cast<double>(grid.bins_in(static_cast<std::size_t>(grid.index_of(mhz)))) * bin_hz), 1e-6)
+            << mhz << " MHz";
+    }
+}
+
 }  // namespace
 }  // namespace coex::dsp

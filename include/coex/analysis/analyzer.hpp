@@ -101,7 +101,7 @@ private:
     double first_start_s_ = 0.0, last_end_s_ = 0.0, observed_s_ = 0.0;
     std::vector<double> rates_;
     std::vector<std::pair<double, double>> coverage_;
-    std::map<int, double> floor_density_;  // per whole MHz: the lowest floor any tuning saw, per MHz
+    dsp::QuietestFloor floor_density_;  // per whole MHz: the lowest floor any tuning saw, per MHz
 };
 
 }  // namespace coex::analysis

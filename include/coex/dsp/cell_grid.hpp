@@ -3,6 +3,7 @@
 // grid of the band plan (Bluetooth channels at 2402 + k, Wi-Fi centres at 2412 + 5k, Zigbee at
 // 2405 + 5k). Only cells that lie wholly inside the usable band of a tuning exist.
 #include <cstddef>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -43,6 +44,19 @@ private:
     std::ptrdiff_t dc_cell_ = -1;
     std::size_t dc_first_ = 0, dc_end_ = 0;
     float dc_scale_ = 1.0f;
+};
+
+// Per whole MHz, the quietest noise floor density (power per MHz) any tuning saw there: a sweep looks
+// at most MHz more than once, and the quietest look is the floor (a busier one had traffic in it).
+class QuietestFloor {
+public:
+    // cell_floor: mean noise power per cell of `grid`, whose bins are bin_hz apart. A cell with no
+    // noise at all (a floor of 0) is no look.
+    void add(const MhzCellGrid& grid, std::span<const float> cell_floor, double bin_hz);
+    [[nodiscard]] const std::map<int, double>& per_mhz() const { return density_; }
+
+private:
+    std::map<int, double> density_;
 };
 
 }  // namespace coex::dsp
