@@ -4,6 +4,8 @@
 // on an odd frequency is still BLE-class GFSK); the channel plan says what the traffic is.
 #include "detectors.hpp"
 
+#include "coex/core/text.hpp"
+
 #include "coex/core/bands.hpp"
 
 #include <cmath>
@@ -125,7 +127,7 @@ public:
             what = util::format("advertising on %zu of 3 channels%s", adv.size(),
                                 intervals.empty() ? "" : util::format(" every ~%.0f ms", 1e3 * util::median(intervals)).c_str());
         if (data_packets > 0)
-            what += (what.empty() ? "" : "; ") + util::format("%zu packets off the advertising channels", data_packets);
+            what += (what.empty() ? "" : "; ") + count_text(data_packets, "packet") + " off the advertising channels";
         e.summary = "BLE " + what;
         out.push_back(std::move(e));
     }

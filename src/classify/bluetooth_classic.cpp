@@ -3,6 +3,8 @@
 // All accepted hops form one device: its channels, per-channel occupancy and the AFH map they imply.
 #include "detectors.hpp"
 
+#include "coex/core/text.hpp"
+
 #include "coex/core/bands.hpp"
 
 #include <cmath>
@@ -167,8 +169,8 @@ public:
         e.summary = hopping_seen ? util::format("one Classic device hopping: %zu packets on %zu channels, ~%.0f packets/s%s",
                                                 hops_.size(), count.size(), packet_rate,
                                                 avoided.empty() ? "" : (", AFH avoids " + util::mhz_ranges(avoided_mhz)).c_str())
-                                 : util::format("Classic packets on %zu channel%s (%zu packets)", count.size(),
-                                                count.size() == 1 ? "" : "s", hops_.size());
+                                 : util::format("Classic packets on %s (%s)", count_text(count.size(), "channel").c_str(),
+                                                count_text(hops_.size(), "packet").c_str());
         // Airtime and packet rate are extrapolated from the channels seen to all the device uses: from
         // a few dozen packets through a fraction of the band, one lucky run of hops can double them.
         if (hops_.size() < kSteadyPackets && observed.size() < bt_classic_channels) {

@@ -6,6 +6,7 @@
 #include "detectors.hpp"
 
 #include "coex/classify/wifi_occupancy.hpp"
+#include "coex/core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -101,16 +102,16 @@ private:
         e.last_s = w.last_s;
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(w.bursts)) * (w.above_floor_db >= 6.0 ? 1.0 : 0.8);
         const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
-        const auto transmissions = static_cast<unsigned long long>(w.bursts);
+        const std::string transmissions = count_text(w.bursts, "transmission");
         e.fields = {{std::string(report::fields::wifi_channel.name), w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
         if (w.seen_in_part) {
             // its occupancy is not measured: the airtime is of the visible part, while it was in view
             e.fields.emplace_back("seen_in_part", true);
             e.confidence *= 0.8;
-            e.summary = util::format("%s on channel %d, seen only in part (no tuning held the channel whole): %llu transmissions, occupancy not measured",
-                                     phy, w.channel, transmissions);
+            e.summary = util::format("%s on channel %d, seen only in part (no tuning held the channel whole): %s, occupancy not measured",
+                                     phy, w.channel, transmissions.c_str());
         } else {
-            e.summary = util::format("%s on channel %d: %.1f %% airtime in %llu transmissions", phy, w.channel, 100.0 * e.duty_cycle, transmissions);
+            e.summary = util::format("%s on channel %d: %.1f %% airtime in %s", phy, w.channel, 100.0 * e.duty_cycle, transmissions.c_str());
         }
         return e;
     }

@@ -5,6 +5,8 @@
 // One emitter per channel.
 #include "detectors.hpp"
 
+#include "coex/core/text.hpp"
+
 #include <cmath>
 #include <map>
 
@@ -46,7 +48,7 @@ public:
             report::Emitter e = util::emitter_from_bursts(EmitterClass::zigbee, spans, observation, 1.0);
             e.confidence = std::min(0.99, 0.7 + 0.1 * static_cast<double>(c.packets.size()));
             e.fields = {{"channel", k}};
-            e.summary = util::format("802.15.4 on channel %d: %zu frames, %.1f %% airtime", k, c.packets.size(), 100.0 * e.duty_cycle);
+            e.summary = util::format("802.15.4 on channel %d: %s, %.1f %% airtime", k, count_text(c.packets.size(), "frame").c_str(), 100.0 * e.duty_cycle);
             out.push_back(std::move(e));
         }
     }

@@ -16,6 +16,10 @@ std::string lower_case(std::string_view text) {
 
 std::string rate_text(double hz) { return hz >= 1e6 ? format("%g MS/s", hz / 1e6) : format("%g kS/s", hz / 1e3); }
 
+std::string count_text(std::size_t n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string runs_text(std::vector<int> v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());

@@ -14,6 +14,8 @@ TEST(Text, RunsRatesAndCase) {
     EXPECT_EQ(rate_text(20e6), "20 MS/s");
     EXPECT_EQ(rate_text(2.4e6), "2.4 MS/s");
     EXPECT_EQ(rate_text(250e3), "250 kS/s");
+    EXPECT_EQ(count_text(1, "packet"), "1 packet");
+    EXPECT_EQ(count_text(0, "frame"), "0 frames");
     EXPECT_EQ(lower_case("Kitchen_2437M.CS8"), "kitchen_2437m.cs8");
 }
 
