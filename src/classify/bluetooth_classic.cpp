@@ -1,12 +1,16 @@
 // Bluetooth Classic (BR): GFSK with h ≈ 0.32 (±160 kHz), 1 MHz channels at 2402 + k MHz, packets of
 // 1, 3 or 5 slots (≤ 366 µs, ≤ 1622 µs, ≤ 2870 µs) starting on the 625 µs slot grid, hopping.
 // All accepted hops form one device: its channels, per-channel occupancy and the AFH map they imply.
+// Bluetooth's modulation is not proof of Bluetooth: nRF24-style links (mice, keyboards, game pads, toy
+// remotes) send the same 1 Mb/s GFSK on one channel. A channel carrying more packets per second than
+// any hopper can put there is such a link, and its packets are reported as one (proprietary_gfsk).
 #include "detectors.hpp"
 
 #include "coex/core/text.hpp"
 
 #include "coex/core/bands.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numbers>
@@ -17,6 +21,14 @@ namespace {
 constexpr std::size_t kSteadyPackets = 100;  // packets behind an airtime extrapolation that holds to ~10 %
 
 constexpr double kSlotSeconds = 625e-6;
+
+// A piconet hops 1600 times a second over at least 20 channels (AFH's minimum, Core spec Vol 2 Part B
+// 2.3.1; 79 without AFH), one packet per hop at most: ≤ 80 packets/s on any one channel. Five piconets
+// landing on the same channel at that rate give 400/s; more on one channel is a fixed-frequency link.
+constexpr double kMaxHopperPacketsPerChannelS = 400.0;
+// …judged from enough packets that a short look cannot fake the rate (8 on one channel where a
+// hopper at 80/s would be expected to leave 1–2 in a 20 ms dwell: Poisson P(≥ 8) < 10⁻⁴).
+constexpr std::size_t kMinFixedLinkPackets = 8;
 
 class BluetoothClassicDetector final : public Detector, public JudgesBursts, public ClaimsPieces {
 public:
@@ -52,6 +64,7 @@ public:
 
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
+        report_fixed_links(observation, out);
         // Too little to call a hopping device — unless the receiver saw only a channel or two of the
         // 79 (a narrow tuning), where a hopper shows up only now and then.
         std::size_t channels_observed = 0;
@@ -187,13 +200,56 @@ private:
         int channel;
         double start, end, level, above, deviation;
     };
+
+    // Takes the packets of every channel busier than a hopper can make it out of hops_ and reports
+    // each such channel as a fixed-frequency link.
+    void report_fixed_links(const Observation& observation, std::vector<report::Emitter>& out) {
+        std::map<int, std::size_t> count;
+        for (const auto& h : hops_) ++count[h.channel];
+        std::vector<int> fixed;
+        for (const auto& [k, n] : count) {
+            const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
+            if (n >= kMinFixedLinkPackets && seconds > 0.0 && static_cast<double>(n) / seconds > kMaxHopperPacketsPerChannelS)
+                fixed.push_back(k);
+        }
+        for (int k : fixed) {
+            std::vector<BurstSpan> spans;
+            std::vector<double> deviations;
+            for (const auto& h : hops_)
+                if (h.channel == k) {
+                    const double mhz = bt_classic_first_mhz + k;
+                    spans.push_back({h.start, h.end, mhz - 0.5, mhz + 0.5, h.level, h.above});
+                    deviations.push_back(h.deviation);
+                }
+            report::Emitter e = util::emitter_from_bursts(EmitterClass::proprietary_gfsk, spans, observation, 0.5);
+            const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
+            const double rate = static_cast<double>(spans.size()) / seconds;
+            // Behaviour, not a decoded packet: the rate rules Bluetooth out; what the link is, its
+            // modulation only suggests.
+            e.confidence = std::min(0.8, 0.5 + 0.01 * static_cast<double>(spans.size()));
+            e.fields = {{"channel_mhz", bt_classic_first_mhz + k},
+                        {"packets_per_s", rate},
+                        {"deviation_khz", util::median(deviations)},
+                        {"evidence", "behaviour: 1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a "
+                                     "Bluetooth hopper can put there"}};
+            e.summary = util::format("fixed-frequency GFSK link at %.0f MHz: %.0f packets/s on one channel, %.1f %% airtime — "
+                                     "Bluetooth's modulation without its hopping (a hopper puts ≤ 80/s on a channel): a wireless "
+                                     "mouse, keyboard, game pad or remote",
+                                     bt_classic_first_mhz + k, rate, 100.0 * e.duty_cycle);
+            out.push_back(std::move(e));
+        }
+        if (fixed.empty()) return;
+        std::erase_if(hops_, [&](const Hop& h) { return std::find(fixed.begin(), fixed.end(), h.channel) != fixed.end(); });
+    }
+
     std::vector<Hop> hops_;
 };
 
 }  // namespace
 
 const DetectorDescriptor kBluetoothClassicDetector{
-    EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping", {EmitterClass::bluetooth_classic},
+    EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping, and fixed-frequency links with its modulation",
+    {EmitterClass::bluetooth_classic, EmitterClass::proprietary_gfsk},
     [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
 
 }  // namespace coex::classify

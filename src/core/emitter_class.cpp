@@ -13,8 +13,8 @@ namespace {
 std::string percent(double share) { return format("%.0f %%", 100.0 * share); }
 
 // (rows are in enum order; the static_assert below and info() rely on it)
-const std::array<EmitterClassInfo, 9>& table() {
-    static const std::array<EmitterClassInfo, 9> rows{{
+const std::array<EmitterClassInfo, 10>& table() {
+    static const std::array<EmitterClassInfo, 10> rows{{
         {EmitterClass::wifi_ofdm, "wifi_ofdm", "Wi-Fi OFDM", 0xffffff, true, ChannelCostModel::wifi_airtime, 1.0,
          nullptr, nullptr, "", "", {"wifi_ofdm"}},
         {EmitterClass::wifi_dsss, "wifi_dsss", "Wi-Fi DSSS (11b)", 0xffffff, true, ChannelCostModel::wifi_airtime, 1.0,
@@ -65,6 +65,19 @@ const std::array<EmitterClassInfo, 9>& table() {
                            e.low_mhz, e.high_mhz);
          },
          "", "", {"microwave_oven"}},
+        // nRF24-style Enhanced ShockBurst and its kin: wireless mice, keyboards, game pads, toy remotes
+        {EmitterClass::proprietary_gfsk, "proprietary_gfsk", "proprietary GFSK link", 0xc8a2ff, false, ChannelCostModel::band_overlap, 1.0,
+         [](const EmitterExtent& e) {
+             return format("a fixed-frequency radio link at %.0f MHz (a wireless mouse, keyboard or remote), on %s of the time",
+                           e.center_mhz, percent(e.duty_cycle).c_str());
+         },
+         [](const EmitterExtent& e) {
+             return format("A fixed-frequency radio link sits at %.0f MHz (%s of the time; a wireless mouse, keyboard, game pad or "
+                           "toy remote, going by its modulation and its staying on one channel): the Wi-Fi channels clear of it are "
+                           "untouched; if it matters, move its receiver away from the router and the Bluetooth devices.",
+                           e.center_mhz, percent(e.duty_cycle).c_str());
+         },
+         "", "", {"esb"}},
         {EmitterClass::unknown, "unknown", "unknown", 0xd0d0d0, false, ChannelCostModel::band_overlap, 1.0,
          [](const EmitterExtent& e) {
              return format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());

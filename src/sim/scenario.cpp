@@ -1,5 +1,6 @@
 // Scene files: parsing and validation (docs/scenes.md).
 #include "coex/sim/scenario.hpp"
+#include "coex/sim/esb.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -313,6 +314,14 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.sweep_hz = e.number_or("sweep_mhz", p.sweep_hz / 1e6, 0, 20, "MHz") * 1e6;
         p.on_fraction = e.number_or("on_fraction", p.on_fraction, 0.1, 0.5);
         p.drift_hz = e.number_or("drift_mhz", p.drift_hz / 1e6, 0, 10, "MHz") * 1e6;
+        s.params = p;
+    } else if (cls == EmitterClass::proprietary_gfsk) {  // "esb"
+        EsbSpec p;
+        p.freq_hz = e.required_number("freq_mhz", 2400, 2525, "MHz") * 1e6;
+        const double shortest_ms = 1e3 * esb_packet_duration_s(5, esb_max_payload_bytes) + 0.13;  // + the radio's 130 µs turnaround
+        p.interval_s = e.number_or("interval_ms", p.interval_s * 1e3, shortest_ms, 1000, "ms") * 1e-3;
+        p.payload_bytes = static_cast<std::size_t>(e.integer("payload_bytes", 0, 32).value_or(static_cast<long long>(p.payload_bytes)));
+        p.address_bytes = static_cast<std::size_t>(e.integer("address_bytes", 3, 5).value_or(static_cast<long long>(p.address_bytes)));
         s.params = p;
     } else if (s.type == "fhss_phone") {
         FhssPhoneSpec p;

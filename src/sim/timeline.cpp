@@ -1,6 +1,8 @@
 // The scene timeline: when each emitter transmits, where, how strongly (docs/scenes.md).
 #include "timeline.hpp"
 
+#include "coex/sim/esb.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -285,6 +287,26 @@ std::vector<EmitterTimeline> bt_classic(Builder& b, const BtClassicSpec& p) {
     return {std::move(e)};
 }
 
+// ---- nRF24-style Enhanced ShockBurst on one frequency ------------------------------------------------
+std::vector<EmitterTimeline> esb(Builder& b, const EsbSpec& p) {
+    auto e = b.start(p.freq_hz, 1e6, 1e6);
+    e.cfo_hz = b.cfo_hz(p.freq_hz, 20.0);  // the radio's crystal (±20 ppm)
+    e.ramp_s = b.ramp(4.0 * us);
+    std::vector<std::uint8_t> address(p.address_bytes);
+    for (auto& a : address) a = static_cast<std::uint8_t>(draw_uint(b.rng, 0, 255));
+    const double duration = esb_packet_duration_s(p.address_bytes, p.payload_bytes);
+    const std::size_t payload = p.payload_bytes;
+    int pid = 0;
+    for (double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.interval_s) : b.lo; t < b.hi; t += p.interval_s * uniform(b.rng, 0.95, 1.05)) {
+        const int this_pid = pid;
+        b.add(e, t, duration, p.freq_hz, 0.5e6, e.level_dbfs,
+              [address, payload, this_pid](std::mt19937_64& rng) { return esb_packet(address, payload, this_pid, rng, 4.0); });
+        pid = (pid + 1) % 4;  // a new packet each time: the PID counts
+    }
+    e.facts = {{"interval_s", p.interval_s}, {"packet_s", duration}};
+    return {std::move(e)};
+}
+
 // ---- Bluetooth LE ----------------------------------------------------------------------------------
 double ble_channel_hz(int ch) {
     if (ch == 37) return 2402e6;
@@ -504,6 +526,7 @@ std::vector<EmitterTimeline> build_timeline(const TimelineContext& ctx, std::siz
             else if constexpr (std::is_same_v<T, ToneSpec>) return cw(b, p);
             else if constexpr (std::is_same_v<T, CombSpec>) return comb(b, p);
             else if constexpr (std::is_same_v<T, MicrowaveSpec>) return microwave(b, p);
+            else if constexpr (std::is_same_v<T, EsbSpec>) return esb(b, p);
             else return fhss_phone(b, p);
         },
         b.spec.params);

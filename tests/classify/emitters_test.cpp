@@ -48,6 +48,48 @@ TEST(Emitters, BluetoothClassicHopperIsOneDevice) {
     for (const auto& c : r.wifi) EXPECT_EQ(c.occupancy, 0.0);
 }
 
+// A fixed-frequency link with Bluetooth's modulation (nRF24-style: a toy remote, a mouse): standard BR
+// packets, but ~1900 a second on one channel. No hopper puts more than 80/s on a channel: not Classic.
+std::vector<sim::Burst> fixed_link(double duration_s, double power_dbfs, double mhz, std::mt19937_64& rng) {
+    auto dh1 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh1, rng));
+    std::vector<sim::Burst> out;
+    for (double t = 0.2e-3; t < duration_s; t += 520e-6) out.push_back({t, mhz * 1e6, power_dbfs, dh1});
+    return out;
+}
+
+TEST(Emitters, AFixedFrequencyLinkWithBluetoothsModulationIsNotClassic) {
+    std::mt19937_64 rng(11);
+    Scene s{{2440e6, 20e6, 1'000'000}, fixed_link(0.05, power_for_snr(25, 1.0), 2443.0, rng), -100.0, 12};
+    const auto r = analyze(s);
+    EXPECT_TRUE(of_class(r, "bluetooth_classic").empty()) << classes(r) << counters(r);
+    const auto link = of_class(r, "proprietary_gfsk");
+    ASSERT_EQ(link.size(), 1u) << classes(r) << counters(r);
+    EXPECT_NEAR(link[0]->center_mhz, 2443.0, 0.1);
+    const auto* rate = field(*link[0], "packets_per_s");
+    ASSERT_NE(rate, nullptr);
+    EXPECT_NEAR(std::get<double>(rate->data), 1.0 / 520e-6, 300.0);
+    EXPECT_GT(link[0]->duty_cycle, 0.5);  // 366 µs of every 520
+    // the recommendation names it and what to do
+    EXPECT_NE(link[0]->summary.find("fixed-frequency"), std::string::npos) << link[0]->summary;
+}
+
+TEST(Emitters, AHopperBesideAFixedLinkStaysClassic) {
+    std::mt19937_64 rng(13);
+    auto bursts = bt_link(0.1, power_for_snr(20, 1.0), all_bt_channels(), rng);
+    const auto link = fixed_link(0.1, power_for_snr(25, 1.0), 2460.0, rng);
+    bursts.insert(bursts.end(), link.begin(), link.end());
+    Scene s{{2442e6, 100e6, 10'000'000}, bursts, -100.0, 14};
+    const auto r = analyze(s);
+    const auto bt = of_class(r, "bluetooth_classic");
+    ASSERT_EQ(bt.size(), 1u) << classes(r) << counters(r);
+    const auto fixed = of_class(r, "proprietary_gfsk");
+    ASSERT_EQ(fixed.size(), 1u) << classes(r) << counters(r);
+    EXPECT_NEAR(fixed[0]->center_mhz, 2460.0, 0.1);
+    // the hopper keeps its own packets, the link's are not counted as hops
+    EXPECT_LT(bt[0]->bursts, 400u);
+    EXPECT_GT(fixed[0]->bursts, 150u);
+}
+
 TEST(Emitters, AfhMapIsInferredFromAvoidedChannels) {
     std::mt19937_64 rng(3);
     std::vector<int> kept;

@@ -23,6 +23,7 @@ enum class EmitterClass : std::uint8_t {
     usb3_noise,
     narrowband_spur,
     microwave_oven,
+    proprietary_gfsk,  // a fixed-frequency link with Bluetooth's modulation and none of its hopping
     unknown,
 };
 

@@ -121,12 +121,21 @@ struct MicrowaveSpec {
     double drift_hz = 1e6;        // slow random drift of the centre from cycle to cycle
 };
 
+// An nRF24-style proprietary link (Enhanced ShockBurst, 1 Mb/s GFSK) parked on one frequency: a
+// wireless mouse or a toy remote sending a packet every interval.
+struct EsbSpec {
+    double freq_hz = 2440e6;
+    double interval_s = 1e-3;        // packet to packet (±5 % jitter)
+    std::size_t payload_bytes = 8;
+    std::size_t address_bytes = 5;   // the address itself is drawn from the scene's seed
+};
+
 struct FhssPhoneSpec {
     double frame_s = 0.01;  // one hop per frame, a base and a handset burst in each
 };
 
 using EmitterParams = std::variant<WifiOfdmSpec, WifiDsssSpec, BtClassicSpec, BleSpec, ZigbeeSpec, Usb3Spec,
-                                   ToneSpec, CombSpec, MicrowaveSpec, FhssPhoneSpec>;
+                                   ToneSpec, CombSpec, MicrowaveSpec, FhssPhoneSpec, EsbSpec>;
 
 struct EmitterSpec {
     std::string type;   // the scene file's "type": wifi_ofdm, wifi_dsss, bluetooth_classic, ble,

@@ -2,6 +2,7 @@
 // coex::sim — standards-conformant signal generator (umbrella header).
 #include "coex/sim/bluetooth.hpp"
 #include "coex/sim/coding.hpp"
+#include "coex/sim/esb.hpp"
 #include "coex/sim/interferers.hpp"
 #include "coex/sim/scenario.hpp"
 #include "coex/sim/scene.hpp"
