@@ -10,27 +10,24 @@ void append_msb_first(coding::Bits& out, std::uint32_t value, int bits) {
     for (int i = bits - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>((value >> i) & 1u));
 }
 
+// The CRC as the nRF24L01+ computes it: the register shifts towards its top bit, each input bit
+// (most significant first) against the bit shifted out (no reflection, no final xor).
+std::uint32_t msb_first_crc(std::span<const std::uint8_t> bits, std::uint32_t poly, std::uint32_t init, int width) {
+    const std::uint32_t top = 1u << (width - 1), mask = (width == 32) ? ~0u : (1u << width) - 1u;
+    std::uint32_t crc = init;
+    for (const std::uint8_t b : bits) {
+        const bool feedback = ((crc & top) != 0) != ((b & 1u) != 0);
+        crc = (crc << 1) & mask;
+        if (feedback) crc ^= poly;
+    }
+    return crc;
+}
+
 }  // namespace
 
-std::uint16_t esb_crc16(std::span<const std::uint8_t> bits) {
-    std::uint16_t crc = 0xFFFF;
-    for (const std::uint8_t b : bits) {
-        const bool top = ((crc >> 15) & 1u) != (b & 1u);
-        crc = static_cast<std::uint16_t>(crc << 1);
-        if (top) crc ^= 0x1021;
-    }
-    return crc;
-}
+std::uint16_t esb_crc16(std::span<const std::uint8_t> bits) { return static_cast<std::uint16_t>(msb_first_crc(bits, 0x1021, 0xFFFF, 16)); }
 
-std::uint8_t esb_crc8(std::span<const std::uint8_t> bits) {
-    std::uint8_t crc = 0xFF;
-    for (const std::uint8_t b : bits) {
-        const bool top = ((crc >> 7) & 1u) != (b & 1u);
-        crc = static_cast<std::uint8_t>(crc << 1);
-        if (top) crc ^= 0x07;
-    }
-    return crc;
-}
+std::uint8_t esb_crc8(std::span<const std::uint8_t> bits) { return static_cast<std::uint8_t>(msb_first_crc(bits, 0x07, 0xFF, 8)); }
 
 coding::Bits esb_frame_bits(std::span<const std::uint8_t> address, std::span<const std::uint8_t> payload, int pid, bool no_ack,
                     int crc_bytes) {
