@@ -97,7 +97,16 @@ struct Observation {
 
 class SampleHistory;
 
-// Every detector lives through the tunings (tunings) of a capture and reports its emitters at the end.
+// What a detector hands back at the end of the capture.
+struct Findings {
+    std::vector<report::Emitter>& emitters;
+    std::vector<report::WifiChannelRow>& wifi_channels;  // the Wi-Fi table (its detector fills it)
+    std::map<std::string, std::uint64_t>& counters;      // the report's stats counters
+    // Σ over the detectors that own time of the seconds [low_mhz, high_mhz] was drowned.
+    std::function<double(double low_mhz, double high_mhz)> blanked_s;
+};
+
+// Every detector lives through the tunings of a capture and reports its emitters at the end.
 // What else it does is a capability it adds (the small interfaces below); the framework asks each
 // registered detector once, when it is made, which it has.
 class Detector {
@@ -107,7 +116,7 @@ public:
     // A tuning seen whole: the floors, for emitters that live in the floor rather than in bursts.
     virtual void end_tuning(const TuningSummary& /*summary*/) {}
     virtual void gap() {}  // samples missing: whatever was open ends here
-    virtual void finish(const Observation& observation, struct Findings& out) = 0;
+    virtual void finish(const Observation& observation, Findings& out) = 0;
 };
 
 // Sees every frame first and claims the cells its transmissions cover (Wi-Fi): the burst tracker and
@@ -159,15 +168,6 @@ class ClaimsPieces {
 public:
     virtual ~ClaimsPieces() = default;
     [[nodiscard]] virtual bool owns_piece(const report::Emitter& emitter, const report::Emitter& piece) const = 0;
-};
-
-// What a detector hands back at the end of the capture.
-struct Findings {
-    std::vector<report::Emitter>& emitters;
-    std::vector<report::WifiChannelRow>& wifi_channels;  // the Wi-Fi table (its detector fills it)
-    std::map<std::string, std::uint64_t>& counters;      // the report's stats counters
-    // Σ over the detectors that own time of the seconds [low_mhz, high_mhz] was drowned.
-    std::function<double(double low_mhz, double high_mhz)> blanked_s;
 };
 
 // What a detector is made with.
