@@ -17,6 +17,16 @@ constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
 // Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
 // for a 10 dB rise to mean a tone rather than chance.
 constexpr std::uint64_t kMinObservations = 300;
+// A capture too short for that (the bin floor looks at every 4th frame: 1 ms at 20 MS/s gives 19 looks)
+// still shows a strong tone that is on in every frame: its bin's floor is the tone itself. From 16
+// looks on, a bin 20 dB over its
+// neighbourhood whose power falls 15 dB within 3 bins either side is such a tone — chance does not
+// lift a noise bin's floor 100-fold, and a packet's spectrum (GFSK, O-QPSK, OFDM: hundreds of kHz
+// wide) does not fall that fast beside a peak; a Hann window's tone does (> 25 dB at 3 bins).
+constexpr std::uint64_t kMinShortObservations = 16;
+constexpr double kShortSpurRise = 100.0;   // linear: 20 dB
+constexpr double kShortSpurSkirt = 30.0;   // linear: 15 dB down 3 bins either side
+constexpr std::size_t kSkirtBins = 3;
 constexpr double kMaxWifiShare = 0.5;
 constexpr double kNearFullScaleDbfs = -15.0;  // a tone this strong can drive the receiver into distortion…
 constexpr double kProductBelowDb = 30.0;      // …whose products sit this far and more under it,
@@ -27,7 +37,8 @@ public:
     void end_tuning(const TuningSummary& v) override {
         const auto& g = *v.geometry;
         const std::size_t n = v.bin_floor.size();
-        if (n < 2 * kLocalSpan + 8 || v.bin_floor_observations < kMinObservations) return;
+        if (n < 2 * kLocalSpan + 8 || v.bin_floor_observations < kMinShortObservations) return;
+        const bool short_look = v.bin_floor_observations < kMinObservations;
         const double bin_hz = g.bin_hz;
         const double centre = g.segment.center_frequency_hz;
         const double half = g.segment.usable_bandwidth_hz() / 2.0;
@@ -46,7 +57,8 @@ public:
             auto mid = local.begin() + static_cast<std::ptrdiff_t>(local.size() / 2);
             std::nth_element(local.begin(), mid, local.end());
             const double reference = *mid;
-            if (!(reference > 0.0) || f[k] < kSpurRise * reference) continue;
+            if (!(reference > 0.0) || f[k] < (short_look ? kShortSpurRise : kSpurRise) * reference) continue;
+            if (short_look && !(f[k - kSkirtBins] * kShortSpurSkirt <= f[k] && f[k + kSkirtBins] * kShortSpurSkirt <= f[k])) continue;
             // parabolic interpolation of the peak on a log scale
             const double a = std::log(f[k - 1]), b = std::log(f[k]), c = std::log(f[k + 1]);
             const double denom = a - 2.0 * b + c;

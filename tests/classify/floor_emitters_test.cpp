@@ -52,6 +52,29 @@ TEST(FloorEmitters, LoneToneIsOneSpurAndNothingElse) {
     EXPECT_NEAR(spurs[0]->level_dbfs, -70.0, 1.0);
 }
 
+// 1 ms is 78 frames at 20 MS/s (19 looks of the per-bin floor): too few for the 10 dB rule, enough for
+// a tone on in every frame, 20 dB over its neighbourhood and 15 dB down 3 bins either side.
+TEST(FloorEmitters, AToneInAOneMillisecondCaptureIsASpur) {
+    Scene s{{2437e6, 20e6, 20'000}, {}, -100.0, 21};
+    auto x = render(s);
+    sim::add_tone(x, 20e6, 3.3e6, -70.0);  // +30 dB in 1 MHz
+    const auto r = analyze(x, 2437e6, 20e6);
+    const auto spurs = of_class(r, "narrowband_spur");
+    ASSERT_EQ(spurs.size(), 1u) << classes(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r);
+    EXPECT_NEAR(spurs[0]->center_mhz, 2440.3, 0.05);
+}
+
+// The same short look at a packet that fills it (a Classic DH5, 2.9 ms of GFSK on one channel in a 3 ms
+// capture) finds no tone in it: its spectrum is hundreds of kHz wide.
+TEST(FloorEmitters, APacketFillingAShortCaptureIsNoSpur) {
+    std::mt19937_64 rng(22);
+    auto dh5 = std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng));
+    Scene s{{2437e6, 20e6, 60'000}, {{0.05e-3, 2439e6, power_for_snr(35, 1.0), dh5}}, -100.0, 23};
+    const auto r = analyze(s);
+    EXPECT_TRUE(of_class(r, "narrowband_spur").empty()) << classes(r);
+}
+
 TEST(FloorEmitters, ClippedToneIsOneSpurWithItsProducts) {
     // A tone 6 dB over full scale on an ADC that saturates I and Q: its odd harmonics and their
     // mirror images land across the view, some only ~10 dB under it.
