@@ -231,6 +231,10 @@ std::vector<ChannelScore> hostapd_baseline(const report::Report& r, RegDomain do
     return out;
 }
 
+// Two of the longest 802.11 PPDUs (L-SIG announces at most 5.484 ms): a channel seen for less may have
+// shown a single frame or none.
+constexpr double kMinObservedPerChannelS = 2.0 * 5.484e-3;
+
 report::Recommendation recommend(const report::Report& r, const Config& config) {
     report::Recommendation rec;
     rec.width_mhz = config.width_mhz;
@@ -248,7 +252,20 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
     const std::string sweep_advice =
         "sweep the whole band for 30 s so every channel is seen: coex scan --device driver=hackrf --duration 30s "
         "(or record 2400–2483.5 MHz with a wideband receiver)";
-    if (ranking.size() < 3) {
+    for (const auto& s : ranking) {
+        const double seen = in.rows.at(s.channel)->observed_s;
+        rec.least_observed_s = rec.least_observed_s ? std::min(*rec.least_observed_s, seen) : seen;
+    }
+    if (ranking.size() >= 3 && rec.least_observed_s && *rec.least_observed_s < kMinObservedPerChannelS) {
+        // A channel seen for less than two of the longest PPDUs may have shown one frame or none: its
+        // airtime says nothing yet, and neither does a comparison with it.
+        rec.headline = format("only %.1f ms of a channel was seen, too little to choose a channel (each needs ≥ %.0f ms).",
+                              1e3 * *rec.least_observed_s, 1e3 * kMinObservedPerChannelS);
+        rec.capture_advice = "record for longer, 1 s or more (a Wi-Fi network's beacons come every 102.4 ms; its load shows over "
+                             "many of them), or " + sweep_advice;
+        for (const auto& s : ranking)
+            if (common_channel(s.channel) && !s.secondary) rec.reasons.push_back(explain(s.channel, r, in, false));
+    } else if (ranking.size() < 3) {
         rec.headline = observed.empty() ? "no Wi-Fi channel was seen whole, so no channel can be recommended."
                                         : format("only %zu channel%s seen whole, too few to choose from.", observed.size(),
                                                  observed.size() == 1 ? " was" : "s were");

@@ -85,6 +85,7 @@ ordered_json recommendation_json(const Recommendation& rec) {
         {"reasons", rec.reasons},
         {"remediation", rec.remediation},
         {"capture_advice", rec.capture_advice ? ordered_json(*rec.capture_advice) : ordered_json(nullptr)},
+        {"least_observed_s", optional_number(rec.least_observed_s, 6)},
         {"baseline", {{"method", "hostapd ACS survey interference factor"},
                       {"channel", rec.baseline_channel ? ordered_json(*rec.baseline_channel) : ordered_json(nullptr)}}},
     };

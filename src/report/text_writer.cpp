@@ -96,6 +96,8 @@ std::string to_text(const Report& r) {
         out << "\nRecommendation: " << rec.headline << "\n";
         for (const auto& reason : rec.reasons) out << "  " << reason << "\n";
         for (const auto& fix : rec.remediation) out << "  To do: " << fix << "\n";
+        if (rec.least_observed_s && rec.channel)
+            out << format("  (this rests on %.0f ms of the least-seen channel)\n", 1e3 * *rec.least_observed_s);
         if (rec.capture_advice) out << "  Next capture: " << *rec.capture_advice << "\n";
         if (rec.baseline_channel && rec.channel && *rec.baseline_channel != *rec.channel)
             out << format("  (hostapd's automatic channel selection would pick %d from the same data: it sees only Wi-Fi airtime)\n",

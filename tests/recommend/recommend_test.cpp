@@ -159,6 +159,26 @@ TEST(Recommendation, HostapdBaselineIgnoresNonWifiNoise) {
     EXPECT_GT(cost1, 0.5);
 }
 
+// A 4.5 ms look at the band is shorter than two of the longest PPDUs: no channel is chosen from it, and
+// the report says what to record; a channel seen for 20 ms is enough, and the report says what it rests on.
+TEST(Recommendation, TooShortALookChoosesNothingAndSaysWhatToRecord) {
+    auto r = band({{1, 0.3}, {6, 0.6}});
+    for (auto& row : r.wifi) row.observed_s = 0.0045;
+    const auto short_look = recommend::recommend(r, {});
+    EXPECT_FALSE(short_look.channel.has_value()) << short_look.headline;
+    EXPECT_NE(short_look.headline.find("4.5 ms"), std::string::npos) << short_look.headline;
+    ASSERT_TRUE(short_look.capture_advice.has_value());
+    EXPECT_NE(short_look.capture_advice->find("record for longer"), std::string::npos);
+    ASSERT_TRUE(short_look.least_observed_s.has_value());
+    EXPECT_DOUBLE_EQ(*short_look.least_observed_s, 0.0045);
+
+    for (auto& row : r.wifi) row.observed_s = 0.020;
+    const auto enough = recommend::recommend(r, {});
+    ASSERT_TRUE(enough.channel.has_value()) << enough.headline;
+    EXPECT_EQ(*enough.channel, 11);
+    EXPECT_DOUBLE_EQ(*enough.least_observed_s, 0.020);
+}
+
 TEST(Recommendation, Width40PairsChannels) {
     auto r = band({{1, 0.05}, {5, 0.05}, {6, 0.6}, {11, 0.02}});
     recommend::Config config;

@@ -114,6 +114,7 @@ struct Recommendation {
     std::vector<std::string> reasons;    // per channel and per finding, with the numbers measured
     std::vector<std::string> remediation;
     std::optional<std::string> capture_advice;  // what to capture next when this one saw too little
+    std::optional<double> least_observed_s;      // what it rests on: the seconds of the least-seen candidate channel
     std::optional<int> baseline_channel;        // what hostapd's ACS would pick from the same data
 };
 
