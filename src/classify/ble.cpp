@@ -106,6 +106,11 @@ public:
 
         report::Emitter e = util::emitter_from_bursts(EmitterClass::ble, spans(packets_, 1.0), observation, 1.0);
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(packets_.size())) * (adv.empty() && data_packets < 3 ? 0.8 : 1.0);
+        e.evidence = !adv.empty()
+                         ? report::Evidence{report::EvidenceBasis::behaviour,
+                                            util::format("GFSK at ±250/500 kHz on %zu of the 3 advertising channels", adv.size())}
+                         : report::Evidence{report::EvidenceBasis::shape,
+                                            "GFSK at ±250/500 kHz off the advertising channels; no packet decoded"};
         report::Value::Array active, observed_adv, data_list;
         for (const auto& [ch, n] : adv) active.emplace_back(ch);
         for (int i = 0; i < 3; ++i)
@@ -151,6 +156,7 @@ private:
                                 std::vector<report::Emitter>& out) {
         report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans(packets, 0.6), observation, 0.6);
         e.confidence = 0.6;
+        e.evidence = {report::EvidenceBasis::shape, "GFSK hopping off the BLE channel plan"};
         e.fields = {{"why_unknown", "GFSK like BLE, but hopping off the BLE channel plan (a cordless phone or video sender?)"},
                     {"frequencies", mhz.size()}};
         e.summary = util::format("%zu GFSK packets hopping over %s, off the BLE channel plan: fits no known class", packets.size(),

@@ -149,6 +149,14 @@ public:
         e.first_s = first;
         e.last_s = last;
         e.confidence = std::min(0.99, 0.5 + 0.05 * static_cast<double>(hops_.size())) * (count.size() >= 3 ? 1.0 : 0.7);
+        e.evidence = hopping_seen
+                         ? report::Evidence{report::EvidenceBasis::behaviour,
+                                            util::format("hopping: 1 MHz GFSK at ±160 kHz on %zu channels of its grid, none busier than "
+                                                         "a hopper makes one; slot alignment %.2f",
+                                                         count.size(), slot_alignment)}
+                         : report::Evidence{report::EvidenceBasis::shape,
+                                            util::format("1 MHz GFSK at ±160 kHz on the 1 MHz grid, on %s: too few to show hopping",
+                                                         count_text(count.size(), "channel").c_str())};
 
         report::Value::Array channels, occupancy, avoided_list;
         for (const auto& [k, n] : count) {
@@ -227,11 +235,10 @@ private:
             // Behaviour, not a decoded packet: the rate rules Bluetooth out; what the link is, its
             // modulation only suggests.
             e.confidence = std::min(0.8, 0.5 + 0.01 * static_cast<double>(spans.size()));
-            e.fields = {{"channel_mhz", bt_classic_first_mhz + k},
-                        {"packets_per_s", rate},
-                        {"deviation_khz", util::median(deviations)},
-                        {"evidence", "behaviour: 1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a "
-                                     "Bluetooth hopper can put there"}};
+            e.evidence = {report::EvidenceBasis::behaviour,
+                          "1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a Bluetooth hopper can "
+                          "put there"};
+            e.fields = {{"channel_mhz", bt_classic_first_mhz + k}, {"packets_per_s", rate}, {"deviation_khz", util::median(deviations)}};
             e.summary = util::format("fixed-frequency GFSK link at %.0f MHz: %.0f packets/s on one channel, %.1f %% airtime — "
                                      "Bluetooth's modulation without its hopping (a hopper puts ≤ 80/s on a channel): a wireless "
                                      "mouse, keyboard, game pad or remote",

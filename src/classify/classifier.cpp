@@ -18,6 +18,7 @@ namespace {
 constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor warm-up plus the longest burst checked
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
+constexpr double kShapeOnlyConfidence = 0.6;  // the most an emitter named by its shape alone may claim
 
 }  // namespace
 
@@ -331,6 +332,9 @@ void Classifier::finish(report::Report& report) {
         }
     }
     fold_pieces(report.emitters, found_by);
+    // Shape alone is the weakest evidence: whatever a detector made of it, it says "likely", no more.
+    for (auto& e : report.emitters)
+        if (e.evidence.basis == report::EvidenceBasis::shape) e.confidence = std::min(e.confidence, kShapeOnlyConfidence);
     std::stable_sort(report.emitters.begin(), report.emitters.end(),
                      [](const report::Emitter& a, const report::Emitter& b) { return a.center_mhz < b.center_mhz; });
 

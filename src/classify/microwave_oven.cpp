@@ -402,6 +402,7 @@ private:
             e.bursts = cycles;
             const double contrast = fit > 0.0 ? 1.0 - other / fit : 0.0;
             e.confidence = std::min(0.99, 0.5 + 0.5 * contrast) * (cycles >= 8 ? 1.0 : 0.9);
+            e.evidence = {report::EvidenceBasis::behaviour, util::format("on in one half of each %d Hz mains cycle", mains)};
             e.fields = {{"mains_hz", mains},
                         {"periodicity_fit", contrast},
                         {"carrier_low_mhz", e.low_mhz},
@@ -458,11 +459,13 @@ private:
         if (periodic) {
             const int mains = fit50 >= fit60 ? 50 : 60;
             e.confidence = std::min(0.99, 0.5 + best * 0.5);
+            e.evidence = {report::EvidenceBasis::behaviour, util::format("bursts in step with the %d Hz mains", mains)};
             e.fields = {{"mains_hz", mains}, {"periodicity_fit", best}, {"carrier_low_mhz", low}, {"carrier_high_mhz", high}};
             e.summary = util::format("magnetron bursts at %d Hz mains, carrier %.0f–%.0f MHz, on %.0f %% of the time", mains, low,
                                      high, 100.0 * e.duty_cycle);
         } else {
             e.confidence = 0.3;
+            e.evidence = {report::EvidenceBasis::shape, "long drifting bursts with no mains rhythm"};
             e.fields = {{"why_unknown", "long drifting bursts without a 50/60 Hz rhythm"}};
             e.summary = util::format("%zu long drifting bursts at %.0f–%.0f MHz with no mains rhythm", bursts_.size(), low, high);
         }

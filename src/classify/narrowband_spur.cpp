@@ -220,6 +220,7 @@ private:
         e.first_s = 0.0;
         e.last_s = observation.seconds_over(low, high);
         e.confidence = std::min(0.99, 0.6 + 0.02 * e.above_floor_db);
+        e.evidence = {report::EvidenceBasis::behaviour, "on in every look, at one frequency, from every tuning that covers it"};
         return e;
     }
 

@@ -46,6 +46,7 @@ public:
             mhz.resize(distinct);
             report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans, observation, 0.5);
             e.confidence = 0.5;
+            e.evidence = {report::EvidenceBasis::shape, "energy above the floor that fits no class"};
             e.fields = {
                 {"bandwidth_mhz", width},
                 {"median_burst_us", 1e6 * util::median(durations)},

@@ -114,6 +114,8 @@ private:
         e.first_s = 0.0;
         e.last_s = observation.seconds_over(low, high);
         e.confidence = std::min(0.95, 0.5 + 0.01 * width + 0.02 * e.above_floor_db);
+        e.evidence = {report::EvidenceBasis::shape, "a steady broadband rise of the floor, as USB 3.0's spread-spectrum clock makes; nothing "
+                                                    "in it names the device"};
         e.fields = {{"rise_db", e.above_floor_db}, {"width_mhz", width}, {"ripple_db", ripple},
                     {"reference_floor_dbfs_per_mhz", 10.0 * std::log10(reference)}};
         e.summary = util::format("broadband noise %+.0f dB over %.0f–%.0f MHz, on all the time: looks like USB 3.0", e.above_floor_db,

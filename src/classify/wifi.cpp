@@ -101,6 +101,9 @@ private:
         e.first_s = w.first_s;
         e.last_s = w.last_s;
         e.confidence = std::min(0.99, 0.6 + 0.1 * static_cast<double>(w.bursts)) * (w.above_floor_db >= 6.0 ? 1.0 : 0.8);
+        e.evidence = {report::EvidenceBasis::behaviour,
+                      "power flat over a channel of the 802.11 grid, its shoulders quiet; OFDM or DSSS told by the samples "
+                      "(guard interval or Barker code) or by the spectrum"};
         const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
         const std::string transmissions = count_text(w.bursts, "transmission");
         e.fields = {{std::string(report::fields::wifi_channel.name), w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};

@@ -47,6 +47,7 @@ public:
             for (const auto& p : c.packets) spans.push_back({p.start, p.end, centre - 1.0, centre + 1.0, p.level, p.above});
             report::Emitter e = util::emitter_from_bursts(EmitterClass::zigbee, spans, observation, 1.0);
             e.confidence = std::min(0.99, 0.7 + 0.1 * static_cast<double>(c.packets.size()));
+            e.evidence = {report::EvidenceBasis::behaviour, "2 MHz wide on the 802.15.4 channel grid, with its preamble's 16 µs period"};
             e.fields = {{"channel", k}};
             e.summary = util::format("802.15.4 on channel %d: %s, %.1f %% airtime", k, count_text(c.packets.size(), "frame").c_str(), 100.0 * e.duty_cycle);
             out.push_back(std::move(e));

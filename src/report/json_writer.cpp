@@ -58,6 +58,7 @@ ordered_json emitter_json(const Emitter& e) {
         {"first_s", round_to(e.first_s, 6)},
         {"last_s", round_to(e.last_s, 6)},
         {"confidence", round_to(e.confidence, 2)},
+        {"evidence", {{"basis", std::string(evidence_key(e.evidence.basis))}, {"detail", e.evidence.detail}}},
         {"summary", e.summary},
     };
     for (const auto& [k, v] : e.fields) j[k] = to_json_value(v);

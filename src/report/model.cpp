@@ -3,6 +3,15 @@
 
 namespace coex::report {
 
+std::string_view evidence_key(EvidenceBasis basis) {
+    switch (basis) {
+        case EvidenceBasis::decoded: return "decoded";
+        case EvidenceBasis::behaviour: return "behaviour";
+        case EvidenceBasis::shape: return "shape";
+    }
+    return "shape";
+}
+
 const Value* find_field(const Emitter& e, std::string_view name) {
     for (const auto& [k, v] : e.fields)
         if (k == name) return &v;

@@ -55,6 +55,16 @@ struct Value {
     Value(Object o) : data(std::move(o)) {}
 };
 
+// What an emitter's class rests on, strongest first: a decoded packet whose checksum holds; the
+// protocol's behaviour (its channel grid, hopping, advertising channels, preamble, mains rhythm); or
+// the signal's shape alone (then its confidence is capped: docs/classifier.md).
+enum class EvidenceBasis : std::uint8_t { decoded, behaviour, shape };
+struct Evidence {
+    EvidenceBasis basis = EvidenceBasis::shape;
+    std::string detail;  // what was seen, for people
+};
+[[nodiscard]] std::string_view evidence_key(EvidenceBasis basis);  // "decoded", "behaviour", "shape"
+
 // One physical emitter found in the band (docs/report-format.md, "emitters").
 struct Emitter {
     EmitterClass emitter_class = EmitterClass::unknown;
@@ -65,6 +75,7 @@ struct Emitter {
     std::uint64_t bursts = 0;
     double first_s = 0.0, last_s = 0.0;
     double confidence = 0.0;      // 0…1
+    Evidence evidence;            // what the class rests on
     std::string summary;          // one line a person can read
     Value::Object fields;         // class-specific fields (read them through a FieldKey)
 
