@@ -220,6 +220,7 @@ std::string emitter_name(const report::Emitter& e) {
     std::string name(display_name(e.emitter_class));
     if (is_wifi(e.emitter_class))
         if (const auto channel = report::get(e, report::fields::wifi_channel)) name += format(" ch %d", static_cast<int>(std::lround(*channel)));
+    if (e.evidence.basis == report::EvidenceBasis::shape) name += "?";  // named by its shape alone: a likely class, no more
     return name;
 }
 

@@ -51,6 +51,7 @@ report::Report small_report() {
     }
     report::Emitter e;
     e.emitter_class = EmitterClass::bluetooth_classic;
+    e.evidence = {report::EvidenceBasis::behaviour, "hopping"};
     e.low_mhz = 2430.0;
     e.high_mhz = 2443.0;
     e.summary = "one Classic device hopping";

@@ -88,6 +88,7 @@ report::Report scene_report() {
     auto emitter = [](std::string c, double lo, double hi, double t0, double t1) {
         report::Emitter e;
         e.emitter_class = *emitter_class_from_key(c);
+        e.evidence.basis = report::EvidenceBasis::behaviour;
         e.low_mhz = lo;
         e.high_mhz = hi;
         e.center_mhz = (lo + hi) / 2;
@@ -328,11 +329,14 @@ TEST(Picture, ClassNames) {
     EXPECT_EQ(display_name(EmitterClass::usb3_noise), "USB 3.0 noise");
     report::Emitter wifi;
     wifi.emitter_class = EmitterClass::wifi_dsss;
+    wifi.evidence.basis = report::EvidenceBasis::behaviour;
     wifi.fields.emplace_back("channel", report::Value(11));
     EXPECT_EQ(emitter_name(wifi), "Wi-Fi DSSS (11b) ch 11");
     report::Emitter oven;
     oven.emitter_class = EmitterClass::microwave_oven;
     oven.fields.emplace_back("channel", report::Value(6));  // only Wi-Fi is named by its channel
+    EXPECT_EQ(emitter_name(oven), "microwave oven?");  // no evidence given: shape alone
+    oven.evidence.basis = report::EvidenceBasis::behaviour;
     EXPECT_EQ(emitter_name(oven), "microwave oven");
 }
 

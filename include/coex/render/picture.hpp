@@ -71,7 +71,7 @@ struct Picture {
                                                          const std::vector<std::pair<double, double>>& coverage_mhz);
 
 // What an emitter is called in the picture and the page: its class, and a Wi-Fi emitter's channel
-// ("Wi-Fi OFDM ch 6").
+// ("Wi-Fi OFDM ch 6"); a "?" when its class rests on its shape alone ("USB 3.0 noise?").
 [[nodiscard]] std::string emitter_name(const report::Emitter& emitter);
 
 // Draws the picture. `waterfall` may be null (or empty): the plot is then drawn as not observed.
