@@ -1,7 +1,7 @@
 #pragma once
 // Finds bursts in the frame stream: runs of 1 MHz cells well above their floor that Wi-Fi did not
-// claim, followed from frame to frame while they overlap the same cells. A run that stops (after one
-// frame of grace, so a weak burst that dips once is not cut in two) becomes a closed burst.
+// claim, followed from frame to frame while they overlap the same cells. A run that stops becomes a
+// closed burst on its third missed frame (two frames of grace, so a weak burst that dips is not cut in two).
 #include "coex/classify/frame.hpp"
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 #include "parse.hpp"
 
 #include "coex/eval/corpus.hpp"
+#include "coex/io/open.hpp"
 #include "coex/sim/scenario.hpp"
 
 #include <boost/program_options.hpp>
@@ -31,6 +32,9 @@ int run_synth(const std::vector<std::string>& args) {
     if (!parse_command_line(args, options, hidden, {{"scene", 1}}, vm)) return 0;
     if (scene_path.empty()) throw UsageError{"no scene file given (coex synth SCENE.json -o CAPTURE.h5)"};
     if (out_path.empty()) throw UsageError{"-o: no output capture given (coex synth SCENE.json -o CAPTURE.h5)"};
+    // synth writes the capture format (HDF5); a .cu8 or .sigmf name would hold HDF5 that the name belies
+    if (const auto format = io::capture_format_for_path(out_path); format && *format != io::CaptureFormat::hdf5)
+        throw UsageError{"-o: " + out_path + ": coex synth writes HDF5 (.h5); for another format, coex convert the .h5 afterwards"};
     if (vm.count("seed") && seed < 0) throw UsageError{"--seed: must be 0 or more"};
     if (!sample_type.empty() && sample_type != "int8" && sample_type != "int16" && sample_type != "float32")
         throw UsageError{"--sample-type: '" + sample_type + "' is not one of int8, int16, float32"};

@@ -115,6 +115,8 @@ TEST_F(Formats, BadInputExitsTwoNamingTheFile) {
     };
     std::ofstream(path("x.cu8"), std::ios::binary) << std::string(100, '\x80');
     expect_one_line("analyze " + path("x.cu8"), path("x.cu8") + ": sample rate unknown: give --rate HZ");
+    expect_one_line("synth " + std::string(COEX_SOURCE_DIR) + "/captures/scenes/cw-lone.json -o " + path("s.cu8"),
+                    "-o: " + path("s.cu8") + ": coex synth writes HDF5 (.h5)");
     std::ofstream(path("odd_2437M_20M.cs16"), std::ios::binary) << std::string(1001, '\0');
     expect_one_line("analyze " + path("odd_2437M_20M.cs16"), "1001 bytes is not a whole number of cs16 samples (4 bytes each)");
     expect_one_line("analyze " + path("x.cu8") + " --rate fast", "--rate: 'fast' is not a sample rate");
