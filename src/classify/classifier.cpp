@@ -88,7 +88,7 @@ void Classifier::on_frame(const Frame& frame) {
     // The claims of this frame: one claimer's own (the usual case: Wi-Fi), or every claimer's together.
     std::span<const std::uint8_t> claimed;
     bool claimed_any = false;
-    for (auto* c : claimers_) c->on_frame(frame);
+    for (auto* c : claimers_) c->claim(frame);
     if (claimers_.size() == 1) {
         claimed = claimers_.front()->claimed();
         claimed_any = claimers_.front()->claimed_any();

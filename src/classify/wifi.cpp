@@ -25,7 +25,7 @@ public:
         tuning_ = tuning;
         occupancy_.begin_tuning(tuning);
     }
-    void on_frame(const Frame& frame) override { occupancy_.on_frame(frame); }
+    void claim(const Frame& frame) override { occupancy_.on_frame(frame); }
     [[nodiscard]] std::span<const std::uint8_t> claimed() const override { return occupancy_.claimed(); }
     [[nodiscard]] bool claimed_any() const override { return occupancy_.claimed_any(); }
     void gap() override { occupancy_.gap(); }

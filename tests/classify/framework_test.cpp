@@ -29,7 +29,7 @@ Seen seen;
 class ClaimsLowCells final : public Detector, public ClaimsCells {
 public:
     void begin_tuning(const TuningGeometry& view) override { claimed_.assign(view.grid->size(), 0); }
-    void on_frame(const Frame&) override {
+    void claim(const Frame&) override {
         for (std::size_t c = 2; c <= 5 && c < claimed_.size(); ++c) claimed_[c] = 1;
     }
     [[nodiscard]] std::span<const std::uint8_t> claimed() const override { return claimed_; }

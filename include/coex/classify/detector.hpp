@@ -124,7 +124,7 @@ public:
 class ClaimsCells {
 public:
     virtual ~ClaimsCells() = default;
-    virtual void on_frame(const Frame& frame) = 0;
+    virtual void claim(const Frame& frame) = 0;  // then claimed() holds this frame's claims
     [[nodiscard]] virtual std::span<const std::uint8_t> claimed() const = 0;  // per cell of the tuning
     [[nodiscard]] virtual bool claimed_any() const = 0;
 };
