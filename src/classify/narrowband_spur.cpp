@@ -5,6 +5,8 @@
 // moves when the receiver retunes belongs to the receiver, and the receiver's own DC spike is skipped.
 #include "detectors.hpp"
 
+#include "coex/core/text.hpp"
+
 #include <cmath>
 #include <map>
 
@@ -132,8 +134,8 @@ public:
             report::Value::Array list;
             for (double mhz : products) list.emplace_back(mhz);
             e.fields.emplace_back("receiver_products_mhz", list);
-            e.summary += util::format("; %zu weaker tone%s beside it look like the receiver's own distortion of it", products.size(),
-                                      products.size() == 1 ? "" : "s");
+            e.summary += "; " + count_text(products.size(), "weaker tone") + " beside it " + (products.size() == 1 ? "looks" : "look") +
+                         " like the receiver's own distortion of it";
         };
 
         // A comb: ≥ 3 tones whose spacings are whole multiples of the smallest one.
