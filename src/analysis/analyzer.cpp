@@ -97,6 +97,7 @@ void Analyzer::begin_segment(const SampleBlock& block) {
     frame_in_segment_ = 0;
     frame_origin_ = block.first_sample;
     current_->spectrogram.reset();
+    current_->cell_floor.restart_probe();
     current_->geometry = classify::TuningGeometry{&current_->grid, seg, current_->spectrogram.frame_seconds(), current_->spectrogram.bin_hz()};
     detection_->begin_tuning(current_->geometry);
     tuning_frames_ = 0;
@@ -140,11 +141,12 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
         // A gap: no frame may straddle it and no burst may run across it.
         check_pending(t);
         t.spectrogram.reset();
+        t.cell_floor.restart_probe();
         detection_->gap();
         frame_in_segment_ = 0;
         frame_origin_ = block.first_sample;
     }
-    if (t.grid.size() > 0) t.cell_floor.probe(block.samples, !t.warmed);
+    if (t.grid.size() > 0) t.cell_floor.probe(block.first_sample, block.samples, warmup_end_sample(t));
     const std::span<const cf32> samples = block.samples;  // an adopted buffer moves on, its samples stay put
     if (detection_->on()) detection_->samples(block.first_sample, samples, adopt);
     const std::size_t hop = t.spectrogram.hop();
@@ -155,6 +157,16 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
     });
     next_sample_ = block.first_sample + samples.size();
     detection_->flush();
+}
+
+// Where in the segment the floor's warm-up ends: after the last sample of the frame that completes it
+// (0 once it has ended). From the frames still held back and the frame grid, not from block boundaries.
+std::uint64_t Analyzer::warmup_end_sample(const Tuning& t) const {
+    if (t.warmed) return 0;
+    const double frame_s = t.spectrogram.frame_seconds();
+    std::uint64_t more = 1;  // frames still to come, the one that ends the warm-up included
+    while (static_cast<double>(t.warm_times.size() + more) * frame_s < config_.floor_warmup_s) ++more;
+    return frame_origin_ + (frame_in_segment_ + more - 1) * t.spectrogram.hop() + t.spectrogram.fft_size();
 }
 
 void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time_s, std::uint64_t first_sample) {

@@ -39,15 +39,30 @@ CellFloor::CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& c
     probe_estimate_.resize(probe_->grid.size());
 }
 
-void CellFloor::probe(std::span<const cf32> samples, bool all) {
+void CellFloor::probe(std::uint64_t first_sample, std::span<const cf32> samples, std::uint64_t all_until) {
     if (!probe_) return;
     auto& p = *probe_;
-    p.spectrogram.reset();  // the probe sees disjoint pieces of the stream
-    const std::size_t n = all ? samples.size() : samples.size() / 16;
-    p.spectrogram.push(samples.first(n), [&](std::span<const float> bins) {
-        p.grid.reduce(bins, p.cells);
-        p.floor->add(p.cells);
-    });
+    constexpr std::uint64_t kWindow = 65536, kLooked = kWindow / 16;
+    const std::uint64_t end = first_sample + samples.size();
+    for (std::uint64_t pos = first_sample; pos < end;) {
+        // the run of positions from `pos` the probe looks at, and where the next such run starts
+        std::uint64_t run_end = pos;
+        if (pos < all_until) {
+            run_end = std::min(end, std::max(all_until, (pos / kWindow) * kWindow + kLooked));
+        } else if (pos % kWindow < kLooked) {
+            run_end = std::min(end, (pos / kWindow) * kWindow + kLooked);
+        } else {
+            pos = std::min(end, (pos / kWindow + 1) * kWindow);
+            continue;
+        }
+        if (pos != probe_next_) p.spectrogram.reset();  // the probe sees disjoint pieces of the stream
+        p.spectrogram.push(samples.subspan(pos - first_sample, run_end - pos), [&](std::span<const float> bins) {
+            p.grid.reduce(bins, p.cells);
+            p.floor->add(p.cells);
+        });
+        probe_next_ = run_end;
+        pos = run_end;
+    }
 }
 
 void CellFloor::estimate(std::span<float> out) {

@@ -10,6 +10,7 @@
 #include "coex/dsp/noise_floor.hpp"
 #include "coex/dsp/spectrogram.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -22,8 +23,13 @@ public:
               const dsp::MhzCellGrid& grid, double percentile);
 
     void add_cells(std::span<const float> cells) { main_.add(cells); }
-    // Feeds samples to the probe; `all` while the floor is first learnt, else a sixteenth of them.
-    void probe(std::span<const cf32> samples, bool all);
+    // Feeds the samples at positions [first_sample, first_sample + size) of the segment to the probe:
+    // every one before `all_until` (the floor is still being learnt), after it the first sixteenth of
+    // each 65536-sample window of the segment. Which samples it sees depends on their positions only,
+    // never on how the source cut the stream into blocks, so a recording replays to the same floor.
+    void probe(std::uint64_t first_sample, std::span<const cf32> samples, std::uint64_t all_until);
+    // The stream jumped (a new segment, a gap): the probe's next look starts afresh.
+    void restart_probe() { probe_next_ = kNoPosition; }
     void estimate(std::span<float> out);
 
 private:
@@ -39,6 +45,8 @@ private:
     std::vector<int> probe_index_;  // main cell → probe cell (−1: none)
     std::vector<float> to_main_;    // noise power ratio main cell / probe cell
     std::vector<float> probe_estimate_;
+    static constexpr std::uint64_t kNoPosition = ~std::uint64_t{0};
+    std::uint64_t probe_next_ = kNoPosition;  // the position after the last sample probed
 };
 
 }  // namespace coex::analysis

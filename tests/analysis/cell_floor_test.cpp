@@ -16,6 +16,8 @@
 namespace coex::analysis {
 namespace {
 
+constexpr std::uint64_t kAll = ~std::uint64_t{0};  // the probe looks at every sample (still learning)
+
 double db(double x) { return 10.0 * std::log10(x); }
 
 struct Floor {
@@ -39,7 +41,7 @@ struct Floor {
     void feed(const std::vector<cf32>& x, bool probe = true, std::size_t block = 1 << 15) {
         for (std::size_t pos = 0; pos < x.size(); pos += block) {
             const std::span<const cf32> b(x.data() + pos, std::min(block, x.size() - pos));
-            if (probe) floor.probe(b, true);
+            if (probe) floor.probe(pos, b, kAll);
             main.push(b, [&](std::span<const float> bins) {
                 grid.reduce(bins, cells);
                 floor.add_cells(cells);
@@ -123,7 +125,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
             s.floor.add_cells(s.cells);
         });
         for (std::size_t pos = 0; pos < loud.size(); pos += 1 << 15)
-            s.floor.probe(std::span<const cf32>(loud).subspan(pos, std::min<std::size_t>(1 << 15, loud.size() - pos)), true);
+            s.floor.probe(pos, std::span<const cf32>(loud).subspan(pos, std::min<std::size_t>(1 << 15, loud.size() - pos)), kAll);
         const auto& est = s.estimated();
         for (std::size_t c = 0; c < est.size(); ++c) EXPECT_NEAR(db(est[c] / s.noise_in_cell(c, noise)), 0.0, 0.75) << "cell " << c;
     }
@@ -137,7 +139,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
             s.floor.add_cells(s.cells);
         });
         for (std::size_t pos = 0; pos < quiet.size(); pos += 1 << 15)
-            s.floor.probe(std::span<const cf32>(quiet).subspan(pos, std::min<std::size_t>(1 << 15, quiet.size() - pos)), true);
+            s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min<std::size_t>(1 << 15, quiet.size() - pos)), kAll);
         const auto& est = s.estimated();
         for (std::size_t c = 0; c < est.size(); ++c) EXPECT_NEAR(db(est[c] / s.noise_in_cell(c, noise)), 0.0, 1.0) << "cell " << c;
     }
@@ -160,6 +162,27 @@ TEST(CellFloor, FramesTooShortForAProbeStillGiveTheFloor) {
     s.feed(white(100000, noise, 9));                  // then quiet
     const auto& est = s.estimated();
     for (std::size_t c = 0; c < est.size(); ++c) EXPECT_NEAR(db(est[c] / s.noise_in_cell(c, noise)), 0.0, 1.0) << "cell " << c;
+}
+
+// What the probe looks at depends on the samples' positions in the segment, not on how the stream was
+// cut into blocks: a recording replays to the same floor as the live stream it recorded.
+TEST(CellFloor, TheProbeSeesTheSameSamplesWhateverTheBlocks) {
+    const auto quiet = white(kSamples, 1e-4, 9);
+    const auto loud = white(kSamples, 1e-3, 10);  // the frames see 10 dB more: the probe's look decides
+    std::vector<std::vector<float>> estimates;
+    for (const std::size_t block : {std::size_t{1000}, std::size_t{4096}, std::size_t{65536}, std::size_t{100003}}) {
+        Floor s;
+        s.main.push(loud, [&](std::span<const float> bins) {
+            s.grid.reduce(bins, s.cells);
+            s.floor.add_cells(s.cells);
+        });
+        for (std::size_t pos = 0; pos < quiet.size(); pos += block)
+            s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min(block, quiet.size() - pos)), 30000);  // learnt after 30000
+        estimates.push_back(s.estimated());
+        for (std::size_t c = 0; c < estimates.back().size(); ++c)
+            EXPECT_NEAR(db(estimates.back()[c] / s.noise_in_cell(c, 1e-4)), 0.0, 1.5) << "cell " << c << ": the probe's quiet look decides";
+    }
+    for (std::size_t i = 1; i < estimates.size(); ++i) EXPECT_EQ(estimates[i], estimates[0]) << "block size #" << i;
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ private:
     void end_segment();
     void process_frame(Tuning& tuning, std::span<const float> bins, double time_s, std::uint64_t first_sample);
     void release_warmup(Tuning& tuning);
+    [[nodiscard]] std::uint64_t warmup_end_sample(const Tuning& tuning) const;
     // Throws InputError naming the first NaN or infinite sample of `samples` (or, if none, their size).
     [[noreturn]] void reject_frame(std::span<const cf32> samples, std::uint64_t first_sample) const;
     void check_pending(const Tuning& tuning) const;
