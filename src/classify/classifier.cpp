@@ -71,6 +71,7 @@ void Classifier::begin_tuning(const TuningGeometry& tuning) {
     tracker_->begin_tuning(tuning);
     history_->reset(static_cast<std::size_t>(kHistorySeconds * tuning.segment.sample_rate_hz));
     wifi_claimed_frames_.assign(tuning.grid->size(), 0);
+    claimed_.assign(tuning.grid->size(), 0);
     tuning_frames_ = 0;
     tuning_cell_seconds_.clear();
     for (auto& r : detectors_) r.detector->begin_tuning(tuning);
@@ -93,8 +94,7 @@ void Classifier::on_frame(const Frame& frame) {
         claimed = claimers_.front()->claimed();
         claimed_any = claimers_.front()->claimed_any();
     } else if (claimers_.empty()) {
-        claimed_.assign(tuning_.grid->size(), 0);  // (nothing claims: the tracker sees every cell)
-        claimed = claimed_;
+        claimed = claimed_;  // all zero (begin_tuning): nothing claims, the tracker sees every cell
     } else {
         claimed_.assign(tuning_.grid->size(), 0);
         for (auto* c : claimers_) {

@@ -89,7 +89,8 @@ std::string to_text(const Report& r) {
         for (const auto& e : r.emitters)
             out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", std::string(key(e.emitter_class)).c_str(),
                           e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
-                << e.summary << (e.evidence.basis == EvidenceBasis::shape ? " [shape only]" : e.evidence.basis == EvidenceBasis::decoded ? " [decoded]" : " [behaviour]") << "\n";
+                << e.summary << (e.evidence.basis == EvidenceBasis::shape ? " [shape only]" : " [" + std::string(evidence_key(e.evidence.basis)) + "]")
+                << "\n";
     }
     if (r.recommendation) {
         const auto& rec = *r.recommendation;

@@ -6,10 +6,6 @@
 namespace coex::sim {
 namespace {
 
-void append_msb_first(coding::Bits& out, std::uint32_t value, int bits) {
-    for (int i = bits - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>((value >> i) & 1u));
-}
-
 // The CRC as the nRF24L01+ computes it: the register shifts towards its top bit, each input bit
 // (most significant first) against the bit shifted out (no reflection, no final xor).
 std::uint32_t msb_first_crc(std::span<const std::uint8_t> bits, std::uint32_t poly, std::uint32_t init, int width) {
@@ -36,18 +32,18 @@ coding::Bits esb_frame_bits(std::span<const std::uint8_t> address, std::span<con
     if (pid < 0 || pid > 3) throw ConfigError("ESB PID must be 0..3");
     if (crc_bytes != 1 && crc_bytes != 2) throw ConfigError("ESB CRC must be 1 or 2 bytes");
     coding::Bits covered;  // address, PCF, payload: what the CRC covers
-    for (const std::uint8_t byte : address) append_msb_first(covered, byte, 8);
-    append_msb_first(covered, static_cast<std::uint32_t>(payload.size()), 6);
-    append_msb_first(covered, static_cast<std::uint32_t>(pid), 2);
+    for (const std::uint8_t byte : address) coding::append_crc_msb_first(covered, byte, 8);
+    coding::append_crc_msb_first(covered, static_cast<std::uint32_t>(payload.size()), 6);
+    coding::append_crc_msb_first(covered, static_cast<std::uint32_t>(pid), 2);
     covered.push_back(no_ack ? 1 : 0);
-    for (const std::uint8_t byte : payload) append_msb_first(covered, byte, 8);
+    for (const std::uint8_t byte : payload) coding::append_crc_msb_first(covered, byte, 8);
     coding::Bits out;
-    append_msb_first(out, (address[0] & 0x80u) ? 0xAAu : 0x55u, 8);
+    coding::append_crc_msb_first(out, (address[0] & 0x80u) ? 0xAAu : 0x55u, 8);
     out.insert(out.end(), covered.begin(), covered.end());
     if (crc_bytes == 2)
-        append_msb_first(out, esb_crc16(covered), 16);
+        coding::append_crc_msb_first(out, esb_crc16(covered), 16);
     else
-        append_msb_first(out, esb_crc8(covered), 8);
+        coding::append_crc_msb_first(out, esb_crc8(covered), 8);
     return out;
 }
 
