@@ -5,7 +5,7 @@
 #include <numbers>
 
 #include "coex/core/error.hpp"
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "dsp.hpp"
 
 namespace coex::sim {

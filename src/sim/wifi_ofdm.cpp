@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "coex/core/error.hpp"
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/wifi.hpp"
 #include "dsp.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "coex/sim/bluetooth.hpp"
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "sim_test_util.hpp"
 
 using namespace coex;

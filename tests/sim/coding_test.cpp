@@ -5,10 +5,10 @@
 #include <set>
 #include <string>
 
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/wifi.hpp"
 
-namespace cs = coex::sim::coding;
+namespace cs = coex::coding;
 
 namespace {
 

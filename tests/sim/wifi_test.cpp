@@ -10,7 +10,7 @@
 #include <numbers>
 
 #include "coex/core/error.hpp"
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/scene.hpp"
 #include "coex/sim/wifi.hpp"
 #include "sim_test_util.hpp"

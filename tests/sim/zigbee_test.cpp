@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/zigbee.hpp"
 #include "sim_test_util.hpp"
 

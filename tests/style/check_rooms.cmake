@@ -10,7 +10,8 @@ set(rooms
   "H5[A-Za-z]*\\.h|src/io/"
   "SoapySDR/|src/source/"
   "boost/program_options|src/cli/"
-  "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp"
+  "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp|src/decode/"
+  "btbb\\.h|src/decode/bluetooth_br\\.cpp"
   "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/"
   "cairo|src/render/"
   "glib\\.h|glib/|src/render/html\\.cpp")

@@ -9,7 +9,7 @@
 //             initial 0xFF), over address, PCF and payload
 // Every field is sent most significant bit first. At 1 Mb/s: GFSK, BT 0.5, ±160 kHz deviation — the
 // modulation of Bluetooth BR, which is why these links look like it.
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/waveform.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // coex::sim — standards-conformant signal generator (umbrella header).
 #include "coex/sim/bluetooth.hpp"
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 #include "coex/sim/esb.hpp"
 #include "coex/sim/interferers.hpp"
 #include "coex/sim/scenario.hpp"

@@ -1,11 +1,11 @@
-#include "coex/sim/coding.hpp"
+#include "coex/coding/coding.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include "coex/core/error.hpp"
 
-namespace coex::sim::coding {
+namespace coex::coding {
 
 void append_bits_lsb(Bits& out, std::uint64_t value, int count) {
     for (int i = 0; i < count; ++i) out.push_back(static_cast<std::uint8_t>((value >> i) & 1u));
@@ -263,4 +263,4 @@ Bits ieee802154_fcs(std::span<const std::uint8_t> bits) {
     return out;
 }
 
-}  // namespace coex::sim::coding
+}  // namespace coex::coding

@@ -1,5 +1,5 @@
 #pragma once
-// Bit-level building blocks of the simulated PHYs: scramblers, whitening, CRCs, channel codes,
+// Bit-level building blocks of the 2.4 GHz PHYs: scramblers, whitening, CRCs, channel codes,
 // interleavers and spreading codes. Exposed so that tests (and detectors that decode) can use the
 // same, separately known-answer-tested definitions.
 //
@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-namespace coex::sim::coding {
+namespace coex::coding {
 
 using Bits = std::vector<std::uint8_t>;
 
@@ -94,4 +94,4 @@ std::uint32_t zigbee_chips(int symbol);
 // Frame check sequence (ITU-T CRC-16, init 0) over the MPDU bits; 16 bits in transmission order.
 Bits ieee802154_fcs(std::span<const std::uint8_t> bits);
 
-}  // namespace coex::sim::coding
+}  // namespace coex::coding

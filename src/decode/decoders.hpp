@@ -1,0 +1,7 @@
+#pragma once
+// The descriptors the decoder files define, for the registry.
+#include "coex/decode/packet.hpp"
+
+namespace coex::decode {
+
+}  // namespace coex::decode

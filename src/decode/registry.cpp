@@ -1,0 +1,24 @@
+#include "decoders.hpp"
+
+#include <array>
+
+namespace coex::decode {
+
+std::string_view protocol_key(Protocol p) {
+    switch (p) {
+        case Protocol::ble: return "bluetooth_le";
+        case Protocol::bt_br: return "bluetooth_br";
+        case Protocol::ieee802154: return "ieee802154";
+        case Protocol::esb: return "esb";
+        case Protocol::wifi_dsss: return "ieee80211_dsss";
+        case Protocol::wifi_ofdm: return "ieee80211_ofdm";
+    }
+    return "unknown";
+}
+
+std::span<const DecoderDescriptor> decoder_registry() {
+    static const std::array<DecoderDescriptor, 0> registry{};
+    return registry;
+}
+
+}  // namespace coex::decode
