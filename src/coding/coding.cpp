@@ -257,6 +257,15 @@ std::uint32_t zigbee_chips(int symbol) {
     return c;
 }
 
+std::uint32_t ieee80211_fcs(std::span<const std::uint8_t> bytes) {
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (std::uint8_t byte : bytes) {
+        crc ^= byte;
+        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
 Bits ieee802154_fcs(std::span<const std::uint8_t> bits) {
     Bits out;
     append_crc_msb_first(out, lfsr_crc(bits, 0x1021u, 16, 0), 16);

@@ -126,6 +126,9 @@ TEST(SimCoding, CrcCatalogueCheckValues) {
     reg = 0;
     for (auto b : plcp) reg = (reg << 1) | b;
     EXPECT_EQ(cs::reflect(reg, 16), 0x906Eu);
+    const std::string text = "123456789";                                               // CRC-32/ISO-HDLC (802.11 FCS)
+    const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+    EXPECT_EQ(cs::ieee80211_fcs(bytes), 0xCBF43926u);
 }
 
 // Bluetooth SIG sample data: HEC codewords (10 header bits + 8 HEC bits, UAP = 0x00).

@@ -13,6 +13,8 @@
 #include "coex/coding/coding.hpp"
 #include "coex/sim/scene.hpp"
 #include "coex/sim/wifi.hpp"
+#include "coex/sim/wifi_mac.hpp"
+#include "coex/core/error.hpp"
 #include "sim_test_util.hpp"
 
 using namespace coex;
@@ -628,4 +630,25 @@ TEST(SimWifiHt, OccupiedBandwidth) {
     // A 5 ms A-MPDU at MCS 7 HT20 (65 Mb/s) fits the L-SIG limit; 5.5 ms does not.
     EXPECT_NO_THROW((void)wifi_ht_ppdu(40000, 7, HtWidth::ht20, rng));
     EXPECT_THROW((void)wifi_ht_ppdu(45000, 7, HtWidth::ht20, rng), coex::ConfigError);
+}
+
+// A beacon's layout (802.11-2020 9.3.3.3): 24-octet header, 12 octets of fixed fields, then the SSID
+// element; the FCS makes the CRC-32 over the whole frame its residue 0x2144DF1C.
+TEST(WifiMac, BeaconCarriesTheSsidAndAValidFcs) {
+    coex::sim::BeaconFields f;
+    f.bssid = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    f.ssid = "HomeNet";
+    f.channel = 6;
+    const auto frame = coex::sim::wifi_beacon_frame(f);
+    ASSERT_EQ(frame.size(), 24u + 12u + 2u + 7u + 10u + 3u + 4u);
+    EXPECT_EQ(frame[0], 0x80);
+    EXPECT_EQ(std::string(frame.begin() + 38, frame.begin() + 45), "HomeNet");
+    EXPECT_EQ(frame[16], 0x02);  // BSSID
+    EXPECT_EQ(coex::coding::ieee80211_fcs(frame), 0x2144DF1Cu);
+    auto broken = frame;
+    broken[40] ^= 0x01;
+    EXPECT_NE(coex::coding::ieee80211_fcs(broken), 0x2144DF1Cu);
+    EXPECT_EQ(coex::sim::wifi_ack_frame(f.bssid).size(), 14u);
+    f.ssid = "a-network-name-longer-than-32-octets";
+    EXPECT_THROW(coex::sim::wifi_beacon_frame(f), coex::ConfigError);
 }

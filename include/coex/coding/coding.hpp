@@ -60,6 +60,9 @@ Bits dsss_descramble(std::span<const std::uint8_t> bits, std::uint8_t state);
 // 802.11b PLCP header CRC-16 (x^16+x^12+x^5+1, preset ones, ones complement) over the 32 bits of
 // SIGNAL, SERVICE, LENGTH; returns the 16 bits in transmission order.
 Bits dsss_plcp_crc(std::span<const std::uint8_t> header_bits);
+// IEEE 802.11 MAC frame check sequence: CRC-32 (the Ethernet CRC, reflected, preset and complemented
+// ones; check 0xCBF43926 for "123456789"). The FCS field holds it least significant octet first.
+std::uint32_t ieee80211_fcs(std::span<const std::uint8_t> bytes);
 inline constexpr std::array<int, 11> barker11 = {+1, -1, +1, +1, -1, +1, +1, +1, -1, -1, -1};
 
 // ---- Bluetooth BR ----------------------------------------------------------------------------
