@@ -4,4 +4,6 @@
 
 namespace coex::decode {
 
+extern const DecoderDescriptor kWifiDsssDecoder;
+
 }  // namespace coex::decode

@@ -2,6 +2,7 @@
 // IEEE 802.11 PPDU generators: 802.11a/g OFDM (20 MHz) and 802.11b DSSS 1 Mb/s.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 
@@ -89,5 +90,31 @@ double wifi_dsss_ppdu_duration_s(std::size_t psdu_bytes);
 // lobe 0.5(1+cos(pi f / 11 MHz)), nulls at +-11 MHz), truncated to +-4 chips, at 2 samples/chip
 // = 22 MS/s. psdu_bytes must be 1..4095. Power 1.0.
 Waveform wifi_dsss_ppdu(std::size_t psdu_bytes, std::mt19937_64& rng);
+
+// ---- 802.11b DSSS with a given PSDU: long or short PLCP preamble, 1 or 2 Mb/s ----------------
+enum class WifiDsssRate { mbps1, mbps2 };
+
+struct WifiDsssOptions {
+    // Short PLCP preamble (HR/DSSS): SYNC = 56 scrambled zeros, SFD 0x05CF, both at 1 Mb/s DBPSK,
+    // then the PLCP header at 2 Mb/s DQPSK. The short preamble carries no 1 Mb/s PSDU.
+    bool short_preamble = false;
+    WifiDsssRate rate = WifiDsssRate::mbps1;  // PSDU rate: DBPSK or DQPSK, Barker-11 spread either way
+    // Scrambler register (the state argument of coding::dsss_scramble); the standard's seeds read as
+    // binary literals: long preamble 1101100, short preamble 0011011. nullopt picks that one.
+    std::optional<std::uint8_t> scrambler_state;
+    double carrier_phase_rad = 0.0;
+};
+
+// 192 us (long) or 96 us (short) of PLCP preamble and header, then 8 / rate us per PSDU octet.
+double wifi_dsss_ppdu_duration_s(std::size_t psdu_bytes, const WifiDsssOptions& options);
+
+// The PPDU of a given PSDU (1..4095 octets; for beacons and ACKs pass the frame with its FCS):
+// preamble, PLCP header (SIGNAL 0x0A or 0x14, SERVICE 0, LENGTH = duration of the PSDU in us,
+// CRC-16) and PSDU, all scrambled by one continuous x^7+x^4+1 scrambler. DBPSK: a '1' advances the
+// carrier phase by pi. DQPSK (2 Mb/s): dibits (d0 first in time) 00, 01, 11, 10 advance it by
+// 0, pi/2, pi, 3pi/2 (counterclockwise), the reference being the preceding symbol whatever its
+// modulation. Same spreading, chip pulse and 22 MS/s as above; power 1.0. ConfigError for an empty
+// or too long PSDU and for the short preamble with a 1 Mb/s PSDU.
+Waveform wifi_dsss_ppdu(std::span<const std::uint8_t> psdu, const WifiDsssOptions& options);
 
 }  // namespace coex::sim
