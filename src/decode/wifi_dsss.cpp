@@ -10,8 +10,11 @@
 //     of an OFDM or noise transmission is this gate, ~N/4 multiply-adds per sample). Rates that are
 //     not a whole number of MHz skip the gate.
 //  2. Around each passing window: DC removed (input mean), resampled to 22 MS/s (2 samples/chip) by a
-//     liquid msresamp_crcf cached per input rate (its delay measured once with a pulse, as
-//     msresamp_crcf_get_delay is not exact); only the stretches that are needed are resampled.
+//     rational polyphase filter (22 MS/s = rate x up / down, exact for every whole-kHz rate; Kaiser
+//     prototype from liquid_firdes_kaiser, designed once per input rate and kept). Its delay is
+//     exact (linear phase), so times map back to the input without calibration. Only the stretches
+//     around passing windows are resampled. (liquid's msresamp_crcf did the same at ~30 ns per
+//     input sample here and took ~20 ms to design; this loop takes a few ns.)
 //  3. Chip-matched triangle filter and Barker-11 correlation at every 22 MS/s sample. Blocks of 8
 //     symbols are folded onto the 22 lags; a block whose peak-to-mean lag ratio passes is DSSS.
 //     Timing: the peak lag over 32 symbols. Demodulation is a differential RAKE: the despread
@@ -60,6 +63,7 @@
 #include <complex>  // before liquid.h: liquid_float_complex becomes std::complex<float>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <numeric>
 #include <span>
@@ -96,17 +100,55 @@ constexpr int kSearchSymbols = 8 + 32 + 128 + 16 + 24;  // symbols searched for 
 constexpr std::uint32_t kLongPattern = 0xFFFFu | (0xF3A0u << 16);
 constexpr std::uint32_t kShortPattern = 0x0000u | (0x05CFu << 16);
 
-struct ResamplerDeleter {
-    void operator()(msresamp_crcf_s* p) const { msresamp_crcf_destroy(p); }
-};
-using ResamplerPtr = std::unique_ptr<msresamp_crcf_s, ResamplerDeleter>;
+// Four floats: two complex samples (re, im, re, im), for the filters' inner loops.
+typedef float v4sf __attribute__((vector_size(16)));
+inline v4sf load4(const float* p) {
+    v4sf v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
 
-// One resampler to 22 MS/s for one input rate, with its measured delay.
+// Rational polyphase resampler to 22 MS/s for one input rate: 22 MS/s = rate x up / down. Prototype:
+// liquid's Kaiser design at rate x up, cut off at 0.46 x min(rate, 22 MS/s), 50 dB; M taps per phase.
+// Output j sits at high-rate index j x down; its input time is (j x down - (L - 1) / 2) / up
+// (linear phase, so the delay is exact).
 struct Resampler {
+    static constexpr std::size_t kTapsPerPhase = 12;  // multiple of 4 (the inner loop takes 4 taps a turn)
     double input_rate = 0.0;
-    double ratio = 0.0;     // output / input rate
-    double delay_in = 0.0;  // input samples from an input sample to its image in the output
-    ResamplerPtr q;
+    std::uint64_t up = 1, down = 1;
+    double delay_hi = 0.0;
+    std::vector<float> taps;        // phase p: kTapsPerPhase taps, time-reversed, each twice (re and im lanes)
+    std::vector<float> phase_gain;  // sum of each phase's taps: what a DC offset becomes
+
+    explicit Resampler(double rate) : input_rate(rate) {
+        // Exact ratio when one with down <= 4000 exists (every rate of a whole number of kHz), else the
+        // nearest (the timing tracker absorbs a sub-ppm drift).
+        double best_error = 1e300;
+        for (std::uint64_t d = 1; d <= 4000; ++d) {
+            const double u = std::round(kStreamRate * static_cast<double>(d) / rate);
+            if (u < 1.0) continue;
+            const double error = std::abs(u * rate / static_cast<double>(d) - kStreamRate);
+            if (error < best_error - 1e-9) {
+                best_error = error;
+                up = static_cast<std::uint64_t>(u);
+                down = d;
+            }
+            if (error < 1e-3) break;
+        }
+        const std::size_t len = up * kTapsPerPhase;
+        std::vector<float> h(len);
+        const double cutoff = 0.46 * std::min(rate, kStreamRate) / (rate * static_cast<double>(up));
+        liquid_firdes_kaiser(static_cast<unsigned>(len), static_cast<float>(cutoff), 50.0f, 0.0f, h.data());
+        delay_hi = (static_cast<double>(len) - 1.0) / 2.0;
+        taps.resize(2 * len);
+        phase_gain.assign(up, 0.0f);
+        for (std::size_t p = 0; p < up; ++p)
+            for (std::size_t i = 0; i < kTapsPerPhase; ++i) {
+                const float g = h[p + (kTapsPerPhase - 1 - i) * up] * static_cast<float>(up);
+                taps[2 * (p * kTapsPerPhase + i)] = taps[2 * (p * kTapsPerPhase + i) + 1] = g;
+                phase_gain[p] += g;
+            }
+    }
 };
 
 // Quarter turns of a DQPSK phase change -> dibit (d0 first): 0 -> 00, 1 -> 01, 2 -> 11, 3 -> 10.
@@ -196,15 +238,21 @@ public:
     void decode(const Input& in, std::vector<Packet>& out) override;
 
 private:
-    // ---- the 22 MS/s stream of one stretch of input ----
+    // ---- the 22 MS/s stream (global index j: 22 MS/s samples from the input's start) ----
     Resampler& resampler_for(double rate);
-    void restart_stream(std::size_t input_index);
-    // Makes c_ (and y_) hold index j; false when the input ends first.
+    // Forgets the stream and starts it again at the input index (what lies between is never resampled).
+    void restart_stream(double input_index);
+    // Makes the Barker correlation hold stream index j; false when the input ends first.
     bool ensure_corr(std::size_t j);
-    [[nodiscard]] double input_index_of(double j) const { return seg_first_in_ + j / rs_->ratio - rs_->delay_in; }
-    [[nodiscard]] double stream_index_of(double input_index) const {
-        return (input_index - seg_first_in_ + rs_->delay_in) * rs_->ratio;
+    [[nodiscard]] cf32 corr(std::size_t j) const { return c_[j - j0_]; }
+    [[nodiscard]] double input_index_of(double j) const {
+        return (j * static_cast<double>(rs_->down) - rs_->delay_hi) / static_cast<double>(rs_->up);
     }
+    [[nodiscard]] double stream_index_of(double input_index) const {
+        return (input_index * static_cast<double>(rs_->up) + rs_->delay_hi) / static_cast<double>(rs_->down);
+    }
+    // Resamples stream indices [from, to) into y (DC removed); false when past the input's end.
+    bool resample(std::size_t from, std::size_t to, cf32* y) const;
 
     // ---- detection ----
     void run_gate();
@@ -230,13 +278,11 @@ private:
     std::span<const cf32> in_;
     double in_rate_ = 0.0;
     cf32 dc_{};
-    std::size_t seg_first_in_ = 0;  // input index of the first sample fed since the restart
-    std::size_t fed_in_ = 0;        // next input index to feed
-    bool flushed_ = false;
-    std::vector<cf32> y_, f_, c_;   // resampled, chip-filtered, Barker-correlated
-    std::vector<cf32> feed_, out_scratch_;
+    std::size_t j0_ = 0;          // stream index of y_[0], f_[0], c_[0]
+    bool stream_ended_ = false;
+    std::vector<cf32> y_, f_, c_;  // resampled, chip-filtered, Barker-correlated
     std::vector<std::size_t> gate_hits_;  // input index of every gate window that passed
-    std::vector<float> gate_template_;
+    std::vector<float> gate_template_, gate_energy_;
     double gate_template_rate_ = 0.0;
     std::vector<std::complex<float>> diff_;  // D_k of the current PPDU
     std::vector<std::size_t> sym_pos_;       // stream index of symbol k
@@ -247,79 +293,93 @@ private:
 Resampler& WifiDsssDecoder::resampler_for(double rate) {
     for (Resampler& r : resamplers_)
         if (r.input_rate == rate) return r;
-    Resampler r;
-    r.input_rate = rate;
-    r.ratio = kStreamRate / rate;
-    r.q.reset(msresamp_crcf_create(static_cast<float>(r.ratio), 60.0f));
-    // Delay: centroid of a band-limited pulse at input sample 400.
-    constexpr int n = 800;
-    std::vector<cf32> pulse(n), resp(static_cast<std::size_t>(std::ceil(n * r.ratio)) + 64);
-    for (int i = 0; i < n; ++i) {
-        const double t = (i - 400) / 3.0;
-        pulse[static_cast<std::size_t>(i)] = cf32{static_cast<float>(std::exp(-0.5 * t * t)), 0.0f};
-    }
-    unsigned produced = 0;
-    msresamp_crcf_execute(r.q.get(), pulse.data(), n, resp.data(), &produced);
-    double num = 0.0, den = 0.0;
-    for (unsigned i = 0; i < produced; ++i) {
-        num += std::norm(resp[i]) * i;
-        den += std::norm(resp[i]);
-    }
-    r.delay_in = (num / den) / r.ratio - 400.0;
-    msresamp_crcf_reset(r.q.get());
-    resamplers_.push_back(std::move(r));
+    resamplers_.emplace_back(rate);
     return resamplers_.back();
 }
 
-void WifiDsssDecoder::restart_stream(std::size_t input_index) {
-    // Warm the filter up on input before the point of interest.
-    const auto warm = static_cast<std::size_t>(std::ceil(rs_->delay_in)) + 16;
-    seg_first_in_ = input_index > warm ? input_index - warm : 0;
-    fed_in_ = seg_first_in_;
-    flushed_ = false;
-    msresamp_crcf_reset(rs_->q.get());
+void WifiDsssDecoder::restart_stream(double input_index) {
+    j0_ = static_cast<std::size_t>(std::max(0.0, std::floor(stream_index_of(input_index))));
+    stream_ended_ = false;
     y_.clear();
     f_.clear();
     c_.clear();
 }
 
-bool WifiDsssDecoder::ensure_corr(std::size_t j) {
-    constexpr std::size_t chunk = 2048;
-    while (true) {
-        // Chip-matched triangle filter (0.5, 1, 0.5), then Barker-11 at one sample per chip.
-        while (f_.size() + 1 < y_.size()) {
-            const std::size_t i = f_.size();
-            const cf32 prev = i > 0 ? y_[i - 1] : cf32{0.0f, 0.0f};
-            f_.push_back(0.5f * (prev + y_[i + 1]) + y_[i]);
-        }
-        const std::size_t end = f_.size() > kCorrReach ? f_.size() - kCorrReach : 0;
-        for (std::size_t i = c_.size(); i < end; ++i) {
-            cf32 acc{0.0f, 0.0f};
-            for (std::size_t k = 0; k < coding::barker11.size(); ++k) {
-                const cf32 v = f_[i + 2 * k];
-                acc += coding::barker11[k] > 0 ? v : -v;
+bool WifiDsssDecoder::resample(std::size_t from, std::size_t to, cf32* y) const {
+    constexpr std::size_t m = Resampler::kTapsPerPhase;
+    const auto n_in = static_cast<std::int64_t>(in_.size());
+    const float* x = reinterpret_cast<const float*>(in_.data());
+    for (std::size_t j = from; j < to; ++j) {
+        const std::uint64_t hi = j * rs_->down;
+        const auto n = static_cast<std::int64_t>(hi / rs_->up);
+        const std::size_t phase = hi % rs_->up;
+        const std::int64_t first = n - static_cast<std::int64_t>(m) + 1;  // oldest input sample read
+        if (first >= n_in) return false;
+        const float* t = rs_->taps.data() + 2 * m * phase;
+        cf32 v;
+        if (first >= 0 && n < n_in) {
+            const float* xp = x + 2 * first;
+            v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
+            for (std::size_t i = 0; i < m; i += 4) {
+                a0 += load4(xp + 2 * i) * load4(t + 2 * i);
+                a1 += load4(xp + 2 * i + 4) * load4(t + 2 * i + 4);
             }
-            c_.push_back(acc);
-        }
-        if (c_.size() > j) return true;
-        if (flushed_) return false;
-        std::size_t n;
-        if (fed_in_ < in_.size()) {
-            n = std::min(chunk, in_.size() - fed_in_);
-            feed_.resize(n);
-            for (std::size_t i = 0; i < n; ++i) feed_[i] = in_[fed_in_ + i] - dc_;
-            fed_in_ += n;
+            const v4sf a = a0 + a1;
+            v = cf32{a[0] + a[2], a[1] + a[3]};
         } else {
-            // Flush: zeros push the last input samples through the filter.
-            n = static_cast<std::size_t>(std::ceil(rs_->delay_in)) + 32;
-            feed_.assign(n, cf32{0.0f, 0.0f});
-            flushed_ = true;
+            // At the input's edges: taps outside it read zeros (after DC removal).
+            for (std::size_t i = 0; i < m; ++i) {
+                const std::int64_t k = first + static_cast<std::int64_t>(i);
+                const cf32 s = k >= 0 && k < n_in ? in_[static_cast<std::size_t>(k)] : dc_;
+                v += t[2 * i] * s;
+            }
         }
-        out_scratch_.resize(static_cast<std::size_t>(std::ceil(static_cast<double>(n) * rs_->ratio)) + 16);
-        unsigned produced = 0;
-        msresamp_crcf_execute(rs_->q.get(), feed_.data(), static_cast<unsigned>(n), out_scratch_.data(), &produced);
-        y_.insert(y_.end(), out_scratch_.begin(), out_scratch_.begin() + produced);
+        y[j - from] = v - dc_ * rs_->phase_gain[phase];
     }
+    return true;
+}
+
+bool WifiDsssDecoder::ensure_corr(std::size_t j) {
+    constexpr std::size_t chunk = 4096;
+    while (j0_ + c_.size() <= j) {
+        if (stream_ended_) return false;
+        // More of the stream: resample a chunk.
+        const std::size_t have = y_.size();
+        y_.resize(have + chunk);
+        if (!resample(j0_ + have, j0_ + have + chunk, y_.data() + have)) {
+            // Keep what was produced before the end (the rest of the chunk is zeros).
+            stream_ended_ = true;
+        }
+        // Chip-matched triangle filter (0.5, 1, 0.5); f_[i] needs y_[i + 1].
+        const std::size_t f_have = f_.size();
+        f_.resize(y_.size() - 1);
+        for (std::size_t i = f_have; i < f_.size(); ++i) {
+            const cf32 prev = i > 0 ? y_[i - 1] : cf32{0.0f, 0.0f};
+            f_[i] = 0.5f * (prev + y_[i + 1]) + y_[i];
+        }
+        // Barker-11 at one sample per chip: c[i] = sum_k b_k f[i + 2k]; two outputs per vector.
+        const std::size_t c_have = c_.size();
+        const std::size_t c_end = f_.size() > kCorrReach ? f_.size() - kCorrReach + 1 : 0;
+        c_.resize(std::max(c_end, c_have));
+        const float* fp = reinterpret_cast<const float*>(f_.data());
+        float* cp = reinterpret_cast<float*>(c_.data());
+        std::size_t i = c_have;
+        for (; i + 2 <= c_end; i += 2) {
+            v4sf acc{0, 0, 0, 0};
+            for (std::size_t k = 0; k < coding::barker11.size(); ++k) {
+                const v4sf v = load4(fp + 2 * (i + 2 * k));
+                if (coding::barker11[k] > 0) acc += v;
+                else acc -= v;
+            }
+            std::memcpy(cp + 2 * i, &acc, sizeof acc);
+        }
+        for (; i < c_end; ++i) {
+            cf32 acc{0.0f, 0.0f};
+            for (std::size_t k = 0; k < coding::barker11.size(); ++k) acc += static_cast<float>(coding::barker11[k]) * f_[i + 2 * k];
+            c_[i] = acc;
+        }
+    }
+    return true;
 }
 
 void WifiDsssDecoder::run_gate() {
@@ -332,34 +392,42 @@ void WifiDsssDecoder::run_gate() {
         for (std::size_t w = 0; w < in_.size(); w += stride) gate_hits_.push_back(w);
         return;
     }
+    const std::size_t padded = (n + 3) / 4 * 4;
     if (gate_template_rate_ != in_rate_) {
-        // Barker-11 at the input rate (nearest chip), zero mean so a DC offset does not correlate.
-        gate_template_.assign(n, 0.0f);
+        // Barker-11 at the input rate (nearest chip), zero mean so a DC offset does not correlate;
+        // each tap twice (re and im lanes), zero-padded to a multiple of 4 taps.
+        std::vector<float> t(n);
         for (std::size_t k = 0; k < n; ++k) {
             const auto chip = static_cast<std::size_t>((static_cast<double>(k) + 0.5) * 11.0 / static_cast<double>(n));
-            gate_template_[k] = static_cast<float>(coding::barker11[std::min<std::size_t>(chip, 10)]);
+            t[k] = static_cast<float>(coding::barker11[std::min<std::size_t>(chip, 10)]);
         }
-        const float mean = std::accumulate(gate_template_.begin(), gate_template_.end(), 0.0f) / static_cast<float>(n);
-        for (float& t : gate_template_) t -= mean;
+        const float mean = std::accumulate(t.begin(), t.end(), 0.0f) / static_cast<float>(n);
+        gate_template_.assign(2 * padded, 0.0f);
+        for (std::size_t k = 0; k < n; ++k) gate_template_[2 * k] = gate_template_[2 * k + 1] = t[k] - mean;
         gate_template_rate_ = in_rate_;
     }
-    const std::size_t need = (kGateWindowSymbols + 1) * n;
-    std::vector<float> energy(n);
+    const std::size_t need = (kGateWindowSymbols + 1) * n + padded;
+    gate_energy_.assign(n, 0.0f);
+    const float* x = reinterpret_cast<const float*>(in_.data());
+    const float* t = gate_template_.data();
     for (std::size_t w = 0; w + need <= in_.size(); w += stride) {
-        std::fill(energy.begin(), energy.end(), 0.0f);
-        for (int s = 0; s < kGateWindowSymbols; ++s) {
-            const cf32* x = in_.data() + w + static_cast<std::size_t>(s) * n;
+        std::fill(gate_energy_.begin(), gate_energy_.end(), 0.0f);
+        for (std::size_t s = 0; s < kGateWindowSymbols; ++s) {
             for (std::size_t lag = 0; lag < n; ++lag) {
-                float re = 0.0f, im = 0.0f;
-                for (std::size_t k = 0; k < n; ++k) {
-                    re += gate_template_[k] * x[lag + k].real();
-                    im += gate_template_[k] * x[lag + k].imag();
+                const float* xp = x + 2 * (w + s * n + lag);
+                v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
+                std::size_t k = 0;
+                for (; k + 4 <= padded; k += 4) {
+                    a0 += load4(xp + 2 * k) * load4(t + 2 * k);
+                    a1 += load4(xp + 2 * k + 4) * load4(t + 2 * k + 4);
                 }
-                energy[lag] += re * re + im * im;
+                const v4sf a = a0 + a1;
+                const float re = a[0] + a[2], im = a[1] + a[3];
+                gate_energy_[lag] += re * re + im * im;
             }
         }
-        const float peak = *std::max_element(energy.begin(), energy.end());
-        const float mean = std::accumulate(energy.begin(), energy.end(), 0.0f) / static_cast<float>(n);
+        const float peak = *std::max_element(gate_energy_.begin(), gate_energy_.end());
+        const float mean = std::accumulate(gate_energy_.begin(), gate_energy_.end(), 0.0f) / static_cast<float>(n);
         if (mean > 0.0f && peak > static_cast<float>(kLagRatioThreshold) * mean) gate_hits_.push_back(w);
     }
 }
@@ -367,7 +435,7 @@ void WifiDsssDecoder::run_gate() {
 bool WifiDsssDecoder::block_is_dsss(std::size_t j) const {
     std::array<float, kSps> energy{};
     for (int s = 0; s < kBlockSymbols; ++s)
-        for (int lag = 0; lag < kSps; ++lag) energy[static_cast<std::size_t>(lag)] += std::norm(c_[j + static_cast<std::size_t>(s * kSps + lag)]);
+        for (int lag = 0; lag < kSps; ++lag) energy[static_cast<std::size_t>(lag)] += std::norm(corr(j + static_cast<std::size_t>(s * kSps + lag)));
     const float peak = *std::max_element(energy.begin(), energy.end());
     const float mean = std::accumulate(energy.begin(), energy.end(), 0.0f) / kSps;
     return mean > 0.0f && peak > static_cast<float>(kLagRatioThreshold) * mean;
@@ -385,8 +453,8 @@ bool WifiDsssDecoder::next_symbol(TrackState& t) {
     std::complex<float> d{0.0f, 0.0f};
     constexpr float alpha = 1.0f / 32.0f;
     for (int o = 0; o < kFingers; ++o) {
-        const cf32 now = c_[t.pos + static_cast<std::size_t>(o) - kFingerReach];
-        if (t.fingers & (1u << o)) d += now * std::conj(c_[t.pos + static_cast<std::size_t>(o) - kFingerReach - kSps]);
+        const cf32 now = corr(t.pos + static_cast<std::size_t>(o) - kFingerReach);
+        if (t.fingers & (1u << o)) d += now * std::conj(corr(t.pos + static_cast<std::size_t>(o) - kFingerReach - kSps));
         t.profile[static_cast<std::size_t>(o)] += alpha * (std::norm(now) - t.profile[static_cast<std::size_t>(o)]);
     }
     diff_.push_back(d);
@@ -420,20 +488,20 @@ double WifiDsssDecoder::try_ppdu(std::size_t j, std::vector<Packet>& out) {
     const std::size_t acquire_len = static_cast<std::size_t>(kAcquireBlocks) * kBlockLen;
     if (!ensure_corr(j + acquire_len + kSps + kFingerReach)) return static_cast<double>(in_.size());
     std::array<float, kSps> lag_energy{};
-    for (std::size_t s = 0; s < acquire_len; ++s) lag_energy[s % kSps] += std::norm(c_[j + s]);
+    for (std::size_t s = 0; s < acquire_len; ++s) lag_energy[s % kSps] += std::norm(corr(j + s));
     const auto best = static_cast<std::size_t>(std::max_element(lag_energy.begin(), lag_energy.end()) - lag_energy.begin());
     const std::size_t first = j + best;  // a symbol's path in the detected block
 
     TrackState t;
     for (std::size_t s = 0; s < static_cast<std::size_t>(kAcquireBlocks * kBlockSymbols); ++s)
         for (int o = 0; o < kFingers; ++o)
-            t.profile[static_cast<std::size_t>(o)] += std::norm(c_[first + s * kSps + static_cast<std::size_t>(o) - kFingerReach]);
+            t.profile[static_cast<std::size_t>(o)] += std::norm(corr(first + s * kSps + static_cast<std::size_t>(o) - kFingerReach));
     for (float& e : t.profile) e /= kAcquireBlocks * kBlockSymbols;
     select_fingers(t);
 
     // Start demodulating one block before the detection (the SYNC may have begun there).
     std::size_t back = 0;
-    while (back < kBlockSymbols && first >= (back + 2) * kSps + kFingerReach + 1) ++back;
+    while (back < kBlockSymbols && first >= j0_ + (back + 2) * kSps + kFingerReach + 1) ++back;
     t.pos = first - back * kSps;
     diff_.clear();
     sym_pos_.clear();
@@ -576,11 +644,6 @@ void WifiDsssDecoder::decode(const Input& in, std::vector<Packet>& out) {
     for (const cf32& v : in_) sum += std::complex<double>(v);
     dc_ = cf32(sum / static_cast<double>(in_.size()));
     rs_ = &resampler_for(in_rate_);
-    y_.clear();
-    f_.clear();
-    c_.clear();
-    seg_first_in_ = fed_in_ = 0;
-    flushed_ = false;
     bool stream_started = false;
 
     const auto gate_len = static_cast<double>(kGateWindowSymbols) * 1e-6 * in_rate_;
@@ -595,13 +658,13 @@ void WifiDsssDecoder::decode(const Input& in, std::vector<Packet>& out) {
         const double scan_until = window_at + gate_len + look_ahead;
         // Continue the current stretch of 22 MS/s stream when it reaches here; otherwise restart the
         // resampler just before (the input in between is not resampled).
-        const bool reachable = stream_started && scan_from >= input_index_of(static_cast<double>(kSps)) &&
-                               scan_from <= static_cast<double>(fed_in_) + 200e-6 * in_rate_;
+        const bool reachable = stream_started && scan_from >= input_index_of(static_cast<double>(j0_ + 2 * kSps)) &&
+                               scan_from <= input_index_of(static_cast<double>(j0_ + y_.size())) + 200e-6 * in_rate_;
         if (!reachable) {
-            restart_stream(static_cast<std::size_t>(std::max(0.0, scan_from)));
+            restart_stream(scan_from - 3e-6 * in_rate_);
             stream_started = true;
         }
-        auto j = static_cast<std::size_t>(std::max(std::ceil(stream_index_of(scan_from)), static_cast<double>(2 * kSps + kFingerReach)));
+        auto j = static_cast<std::size_t>(std::max(std::ceil(stream_index_of(scan_from)), static_cast<double>(j0_ + 2 * kSps + kFingerReach)));
         double next = scan_until;
         while (input_index_of(static_cast<double>(j)) < scan_until) {
             if (!ensure_corr(j + kBlockLen)) {

@@ -16,10 +16,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -261,5 +262,400 @@ INSTANTIATE_TEST_SUITE_P(Formats, WifiDsssDecodeRate,
                                            Format{true, cs::WifiDsssRate::mbps2, "short/2Mbps"}),
                          [](const auto& info) { return std::string(info.param.short_preamble ? "Short" : "Long") +
                                                        (info.param.rate == cs::WifiDsssRate::mbps1 ? "1M" : "2M"); });
+
+}  // namespace
+
+namespace {
+
+// Decodes `trials` data frames of the given format through `ch` (with the CFO drawn per trial when
+// cfo_span_hz > 0); returns how many came back with the FCS holding.
+struct RateResult {
+    int header_ok = 0, frame_ok = 0;
+};
+RateResult decode_rate(cd::Decoder& dec, const Format& fmt, Channel ch, double cfo_span_hz, int trials, std::size_t body,
+                       std::uint64_t seed, double told_rate = 0.0) {
+    std::mt19937_64 rng(seed);
+    RateResult r;
+    for (int t = 0; t < trials; ++t) {
+        const auto bssid = random_mac(rng), sender = random_mac(rng);
+        const auto frame = data_frame(bssid, sender, body, false, rng);
+        const auto opt = dsss_options(fmt.short_preamble, fmt.rate, static_cast<std::uint8_t>(1 + rng() % 127), uniform(rng, 0, 2 * kPi));
+        auto w = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(frame, opt));
+        const double duration = cs::wifi_dsss_ppdu_duration_s(frame.size(), opt);
+        if (cfo_span_hz > 0.0) ch.cfo_hz = uniform(rng, -cfo_span_hz, cfo_span_hz);
+        const double start = uniform(rng, 5e-6, 40e-6);
+        const auto x = receive({{w, start}}, start + duration + 20e-6, ch, rng);
+        const auto packets = run(dec, x, told_rate > 0.0 ? told_rate : ch.rate);
+        for (const auto& p : packets) {
+            if (!p.checksum_ok || std::abs(p.duration_s - duration) > 1e-12) continue;
+            ++r.header_ok;
+            if (p.kind == "data" && p.device == mac_text(sender)) ++r.frame_ok;
+        }
+    }
+    return r;
+}
+
+const Format kLong1{false, cs::WifiDsssRate::mbps1, "long/1Mbps"};
+const Format kLong2{false, cs::WifiDsssRate::mbps2, "long/2Mbps"};
+const Format kShort2{true, cs::WifiDsssRate::mbps2, "short/2Mbps"};
+
+TEST(WifiDsssDecoder, TwoPathChannels100To200ns) {
+    auto dec = make_decoder();
+    for (double delay : {100e-9, 150e-9, 200e-9}) {
+        for (const Format& fmt : {kLong1, kShort2}) {
+            Channel ch;
+            ch.echo_delay_s = delay;
+            ch.dc = cf32{0.02f, -0.01f};
+            const auto r = decode_rate(*dec, fmt, ch, 150e3, 40, 60, 100 + static_cast<std::uint64_t>(delay * 1e9));
+            std::printf("echo %.0f ns -6 dB, %s, 12 dB: header %d / 40, FCS %d / 40\n", delay * 1e9, fmt.name, r.header_ok, r.frame_ok);
+            EXPECT_GE(r.frame_ok, 38);
+        }
+    }
+}
+
+// The carrier offset reaches +-250 kHz before the DBPSK squaring folds it over.
+TEST(WifiDsssDecoder, CarrierOffsetUpTo200kHz) {
+    auto dec = make_decoder();
+    for (double cfo : {-200e3, 200e3}) {
+        Channel ch;
+        ch.cfo_hz = cfo;
+        const auto r = decode_rate(*dec, kShort2, ch, 0.0, 20, 60, 7);
+        std::printf("CFO %+.0f kHz, short/2Mbps, 12 dB: FCS %d / 20\n", cfo / 1e3, r.frame_ok);
+        EXPECT_GE(r.frame_ok, 19);
+    }
+}
+
+// A sample clock 40 ppm off (the capture's rate is not what it says): a 1500-octet frame at 1 Mb/s
+// (12 ms) drifts 0.48 us = 10 samples at 22 MS/s; the timing tracker follows it.
+TEST(WifiDsssDecoder, FollowsA40ppmSampleClockOffset) {
+    auto dec = make_decoder();
+    for (double ppm : {-40.0, 40.0}) {
+        Channel ch;
+        ch.rate = 20e6 * (1.0 + ppm * 1e-6);
+        const auto r = decode_rate(*dec, kLong1, ch, 100e3, 6, 1500, 9, 20e6);
+        std::printf("sample clock %+.0f ppm, 1500-octet frame at 1 Mb/s: FCS %d / 6\n", ppm, r.frame_ok);
+        EXPECT_EQ(r.frame_ok, 6);
+    }
+}
+
+// Other capture rates; at 10 MS/s only the central +-5 MHz of the 22 MHz main lobe is there.
+TEST(WifiDsssDecoder, OtherInputRates) {
+    auto dec = make_decoder();
+    for (double rate : {10e6, 25e6, 40e6}) {
+        for (double snr : {12.0, 16.0}) {
+            Channel ch;
+            ch.rate = rate;
+            ch.snr_db = snr;
+            const auto r1 = decode_rate(*dec, kLong1, ch, 100e3, 30, 60, 11);
+            const auto r2 = decode_rate(*dec, kShort2, ch, 100e3, 30, 60, 12);
+            std::printf("%.0f MS/s, %.0f dB over 22 MHz: long/1Mbps FCS %d / 30, short/2Mbps FCS %d / 30\n", rate / 1e6, snr, r1.frame_ok,
+                        r2.frame_ok);
+            if (rate > 10e6 || snr >= 16.0) {
+                EXPECT_GE(r1.frame_ok, 28);
+                EXPECT_GE(r2.frame_ok, 28);
+            }
+        }
+    }
+}
+
+// Where the decoder runs out of margin (printed); 8 dB below the 12 dB target it still decodes.
+TEST(WifiDsssDecoder, SensitivityCurve) {
+    auto dec = make_decoder();
+    for (double snr : {-6.0, -4.0, -2.0, 0.0, 4.0}) {
+        Channel ch;
+        ch.snr_db = snr;
+        const auto r1 = decode_rate(*dec, kLong1, ch, 100e3, 30, 100, 21);
+        const auto r2 = decode_rate(*dec, kShort2, ch, 100e3, 30, 100, 22);
+        std::printf("20 MS/s, %.0f dB over 22 MHz, 100-octet body: long/1Mbps header %d FCS %d / 30, short/2Mbps header %d FCS %d / 30\n",
+                    snr, r1.header_ok, r1.frame_ok, r2.header_ok, r2.frame_ok);
+        if (snr >= 4.0) {
+            EXPECT_GE(r1.frame_ok, 28);
+            EXPECT_GE(r2.frame_ok, 28);
+        }
+    }
+}
+
+TEST(WifiDsssDecoder, BeaconGivesSsidAndBssidExactly) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(31);
+    const cs::MacAddress bssid{0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e};
+    const std::string ssid = "caf\xC3\xA9 \\net\x01";
+    const auto frame = cs::wifi_beacon_frame({bssid, ssid, 77, 123456789, 6, 100});
+    for (bool short_preamble : {false, true}) {
+        const auto opt = dsss_options(short_preamble, short_preamble ? cs::WifiDsssRate::mbps2 : cs::WifiDsssRate::mbps1);
+        auto w = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(frame, opt));
+        Channel ch;
+        ch.cfo_hz = 60e3;
+        const auto x = receive({{w, 17e-6}}, 17e-6 + w->duration_s() + 20e-6, ch, rng);
+        const auto packets = run(*dec, x, ch.rate);
+        ASSERT_EQ(packets.size(), 1u);
+        const auto& p = packets[0];
+        EXPECT_TRUE(p.checksum_checked);
+        EXPECT_TRUE(p.checksum_ok);
+        EXPECT_EQ(p.kind, "beacon");
+        EXPECT_EQ(p.network, "caf\\xc3\\xa9 \\x5cnet\\x01");
+        EXPECT_EQ(p.bssid, "02:1a:2b:3c:4d:5e");
+        EXPECT_EQ(p.device, "02:1a:2b:3c:4d:5e");
+        EXPECT_DOUBLE_EQ(p.duration_s, cs::wifi_dsss_ppdu_duration_s(frame.size(), opt));
+        EXPECT_NEAR(p.start_s, 17e-6, 0.1e-6);
+        EXPECT_NEAR(p.frequency_offset_hz, 60e3, 5e3);
+    }
+}
+
+// A data frame and its ACK a SIFS (10 us) later, in one transmission handed in: both are found.
+TEST(WifiDsssDecoder, DataAndAckASifsApart) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(41);
+    int both = 0;
+    constexpr int trials = 20;
+    for (int t = 0; t < trials; ++t) {
+        const auto ap = random_mac(rng), sta = random_mac(rng);
+        const auto data = data_frame(ap, sta, 80, true, rng);
+        const auto ack = cs::wifi_ack_frame(sta);
+        const bool short_data = t % 2;
+        const auto data_opt = dsss_options(short_data, short_data ? cs::WifiDsssRate::mbps2 : cs::WifiDsssRate::mbps1, std::nullopt,
+                                           uniform(rng, 0, 2 * kPi));
+        const auto ack_opt = dsss_options(false, cs::WifiDsssRate::mbps1, std::nullopt, uniform(rng, 0, 2 * kPi));
+        auto w1 = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(data, data_opt));
+        auto w2 = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(ack, ack_opt));
+        const double t1 = 20e-6, d1 = cs::wifi_dsss_ppdu_duration_s(data.size(), data_opt);
+        const double t2 = t1 + d1 + 10e-6, d2 = cs::wifi_dsss_ppdu_duration_s(ack.size(), ack_opt);
+        // One channel for both (the same CFO stands in for the two stations' offsets).
+        Channel ch;
+        ch.cfo_hz = uniform(rng, -100e3, 100e3);
+        const auto x = receive({{w1, t1}, {w2, t2}}, t2 + d2 + 20e-6, ch, rng);
+        const auto packets = run(*dec, x, ch.rate);
+        bool got_data = false, got_ack = false;
+        for (const auto& p : packets) {
+            if (!p.checksum_ok) continue;
+            if (p.kind == "qos_data" && std::abs(p.start_s - t1) < 0.1e-6 && p.device == mac_text(sta)) got_data = true;
+            if (p.kind == "ack" && std::abs(p.start_s - t2) < 0.1e-6 && std::abs(p.duration_s - d2) < 1e-12 && p.device.empty()) got_ack = true;
+        }
+        EXPECT_EQ(count_ok(packets), 2u);
+        both += got_data && got_ack;
+    }
+    std::printf("data + ACK a SIFS apart: both found %d / %d\n", both, trials);
+    EXPECT_GE(both, trials - 1);
+}
+
+}  // namespace
+
+namespace {
+
+// ---- false decodes --------------------------------------------------------------------------------
+
+std::vector<cf32> noise_only(double rate, double seconds, std::mt19937_64& rng) {
+    std::vector<cf32> x(static_cast<std::size_t>(seconds * rate));
+    cs::add_awgn(x, -30.0, rng);
+    return x;
+}
+
+TEST(WifiDsssFalseDecodes, NoiseManySeeds) {
+    auto dec = make_decoder();
+    std::size_t packets = 0, ok = 0;
+    constexpr int seeds = 300;
+    for (int seed = 0; seed < seeds; ++seed) {
+        std::mt19937_64 rng(1000 + static_cast<std::uint64_t>(seed));
+        const double rate = seed % 3 == 0 ? 10e6 : (seed % 3 == 1 ? 20e6 : 40e6);
+        const auto x = noise_only(rate, 2e-3, rng);
+        const auto out = run(*dec, x, rate);
+        packets += out.size();
+        ok += count_ok(out);
+    }
+    std::printf("noise: %d inputs of 2 ms at 10/20/40 MS/s: %zu packets, %zu checksum_ok\n", seeds, packets, ok);
+    EXPECT_EQ(ok, 0u);
+}
+
+TEST(WifiDsssFalseDecodes, CwTonesAndDc) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(5);
+    for (double f : {0.0, 1e3, 250e3, 500e3, 1e6, 2.75e6, 5.5e6, 9e6}) {
+        std::vector<cf32> x(static_cast<std::size_t>(1e-3 * 20e6));
+        cs::add_tone(x, 20e6, f, -20.0, 0.3);
+        cs::add_awgn(x, -50.0, rng);
+        const auto out = run(*dec, x, 20e6);
+        EXPECT_EQ(count_ok(out), 0u) << f;
+        EXPECT_TRUE(out.empty()) << f;
+    }
+}
+
+std::size_t decode_ok_count(cd::Decoder& dec, const cs::Waveform& w, double rate, std::mt19937_64& rng) {
+    Channel ch;
+    ch.rate = rate;
+    ch.cfo_hz = uniform(rng, -100e3, 100e3);
+    ch.snr_db = 20.0;
+    const auto x = receive({{std::make_shared<cs::Waveform>(w), 20e-6}}, w.duration_s() + 40e-6, ch, rng);
+    return count_ok(run(dec, x, rate));
+}
+
+TEST(WifiDsssFalseDecodes, OfdmPpdus) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(6);
+    std::size_t ok = 0, n = 0;
+    for (auto rate : {cs::WifiRate::mbps6, cs::WifiRate::mbps9, cs::WifiRate::mbps12, cs::WifiRate::mbps18, cs::WifiRate::mbps24,
+                      cs::WifiRate::mbps36, cs::WifiRate::mbps48, cs::WifiRate::mbps54})
+        for (std::size_t len : {14u, 300u, 1500u}) {
+            ok += decode_ok_count(*dec, cs::wifi_ofdm_ppdu(len, rate, rng), 20e6, rng);
+            ++n;
+        }
+    for (int mcs = 0; mcs < 8; ++mcs) {
+        ok += decode_ok_count(*dec, cs::wifi_ht_ppdu(800, mcs, cs::HtWidth::ht20, rng), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::wifi_ht_ppdu(800, mcs, cs::HtWidth::ht40, rng), 40e6, rng);
+        n += 2;
+    }
+    std::printf("OFDM (802.11a/g, HT20, HT40): %zu PPDUs, %zu checksum_ok\n", n, ok);
+    EXPECT_EQ(ok, 0u);
+}
+
+// The narrowband PHYs at 20 MS/s (samples per symbol chosen for it), as they would reach a wideband
+// decoder inside a Wi-Fi channel.
+TEST(WifiDsssFalseDecodes, NarrowbandPhys) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(7);
+    std::size_t ok = 0, n = 0;
+    const std::uint8_t esb_address[5] = {0xE7, 0xE7, 0xE7, 0xE7, 0xE7};
+    for (int i = 0; i < 10; ++i) {
+        ok += decode_ok_count(*dec, cs::ble_packet(37, cs::BlePhy::le1m, 37, rng, 20.0), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::ble_packet(200, cs::BlePhy::le2m, 12, rng, 10.0), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::bt_br_packet(cs::BtPacket::dh1, rng, 20.0), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::bt_br_packet(cs::BtPacket::dh5, rng, 20.0), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::zigbee_packet(100, rng, 10.0), 20e6, rng);
+        ok += decode_ok_count(*dec, cs::esb_packet(esb_address, 32, i % 4, rng, 20.0), 20e6, rng);
+        n += 6;
+    }
+    std::printf("BLE 1M/2M, BR DH1/DH5, 802.15.4, ESB at 20 MS/s: %zu packets, %zu checksum_ok\n", n, ok);
+    EXPECT_EQ(ok, 0u);
+}
+
+// The hardest case: Barker-spread DBPSK / DQPSK with random content and no preamble (the middle of
+// long PSDUs): every symbol is an SFD hypothesis.
+TEST(WifiDsssFalseDecodes, PsduContentWithoutPreamble) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(8);
+    std::size_t ok = 0, symbols = 0;
+    for (int i = 0; i < 30; ++i) {
+        std::vector<std::uint8_t> psdu(1200);
+        for (auto& b : psdu) b = static_cast<std::uint8_t>(rng());
+        const auto opt = dsss_options(false, i % 2 ? cs::WifiDsssRate::mbps2 : cs::WifiDsssRate::mbps1, std::nullopt, 1.0);
+        const auto w = cs::wifi_dsss_ppdu(psdu, opt);
+        cs::Waveform cut;
+        cut.sample_rate_hz = w.sample_rate_hz;
+        const std::size_t from = static_cast<std::size_t>(400e-6 * 22e6);
+        cut.samples.assign(w.samples.begin() + static_cast<long>(from), w.samples.begin() + static_cast<long>(from + 3000e-6 * 22e6));
+        ok += decode_ok_count(*dec, cut, 20e6, rng);
+        symbols += 3000;
+    }
+    std::printf("preamble-less DSSS PSDU content: %zu symbols searched, %zu checksum_ok\n", symbols, ok);
+    EXPECT_EQ(ok, 0u);
+}
+
+// ---- real recordings ----------------------------------------------------------------------------
+
+std::vector<cf32> read_int16_iq(const std::filesystem::path& file) {
+    std::vector<cf32> x;
+    std::ifstream g(file, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(g)), {});
+    const std::size_t n = bytes.size() / 4;
+    x.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::int16_t iq[2];
+        std::memcpy(iq, bytes.data() + 4 * i, 4);
+        x[i] = cf32{static_cast<float>(iq[0]) / 32768.0f, static_cast<float>(iq[1]) / 32768.0f};
+    }
+    return x;
+}
+
+std::vector<cf32> read_cf32(const std::filesystem::path& file) {
+    std::ifstream g(file, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(g)), {});
+    std::vector<cf32> x(bytes.size() / sizeof(cf32));
+    std::memcpy(x.data(), bytes.data(), x.size() * sizeof(cf32));
+    return x;
+}
+
+TEST(WifiDsssRealRecordings, OfdmAndNarrowbandCapturesGiveNothing) {
+    const std::filesystem::path root(COEX_REAL_CAPTURES);
+    if (!std::filesystem::exists(root)) GTEST_SKIP() << "no real captures at " << root;
+    auto dec = make_decoder();
+    std::size_t files = 0, packets = 0, ok = 0;
+    double seconds = 0.0;
+    for (const char* sub : {"openofdm_wifi_ofdm/conducted", "openofdm_wifi_ofdm/radiated"}) {
+        if (!std::filesystem::exists(root / sub)) continue;
+        for (const auto& e : std::filesystem::directory_iterator(root / sub)) {
+            if (e.path().extension() != ".dat") continue;
+            const auto x = read_int16_iq(e.path());
+            const auto out = run(*dec, x, 20e6);
+            ++files;
+            packets += out.size();
+            ok += count_ok(out);
+            seconds += static_cast<double>(x.size()) / 20e6;
+        }
+    }
+    if (std::filesystem::exists(root / "nrf_ble_802154")) {
+        for (const auto& e : std::filesystem::directory_iterator(root / "nrf_ble_802154")) {
+            if (e.path().extension() != ".dat") continue;
+            const auto x = read_cf32(e.path());
+            const auto out = run(*dec, x, 10e6);
+            ++files;
+            packets += out.size();
+            ok += count_ok(out);
+            seconds += static_cast<double>(x.size()) / 10e6;
+        }
+    }
+    std::printf("real recordings (OpenOFDM 802.11a/n at 20 MS/s, nRF BLE/802.15.4 at 10 MS/s): %zu files, %.1f ms, %zu packets, %zu checksum_ok\n",
+                files, seconds * 1e3, packets, ok);
+    EXPECT_GT(files, 0u);
+    EXPECT_EQ(ok, 0u);
+}
+
+// ---- cost ---------------------------------------------------------------------------------------
+
+double microseconds_per_decode(cd::Decoder& dec, const std::vector<cf32>& x, double rate, int repeats, std::size_t& ok) {
+    // Processor time, not wall time: the build machine is shared.
+    std::vector<cd::Packet> out;
+    const std::clock_t t0 = std::clock();
+    for (int r = 0; r < repeats; ++r) {
+        out.clear();
+        dec.decode(cd::Input{x, rate, 2437e6}, out);
+    }
+    const std::clock_t t1 = std::clock();
+    ok = count_ok(out);
+    return static_cast<double>(t1 - t0) * 1e6 / CLOCKS_PER_SEC / repeats;
+}
+
+TEST(WifiDsssCost, MicrosecondsPerTransmission) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(9);
+    const cs::MacAddress bssid{0x02, 0, 0, 0, 0, 1};
+    const auto beacon = cs::wifi_beacon_frame({bssid, "coex-lab", 1, 0, 6, 100});
+    const auto opt = dsss_options(false, cs::WifiDsssRate::mbps1);
+    const auto w = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(beacon, opt));
+    Channel ch;
+    ch.cfo_hz = 40e3;
+    const auto whole = receive({{w, 20e-6}}, w->duration_s() + 40e-6, ch, rng);
+    // Header only: the input ends 20 us after the PLCP header (the PSDU cannot be checked).
+    std::vector<cf32> header_only(whole.begin(), whole.begin() + static_cast<long>((20e-6 + 212e-6) * 20e6));
+    const auto ofdm = receive({{std::make_shared<cs::Waveform>(cs::wifi_ofdm_ppdu(1000, cs::WifiRate::mbps24, rng)), 20e-6}},
+                              20e-6 + cs::wifi_ofdm_ppdu_duration_s(1000, cs::WifiRate::mbps24) + 20e-6, ch, rng);
+    const auto noise = noise_only(20e6, 1e-3, rng);
+
+    std::size_t ok_whole = 0, ok_header = 0, ok_ofdm = 0, ok_noise = 0;
+    // The first decode at a rate designs the resampler (once per decoder and rate); not timed.
+    microseconds_per_decode(*dec, whole, 20e6, 1, ok_whole);
+    const double t_whole = microseconds_per_decode(*dec, whole, 20e6, 200, ok_whole);
+    const double t_header = microseconds_per_decode(*dec, header_only, 20e6, 200, ok_header);
+    const double t_ofdm = microseconds_per_decode(*dec, ofdm, 20e6, 500, ok_ofdm);
+    const double t_noise = microseconds_per_decode(*dec, noise, 20e6, 500, ok_noise);
+    std::printf("CPU cost at 20 MS/s: 1 Mb/s beacon (%zu octets, %.0f us on air, %zu samples in) decoded whole %.0f us; "
+                "PLCP header only (%zu samples) %.0f us; OFDM 24 Mb/s PPDU (%zu samples) rejected in %.1f us; 1 ms of noise %.1f us\n",
+                beacon.size(), w->duration_s() * 1e6, whole.size(), t_whole, header_only.size(), t_header, ofdm.size(), t_ofdm, t_noise);
+    // Generous bounds (a shared machine): rejecting OFDM and noise costs a small fraction of their airtime.
+    EXPECT_LT(t_ofdm, 0.25 * static_cast<double>(ofdm.size()) / 20.0);
+    EXPECT_LT(t_noise, 0.25 * 1000.0);
+    EXPECT_EQ(ok_whole, 1u);
+    EXPECT_EQ(ok_header, 1u);
+    EXPECT_EQ(ok_ofdm, 0u);
+    EXPECT_EQ(ok_noise, 0u);
+}
 
 }  // namespace
