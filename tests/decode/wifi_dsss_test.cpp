@@ -677,3 +677,33 @@ TEST(WifiDsssCost, MicrosecondsPerTransmission) {
 }
 
 }  // namespace
+
+namespace {
+
+// The simulator's original generator (random PSDU, so no valid FCS): the header is reported (rate,
+// exact duration, checksum_ok for the CRC-16) and nothing of the MAC frame.
+TEST(WifiDsssDecoder, RandomPsduGivesTheHeaderOnly) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(51);
+    int ok = 0;
+    for (int t = 0; t < 10; ++t) {
+        const std::size_t len = 20 + rng() % 200;
+        auto w = std::make_shared<cs::Waveform>(cs::wifi_dsss_ppdu(len, rng));
+        Channel ch;
+        ch.cfo_hz = uniform(rng, -100e3, 100e3);
+        const auto x = receive({{w, 15e-6}}, 15e-6 + w->duration_s() + 20e-6, ch, rng);
+        const auto packets = run(*dec, x, 20e6);
+        ASSERT_EQ(packets.size(), 1u);
+        const auto& p = packets[0];
+        ok += p.checksum_ok;
+        EXPECT_DOUBLE_EQ(p.duration_s, cs::wifi_dsss_ppdu_duration_s(len));
+        EXPECT_EQ(p.rate_mbps, 1.0);
+        EXPECT_TRUE(p.kind.empty());
+        EXPECT_TRUE(p.device.empty());
+        EXPECT_TRUE(p.network.empty());
+        EXPECT_TRUE(p.bssid.empty());
+    }
+    EXPECT_EQ(ok, 10);
+}
+
+}  // namespace
