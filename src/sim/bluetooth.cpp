@@ -104,10 +104,20 @@ double bt_br_packet_duration_s(BtPacket type, std::size_t payload_bytes) {
 }
 
 Waveform bt_br_packet(BtPacket type, std::size_t payload_bytes, std::mt19937_64& rng, double samples_per_symbol) {
+    if (payload_bytes > bt_max_payload_bytes(type)) throw ConfigError("Bluetooth payload too long for the packet type");
+    BtBrAddress address;
+    address.lap = static_cast<std::uint32_t>(detail::draw_uint(rng, 0, 0xFFFFFF));
+    address.uap = static_cast<std::uint8_t>(detail::draw_uint(rng, 0, 0xFF));
+    return bt_br_packet(type, payload_bytes, address, rng, samples_per_symbol);
+}
+
+Waveform bt_br_packet(BtPacket type, std::size_t payload_bytes, BtBrAddress address, std::mt19937_64& rng,
+                      double samples_per_symbol) {
     using namespace coding;
     if (payload_bytes > bt_max_payload_bytes(type)) throw ConfigError("Bluetooth payload too long for the packet type");
-    const auto lap = static_cast<std::uint32_t>(detail::draw_uint(rng, 0, 0xFFFFFF));
-    const auto uap = static_cast<std::uint8_t>(detail::draw_uint(rng, 0, 0xFF));
+    if (address.lap > 0xFFFFFFu) throw ConfigError("Bluetooth LAP must fit 24 bits");
+    const std::uint32_t lap = address.lap;
+    const std::uint8_t uap = address.uap;
     const auto clk = static_cast<std::uint8_t>(detail::draw_uint(rng, 0, 0x3F));
     const auto lt_addr = static_cast<unsigned>(detail::draw_uint(rng, 1, 7));
     const auto arqn_seqn = static_cast<unsigned>(detail::draw_uint(rng, 0, 3));

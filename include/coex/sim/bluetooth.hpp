@@ -31,6 +31,17 @@ Waveform bt_br_packet(BtPacket type, std::mt19937_64& rng, double samples_per_sy
 // Same with a chosen payload length 0..bt_max_payload_bytes(type) (ConfigError otherwise).
 Waveform bt_br_packet(BtPacket type, std::size_t payload_bytes, std::mt19937_64& rng,
                       double samples_per_symbol = 8);
+// The parts of a device address the air carries: the LAP (24 bits) builds the access code, the UAP
+// presets the HEC and the payload CRC.
+struct BtBrAddress {
+    std::uint32_t lap = 0;
+    std::uint8_t uap = 0;
+};
+// Same with a chosen LAP and UAP (ConfigError for a LAP beyond 24 bits); the clock, LT_ADDR, ARQN/SEQN
+// and the payload are drawn from rng as above. The overloads without an address draw the LAP, then
+// the UAP, then call this one.
+Waveform bt_br_packet(BtPacket type, std::size_t payload_bytes, BtBrAddress address, std::mt19937_64& rng,
+                      double samples_per_symbol = 8);
 
 // ---- Bluetooth LE --------------------------------------------------------------------------------
 // GFSK, BT = 0.5, modulation index 0.5 (+-250 kHz at 1M, +-500 kHz at 2M). Bits: preamble (1 byte
