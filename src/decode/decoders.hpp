@@ -5,5 +5,6 @@
 namespace coex::decode {
 
 extern const DecoderDescriptor kWifiDsssDecoder;
+extern const DecoderDescriptor kBluetoothBrDecoder;
 
 }  // namespace coex::decode

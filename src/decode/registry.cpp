@@ -17,7 +17,7 @@ std::string_view protocol_key(Protocol p) {
 }
 
 std::span<const DecoderDescriptor> decoder_registry() {
-    static const std::array<DecoderDescriptor, 1> registry{kWifiDsssDecoder};
+    static const std::array<DecoderDescriptor, 2> registry{kBluetoothBrDecoder, kWifiDsssDecoder};
     return registry;
 }
 
