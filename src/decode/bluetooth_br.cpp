@@ -276,8 +276,8 @@ float fast_atan2(float y, float x) {
 // y_k = a0 + a1 b[k-1] + a2 b[k] + a3 b[k+1] + noise (b = +-1; a0 the residual carrier, a2 about
 // pi h x 0.7, a1 and a3 the ISI), which closes the eye of an alternating pattern to a third. The a's
 // are fitted by least squares against the sliced bits of the burst [k0, k1); a 4-state Viterbi
-// (state b[k-1], b[k]) then picks the bits of [0, k1) with the smallest squared error, the burst's
-// last symbol having no successor. (Two more taps, 16 states, gained nothing in the tests.) bits
+// (state b[k-1], b[k]) then picks the bits of [k0, k1) with the smallest squared error, the burst's
+// first symbol having no predecessor and its last no successor. (Two more taps, 16 states, gained nothing in the tests.) bits
 // holds the sliced bits on entry, the detected ones on return; returns a0 (rad per symbol).
 std::optional<double> detect_sequence(std::span<const float> y, std::size_t k0, std::size_t k1, std::vector<char>& bits,
                                       std::vector<std::uint8_t>& back) {
@@ -308,17 +308,18 @@ std::optional<double> detect_sequence(std::span<const float> y, std::size_t k0, 
     for (int r = 0; r < 4; ++r) a[r] = normal[r][4] / normal[r][r];
     if (!(a[2] > 0.0)) return std::nullopt;
     // expected y for t = 4 b[k-1] + 2 b[k] + b[k+1]; at the burst's last symbol without b[k+1]
-    std::array<float, 8> expect{}, expect_last{};
+    std::array<float, 8> expect{}, expect_first{}, expect_last{};
     for (int t = 0; t < 8; ++t) {
-        const double e = a[0] + a[1] * pm((t >> 2) & 1) + a[2] * pm((t >> 1) & 1);
-        expect_last[static_cast<std::size_t>(t)] = static_cast<float>(e);
-        expect[static_cast<std::size_t>(t)] = static_cast<float>(e + a[3] * pm(t & 1));
+        const double before = a[1] * pm((t >> 2) & 1), own = a[0] + a[2] * pm((t >> 1) & 1), after = a[3] * pm(t & 1);
+        expect[static_cast<std::size_t>(t)] = static_cast<float>(before + own + after);
+        expect_first[static_cast<std::size_t>(t)] = static_cast<float>(own + after);
+        expect_last[static_cast<std::size_t>(t)] = static_cast<float>(before + own);
     }
     // back[4 k + s] = b[k-1] of the best path into state s = 2 b[k] + b[k+1] after y_k
     back.assign(4 * k1, 0);
     std::array<float, 4> metric{}, next{};
-    for (std::size_t k = 1; k < k1; ++k) {
-        const auto& ex = k + 1 == k1 ? expect_last : expect;
+    for (std::size_t k = k0; k < k1; ++k) {
+        const auto& ex = k + 1 == k1 ? expect_last : k == k0 ? expect_first : expect;
         for (int s2 = 0; s2 < 4; ++s2) {
             float best = 0.0f;
             int best_prev = 0;
@@ -336,10 +337,10 @@ std::optional<double> detect_sequence(std::span<const float> y, std::size_t k0, 
         }
         metric = next;
     }
-    // trace back from the best final state (b[k1-1], b[k1]); b[k1] and later keep their sliced values
+    // trace back from the best final state (b[k1-1], b[k1]); outside [k0, k1) the sliced bits stay
     int s = static_cast<int>(std::min_element(metric.begin(), metric.end()) - metric.begin());
     bits[k1 - 1] = static_cast<char>(s >> 1);
-    for (std::size_t k = k1 - 1; k >= 1; --k) {
+    for (std::size_t k = k1 - 1; k > k0; --k) {
         const int prev = back[4 * k + static_cast<std::size_t>(s)];
         bits[k - 1] = static_cast<char>(prev);
         s = (prev << 1) | (s >> 1);
@@ -452,7 +453,7 @@ void BluetoothBrDecoder::decode(const Input& in, std::vector<Packet>& out) {
     float floor = 0.0f;
     for (std::size_t i = 0; i < n_low; ++i) floor += sorted_[i];
     floor /= static_cast<float>(n_low);
-    if (!(level > 2.5f * floor)) return;  // nothing stands above the noise
+    if (!(level > 2.0f * floor)) return;  // nothing stands above the noise (pure noise gives about 1.5)
     const float threshold = 0.5f * (floor + level);
     std::size_t first_blk = 0, last_blk = n_blocks - 1;
     while (first_blk < n_blocks && block_power_[first_blk] <= threshold) ++first_blk;

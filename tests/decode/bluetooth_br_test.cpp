@@ -351,6 +351,40 @@ TEST(BtBrDecoder, ImpairedPacketsAt12dB) {
     }
 }
 
+// How the LAP rate falls with SNR (10 MS/s, all the flaws above, DH1): printed; 15 dB must be clean.
+TEST(BtBrDecoder, SnrSweep) {
+    auto dec = br_descriptor().make();
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> uni(0.0, 1.0);
+    for (double snr : {8.0, 10.0, 12.0, 15.0}) {
+        int found = 0;
+        const int trials = 60;
+        for (int t = 0; t < trials; ++t) {
+            const sim::BtBrAddress addr{static_cast<std::uint32_t>(rng() & 0xFFFFFFu), static_cast<std::uint8_t>(rng())};
+            auto w = sim::bt_br_packet(sim::BtPacket::dh1, 27, addr, rng, 10.0);
+            set_mod_index(w.samples, 0.28 + 0.07 * uni(rng));
+            Flaws f;
+            f.offset_hz = (2 * uni(rng) - 1) * 375e3;
+            f.snr_db = snr;
+            f.dc = 0.3 * uni(rng);
+            f.quantise = true;
+            f.lead_s = 50e-6 + 200e-6 * uni(rng);
+            const auto pk = run(*dec, scene(w.samples, 10e6, f, rng), 10e6);
+            const bool hit = find_ok(pk, addr.lap) != nullptr;
+            found += hit;
+            if (!hit && snr >= 15.0) {
+                std::printf("  missed %s: offset %.0f Hz, dc %.2f, lead %.1f us;", lap_text(addr.lap).c_str(), f.offset_hz, f.dc, f.lead_s * 1e6);
+                for (const auto& p : pk) std::printf(" [%s %s errors-ok %d start %.1f us]", p.device.c_str(), p.kind.c_str(), p.checksum_ok, p.start_s * 1e6);
+                std::printf("\n");
+            }
+        }
+        std::printf("SNR %4.1f dB over 1 MHz: LAP %d/%d\n", snr, found, trials);
+        if (snr >= 15.0) {
+            EXPECT_GE(found, trials - 1);
+        }
+    }
+}
+
 // Packets without a checkable payload: an ID packet (access code only) and a POLL (access code and
 // header), built from the standard's pieces and modulated by the simulator's GFSK.
 TEST(BtBrDecoder, IdAndPollPacketsReportTheAccessCodeWithMeasuredDuration) {
