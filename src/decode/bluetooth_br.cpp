@@ -446,7 +446,8 @@ void BluetoothBrDecoder::decode(const Input& in, std::vector<Packet>& out) {
     // Extent of the burst: the noise floor from the quietest blocks (the input has >= 50 us of
     // margin), the level from the loud ones; the edges where a 2 us window crosses halfway.
     sorted_ = block_power_;
-    const std::size_t n_low = 6, i_high = n_blocks * 9 / 10;
+    // the loud level: the 4th-loudest block (16 us of burst suffice, however long the margins)
+    const std::size_t n_low = 6, i_high = n_blocks - 1 - std::min<std::size_t>(n_blocks / 10, 3);
     std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(i_high), sorted_.end());
     const float level = sorted_[i_high];
     std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(n_low), sorted_.end());
