@@ -20,7 +20,6 @@ Waveform zigbee_packet(std::size_t psdu_bytes, std::mt19937_64& rng, double samp
     if (psdu_bytes == 0 || psdu_bytes > zigbee_max_psdu_bytes) throw ConfigError("802.15.4 PSDU must be 1..127 bytes");
     if (!(samples_per_chip >= 2.0)) throw ConfigError("802.15.4 needs at least 2 samples per chip");
 
-    std::vector<std::uint8_t> octets = {0x00, 0x00, 0x00, 0x00, 0xA7, static_cast<std::uint8_t>(psdu_bytes & 0x7F)};
     std::vector<std::uint8_t> psdu(psdu_bytes);
     if (psdu_bytes >= 2) {
         detail::fill_random_bytes(rng, std::span(psdu).first(psdu_bytes - 2));
@@ -29,6 +28,16 @@ Waveform zigbee_packet(std::size_t psdu_bytes, std::mt19937_64& rng, double samp
     } else {
         detail::fill_random_bytes(rng, psdu);
     }
+    return zigbee_packet(psdu, samples_per_chip);
+}
+
+Waveform zigbee_packet(std::span<const std::uint8_t> psdu, double samples_per_chip) {
+    using namespace coding;
+    const std::size_t psdu_bytes = psdu.size();
+    if (psdu_bytes == 0 || psdu_bytes > zigbee_max_psdu_bytes) throw ConfigError("802.15.4 PSDU must be 1..127 bytes");
+    if (!(samples_per_chip >= 2.0)) throw ConfigError("802.15.4 needs at least 2 samples per chip");
+
+    std::vector<std::uint8_t> octets = {0x00, 0x00, 0x00, 0x00, 0xA7, static_cast<std::uint8_t>(psdu_bytes & 0x7F)};
     octets.insert(octets.end(), psdu.begin(), psdu.end());
 
     // Chips: low nibble first, c0 of each symbol first.

@@ -1,7 +1,9 @@
 #pragma once
 // IEEE 802.15.4 2.4 GHz O-QPSK PHY (the Zigbee/Thread radio).
 #include <cstddef>
+#include <cstdint>
 #include <random>
+#include <span>
 
 #include "coex/sim/waveform.hpp"
 
@@ -22,5 +24,8 @@ double zigbee_packet_duration_s(std::size_t psdu_bytes);
 // otherwise). Sample rate = samples_per_chip x 2 MHz (samples_per_chip >= 2, may be fractional).
 // Power 1.0.
 Waveform zigbee_packet(std::size_t psdu_bytes, std::mt19937_64& rng, double samples_per_chip = 4);
+// The same PHY around a given PSDU (1..127 octets, sent as they are: the caller supplies the FCS), for
+// known MAC frames. zigbee_packet(n, rng, spc) is this applied to its random PSDU.
+Waveform zigbee_packet(std::span<const std::uint8_t> psdu, double samples_per_chip = 4);
 
 }  // namespace coex::sim
