@@ -6,5 +6,6 @@ namespace coex::decode {
 
 extern const DecoderDescriptor kWifiDsssDecoder;
 extern const DecoderDescriptor kBluetoothBrDecoder;
+extern const DecoderDescriptor kIeee802154Decoder;
 
 }  // namespace coex::decode
