@@ -229,7 +229,9 @@ struct DiffTable {
     // One preamble symbol (symbol 0 after symbol 0) as MSK at 4 samples per chip: the phase moves
     // linearly by 90 degrees x s_k over chip interval k (s_0 from the previous symbol's last chip).
     std::array<std::complex<double>, 128> preamble_waveform{};
+    std::array<std::complex<double>, 128> twiddle{};  // e^(-j 2 pi m / 128)
     DiffTable() {
+        for (std::size_t m = 0; m < 128; ++m) twiddle[m] = std::polar(1.0, -2.0 * std::numbers::pi * static_cast<double>(m) / 128.0);
         for (int sym = 0; sym < 16; ++sym) {
             const std::uint32_t c = coding::zigbee_chips(sym);
             const auto chip = [&](int k) { return ((c >> k) & 1u) ? 1.0f : -1.0f; };
@@ -439,12 +441,11 @@ void Ieee802154Decoder::gate(std::span<const cf32> x, std::size_t lag) {
 double Ieee802154Decoder::resample(const FrontEnd& fe, std::span<const cf32> x, std::size_t s0) {
     const std::size_t taps = fe.taps, n = x.size();
     const float* v = reinterpret_cast<const float*>(x.data());
-    x_.clear();
-    x_.reserve(static_cast<std::size_t>(static_cast<double>(n - s0) * fe.p / fe.q) + 2);
+    x_.resize(static_cast<std::size_t>(static_cast<double>(n - s0) * fe.p / fe.q) + 2);
     // Output j: upsampled index l = j q; newest input i = s0 + l / p; phase f = l % p.
-    std::size_t i = s0, f = 0, j = 0, j_first = 0;
+    std::size_t i = s0, f = 0, j = 0, j_first = 0, written = 0;
     bool started = false;
-    for (; i < n; ++j) {
+    for (; i < n && written < x_.size(); ++j) {
         if (i + 1 >= taps) {
             if (!started) {
                 started = true;
@@ -452,12 +453,12 @@ double Ieee802154Decoder::resample(const FrontEnd& fe, std::span<const cf32> x, 
             }
             const float* g = fe.bank.data() + f * 2 * taps;
             const float* y = v + 2 * (i + 1 - taps);
-            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // lanes alternate I, Q
             for (std::size_t r = 0; r < 2 * taps; r += 8)
                 for (std::size_t u = 0; u < 8; ++u) acc[u] += g[r + u] * y[r + u];
-            const float re = (acc[0] + acc[2]) + (acc[4] + acc[6]) - mean_.real() * fe.gain[f];
-            const float im = (acc[1] + acc[3]) + (acc[5] + acc[7]) - mean_.imag() * fe.gain[f];
-            x_.emplace_back(re, im);
+            float t[4];
+            for (std::size_t u = 0; u < 4; ++u) t[u] = acc[u] + acc[u + 4];
+            x_[written++] = cf32((t[0] + t[2]) - mean_.real() * fe.gain[f], (t[1] + t[3]) - mean_.imag() * fe.gain[f]);
         }
         f += fe.q;
         while (f >= fe.p) {
@@ -465,6 +466,7 @@ double Ieee802154Decoder::resample(const FrontEnd& fe, std::span<const cf32> x, 
             ++i;
         }
     }
+    x_.resize(written);
     return static_cast<double>(s0) + static_cast<double>(j_first) * fe.q / fe.p - fe.delay_in;
 }
 
@@ -648,19 +650,19 @@ std::size_t Ieee802154Decoder::try_region(std::size_t lo, std::size_t hi, double
         const double nu = std::arg(rep) / (2.0 * std::numbers::pi * kSymbolSamples);  // cycles per sample, |nu| <= 1/256
         // Mean preamble symbol, derotated by nu, times the conjugate reference.
         std::array<std::complex<double>, kSymbolSamples> mean{};
-        for (std::size_t m0 = shr_start; m0 < sfd; m0 += kSymbolSamples) {
-            const std::complex<double> r0 = std::polar(1.0, -2.0 * std::numbers::pi * nu * static_cast<double>(m0 - shr_start));
-            for (std::size_t m = 0; m < kSymbolSamples; ++m)
-                mean[m] += r0 * std::complex<double>(x_[m0 + m]) * std::polar(1.0, -2.0 * std::numbers::pi * nu * static_cast<double>(m));
-        }
-        for (std::size_t m = 0; m < kSymbolSamples; ++m) mean[m] *= std::conj(diffs().preamble_waveform[m]);
+        const std::complex<double> step = std::polar(1.0, -2.0 * std::numbers::pi * nu);
+        std::complex<double> rot{1.0, 0.0};
+        for (std::size_t m0 = shr_start; m0 < sfd; m0 += kSymbolSamples)
+            for (std::size_t m = 0; m < kSymbolSamples; ++m, rot *= step) mean[m] += rot * std::complex<double>(x_[m0 + m]);
+        const auto& table = diffs();
+        for (std::size_t m = 0; m < kSymbolSamples; ++m) mean[m] *= std::conj(table.preamble_waveform[m]);
         const auto k0 = static_cast<long>(std::lround((cfo / out_rate - nu) * static_cast<double>(kSymbolSamples)));
         long best_k = k0;
         double best_y = -1.0;
         for (long k = k0 - 2; k <= k0 + 2; ++k) {
+            const auto kk = static_cast<std::size_t>(((k % 128) + 128) % 128);
             std::complex<double> y{0.0, 0.0};
-            for (std::size_t m = 0; m < kSymbolSamples; ++m)
-                y += mean[m] * std::polar(1.0, -2.0 * std::numbers::pi * static_cast<double>(k) * static_cast<double>(m) / kSymbolSamples);
+            for (std::size_t m = 0; m < kSymbolSamples; ++m) y += mean[m] * table.twiddle[(kk * m) % kSymbolSamples];
             if (std::norm(y) > best_y) {
                 best_y = std::norm(y);
                 best_k = k;
