@@ -7,5 +7,6 @@ namespace coex::decode {
 extern const DecoderDescriptor kWifiDsssDecoder;
 extern const DecoderDescriptor kBluetoothBrDecoder;
 extern const DecoderDescriptor kIeee802154Decoder;
+extern const DecoderDescriptor kWifiOfdmDecoder;
 
 }  // namespace coex::decode

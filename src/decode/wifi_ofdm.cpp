@@ -1,0 +1,750 @@
+// IEEE 802.11 OFDM decoder: 802.11a/g non-HT PPDUs (clause 17) and the HT-mixed format of 802.11n
+// (clause 19), 20 MHz. For every PPDU in the input:
+//   L-STF  lag-16 autocorrelation (Schmidl-Cox) plateau -> detection, coarse CFO (+-625 kHz range);
+//          a CW tone or DC is periodic too, but not with the L-STF's zero lag-8 autocorrelation
+//          (its 12 tones sit on every 4th subcarrier with as many odd as even multiples);
+//   L-LTF  cross-correlation with the known symbol -> fine timing (both repetitions), fine CFO
+//          from the repetition, least-squares channel estimate on the 52 subcarriers;
+//   L-SIG  BPSK, pilot phase correction, de-interleave, soft Viterbi (our own, viterbi.cpp: Debian's
+//          liquid-dsp has no libfec) -> RATE, LENGTH, exact airtime;
+//   HT-SIG when the two symbols after L-SIG are QBPSK (energy on Q): 48 bits, CRC-8 -> MCS, width,
+//          short GI, HT length, exact HT-mixed airtime;
+//   DATA   decoded fully for non-HT PPDUs of at most 400 octets (beacons, ACKs, short data) at any
+//          legacy rate: equalisation with the L-LTF estimate, per-symbol pilot phase/gain tracking,
+//          soft demapping, de-interleave, depuncture, Viterbi, descrambling seeded by the SERVICE
+//          field, MAC FCS (CRC-32), MAC header (kind, transmitter, BSSID, SSID).
+// Other input rates (25, 40, 50 MS/s) are resampled to 20 MS/s (liquid msresamp, one per rate).
+//
+// What checksum_ok means, and how often it is wrong (per burst):
+//  * Every candidate first has to pass the L-LTF test: the least-squares channel estimate of the two
+//    long symbols must put >= 70 % of its impulse-response energy within 20 of the 64 taps around the
+//    timing point, and the normalised cross-correlation with the known L-LTF must reach 0.5. For
+//    noise the first is a Beta(~20, ~44) variable (mean 0.31, sd 0.06: 0.70 is 6.7 sd away, < 1e-9)
+//    and the second peaks near 0.2 over the ~240 lags searched; a CW tone or DC puts its energy on
+//    one bin (flat impulse response: 0.31). Only a real 802.11 OFDM preamble passes both.
+//  * Full DATA decode (non-HT, <= 400 octets): checksum_ok = the 32-bit FCS holds; one Viterbi path
+//    and one framing per candidate: ~2^-32 per candidate.
+//  * HT-mixed: checksum_ok = HT-SIG CRC-8 holds, reserved bit 1, tail 6 zero bits (the Viterbi starts
+//    its traceback from the best state, so the tail is a real check) — about 2^-15 for random bits.
+//  * Non-HT L-SIG only (longer PPDUs, not decoded): parity, reserved 0, tail 6 zeros, one of 8 valid
+//    RATE codes, LENGTH >= 1: about 9 bits, i.e. ~1/500 for random bits. This alone is WEAK — it is
+//    accepted only together with the L-LTF test above, which makes the burst a genuine OFDM
+//    preamble; the L-SIG bits then only risk a wrong rate/length of a real 802.11 PPDU, never a
+//    different protocol being taken for 802.11.
+// Candidates per burst: one per L-STF plateau (a few per PPDU at most), so the per-burst false
+// probability is the figures above times a handful.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <memory>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <liquid/liquid.h>
+
+#include "coex/coding/coding.hpp"
+#include "decoders.hpp"
+#include "viterbi.hpp"
+
+namespace coex::decode {
+namespace {
+
+using cf = std::complex<float>;
+constexpr double kFs = 20e6;
+constexpr int kN = 64;          // FFT size
+constexpr int kBackoff = 3;     // FFT windows start this many samples into the cyclic prefix
+constexpr int kStfWindow = 48;  // L-STF autocorrelation window
+constexpr int kStfLag = 16;
+constexpr int kPlateauRun = 32;          // consecutive samples above the threshold to detect
+constexpr double kPlateauThreshold = 0.49;  // |c|^2 / (e p): correlation coefficient 0.7
+constexpr std::size_t kMaxDecodedOctets = 400;
+constexpr std::size_t kRing = 64;  // recent autocorrelations kept for the coarse CFO
+
+// L-LTF on subcarriers -26..26 (802.11-2020 Eq. 17-8).
+constexpr std::array<int, 53> kLtf = {1,  1,  -1, -1, 1,  1,  -1, 1,  -1, 1,  1,  1,  1,  1,  1, -1, -1, 1,
+                                      1,  -1, 1,  -1, 1,  1,  1,  1,  0,  1,  -1, -1, 1,  1,  -1, 1, -1, 1,
+                                      -1, -1, -1, -1, -1, 1,  1,  -1, -1, 1,  -1, 1,  -1, 1,  1,  1,  1};
+constexpr std::array<int, 4> kPilotSc = {-21, -7, 7, 21};
+constexpr std::array<float, 4> kPilotSign = {1.0f, 1.0f, 1.0f, -1.0f};
+
+constexpr int bin(int subcarrier) { return (subcarrier + kN) % kN; }
+
+// Logical subcarrier of data subcarrier d = 0..47 (17.3.5.10).
+constexpr int data_subcarrier(int d) {
+    if (d <= 4) return d - 26;
+    if (d <= 17) return d - 25;
+    if (d <= 23) return d - 24;
+    if (d <= 29) return d - 23;
+    if (d <= 42) return d - 22;
+    return d - 21;
+}
+
+struct LegacyRate {
+    std::uint8_t code;  // RATE R1..R4, R1 in bit 0
+    double mbps;
+    int n_bpsc, n_cbps, n_dbps, num, den;
+};
+constexpr std::array<LegacyRate, 8> kRates = {{
+    {0b1011, 6.0, 1, 48, 24, 1, 2},
+    {0b1111, 9.0, 1, 48, 36, 3, 4},
+    {0b1010, 12.0, 2, 96, 48, 1, 2},
+    {0b1110, 18.0, 2, 96, 72, 3, 4},
+    {0b1001, 24.0, 4, 192, 96, 1, 2},
+    {0b1101, 36.0, 4, 192, 144, 3, 4},
+    {0b1000, 48.0, 6, 288, 192, 2, 3},
+    {0b1100, 54.0, 6, 288, 216, 3, 4},
+}};
+const LegacyRate* legacy_rate(unsigned code) {
+    for (const auto& r : kRates)
+        if (r.code == code) return &r;
+    return nullptr;
+}
+
+// Radix-2 64-point FFT, forward (e^{-j}).
+class Fft64 {
+public:
+    Fft64() {
+        for (int k = 0; k < kN / 2; ++k) twiddle_[k] = std::polar(1.0f, static_cast<float>(-2.0 * std::numbers::pi * k / kN));
+        for (int i = 0; i < kN; ++i) {
+            int r = 0;
+            for (int b = 0; b < 6; ++b) r |= ((i >> b) & 1) << (5 - b);
+            bitrev_[i] = static_cast<std::uint8_t>(r);
+        }
+    }
+    void forward(const cf* in, cf* out) const {
+        for (int i = 0; i < kN; ++i) out[bitrev_[i]] = in[i];
+        for (int len = 2; len <= kN; len <<= 1) {
+            const int half = len / 2, step = kN / len;
+            for (int s = 0; s < kN; s += len)
+                for (int k = 0; k < half; ++k) {
+                    const cf t = out[s + k + half] * twiddle_[k * step];
+                    out[s + k + half] = out[s + k] - t;
+                    out[s + k] += t;
+                }
+        }
+    }
+    // Inverse without 1/N, via conjugation.
+    void inverse(const cf* in, cf* out) const {
+        std::array<cf, kN> tmp;
+        for (int i = 0; i < kN; ++i) tmp[i] = std::conj(in[i]);
+        forward(tmp.data(), out);
+        for (int i = 0; i < kN; ++i) out[i] = std::conj(out[i]);
+    }
+
+private:
+    std::array<cf, kN / 2> twiddle_{};
+    std::array<std::uint8_t, kN> bitrev_{};
+};
+
+// Deinterleaving permutation of one symbol: deinterleaved[k] = received[perm[k]]. Obtained from
+// coding::wifi_deinterleave applied to position labels (low and high byte separately: it moves
+// values, whatever they are).
+std::vector<std::uint16_t> deinterleave_permutation(int n_cbps, int n_bpsc) {
+    const auto n = static_cast<std::size_t>(n_cbps);
+    coding::Bits lo(n), hi(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        lo[i] = static_cast<std::uint8_t>(i & 0xFF);
+        hi[i] = static_cast<std::uint8_t>(i >> 8);
+    }
+    const auto dl = coding::wifi_deinterleave(lo, n_cbps, n_bpsc);
+    const auto dh = coding::wifi_deinterleave(hi, n_cbps, n_bpsc);
+    std::vector<std::uint16_t> perm(n);
+    for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint16_t>(dl[k] | (dh[k] << 8));
+    return perm;
+}
+
+// Max-log soft bits of one equalised point z (unit-power Gray QAM of 17.3.5.8), weighted by w; > 0: 1.
+void demap(cf z, int n_bpsc, float w, float* out) {
+    auto axis = [&](float v, float* o) {
+        switch (n_bpsc) {
+            case 1:
+            case 2: o[0] = v; break;
+            case 4: {
+                constexpr float k = 0.31622777f;  // 1/sqrt(10)
+                o[0] = v;
+                o[1] = 2.0f * k - std::abs(v);
+                break;
+            }
+            default: {
+                constexpr float k = 0.15430335f;  // 1/sqrt(42)
+                o[0] = v;
+                o[1] = 4.0f * k - std::abs(v);
+                o[2] = 2.0f * k - std::abs(std::abs(v) - 4.0f * k);
+                break;
+            }
+        }
+    };
+    if (n_bpsc == 1) {
+        out[0] = w * z.real();
+        return;
+    }
+    const int half = n_bpsc / 2;
+    std::array<float, 3> o{};
+    axis(z.real(), o.data());
+    for (int i = 0; i < half; ++i) out[i] = w * o[static_cast<std::size_t>(i)];
+    axis(z.imag(), o.data());
+    for (int i = 0; i < half; ++i) out[half + i] = w * o[static_cast<std::size_t>(i)];
+}
+
+std::string mac_text(const std::uint8_t* a) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < 6; ++i) {
+        if (i) s.push_back(':');
+        s.push_back(hex[a[i] >> 4]);
+        s.push_back(hex[a[i] & 15]);
+    }
+    return s;
+}
+
+// SSID octets as text: printable ASCII as is, everything else (and the backslash) as \xNN.
+std::string ssid_text(std::span<const std::uint8_t> b) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string s;
+    for (std::uint8_t c : b) {
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            s.push_back(static_cast<char>(c));
+        } else {
+            s += "\\x";
+            s.push_back(hex[c >> 4]);
+            s.push_back(hex[c & 15]);
+        }
+    }
+    return s;
+}
+
+// MAC header (802.11-2020 9.2.4, 9.3): kind, transmitter, BSSID, SSID of beacons/probe responses.
+void parse_mac(std::span<const std::uint8_t> f, Packet& p) {
+    if (f.size() < 10) return;
+    const unsigned type = (f[0] >> 2) & 3u, subtype = f[0] >> 4;
+    const bool to_ds = f[1] & 1u, from_ds = (f[1] >> 1) & 1u;
+    const std::size_t body = f.size() - 4;  // without the FCS
+    if (type == 0) {
+        p.kind = subtype == 8 ? "beacon" : subtype == 5 ? "probe_response" : "management";
+        if (body < 24) return;
+        p.device = mac_text(&f[10]);
+        p.bssid = mac_text(&f[16]);
+        if (subtype == 8 || subtype == 5) {
+            // Fixed fields: timestamp 8, beacon interval 2, capability 2; then elements.
+            for (std::size_t i = 36; i + 2 <= body;) {
+                const std::size_t len = f[i + 1];
+                if (i + 2 + len > body) break;
+                if (f[i] == 0) {
+                    p.network = ssid_text(f.subspan(i + 2, len));
+                    break;
+                }
+                i += 2 + len;
+            }
+        }
+    } else if (type == 1) {
+        switch (subtype) {
+            case 13: p.kind = "ack"; break;
+            case 12: p.kind = "cts"; break;
+            case 11: p.kind = "rts"; break;
+            case 9: p.kind = "block_ack"; break;
+            default: p.kind = "control"; break;
+        }
+        // Frames with a transmitter address: RTS, PS-Poll, BlockAckReq, BlockAck, CF-End(+Ack).
+        const bool has_ta = subtype == 11 || subtype == 10 || subtype == 8 || subtype == 9 || subtype == 14 || subtype == 15;
+        if (has_ta && body >= 16) p.device = mac_text(&f[10]);
+        if (subtype == 10 && body >= 16) p.bssid = mac_text(&f[4]);  // PS-Poll: addr1 is the BSSID
+    } else if (type == 2) {
+        p.kind = subtype == 8 ? "qos_data" : "data";
+        if (body < 24) return;
+        p.device = mac_text(&f[10]);
+        if (!to_ds && !from_ds) p.bssid = mac_text(&f[16]);
+        else if (to_ds && !from_ds) p.bssid = mac_text(&f[4]);
+        else if (!to_ds && from_ds) p.bssid = mac_text(&f[10]);
+    }
+}
+
+struct HtSig {
+    int mcs = 0;
+    bool forty = false;
+    unsigned length = 0;
+    int stbc = 0;
+    bool ldpc = false, short_gi = false;
+    int ness = 0;
+};
+
+// HT data bits per symbol of MCS 0..32 (one to four equal-modulation streams, MCS 32 = 40 MHz
+// duplicate); 0 for the unequal-modulation MCSs.
+int ht_n_dbps(int mcs, bool forty) {
+    static constexpr int d20[8] = {26, 52, 78, 104, 156, 208, 234, 260};
+    static constexpr int d40[8] = {54, 108, 162, 216, 324, 432, 486, 540};
+    if (mcs == 32) return forty ? 24 : 0;
+    if (mcs < 0 || mcs > 31) return 0;
+    return (forty ? d40 : d20)[mcs % 8] * (mcs / 8 + 1);
+}
+
+// Group delay of a resampler to 20 MS/s, in output samples: where a band-limited pulse comes out.
+// (liquid 1.5's msresamp_crcf_get_delay reports 7 or 33 samples where the pulse shows 3.5 to 13.)
+double measure_delay(msresamp_crcf_s* q, double rate) {
+    constexpr int kIn = 1024, kAt = 400;
+    std::vector<cf32> x(kIn), y(2 * kIn);
+    for (int i = 0; i < kIn; ++i) {
+        const double t = (i - kAt) * 16e6 / rate;  // sinc of 16 MHz bandwidth, centred on input sample kAt
+        x[static_cast<std::size_t>(i)] = std::abs(t) < 1e-12 ? 1.0f : static_cast<float>(std::sin(std::numbers::pi * t) / (std::numbers::pi * t));
+    }
+    msresamp_crcf_reset(q);
+    unsigned n = 0;
+    msresamp_crcf_execute(q, x.data(), kIn, y.data(), &n);
+    std::size_t best = 1;
+    for (std::size_t i = 1; i + 1 < n; ++i)
+        if (std::abs(y[i]) > std::abs(y[best])) best = i;
+    const double a = std::abs(y[best - 1]), b = std::abs(y[best]), c = std::abs(y[best + 1]);
+    const double den = a - 2.0 * b + c;
+    const double peak = static_cast<double>(best) + (den != 0.0 ? 0.5 * (a - c) / den : 0.0);
+    return peak - kAt * kFs / rate;
+}
+
+struct MsresampDeleter {
+    void operator()(msresamp_crcf_s* p) const { msresamp_crcf_destroy(p); }
+};
+
+class WifiOfdmDecoder final : public Decoder {
+public:
+    WifiOfdmDecoder() {
+        for (int d = 0; d < 48; ++d) data_bin_[static_cast<std::size_t>(d)] = bin(data_subcarrier(d));
+        for (std::size_t r = 0; r < kRates.size(); ++r) perm_[r] = deinterleave_permutation(kRates[r].n_cbps, kRates[r].n_bpsc);
+        // Time-domain L-LTF symbol, for the fine-timing cross-correlation.
+        std::array<cf, kN> f{};
+        for (int k = -26; k <= 26; ++k) f[static_cast<std::size_t>(bin(k))] = static_cast<float>(kLtf[static_cast<std::size_t>(k + 26)]);
+        fft_.inverse(f.data(), ltf_time_.data());
+        ltf_energy_ = 0.0f;
+        for (int k = 0; k < kN; ++k) {
+            const cf v = ltf_time_[static_cast<std::size_t>(k)];
+            ltf_energy_ += std::norm(v);
+            ltf_re_[static_cast<std::size_t>(k)] = v.real();
+            ltf_im_[static_cast<std::size_t>(k)] = v.imag();
+        }
+    }
+
+    void decode(const Input& in, std::vector<Packet>& out) override;
+
+private:
+    struct Resampler {
+        double rate = 0.0;
+        double delay = 0.0;  // group delay in output (20 MS/s) samples, measured
+        std::unique_ptr<msresamp_crcf_s, MsresampDeleter> q;
+    };
+
+    // The input at 20 MS/s with its DC removed, into work_; returns the resampler's delay in
+    // 20 MS/s samples (0 without resampling).
+    double prepare(const Input& in);
+    // Tries one L-STF detection at plateau start `ps` with coarse CFO; on success fills `p` and the
+    // index (into work_) just past the PPDU's end.
+    bool try_ppdu(std::size_t ps, double cfo_hz, Packet& p, std::size_t& end_index);
+    // Derotates work_[from, from + count) by cfo into y_ (resized), phase referenced to absolute index 0.
+    void derotate(std::size_t from, std::size_t count, double cfo_hz);
+    // FFT of the 64-sample window starting at y_[start] into freq_.
+    void fft_at(std::size_t start) { fft_.forward(&y_[start], freq_.data()); }
+    // Equalises freq_ with the channel estimate and the symbol's pilots (polarity `pol`): z_k for the
+    // 48 data subcarriers into eq_, their reliabilities into weight_.
+    void equalise(float pol);
+    bool decode_data(std::size_t sym0, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
+
+    Fft64 fft_;
+    std::array<int, 48> data_bin_{};
+    std::array<std::vector<std::uint16_t>, 8> perm_;
+    std::array<cf, kN> ltf_time_{};
+    float ltf_energy_ = 0.0f;
+
+    std::vector<std::unique_ptr<Resampler>> resamplers_;
+    std::vector<cf32> work_, resampled_, zeros_;
+    std::vector<cf> y_, xc_;
+    std::vector<float> xc_mag_;
+    std::array<double, kRing> ring_r_{}, ring_i_{};
+    std::array<float, kN> ltf_re_{}, ltf_im_{};
+    std::array<cf, kN> freq_{}, chan_{}, imp_{};
+    std::array<cf, 48> eq_{};
+    std::array<float, 48> weight_{};
+    std::vector<float> soft_, mother_, symbol_soft_;
+    std::vector<std::uint8_t> bits_, psdu_;
+    ViterbiK7 viterbi_;
+};
+
+double WifiOfdmDecoder::prepare(const Input& in) {
+    const auto& x = in.samples;
+    double delay = 0.0;
+    if (std::abs(in.sample_rate_hz - kFs) < 1.0) {
+        work_.assign(x.begin(), x.end());
+    } else {
+        Resampler* r = nullptr;
+        for (auto& c : resamplers_)
+            if (c->rate == in.sample_rate_hz) r = c.get();
+        if (!r) {
+            resamplers_.push_back(std::make_unique<Resampler>());
+            r = resamplers_.back().get();
+            r->rate = in.sample_rate_hz;
+            r->q.reset(msresamp_crcf_create(static_cast<float>(kFs / in.sample_rate_hz), 60.0f));
+            r->delay = measure_delay(r->q.get(), in.sample_rate_hz);
+        }
+        msresamp_crcf_reset(r->q.get());
+        delay = r->delay;
+        // Flush with zeros so the last input samples come out too.
+        const auto flush = static_cast<std::size_t>(std::ceil(delay * in.sample_rate_hz / kFs)) + 8;
+        zeros_.assign(flush, cf32{});
+        const auto cap = static_cast<std::size_t>(static_cast<double>(x.size() + flush) * kFs / in.sample_rate_hz) + 64;
+        work_.resize(cap);
+        unsigned n1 = 0, n2 = 0;
+        msresamp_crcf_execute(r->q.get(), const_cast<cf32*>(x.data()), static_cast<unsigned>(x.size()), work_.data(), &n1);
+        msresamp_crcf_execute(r->q.get(), zeros_.data(), static_cast<unsigned>(flush), work_.data() + n1, &n2);
+        work_.resize(n1 + n2);
+    }
+    // DC offset: OFDM has no energy at DC, so the mean of the whole input is the receiver's offset.
+    std::complex<double> mean{};
+    for (const cf32& v : work_) mean += std::complex<double>(v.real(), v.imag());
+    if (!work_.empty()) mean /= static_cast<double>(work_.size());
+    const cf32 m(static_cast<float>(mean.real()), static_cast<float>(mean.imag()));
+    for (cf32& v : work_) v -= m;
+    return delay;
+}
+
+void WifiOfdmDecoder::derotate(std::size_t from, std::size_t count, double cfo_hz) {
+    y_.resize(count);
+    const double w = -2.0 * std::numbers::pi * cfo_hz / kFs;
+    // Phasor recurrence in double, renormalised every 64 samples; real arithmetic (no NaN checks).
+    double pr = std::cos(w * static_cast<double>(from)), pi = std::sin(w * static_cast<double>(from));
+    const double sr = std::cos(w), si = std::sin(w);
+    const float* x = reinterpret_cast<const float*>(work_.data() + from);
+    float* y = reinterpret_cast<float*>(y_.data());
+    for (std::size_t i = 0; i < count; ++i) {
+        const float xr = x[2 * i], xi = x[2 * i + 1], fr = static_cast<float>(pr), fi = static_cast<float>(pi);
+        y[2 * i] = xr * fr - xi * fi;
+        y[2 * i + 1] = xr * fi + xi * fr;
+        const double nr = pr * sr - pi * si;
+        pi = pr * si + pi * sr;
+        pr = nr;
+        if ((i & 63) == 63) {
+            const double m = 1.0 / std::sqrt(pr * pr + pi * pi);
+            pr *= m;
+            pi *= m;
+        }
+    }
+}
+
+void WifiOfdmDecoder::equalise(float pol) {
+    // Pilots against the L-LTF estimate: common phase and gain of this symbol (residual CFO, phase
+    // noise, amplitude drift).
+    cf g{};
+    float hp = 0.0f;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const int b = bin(kPilotSc[i]);
+        g += freq_[static_cast<std::size_t>(b)] * std::conj(chan_[static_cast<std::size_t>(b)]) * (pol * kPilotSign[i]);
+        hp += std::norm(chan_[static_cast<std::size_t>(b)]);
+    }
+    g /= std::max(hp, 1e-30f);
+    for (std::size_t d = 0; d < 48; ++d) {
+        const cf h = chan_[static_cast<std::size_t>(data_bin_[d])] * g;
+        const float hn = std::norm(h);
+        eq_[d] = hn > 0.0f ? freq_[static_cast<std::size_t>(data_bin_[d])] * std::conj(h) / hn : cf{};
+        weight_[d] = hn;
+    }
+}
+
+bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::size_t& end_index) {
+    const std::size_t n = work_.size();
+    // Fine timing: the first L-LTF symbol T1 starts 32 samples after the L-STF's end, and the plateau
+    // ends when the 64-sample autocorrelation window reaches ~ into the L-LTF.
+    const std::size_t d_lo = pe + 32, d_hi = pe + 144;
+    const std::size_t need = d_hi + 2 * kN + kN;
+    if (need > n) return false;
+    derotate(d_lo, need - d_lo, cfo_hz);
+    const std::size_t lags = d_hi - d_lo + kN + 1;
+    xc_.resize(lags);
+    xc_mag_.resize(lags);
+    const float* yf = reinterpret_cast<const float*>(y_.data());
+    for (std::size_t d = 0; d < lags; ++d) {
+        // sum y[d + k] conj(ref[k]), in real arithmetic so that it vectorises
+        float re = 0.0f, im = 0.0f;
+        const float* yy = yf + 2 * d;
+        for (int k = 0; k < kN; ++k) {
+            const float yr = yy[2 * k], yi = yy[2 * k + 1], rr = ltf_re_[static_cast<std::size_t>(k)], ri = ltf_im_[static_cast<std::size_t>(k)];
+            re += yr * rr + yi * ri;
+            im += yi * rr - yr * ri;
+        }
+        xc_[d] = cf(re, im);
+        xc_mag_[d] = std::sqrt(re * re + im * im);
+    }
+    std::size_t best = 0;
+    float best_score = -1.0f;
+    for (std::size_t d = 0; d + kN < lags; ++d) {
+        const float s = xc_mag_[d] + xc_mag_[d + kN];
+        if (s > best_score) best_score = s, best = d;
+    }
+    const std::size_t t1 = d_lo + best;  // absolute index of T1
+    float e1 = 0.0f, e2 = 0.0f;
+    for (int k = 0; k < kN; ++k) {
+        e1 += std::norm(y_[best + static_cast<std::size_t>(k)]);
+        e2 += std::norm(y_[best + kN + static_cast<std::size_t>(k)]);
+    }
+    const float rho = best_score / (std::sqrt(ltf_energy_) * (std::sqrt(e1) + std::sqrt(e2)) + 1e-30f);
+    if (rho < 0.5f) return false;
+
+    // Fine CFO from the two repetitions.
+    cf a{};
+    for (int k = 0; k < kN; ++k) a += y_[best + static_cast<std::size_t>(k)] * std::conj(y_[best + kN + static_cast<std::size_t>(k)]);
+    cfo_hz += -std::arg(a) * kFs / (2.0 * std::numbers::pi * kN);
+
+    // Everything from the L-LTF guard interval through L-SIG and two more symbols (HT-SIG).
+    if (t1 < 32) return false;
+    const std::size_t base = t1 - 32;
+    const std::size_t sig_end = base + 32 + 128 + 3 * 80;  // L-SIG, HT-SIG1, HT-SIG2
+    derotate(base, std::min(n, sig_end) - base, cfo_hz);
+    if (y_.size() < 32 + 128 + 80) return false;  // no L-SIG
+
+    // Channel: mean of the two L-LTF symbols over the known values.
+    std::array<cf, kN> f2{};
+    fft_at(32 - kBackoff);
+    const std::array<cf, kN> f1 = freq_;
+    fft_at(32 + kN - kBackoff);
+    f2 = freq_;
+    chan_.fill(cf{});
+    for (int k = -26; k <= 26; ++k) {
+        if (k == 0) continue;
+        const auto b = static_cast<std::size_t>(bin(k));
+        chan_[b] = 0.5f * (f1[b] + f2[b]) * static_cast<float>(kLtf[static_cast<std::size_t>(k + 26)]);
+    }
+    // Impulse-response concentration: a real channel is short (within the guard interval); noise,
+    // a tone or a foreign signal spreads over all 64 taps.
+    fft_.inverse(chan_.data(), imp_.data());
+    float near = 0.0f, total = 0.0f;
+    for (int t = 0; t < kN; ++t) {
+        const float e = std::norm(imp_[static_cast<std::size_t>(t)]);
+        total += e;
+        if (t < 16 || t >= kN - 4) near += e;
+    }
+    const bool ltf_strong = total > 0.0f && near >= 0.7f * total;
+    if (!ltf_strong) return false;
+
+    // L-SIG.
+    const std::size_t sig0 = 32 + 128 + 16 - kBackoff;  // FFT window of L-SIG within y_
+    fft_at(sig0);
+    equalise(static_cast<float>(coding::wifi_pilot_polarity(0)));
+    soft_.resize(96);
+    const auto& perm48 = perm_[0];
+    for (std::size_t k = 0; k < 48; ++k) soft_[k] = weight_[perm48[k]] * eq_[perm48[k]].real();
+    viterbi_.decode(std::span<const float>(soft_.data(), 48), false, bits_);
+    const auto& b = bits_;
+    unsigned rate_code = 0, length = 0, parity = 0;
+    for (int i = 0; i < 4; ++i) rate_code |= static_cast<unsigned>(b[static_cast<std::size_t>(i)]) << i;
+    for (int i = 0; i < 12; ++i) length |= static_cast<unsigned>(b[static_cast<std::size_t>(5 + i)]) << i;
+    for (int i = 0; i < 18; ++i) parity ^= b[static_cast<std::size_t>(i)];
+    bool tail_zero = true;
+    for (int i = 18; i < 24; ++i) tail_zero = tail_zero && b[static_cast<std::size_t>(i)] == 0;
+    const LegacyRate* rate = legacy_rate(rate_code);
+    const std::size_t stf_start = t1 >= 192 ? t1 - 192 : 0;
+    p = Packet{};
+    p.protocol = Protocol::wifi_ofdm;
+    p.start_s = (static_cast<double>(t1) - 192.0) / kFs;
+    p.frequency_offset_hz = cfo_hz;
+    p.checksum_checked = true;
+    if (parity != 0 || b[4] != 0 || !tail_zero || rate == nullptr || length == 0) {
+        // A genuine preamble (the L-LTF test held) whose L-SIG failed: a decode without a valid
+        // checksum, airtime unknown (0).
+        end_index = t1 + 128 + 80;
+        return true;
+    }
+    const auto rate_index = static_cast<std::size_t>(rate - kRates.data());
+    const auto n_sym = (16u + 8u * length + 6u + static_cast<unsigned>(rate->n_dbps) - 1u) / static_cast<unsigned>(rate->n_dbps);
+    const double legacy_duration = 20e-6 + 4e-6 * n_sym;
+    p.duration_s = legacy_duration;
+    p.rate_mbps = rate->mbps;
+
+    // HT-mixed: the two symbols after L-SIG carry QBPSK (the L-SIG of HT says 6 Mb/s).
+    bool ht = false;
+    if (rate->mbps == 6.0 && y_.size() >= sig0 + 160 + kN) {
+        float e_re = 0.0f, e_im = 0.0f;
+        for (std::size_t s = 0; s < 2; ++s) {
+            fft_at(sig0 + 80 * (s + 1));
+            equalise(static_cast<float>(coding::wifi_pilot_polarity(s + 1)));
+            for (std::size_t k = 0; k < 48; ++k) {
+                const cf z = eq_[perm48[k]];
+                e_re += weight_[perm48[k]] * z.real() * z.real();
+                e_im += weight_[perm48[k]] * z.imag() * z.imag();
+                soft_[48 * s + k] = weight_[perm48[k]] * z.imag();
+            }
+        }
+        if (e_im > 2.0f * e_re) {
+            ht = true;
+            viterbi_.decode(soft_, false, bits_);
+            const auto& h = bits_;
+            const coding::Bits crc = coding::wifi_ht_sig_crc(std::span<const std::uint8_t>(h.data(), 34));
+            bool ok = h[26] == 1;
+            for (int i = 0; i < 8; ++i) ok = ok && crc[static_cast<std::size_t>(i)] == h[static_cast<std::size_t>(34 + i)];
+            for (int i = 42; i < 48; ++i) ok = ok && h[static_cast<std::size_t>(i)] == 0;
+            // Without a valid HT-SIG the rate is unknown; the L-SIG still gives the airtime.
+            p.rate_mbps = 0.0;
+            if (ok) {
+                HtSig s;
+                for (int i = 0; i < 7; ++i) s.mcs |= h[static_cast<std::size_t>(i)] << i;
+                s.forty = h[7];
+                for (int i = 0; i < 16; ++i) s.length |= static_cast<unsigned>(h[static_cast<std::size_t>(8 + i)]) << i;
+                s.stbc = h[28] | (h[29] << 1);
+                s.ldpc = h[30];
+                s.short_gi = h[31];
+                s.ness = h[32] | (h[33] << 1);
+                p.mcs = s.mcs;
+                p.checksum_ok = true;
+                const int n_dbps = ht_n_dbps(s.mcs, s.forty);
+                const double t_sym = s.short_gi ? 3.6e-6 : 4e-6;
+                if (n_dbps > 0) p.rate_mbps = n_dbps / (t_sym * 1e6);
+                const int n_ss = s.mcs == 32 ? 1 : s.mcs / 8 + 1;
+                const int n_sts = n_ss + s.stbc;
+                if (n_dbps > 0 && n_sts <= 4 && !s.ldpc) {
+                    static constexpr int d_ltf[4] = {1, 2, 4, 4};
+                    static constexpr int e_ltf[4] = {0, 1, 2, 4};
+                    const int n_ltf = d_ltf[n_sts - 1] + e_ltf[s.ness];
+                    const int n_es = p.rate_mbps > 300.0 ? 2 : 1;
+                    const int m_stbc = s.stbc ? 2 : 1;
+                    const long bits = s.length == 0 ? 0 : 8L * s.length + 16 + 6L * n_es;
+                    const long per = static_cast<long>(m_stbc) * n_dbps;
+                    const long n_data = m_stbc * ((bits + per - 1) / per);
+                    // Airtime as transmitted: the short-GI symbols end 3.6 us apart (TXTIME of
+                    // 19.4.3 rounds this up to the next 4 us boundary).
+                    p.duration_s = 36e-6 + 4e-6 * (n_ltf - 1) + t_sym * static_cast<double>(n_data);
+                }
+            }
+        }
+    }
+
+    if (!ht) {
+        // Non-HT: the FCS decides where the DATA is decoded, else L-SIG checks + the L-LTF test.
+        p.checksum_ok = true;
+        if (length <= kMaxDecodedOctets) p.checksum_ok = decode_data(base, *rate, rate_index, length, p);
+    }
+    end_index = stf_start + static_cast<std::size_t>(std::llround(p.duration_s * kFs));
+    return true;
+}
+
+bool WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p) {
+    const std::size_t n_bits = 16 + 8 * static_cast<std::size_t>(length) + 6;
+    const auto n_dbps = static_cast<std::size_t>(rate.n_dbps);
+    const std::size_t n_sym = (n_bits + n_dbps - 1) / n_dbps;
+    const std::size_t first = 32 + 128 + 80 + 16 - kBackoff;  // first DATA symbol's FFT window in y_
+    const std::size_t need = first + 80 * (n_sym - 1) + kN;
+    if (base + need > work_.size()) return false;
+    derotate(base, need, p.frequency_offset_hz);
+    const auto n_cbps = static_cast<std::size_t>(rate.n_cbps);
+    const auto n_bpsc = static_cast<std::size_t>(rate.n_bpsc);
+    const auto& perm = perm_[rate_index];
+    soft_.resize(n_sym * n_cbps);
+    symbol_soft_.resize(n_cbps);
+    for (std::size_t s = 0; s < n_sym; ++s) {
+        fft_at(first + 80 * s);
+        equalise(static_cast<float>(coding::wifi_pilot_polarity(s + 1)));
+        for (std::size_t d = 0; d < 48; ++d) demap(eq_[d], rate.n_bpsc, weight_[d], &symbol_soft_[d * n_bpsc]);
+        float* dst = &soft_[s * n_cbps];
+        for (std::size_t k = 0; k < n_cbps; ++k) dst[k] = symbol_soft_[perm[k]];
+    }
+    depuncture(soft_, rate.num, rate.den, mother_);
+    if (mother_.size() < 2 * n_bits) return false;
+    viterbi_.decode(std::span<const float>(mother_.data(), 2 * n_bits), true, bits_);
+    // Descramble: the first 7 SERVICE bits are zeros before scrambling, so they are the scrambler's
+    // first 7 outputs — which are then its state (x7 = the oldest).
+    unsigned state = 0;
+    for (std::size_t i = 0; i < 7; ++i) state = (state << 1) | bits_[i];
+    if (state == 0) return false;
+    const coding::Bits seq = coding::wifi_scrambler_sequence(static_cast<std::uint8_t>(state), n_bits - 7);
+    for (std::size_t i = 7; i < n_bits; ++i) bits_[i] ^= seq[i - 7];
+    psdu_.assign(length, 0);
+    for (std::size_t i = 0; i < length; ++i) {
+        unsigned v = 0;
+        for (std::size_t k = 0; k < 8; ++k) v |= static_cast<unsigned>(bits_[16 + 8 * i + k]) << k;
+        psdu_[i] = static_cast<std::uint8_t>(v);
+    }
+    if (length < 4) return false;
+    const std::uint32_t fcs = coding::ieee80211_fcs(std::span<const std::uint8_t>(psdu_.data(), length - 4));
+    std::uint32_t sent = 0;
+    for (std::size_t k = 0; k < 4; ++k) sent |= static_cast<std::uint32_t>(psdu_[length - 4 + k]) << (8 * k);
+    if (fcs != sent) return false;
+    parse_mac(psdu_, p);
+    return true;
+}
+
+void WifiOfdmDecoder::decode(const Input& in, std::vector<Packet>& out) {
+    if (in.sample_rate_hz < 19.9e6 || in.samples.size() < 400) return;
+    const double delay = prepare(in);
+    const std::size_t n = work_.size();
+    constexpr std::size_t span = kStfWindow + kStfLag;
+    if (n < 400) return;
+    const float* x = reinterpret_cast<const float*>(work_.data());
+    // u conj(v) of samples i and i + lag, and |x_i|^2.
+    auto prod_re = [x](std::size_t i, std::size_t lag) { return x[2 * i] * x[2 * (i + lag)] + x[2 * i + 1] * x[2 * (i + lag) + 1]; };
+    auto prod_im = [x](std::size_t i, std::size_t lag) { return x[2 * i + 1] * x[2 * (i + lag)] - x[2 * i] * x[2 * (i + lag) + 1]; };
+    auto power = [x](std::size_t i) { return x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1]; };
+    std::size_t pos = 0;
+    while (pos + span + 1 < n) {
+        // Lag-16 autocorrelation c over a 48-sample window starting at i, with the window's energy e
+        // and that of the lagged window q; kept as running sums (double: no drift over long inputs).
+        double cr = 0.0, ci = 0.0, e = 0.0, q = 0.0;
+        for (std::size_t k = pos; k < pos + kStfWindow; ++k) {
+            cr += prod_re(k, kStfLag);
+            ci += prod_im(k, kStfLag);
+            e += power(k);
+            q += power(k + kStfLag);
+        }
+        std::size_t run = 0;
+        std::size_t next = n;  // where to resume after a candidate
+        for (std::size_t i = pos; i + span + 1 < n; ++i) {
+            const bool above = cr * cr + ci * ci >= kPlateauThreshold * e * q && e > 1e-20;
+            if (above) {
+                ring_r_[i % kRing] = cr;
+                ring_i_[i % kRing] = ci;
+                ++run;
+            }
+            if (!above && run >= kPlateauRun) {
+                // The plateau ended at pe = i - 1: its window has just left the L-STF (the L-LTF is
+                // not 16-periodic). Its start is not used: a weak periodic spur or the end of the
+                // previous PPDU may extend it backwards, the end is the L-STF's.
+                const std::size_t pe = i - 1;
+                next = pe + 1;
+                // Coarse CFO from windows well inside the L-STF, and the lag-8 test there: a tone
+                // or DC is periodic at every lag, the L-STF has no lag-8 correlation.
+                double sr = 0.0, si = 0.0;
+                const std::size_t back = std::min<std::size_t>(run, 40);
+                for (std::size_t k = pe + 1 - back; k + 8 <= pe + 1; ++k) {
+                    sr += ring_r_[k % kRing];
+                    si += ring_i_[k % kRing];
+                }
+                const std::size_t w0 = pe >= 40 ? pe - 40 : 0;
+                double c8r = 0.0, c8i = 0.0, c16r = 0.0, c16i = 0.0;
+                for (std::size_t k = w0; k < w0 + span; ++k) {
+                    c8r += prod_re(k, 8);
+                    c8i += prod_im(k, 8);
+                    c16r += prod_re(k, 16);
+                    c16i += prod_im(k, 16);
+                }
+                if (c8r * c8r + c8i * c8i < 0.64 * (c16r * c16r + c16i * c16i)) {
+                    Packet p;
+                    std::size_t end_index = 0;
+                    const double cfo = -std::atan2(si, sr) * kFs / (2.0 * std::numbers::pi * kStfLag);
+                    if (try_ppdu(pe, cfo, p, end_index)) {
+                        p.start_s -= delay / kFs;
+                        out.push_back(std::move(p));
+                        if (end_index > pe + 16) next = end_index - 16;
+                    }
+                }
+                break;
+            }
+            if (!above) run = 0;
+            cr += static_cast<double>(prod_re(i + kStfWindow, kStfLag)) - prod_re(i, kStfLag);
+            ci += static_cast<double>(prod_im(i + kStfWindow, kStfLag)) - prod_im(i, kStfLag);
+            e += static_cast<double>(power(i + kStfWindow)) - power(i);
+            q += static_cast<double>(power(i + kStfWindow + kStfLag)) - power(i + kStfLag);
+        }
+        pos = next;
+    }
+}
+
+}  // namespace
+
+const DecoderDescriptor kWifiOfdmDecoder{Protocol::wifi_ofdm, "IEEE 802.11a/g/n OFDM (L-SIG, HT-SIG, short non-HT DATA)", 20e6, true,
+                                         []() -> std::unique_ptr<Decoder> { return std::make_unique<WifiOfdmDecoder>(); }};
+
+}  // namespace coex::decode
