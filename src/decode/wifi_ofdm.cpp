@@ -333,9 +333,12 @@ private:
         std::unique_ptr<msresamp_crcf_s, MsresampDeleter> q;
     };
 
-    // The input at 20 MS/s with its DC removed, into work_; returns the resampler's delay in
-    // 20 MS/s samples (0 without resampling).
-    double prepare(const Input& in);
+    // The input, moved down by shift_hz (0, or +-10 MHz to one half of a 40 MHz channel), at 20 MS/s
+    // with its DC removed, into work_; returns the resampler's delay in 20 MS/s samples (0 without
+    // resampling).
+    double prepare(const Input& in, double shift_hz);
+    // Every PPDU in one prepared view of the input.
+    void scan(const Input& in, double shift_hz, std::vector<Packet>& out);
     // Tries one L-STF detection at plateau start `ps` with coarse CFO; on success fills `p` and the
     // index (into work_) just past the PPDU's end.
     bool try_ppdu(std::size_t ps, double cfo_hz, Packet& p, std::size_t& end_index);
@@ -355,7 +358,9 @@ private:
     float ltf_energy_ = 0.0f;
 
     std::vector<std::unique_ptr<Resampler>> resamplers_;
-    std::vector<cf32> work_, resampled_, zeros_;
+    std::vector<cf32> work_, mixed_, zeros_;
+    std::vector<Packet> half_;
+    double shift_hz_ = 0.0;  // of the current scan
     std::vector<cf> y_, xc_;
     std::vector<float> xc_mag_;
     std::array<double, kRing> ring_r_{}, ring_i_{};
@@ -368,9 +373,27 @@ private:
     ViterbiK7 viterbi_;
 };
 
-double WifiOfdmDecoder::prepare(const Input& in) {
-    const auto& x = in.samples;
+double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
+    std::span<const cf32> x = in.samples;
     double delay = 0.0;
+    if (shift_hz != 0.0) {
+        // Receiver DC first (it would land inside the shifted band), then the shift.
+        std::complex<double> dc{};
+        for (const cf32& v : x) dc += std::complex<double>(v.real(), v.imag());
+        dc /= static_cast<double>(x.size());
+        mixed_.resize(x.size());
+        const double w = -2.0 * std::numbers::pi * shift_hz / in.sample_rate_hz;
+        std::complex<double> ph{1.0, 0.0};
+        const std::complex<double> step = std::polar(1.0, w);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            const std::complex<double> v = std::complex<double>(x[i].real(), x[i].imag()) - dc;
+            const std::complex<double> m = v * ph;
+            mixed_[i] = cf32(static_cast<float>(m.real()), static_cast<float>(m.imag()));
+            ph *= step;
+            if ((i & 1023) == 1023) ph /= std::abs(ph);
+        }
+        x = mixed_;
+    }
     if (std::abs(in.sample_rate_hz - kFs) < 1.0) {
         work_.assign(x.begin(), x.end());
     } else {
@@ -542,7 +565,7 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
     p = Packet{};
     p.protocol = Protocol::wifi_ofdm;
     p.start_s = (static_cast<double>(t1) - 192.0) / kFs;
-    p.frequency_offset_hz = cfo_hz;
+    p.frequency_offset_hz = cfo_hz + shift_hz_;
     p.checksum_checked = true;
     if (parity != 0 || b[4] != 0 || !tail_zero || rate == nullptr || length == 0) {
         // A genuine preamble (the L-LTF test held) whose L-SIG failed: a decode without a valid
@@ -590,6 +613,8 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
                 s.short_gi = h[31];
                 s.ness = h[32] | (h[33] << 1);
                 p.mcs = s.mcs;
+                // A 40 MHz PPDU's carrier is the 40 MHz centre, 10 MHz from the half decoded.
+                if (s.forty) p.frequency_offset_hz = cfo_hz;
                 p.checksum_ok = true;
                 const int n_dbps = ht_n_dbps(s.mcs, s.forty);
                 const double t_sym = s.short_gi ? 3.6e-6 : 4e-6;
@@ -629,7 +654,7 @@ bool WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std:
     const std::size_t first = 32 + 128 + 80 + 16 - kBackoff;  // first DATA symbol's FFT window in y_
     const std::size_t need = first + 80 * (n_sym - 1) + kN;
     if (base + need > work_.size()) return false;
-    derotate(base, need, p.frequency_offset_hz);
+    derotate(base, need, p.frequency_offset_hz - shift_hz_);
     const auto n_cbps = static_cast<std::size_t>(rate.n_cbps);
     const auto n_bpsc = static_cast<std::size_t>(rate.n_bpsc);
     const auto& perm = perm_[rate_index];
@@ -669,7 +694,28 @@ bool WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std:
 
 void WifiOfdmDecoder::decode(const Input& in, std::vector<Packet>& out) {
     if (in.sample_rate_hz < 19.9e6 || in.samples.size() < 400) return;
-    const double delay = prepare(in);
+    const std::size_t first = out.size();
+    scan(in, 0.0, out);
+    // A 40 MHz view: an HT40 PPDU repeats its legacy fields and HT-SIG on both 20 MHz halves (the
+    // centred view straddles them), and 20 MHz PPDUs of a 40 MHz BSS sit on its primary half. Tried
+    // only when the centred view held nothing valid; the first half that does replaces it.
+    if (in.sample_rate_hz < 39e6) return;
+    for (std::size_t i = first; i < out.size(); ++i)
+        if (out[i].checksum_ok) return;
+    for (double shift : {-10e6, 10e6}) {
+        half_.clear();
+        scan(in, shift, half_);
+        if (std::any_of(half_.begin(), half_.end(), [](const Packet& p) { return p.checksum_ok; })) {
+            out.resize(first);
+            out.insert(out.end(), half_.begin(), half_.end());
+            return;
+        }
+    }
+}
+
+void WifiOfdmDecoder::scan(const Input& in, double shift_hz, std::vector<Packet>& out) {
+    shift_hz_ = shift_hz;
+    const double delay = prepare(in, shift_hz);
     const std::size_t n = work_.size();
     constexpr std::size_t span = kStfWindow + kStfLag;
     if (n < 400) return;
