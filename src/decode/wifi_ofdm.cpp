@@ -60,9 +60,13 @@ constexpr int kBackoff = 3;     // FFT windows start this many samples into the 
 constexpr int kStfWindow = 48;  // L-STF autocorrelation window
 constexpr int kStfLag = 16;
 constexpr int kPlateauRun = 32;          // consecutive samples above the threshold to detect
-constexpr double kPlateauThreshold = 0.49;  // |c|^2 / (e p): correlation coefficient 0.7
+constexpr double kPlateauThreshold = 0.36;  // |c|^2 / (e q): correlation coefficient 0.6
 constexpr std::size_t kMaxDecodedOctets = 400;
-constexpr std::size_t kRing = 64;  // recent autocorrelations kept for the coarse CFO
+// Largest reliability-weighted share of L-SIG coded bits that may disagree with the decoded codeword
+// for an L-SIG-only checksum_ok (clean: 0-2 %, garbled: ~20 %).
+constexpr float kMaxLsigDistance = 0.1f;
+constexpr std::size_t kRing = 64;       // recent autocorrelations kept for the coarse CFO
+constexpr std::size_t kScanRing = 128;  // products and powers inside the scan's windows
 
 // L-LTF on subcarriers -26..26 (802.11-2020 Eq. 17-8).
 constexpr std::array<int, 53> kLtf = {1,  1,  -1, -1, 1,  1,  -1, 1,  -1, 1,  1,  1,  1,  1,  1, -1, -1, 1,
@@ -364,6 +368,7 @@ private:
     std::vector<cf> y_, xc_;
     std::vector<float> xc_mag_;
     std::array<double, kRing> ring_r_{}, ring_i_{};
+    std::array<float, kScanRing> prod_r_{}, prod_i_{}, pow_{};
     std::array<float, kN> ltf_re_{}, ltf_im_{};
     std::array<cf, kN> freq_{}, chan_{}, imp_{};
     std::array<cf, 48> eq_{};
@@ -553,6 +558,18 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
     const auto& perm48 = perm_[0];
     for (std::size_t k = 0; k < 48; ++k) soft_[k] = weight_[perm48[k]] * eq_[perm48[k]].real();
     viterbi_.decode(std::span<const float>(soft_.data(), 48), false, bits_);
+    // How far the received L-SIG is from the codeword decoded: the reliability-weighted share of
+    // coded bits that disagree. A clean L-SIG has none; a garbled one decoded to some codeword
+    // disagrees in ~20 % (its nearest codeword is ~8-12 bits away).
+    float disagree = 0.0f, all = 0.0f;
+    {
+        const coding::Bits recoded = coding::conv_encode_k7(bits_);
+        for (std::size_t k = 0; k < 48; ++k) {
+            all += std::abs(soft_[k]);
+            if ((soft_[k] > 0.0f) != (recoded[k] == 1)) disagree += std::abs(soft_[k]);
+        }
+    }
+    const float lsig_distance = all > 0.0f ? disagree / all : 1.0f;
     const auto& b = bits_;
     unsigned rate_code = 0, length = 0, parity = 0;
     for (int i = 0; i < 4; ++i) rate_code |= static_cast<unsigned>(b[static_cast<std::size_t>(i)]) << i;
@@ -593,7 +610,7 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
                 soft_[48 * s + k] = weight_[perm48[k]] * z.imag();
             }
         }
-        if (e_im > 2.0f * e_re) {
+        if (e_im > e_re) {  // the likelier of QBPSK and BPSK
             ht = true;
             viterbi_.decode(soft_, false, bits_);
             const auto& h = bits_;
@@ -640,7 +657,7 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
 
     if (!ht) {
         // Non-HT: the FCS decides where the DATA is decoded, else L-SIG checks + the L-LTF test.
-        p.checksum_ok = true;
+        p.checksum_ok = lsig_distance <= kMaxLsigDistance;
         if (length <= kMaxDecodedOctets) p.checksum_ok = decode_data(base, *rate, rate_index, length, p);
     }
     end_index = stf_start + static_cast<std::size_t>(std::llround(p.duration_s * kFs));
@@ -728,12 +745,18 @@ void WifiOfdmDecoder::scan(const Input& in, double shift_hz, std::vector<Packet>
     while (pos + span + 1 < n) {
         // Lag-16 autocorrelation c over a 48-sample window starting at i, with the window's energy e
         // and that of the lagged window q; kept as running sums (double: no drift over long inputs).
+        // Each product and power is computed once, when it enters, and kept in a ring until it leaves.
         double cr = 0.0, ci = 0.0, e = 0.0, q = 0.0;
-        for (std::size_t k = pos; k < pos + kStfWindow; ++k) {
-            cr += prod_re(k, kStfLag);
-            ci += prod_im(k, kStfLag);
-            e += power(k);
-            q += power(k + kStfLag);
+        for (std::size_t k = pos; k < pos + span; ++k) {
+            if (k < pos + kStfWindow) {
+                prod_r_[k % kScanRing] = prod_re(k, kStfLag);
+                prod_i_[k % kScanRing] = prod_im(k, kStfLag);
+                cr += prod_r_[k % kScanRing];
+                ci += prod_i_[k % kScanRing];
+                e += power(k);
+            }
+            pow_[k % kScanRing] = power(k);
+            if (k >= pos + kStfLag) q += pow_[k % kScanRing];
         }
         std::size_t run = 0;
         std::size_t next = n;  // where to resume after a candidate
@@ -779,10 +802,15 @@ void WifiOfdmDecoder::scan(const Input& in, double shift_hz, std::vector<Packet>
                 break;
             }
             if (!above) run = 0;
-            cr += static_cast<double>(prod_re(i + kStfWindow, kStfLag)) - prod_re(i, kStfLag);
-            ci += static_cast<double>(prod_im(i + kStfWindow, kStfLag)) - prod_im(i, kStfLag);
-            e += static_cast<double>(power(i + kStfWindow)) - power(i);
-            q += static_cast<double>(power(i + kStfWindow + kStfLag)) - power(i + kStfLag);
+            const std::size_t in_c = i + kStfWindow, in_q = i + span;
+            const float pr = prod_re(in_c, kStfLag), pi = prod_im(in_c, kStfLag), pw = power(in_q);
+            cr += static_cast<double>(pr) - prod_r_[i % kScanRing];
+            ci += static_cast<double>(pi) - prod_i_[i % kScanRing];
+            prod_r_[in_c % kScanRing] = pr;
+            prod_i_[in_c % kScanRing] = pi;
+            e += static_cast<double>(pow_[in_c % kScanRing]) - pow_[i % kScanRing];
+            q += static_cast<double>(pw) - pow_[(i + kStfLag) % kScanRing];
+            pow_[in_q % kScanRing] = pw;
         }
         pos = next;
     }
