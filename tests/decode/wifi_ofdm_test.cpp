@@ -180,6 +180,13 @@ TEST(WifiOfdmDecoder, ShortPsduAtEveryRateFcsHolds) {
             EXPECT_EQ(p->rate_mbps, cs::wifi_rate_info(rate).mbps);
             EXPECT_TRUE(p->checksum_ok) << cs::wifi_rate_info(rate).mbps << " Mb/s, " << octets << " octets";
             EXPECT_EQ(p->kind, "qos_data");
+            if (octets >= 28) {  // a full header: to DS, so addr1 is the BSSID, addr2 the transmitter
+                char ta[18], bssid[18];
+                std::snprintf(ta, sizeof ta, "%02x:%02x:%02x:%02x:%02x:%02x", psdu[10], psdu[11], psdu[12], psdu[13], psdu[14], psdu[15]);
+                std::snprintf(bssid, sizeof bssid, "%02x:%02x:%02x:%02x:%02x:%02x", psdu[4], psdu[5], psdu[6], psdu[7], psdu[8], psdu[9]);
+                EXPECT_EQ(p->device, ta);
+                EXPECT_EQ(p->bssid, bssid);
+            }
         }
         // A corrupted FCS is caught.
         auto psdu = psdu_with_fcs(60, rng);
@@ -235,6 +242,91 @@ TEST(WifiOfdmDecoder, SsidWithNonPrintableOctetsIsEscaped) {
     EXPECT_TRUE(ps2[0].checksum_ok);
     EXPECT_EQ(ps2[0].kind, "beacon");
     EXPECT_EQ(ps2[0].network, "");
+}
+
+namespace {
+
+std::vector<std::uint8_t> with_fcs(std::vector<std::uint8_t> f) {
+    const std::uint32_t fcs = coex::coding::ieee80211_fcs(f);
+    for (int k = 0; k < 4; ++k) f.push_back(static_cast<std::uint8_t>(fcs >> (8 * k)));
+    return f;
+}
+
+}  // namespace
+
+TEST(WifiOfdmDecoder, MacHeaderKindsTransmitterAndBssid) {
+    // 802.11-2020 9.3: frame control type/subtype, the address fields each kind carries.
+    const std::vector<std::uint8_t> a1 = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15}, a2 = {0x20, 0x21, 0x22, 0x23, 0x24, 0x25},
+                                    a3 = {0x30, 0x31, 0x32, 0x33, 0x34, 0x35};
+    auto frame = [&](std::uint8_t fc0, std::uint8_t fc1, int addresses, std::size_t body) {
+        std::vector<std::uint8_t> f = {fc0, fc1, 0x2C, 0x00};
+        if (addresses >= 1) f.insert(f.end(), a1.begin(), a1.end());
+        if (addresses >= 2) f.insert(f.end(), a2.begin(), a2.end());
+        if (addresses >= 3) {
+            f.insert(f.end(), a3.begin(), a3.end());
+            f.insert(f.end(), {0x10, 0x00});  // sequence control
+        }
+        for (std::size_t i = 0; i < body; ++i) f.push_back(static_cast<std::uint8_t>(i));
+        return with_fcs(f);
+    };
+    struct Case {
+        std::vector<std::uint8_t> psdu;
+        const char* kind;
+        const char* device;
+        const char* bssid;
+    };
+    // A probe response: the beacon's body under subtype 5.
+    auto probe = cs::wifi_beacon_frame(beacon_fields("probed"));
+    probe.resize(probe.size() - 4);
+    probe[0] = 0x50;
+    const std::vector<Case> cases = {
+        {with_fcs(probe), "probe_response", "02:1a:2b:3c:4d:5e", "02:1a:2b:3c:4d:5e"},
+        {frame(0xB4, 0x00, 2, 0), "rts", "20:21:22:23:24:25", ""},
+        {frame(0xC4, 0x00, 1, 0), "cts", "", ""},
+        {frame(0x94, 0x00, 2, 12), "block_ack", "20:21:22:23:24:25", ""},
+        {frame(0x84, 0x00, 2, 4), "control", "20:21:22:23:24:25", ""},               // BlockAckReq
+        {frame(0x08, 0x00, 3, 40), "data", "20:21:22:23:24:25", "30:31:32:33:34:35"},  // no DS bits: addr3
+        {frame(0x88, 0x01, 3, 42), "qos_data", "20:21:22:23:24:25", "10:11:12:13:14:15"},  // to DS: addr1
+        {frame(0x48, 0x02, 3, 0), "data", "20:21:22:23:24:25", "20:21:22:23:24:25"},   // null data from DS: addr2
+        {frame(0xB0, 0x00, 3, 6), "management", "20:21:22:23:24:25", "30:31:32:33:34:35"},  // authentication
+    };
+    auto dec = make_decoder();
+    std::mt19937_64 rng(26);
+    for (const auto& c : cases) {
+        Link l;
+        l.snr_db = 25.0;
+        const auto ps = run(*dec, apply(cs::wifi_ofdm_ppdu(c.psdu, cs::WifiRate::mbps12, 0x0F).samples, l, rng));
+        const auto* p = only_packet(ps);
+        ASSERT_NE(p, nullptr) << c.kind;
+        EXPECT_TRUE(p->checksum_ok) << c.kind;
+        EXPECT_EQ(p->kind, c.kind);
+        EXPECT_EQ(p->device, c.device) << c.kind;
+        EXPECT_EQ(p->bssid, c.bssid) << c.kind;
+    }
+    const auto* pr = &cases[0];
+    const auto ps = run(*dec, apply(cs::wifi_ofdm_ppdu(pr->psdu, cs::WifiRate::mbps6, 0x0F).samples, Link{}, rng));
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0].network, "probed");
+}
+
+TEST(WifiOfdmDecoder, PpduAnywhereInLongNoise) {
+    auto dec = make_decoder();
+    std::mt19937_64 rng(27);
+    const auto frame = cs::wifi_beacon_frame(beacon_fields("anywhere"));
+    const auto w = cs::wifi_ofdm_ppdu(frame, cs::WifiRate::mbps6, 0x19);
+    for (int t = 0; t < 20; ++t) {
+        Link l;
+        l.snr_db = 12.0;
+        l.cfo_hz = std::uniform_real_distribution<double>(-100e3, 100e3)(rng);
+        l.before = 100 + rng() % 20000;
+        l.after = 100 + rng() % 20000;
+        const auto ps = run(*dec, apply(w.samples, l, rng));
+        const auto* p = only_packet(ps);
+        ASSERT_NE(p, nullptr) << t;
+        EXPECT_TRUE(p->checksum_ok);
+        EXPECT_EQ(p->network, "anywhere");
+        EXPECT_NEAR(p->start_s, static_cast<double>(l.before) / 20e6, 0.1e-6);
+    }
 }
 
 TEST(WifiOfdmDecoder, DataThenAckAfterSifs) {
