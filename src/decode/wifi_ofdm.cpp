@@ -12,6 +12,9 @@
 //          bits, CRC-8 -> MCS, width, short GI, HT length -> rate and airtime (HT-LTFs from the
 //          streams, STBC and extension streams; short-GI symbols 3.6 us, the airtime ends with the
 //          last symbol, which is what the recordings' power envelope shows, not TXTIME's 4 us grid);
+//   VHT/HE recognised, not interpreted: BPSK then QBPSK after the L-SIG is VHT-SIG-A (its CRC-8 is
+//          checked: checksum_ok), a repetition of the L-SIG is HE's RL-SIG (checksum_ok as L-SIG
+//          only); both get rate 0 and the L-SIG's airtime, so neither passes for 6 Mb/s or HT;
 //   DATA   decoded fully for non-HT PPDUs of at most 400 octets (beacons, ACKs, short data) at any
 //          legacy rate: equalisation with the L-LTF estimate, per-symbol pilot phase/gain tracking,
 //          soft demapping, de-interleave, depuncture, Viterbi, descrambling seeded by the SERVICE
@@ -386,7 +389,7 @@ private:
     std::array<float, kN> ltf_re_{}, ltf_im_{};
     std::array<cf, kN> freq_{}, chan_{}, imp_{};
     std::array<cf, 48> eq_{};
-    std::array<float, 48> weight_{};
+    std::array<float, 48> weight_{}, lsig_raw_{}, vht_a1_{};
     std::vector<float> soft_, mother_, symbol_soft_;
     std::vector<std::uint8_t> bits_, psdu_;
     ViterbiK7 viterbi_;
@@ -570,7 +573,8 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
     equalise(static_cast<float>(coding::wifi_pilot_polarity(0)));
     soft_.resize(96);
     const auto& perm48 = perm_[0];
-    for (std::size_t k = 0; k < 48; ++k) soft_[k] = weight_[perm48[k]] * eq_[perm48[k]].real();
+    for (std::size_t k = 0; k < 48; ++k) lsig_raw_[k] = weight_[k] * eq_[k].real();
+    for (std::size_t k = 0; k < 48; ++k) soft_[k] = lsig_raw_[perm48[k]];
     viterbi_.decode(std::span<const float>(soft_.data(), 48), false, bits_);
     // How far the received L-SIG is from the codeword decoded: the reliability-weighted share of
     // coded bits that disagree. A clean L-SIG has none; a garbled one decoded to some codeword
@@ -610,28 +614,74 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
     p.duration_s = legacy_duration;
     p.rate_mbps = rate->mbps;
 
-    // HT-mixed: the two symbols after L-SIG carry QBPSK (the L-SIG of HT says 6 Mb/s).
+    // The two symbols after a 6 Mb/s L-SIG tell the format (19.3.7.2, 21.3.8.3, 27.3.11.5):
+    //   HT-mixed   QBPSK, QBPSK (HT-SIG)
+    //   VHT        BPSK, QBPSK (VHT-SIG-A)
+    //   HE         BPSK repeating the L-SIG (RL-SIG)
+    //   non-HT     DATA (BPSK at 6 Mb/s, unrelated to the L-SIG)
     bool ht = false;
     if (rate->mbps == 6.0 && y_.size() >= sig0 + 160 + kN) {
-        float e_re = 0.0f, e_im = 0.0f;
+        std::array<float, 2> sym_re{}, sym_im{};
+        float rl_dot = 0.0f, rl_sym = 0.0f, rl_sig = 0.0f;
         for (std::size_t s = 0; s < 2; ++s) {
             fft_at(sig0 + 80 * (s + 1));
             equalise(static_cast<float>(coding::wifi_pilot_polarity(s + 1)));
             for (std::size_t k = 0; k < 48; ++k) {
                 const cf z = eq_[perm48[k]];
-                e_re += weight_[perm48[k]] * z.real() * z.real();
-                e_im += weight_[perm48[k]] * z.imag() * z.imag();
+                sym_re[s] += weight_[perm48[k]] * z.real() * z.real();
+                sym_im[s] += weight_[perm48[k]] * z.imag() * z.imag();
                 soft_[48 * s + k] = weight_[perm48[k]] * z.imag();
+                if (s == 0) {
+                    vht_a1_[k] = weight_[perm48[k]] * z.real();
+                    const float r = weight_[k] * eq_[k].real();
+                    rl_dot += r * lsig_raw_[k];
+                    rl_sym += r * r;
+                    rl_sig += lsig_raw_[k] * lsig_raw_[k];
+                }
             }
         }
-        if (e_im > e_re) {  // the likelier of QBPSK and BPSK
-            ht = true;
+        const bool q1 = sym_im[0] > sym_re[0], q2 = sym_im[1] > sym_re[1];
+        // 48 SIG bits from the two symbols (soft_), CRC-8 and tail checked; `reserved` lists bits
+        // that must be 1.
+        auto sig_ok = [this](std::initializer_list<int> reserved) {
             viterbi_.decode(soft_, false, bits_);
             const auto& h = bits_;
             const coding::Bits crc = coding::wifi_ht_sig_crc(std::span<const std::uint8_t>(h.data(), 34));
-            bool ok = h[26] == 1;
+            bool ok = true;
+            for (int i : reserved) ok = ok && h[static_cast<std::size_t>(i)] == 1;
             for (int i = 0; i < 8; ++i) ok = ok && crc[static_cast<std::size_t>(i)] == h[static_cast<std::size_t>(34 + i)];
             for (int i = 42; i < 48; ++i) ok = ok && h[static_cast<std::size_t>(i)] == 0;
+            return ok;
+        };
+        bool ht_ok = false;
+        if (q2) {
+            // HT-SIG2 or VHT-SIG-A2. HT first (both symbols on Q); at low SNR a phase error can make
+            // HT-SIG1 look like BPSK, and VHT-SIG-A shares HT-SIG's CRC, so the order matters.
+            ht_ok = sig_ok({26});
+            if (!ht_ok) {
+                std::copy(vht_a1_.begin(), vht_a1_.end(), soft_.begin());  // VHT-SIG-A1 on I
+                const bool vht_ok = sig_ok({2, 23, 24 + 9});
+                if (vht_ok || !q1) {
+                    // VHT: rate and airtime are in VHT-SIG-A (not interpreted here); the L-SIG gives
+                    // the airtime on the 4 us grid. CRC-8 as HT-SIG's, over A1 and A2 bits 0-9.
+                    p.rate_mbps = 0.0;
+                    p.checksum_ok = vht_ok;
+                    end_index = stf_start + static_cast<std::size_t>(std::llround(p.duration_s * kFs));
+                    return true;
+                }
+            }
+        }
+        if (!q1 && !q2 && rl_dot > 0.7f * std::sqrt(rl_sym * rl_sig)) {
+            // HE: L-SIG and its repetition agree (48 more coded bits); the rate is in HE-SIG-A.
+            p.rate_mbps = 0.0;
+            p.checksum_ok = lsig_distance <= kMaxLsigDistance;
+            end_index = stf_start + static_cast<std::size_t>(std::llround(p.duration_s * kFs));
+            return true;
+        }
+        if (q2) {
+            ht = true;
+            const auto& h = bits_;
+            const bool ok = ht_ok;
             // Without a valid HT-SIG the rate is unknown; the L-SIG still gives the airtime.
             p.rate_mbps = 0.0;
             if (ok) {

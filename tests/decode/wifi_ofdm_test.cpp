@@ -411,6 +411,109 @@ TEST(WifiOfdmDecoder, HtMixedMcs0To7Ht20) {
     }
 }
 
+namespace {
+
+int data_subcarrier(int d) {  // 17.3.5.10: data subcarrier d = 0..47 -> -26..26 without pilots and DC
+    if (d <= 4) return d - 26;
+    if (d <= 17) return d - 25;
+    if (d <= 23) return d - 24;
+    if (d <= 29) return d - 23;
+    if (d <= 42) return d - 22;
+    return d - 21;
+}
+
+// Rewrites the 48 data tones of the 20 MS/s OFDM symbol whose CP starts at `at` with BPSK (or QBPSK)
+// of 48 coded bits (interleaved here), keeping its pilots and its tone amplitude. Plain DFTs.
+void rewrite_signal_symbol(std::vector<cf32>& x, std::size_t at, const coex::coding::Bits& coded48, bool qbpsk) {
+    const auto il = coex::coding::wifi_interleave(coded48, 48, 1);
+    std::vector<std::complex<double>> f(64);
+    for (int k = 0; k < 64; ++k)
+        for (int n = 0; n < 64; ++n)
+            f[static_cast<std::size_t>(k)] += std::complex<double>(x[at + 16 + static_cast<std::size_t>(n)].real(), x[at + 16 + static_cast<std::size_t>(n)].imag()) *
+                                              std::polar(1.0, -2 * std::numbers::pi * k * n / 64.0);
+    for (int d = 0; d < 48; ++d) {
+        const auto b = static_cast<std::size_t>((data_subcarrier(d) + 64) % 64);
+        const double v = il[static_cast<std::size_t>(d)] ? 1.0 : -1.0;
+        f[b] = std::abs(f[b]) * (qbpsk ? std::complex<double>(0.0, v) : std::complex<double>(v, 0.0));
+    }
+    for (int n = 0; n < 64; ++n) {
+        std::complex<double> v{};
+        for (int k = 0; k < 64; ++k) v += f[static_cast<std::size_t>(k)] * std::polar(1.0, 2 * std::numbers::pi * k * n / 64.0);
+        v /= 64.0;
+        x[at + 16 + static_cast<std::size_t>(n)] = cf32(static_cast<float>(v.real()), static_cast<float>(v.imag()));
+    }
+    for (int n = 0; n < 16; ++n) x[at + static_cast<std::size_t>(n)] = x[at + 64 + static_cast<std::size_t>(n)];
+}
+
+}  // namespace
+
+TEST(WifiOfdmDecoder, VhtAndHeSignaturesAreNotTakenForHtOrLegacyRates) {
+    // After a 6 Mb/s L-SIG: VHT-SIG-A is BPSK then QBPSK (21.3.8.3.3), HE repeats the L-SIG (RL-SIG,
+    // 27.3.11.6). The decoder does not interpret them, but must not report HT or 6 Mb/s DATA for them.
+    auto dec = make_decoder();
+    std::mt19937_64 rng(28);
+    Link l;
+    l.snr_db = 25.0;
+    l.cfo_hz = 30e3;
+    // A VHT-SIG-A: BW 20 MHz, reserved 1s (A1 bits 2, 23; A2 bit 9), SU MCS 4, CRC-8 as HT-SIG's, tail.
+    coex::coding::Bits a;
+    coex::coding::append_bits_lsb(a, 0, 2);  // BW
+    a.push_back(1);                          // reserved
+    a.push_back(0);                          // STBC
+    coex::coding::append_bits_lsb(a, 0, 6);  // group ID
+    coex::coding::append_bits_lsb(a, 0, 3);  // NSTS - 1
+    coex::coding::append_bits_lsb(a, 0, 9);  // partial AID
+    a.push_back(0);                          // TXOP_PS_NOT_ALLOWED
+    a.push_back(1);                          // reserved
+    coex::coding::append_bits_lsb(a, 0, 4);  // GI, GI disambiguation, coding, LDPC extra
+    coex::coding::append_bits_lsb(a, 4, 4);  // MCS
+    a.push_back(0);                          // beamformed
+    a.push_back(1);                          // reserved
+    ASSERT_EQ(a.size(), 34u);
+    const auto crc = coex::coding::wifi_ht_sig_crc(a);
+    a.insert(a.end(), crc.begin(), crc.end());
+    coex::coding::append_bits_lsb(a, 0, 6);
+    const auto coded = coex::coding::conv_encode_k7(a);
+    auto vht = cs::wifi_ht_ppdu(300, 4, cs::HtWidth::ht20, rng).samples;  // its L-SIG: 6 Mb/s, spoofed length
+    const double lsig_airtime = cs::wifi_ht_ppdu_duration_s(300, 4, cs::HtWidth::ht20);
+    rewrite_signal_symbol(vht, 400, coex::coding::Bits(coded.begin(), coded.begin() + 48), false);
+    rewrite_signal_symbol(vht, 480, coex::coding::Bits(coded.begin() + 48, coded.end()), true);
+    const auto pv = run(*dec, apply(vht, l, rng));
+    const auto* p = only_packet(pv);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->checksum_ok);  // VHT-SIG-A CRC-8
+    EXPECT_EQ(p->mcs, -1);
+    EXPECT_EQ(p->rate_mbps, 0.0);
+    EXPECT_NEAR(p->duration_s, lsig_airtime, 1e-12);
+    // The same with a broken VHT-SIG-A CRC: reported, not valid.
+    auto broken = a;
+    broken[40] ^= 1;
+    const auto coded_broken = coex::coding::conv_encode_k7(broken);
+    rewrite_signal_symbol(vht, 400, coex::coding::Bits(coded_broken.begin(), coded_broken.begin() + 48), false);
+    rewrite_signal_symbol(vht, 480, coex::coding::Bits(coded_broken.begin() + 48, coded_broken.end()), true);
+    const auto pb = run(*dec, apply(vht, l, rng));
+    ASSERT_EQ(pb.size(), 1u);
+    EXPECT_FALSE(pb[0].checksum_ok);
+    EXPECT_EQ(pb[0].rate_mbps, 0.0);
+    // HE: the L-SIG symbol repeated right after itself.
+    const auto w = cs::wifi_ofdm_ppdu(1200, cs::WifiRate::mbps6, rng).samples;
+    std::vector<cf32> he(w.begin(), w.begin() + 400);
+    he.insert(he.end(), w.begin() + 320, w.begin() + 400);
+    he.insert(he.end(), w.begin() + 400, w.end());
+    const auto ph = run(*dec, apply(he, l, rng));
+    ASSERT_EQ(ph.size(), 1u);
+    EXPECT_TRUE(ph[0].checksum_ok);  // L-SIG and RL-SIG agree
+    EXPECT_EQ(ph[0].rate_mbps, 0.0);
+    EXPECT_EQ(ph[0].mcs, -1);
+    // Plain 6 Mb/s PPDUs stay 6 Mb/s (their first DATA symbols are BPSK, unrelated to the L-SIG).
+    for (int t = 0; t < 20; ++t) {
+        const auto ps = run(*dec, apply(cs::wifi_ofdm_ppdu(500 + 37 * static_cast<std::size_t>(t), cs::WifiRate::mbps6, rng).samples, l, rng));
+        ASSERT_EQ(ps.size(), 1u);
+        EXPECT_EQ(ps[0].rate_mbps, 6.0);
+        EXPECT_TRUE(ps[0].checksum_ok);
+    }
+}
+
 TEST(WifiOfdmDecoder, Ht40At40MspsFromEitherHalf) {
     // HT40 repeats L-STF/L-LTF/L-SIG/HT-SIG on both 20 MHz halves (upper one rotated 90 degrees); the
     // decoder reads them from a half when the centred view holds nothing valid.
