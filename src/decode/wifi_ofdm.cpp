@@ -333,12 +333,12 @@ public:
         for (int d = 0; d < 48; ++d) data_bin_[static_cast<std::size_t>(d)] = bin(data_subcarrier(d));
         for (std::size_t r = 0; r < kRates.size(); ++r) perm_[r] = deinterleave_permutation(kRates[r].n_cbps, kRates[r].n_bpsc);
         // Time-domain L-LTF symbol, for the fine-timing cross-correlation.
-        std::array<cf, kN> f{};
+        std::array<cf, kN> f{}, ltf_time{};
         for (int k = -26; k <= 26; ++k) f[static_cast<std::size_t>(bin(k))] = static_cast<float>(kLtf[static_cast<std::size_t>(k + 26)]);
-        fft_.inverse(f.data(), ltf_time_.data());
+        fft_.inverse(f.data(), ltf_time.data());
         ltf_energy_ = 0.0f;
         for (int k = 0; k < kN; ++k) {
-            const cf v = ltf_time_[static_cast<std::size_t>(k)];
+            const cf v = ltf_time[static_cast<std::size_t>(k)];
             ltf_energy_ += std::norm(v);
             ltf_re_[static_cast<std::size_t>(k)] = v.real();
             ltf_im_[static_cast<std::size_t>(k)] = v.imag();
@@ -360,9 +360,9 @@ private:
     double prepare(const Input& in, double shift_hz);
     // Every PPDU in one prepared view of the input.
     void scan(const Input& in, double shift_hz, std::vector<Packet>& out);
-    // Tries one L-STF detection at plateau start `ps` with coarse CFO; on success fills `p` and the
-    // index (into work_) just past the PPDU's end.
-    bool try_ppdu(std::size_t ps, double cfo_hz, Packet& p, std::size_t& end_index);
+    // Tries the L-STF plateau that ended at `pe` (index into work_) with its coarse CFO; when an
+    // 802.11 preamble is there, fills `p` and the index just past the PPDU's end.
+    bool try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::size_t& end_index);
     // Derotates work_[from, from + count) by cfo into y_ (resized), phase referenced to absolute index 0.
     void derotate(std::size_t from, std::size_t count, double cfo_hz);
     // FFT of the 64-sample window starting at y_[start] into freq_.
@@ -370,19 +370,20 @@ private:
     // Equalises freq_ with the channel estimate and the symbol's pilots (polarity `pol`): z_k for the
     // 48 data subcarriers into eq_, their reliabilities into weight_.
     void equalise(float pol);
-    bool decode_data(std::size_t sym0, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
+    // Non-HT DATA of `length` octets; y_ is re-derotated from work_[base] (the L-LTF guard interval).
+    // True when the FCS holds (then the MAC header is in p).
+    bool decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
 
     Fft64 fft_;
     std::array<int, 48> data_bin_{};
     std::array<std::vector<std::uint16_t>, 8> perm_;
-    std::array<cf, kN> ltf_time_{};
     float ltf_energy_ = 0.0f;
 
     std::vector<std::unique_ptr<Resampler>> resamplers_;
     std::vector<cf32> work_, mixed_, zeros_;
     std::vector<Packet> half_;
     double shift_hz_ = 0.0;  // of the current scan
-    std::vector<cf> y_, xc_;
+    std::vector<cf> y_;
     std::vector<float> xc_mag_;
     std::array<double, kRing> ring_r_{}, ring_i_{};
     std::array<float, kScanRing> prod_r_{}, prod_i_{}, pow_{};
@@ -494,14 +495,14 @@ void WifiOfdmDecoder::equalise(float pol) {
 
 bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::size_t& end_index) {
     const std::size_t n = work_.size();
-    // Fine timing: the first L-LTF symbol T1 starts 32 samples after the L-STF's end, and the plateau
-    // ends when the 64-sample autocorrelation window reaches ~ into the L-LTF.
+    // Fine timing: the plateau ends when the 64-sample autocorrelation span reaches into the L-LTF;
+    // the first long symbol T1 then starts 76-90 samples later (simulator and recordings alike).
+    // Searched: 32-144 samples, both repetitions scored together (T1 and T2 = T1 + 64).
     const std::size_t d_lo = pe + 32, d_hi = pe + 144;
     const std::size_t need = d_hi + 2 * kN + kN;
     if (need > n) return false;
     derotate(d_lo, need - d_lo, cfo_hz);
     const std::size_t lags = d_hi - d_lo + kN + 1;
-    xc_.resize(lags);
     xc_mag_.resize(lags);
     const float* yf = reinterpret_cast<const float*>(y_.data());
     for (std::size_t d = 0; d < lags; ++d) {
@@ -513,7 +514,6 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
             re += yr * rr + yi * ri;
             im += yi * rr - yr * ri;
         }
-        xc_[d] = cf(re, im);
         xc_mag_[d] = std::sqrt(re * re + im * im);
     }
     std::size_t best = 0;
