@@ -662,6 +662,26 @@ TEST(WifiOfdmDecoder, MultipathQuantisationDcOffset) {
     EXPECT_GE(ht_ok, kTrials * 9 / 10);
 }
 
+TEST(WifiOfdmDecoder, SampleClockOffsetOf40ppm) {
+    // One oscillator off by 40 ppm: the carrier (2.437 GHz -> 97 kHz) and the sample clock alike, so
+    // the FFT window drifts by 0.4 samples over a 400-octet 6 Mb/s PPDU; the pilots must follow it.
+    auto dec = make_decoder();
+    std::mt19937_64 rng(29);
+    for (double ppm : {40.0, -40.0}) {
+        for (auto rate : kAllRates) {
+            const auto psdu = psdu_with_fcs(400, rng);
+            Link l;
+            l.snr_db = 25.0;
+            l.cfo_hz = 2.437e9 * ppm * 1e-6;
+            const auto x = resample(apply(cs::wifi_ofdm_ppdu(psdu, rate, 0x6B).samples, l, rng), 20e6 * (1.0 + ppm * 1e-6), 20e6);
+            const auto ps = run(*dec, x);
+            const auto* p = only_packet(ps);
+            ASSERT_NE(p, nullptr);
+            EXPECT_TRUE(p->checksum_ok) << ppm << " ppm, " << cs::wifi_rate_info(rate).mbps << " Mb/s";
+        }
+    }
+}
+
 TEST(WifiOfdmDecoder, OtherInputRatesAreResampled) {
     auto dec = make_decoder();
     std::mt19937_64 rng(21);
