@@ -39,7 +39,9 @@
 //  * Full DATA decode (non-HT, <= 400 octets): checksum_ok = the 32-bit FCS holds; one Viterbi path
 //    and one framing per candidate: ~2^-32.
 //  * HT-mixed: checksum_ok = HT-SIG CRC-8 holds, reserved bit 1, tail 6 zero bits (the Viterbi starts
-//    its traceback from the best state, so the tail is a real check): ~15 bits, ~3e-5 for random bits.
+//    its traceback from the best state, so the tail is a real check): ~15 bits, ~3e-5 for random bits;
+//    and the airtime from MCS and HT length must end within the 4 us the L-SIG's LENGTH announces
+//    (for BCC and MCS 0-32), which a random HT length rarely does.
 //  * Non-HT L-SIG only (PPDUs over 400 octets, whose DATA is not decoded): parity, reserved 0, tail 6
 //    zeros, one of 8 valid RATE codes, LENGTH >= 1 — about 9 bits, ~1/500 for random bits, and the
 //    received L-SIG within 10 % (reliability-weighted) of the re-encoded codeword, which a garbled
@@ -714,6 +716,10 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
                     // Airtime as transmitted: the short-GI symbols end 3.6 us apart (TXTIME of
                     // 19.4.3 rounds this up to the next 4 us boundary).
                     p.duration_s = 36e-6 + 4e-6 * (n_ltf - 1) + t_sym * static_cast<double>(n_data);
+                    // The L-SIG announces the same TXTIME on the 4 us grid (19.3.9.3.5): a second,
+                    // independent check of the HT length (a random one agrees rarely).
+                    const double ahead = legacy_duration - p.duration_s;
+                    if (ahead < -1e-9 || ahead > 4e-6 - 1e-9) p.checksum_ok = false;
                 }
             }
         }
