@@ -8,5 +8,4 @@ extern const DecoderDescriptor kWifiDsssDecoder;
 extern const DecoderDescriptor kBluetoothBrDecoder;
 extern const DecoderDescriptor kIeee802154Decoder;
 extern const DecoderDescriptor kWifiOfdmDecoder;
-
 }  // namespace coex::decode
