@@ -72,7 +72,7 @@ const AnalysisConfig& validated(const AnalysisConfig& config) {
 
 Analyzer::Analyzer(const AnalysisConfig& config)
     : config_(validated(config)),
-      detection_(std::make_unique<Detection>(detection_mode(config), wifi_channels(config.domain), config.keep_bursts,
+      detection_(std::make_unique<Detection>(detection_mode(config), wifi_channels(config.domain), config.keep_bursts, config.decode,
                                              config.detector_work_queued)) {
 }
 

@@ -163,8 +163,11 @@ struct Detection::Worker {
     }
 };
 
-Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, std::function<void()> work_queued)
-    : mode_(mode), classifier_(std::move(channels), keep_bursts), work_queued_(std::move(work_queued)) {
+Detection::Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, bool decode, std::function<void()> work_queued)
+    : mode_(mode),
+      classifier_(std::move(channels), keep_bursts, classify::detector_registry(),
+                  decode ? decode::decoder_registry() : std::span<const decode::DecoderDescriptor>{}),
+      work_queued_(std::move(work_queued)) {
     if (recorded()) {
         job_ = std::make_unique<Job>();
         worker_ = std::make_unique<Worker>(classifier_, mode_ == Mode::thread);

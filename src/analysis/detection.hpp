@@ -22,7 +22,7 @@ public:
     // another thread (a read-ahead thread that is ahead), or the analysing thread itself when the
     // backlog is full and at the end.
     enum class Mode { off, inline_calls, thread, shared };
-    Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, std::function<void()> work_queued = {});
+    Detection(Mode mode, std::vector<WifiChannel> channels, bool keep_bursts, bool decode, std::function<void()> work_queued = {});
     ~Detection();
     Detection(const Detection&) = delete;
     Detection& operator=(const Detection&) = delete;

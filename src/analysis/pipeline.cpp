@@ -26,7 +26,10 @@ report::Report Pipeline::finish(const SourceStats& stats) {
     report.capture.hardware = config_.capture.hardware;
     report.capture.datetime = config_.capture.datetime;
     report.capture.description = config_.capture.description;
-    if (config_.recommendation) report.recommendation = recommend::recommend(report, *config_.recommendation);
+    if (config_.recommendation) {
+        report::mark_my_networks(report.wifi, config_.recommendation->my_networks);
+        report.recommendation = recommend::recommend(report, *config_.recommendation);
+    }
     return report;
 }
 

@@ -23,6 +23,12 @@ int advertising_channel(double mhz) {
 class BleDetector final : public Detector, public JudgesBursts {
 public:
     Outcome judge(const BurstFeatures& b) override {
+        if (const auto* p = b.proven(decode::Protocol::ble)) {  // its CRC held: nothing of its shape needs checking
+            const int adv = p->access_address == kAdvertisingAccessAddress ? advertising_channel(b.center_mhz) : 0;
+            packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, adv, p->rate_mbps > 1.5,
+                                burst_decode(b, decode::Protocol::ble)});
+            return Outcome::accepted();
+        }
         if (b.bandwidth_mhz > 2.6) return Outcome::rejected(Rejection::wrong_width, "wider than 2 MHz");
         if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
         if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected(Rejection::outside_band, "outside the band");
@@ -38,7 +44,8 @@ public:
         if (!le1m && !le2m) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±250/500 kHz");
         // DECT-like cordless phones share BLE's modulation index, not its 1 Msym/s clock
         if (b.symbol_rate_hz > 1.1e6) return Outcome::rejected(Rejection::wrong_symbol_clock, "1.152 Msym/s clock");
-        packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m});
+        packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m,
+                            burst_decode(b, decode::Protocol::ble)});
         return Outcome::accepted();
     }
 
@@ -51,7 +58,7 @@ public:
         std::vector<int> off_mhz;
         for (const auto& p : packets_) {
             const double k = (p.center - 2402.0) / 2.0;
-            if (std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz) {
+            if (std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz && !p.decode.checksum_ok) {  // a decoded packet is BLE wherever it is
                 off_plan.push_back(p);
                 off_mhz.push_back(static_cast<int>(std::lround(p.center)));
             }
@@ -63,7 +70,7 @@ public:
             report_off_plan(off_plan, off_mhz, observation, out);
             std::erase_if(packets_, [](const Packet& p) {
                 const double k = (p.center - 2402.0) / 2.0;
-                return std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz;
+                return std::abs(k - std::round(k)) * 2.0 > kGridToleranceMhz && !p.decode.checksum_ok;
             });
         }
         // Fewer sightings (a weak hopper, a short capture): with no advertising at all, packets on two
@@ -78,7 +85,9 @@ public:
             }
             std::sort(all_mhz.begin(), all_mhz.end());
             all_mhz.erase(std::unique(all_mhz.begin(), all_mhz.end()), all_mhz.end());
-            if (!advertising && all_mhz.size() >= 2 && 3 * off_plan.size() >= packets_.size()) {
+            bool decoded = false;
+            for (const auto& p : packets_) decoded = decoded || p.decode.checksum_ok;
+            if (!advertising && !decoded && all_mhz.size() >= 2 && 3 * off_plan.size() >= packets_.size()) {
                 report_off_plan(packets_, all_mhz, observation, out);
                 packets_.clear();
             }
@@ -111,6 +120,25 @@ public:
                                             util::format("GFSK at ±250/500 kHz on %zu of the 3 advertising channels", adv.size())}
                          : report::Evidence{report::EvidenceBasis::shape,
                                             "GFSK at ±250/500 kHz off the advertising channels; no packet decoded"};
+        std::vector<BurstDecode> decodes;
+        for (const auto& p : packets_) decodes.push_back(p.decode);
+        e.evidence.decode = util::decode_counts(decodes);
+        auto advertisers = util::identities(decodes, "advertiser");
+        std::erase_if(advertisers, [](const report::Identity& id) { return !id.verified; });  // an AdvA counts from a valid CRC only
+        std::vector<BurstDecode> unverified;  // connections: access addresses of packets whose CRC init is unknown
+        for (const auto& d : decodes)
+            if (d.framed && !d.checksum_ok) unverified.push_back(d);
+        auto connections = util::identities(unverified, "connection", true);
+        std::erase_if(connections, [](const report::Identity& id) { return id.packets < 2; });  // one sighting is no connection
+        std::size_t random_advertisers = 0;
+        for (const auto& a : advertisers) random_advertisers += a.type == "random";
+        if (e.evidence.decode->checksum_ok > 0) {
+            e.evidence.basis = report::EvidenceBasis::decoded;
+            e.evidence.detail = util::format("%s with a valid CRC-24", count_text(e.evidence.decode->checksum_ok, "packet").c_str());
+            e.confidence = 0.99;
+        }
+        e.identities = advertisers;
+        e.identities.insert(e.identities.end(), connections.begin(), connections.end());
         report::Value::Array active, observed_adv, data_list;
         for (const auto& [ch, n] : adv) active.emplace_back(ch);
         for (int i = 0; i < 3; ++i)
@@ -133,16 +161,22 @@ public:
                                 intervals.empty() ? "" : util::format(" every ~%.0f ms", 1e3 * util::median(intervals)).c_str());
         if (data_packets > 0)
             what += (what.empty() ? "" : "; ") + count_text(data_packets, "packet") + " off the advertising channels";
+        if (!advertisers.empty())
+            what += util::format("; %s (%zu random, %zu public)", count_text(advertisers.size(), "advertiser").c_str(), random_advertisers,
+                                 advertisers.size() - random_advertisers);
+        if (!connections.empty()) what += "; " + count_text(connections.size(), "connection") + " by access address";
         e.summary = "BLE " + what;
         out.push_back(std::move(e));
     }
 
 private:
     static constexpr double kGridToleranceMhz = 0.35;
+    static constexpr std::uint32_t kAdvertisingAccessAddress = 0x8E89BED6u;
     struct Packet {
         double center, start, end, level, above;
         int adv;
         bool le2m;
+        BurstDecode decode;
     };
 
     static std::vector<BurstSpan> spans(const std::vector<Packet>& packets, double half_width_mhz) {
@@ -169,7 +203,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown},
+const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown}, {decode::Protocol::ble},
                                       [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
 
 }  // namespace coex::classify

@@ -33,6 +33,19 @@ constexpr std::size_t kMinFixedLinkPackets = 8;
 class BluetoothClassicDetector final : public Detector, public JudgesBursts, public ClaimsPieces {
 public:
     Outcome judge(const BurstFeatures& b) override {
+        // A checksum that held settles the class: an ESB packet is a proprietary link wherever it sits
+        // (nRF24 channels run 2400–2525 MHz); a BR access code is Bluetooth on its 1 MHz grid.
+        if (b.proven(decode::Protocol::esb)) {
+            hops_.push_back({static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz)), b.start_s, b.end_s, b.power_dbfs,
+                             b.above_floor_db, b.deviation_khz, burst_decode(b, decode::Protocol::esb), true});
+            return Outcome::accepted();
+        }
+        if (b.proven(decode::Protocol::bt_br)) {
+            const int k = static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz));
+            if (k < 0 || k >= bt_classic_channels) return Outcome::rejected(Rejection::outside_band, "outside 2402–2480 MHz");
+            hops_.push_back({k, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.deviation_khz, burst_decode(b, decode::Protocol::bt_br), false});
+            return Outcome::accepted();
+        }
         if (b.bandwidth_mhz > 1.6) return Outcome::rejected(Rejection::wrong_width, "wider than 1 MHz");
         if (b.duration_s() < 50e-6 || b.duration_s() > 3.2e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
         const int k = static_cast<int>(std::lround(b.center_mhz - bt_classic_first_mhz));
@@ -43,7 +56,10 @@ public:
         if (!b.has_time_domain) return Outcome::rejected(Rejection::no_time_domain_look, "no time-domain look");
         // h = 0.32 → 160 kHz; BLE's h = 0.5 → 250 kHz. The boundary sits between them.
         if (b.deviation_khz < 100.0 || b.deviation_khz > 205.0) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±160 kHz");
-        hops_.push_back({k, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.deviation_khz});
+        // an ESB packet whose CRC-8 alone held (too weak to prove it) still names its address
+        const bool esb_framed = b.framed(decode::Protocol::esb) != nullptr && !b.framed(decode::Protocol::bt_br);
+        hops_.push_back({k, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.deviation_khz,
+                         burst_decode(b, esb_framed ? decode::Protocol::esb : decode::Protocol::bt_br), esb_framed});
         return Outcome::accepted();
     }
 
@@ -158,6 +174,17 @@ public:
                                             util::format("1 MHz GFSK at ±160 kHz on the 1 MHz grid, on %s: too few to show hopping",
                                                          count_text(count.size(), "channel").c_str())};
 
+        std::vector<BurstDecode> decodes;
+        for (const auto& h : hops_) decodes.push_back(h.esb ? tried_only(h.decode) : h.decode);
+        e.evidence.decode = util::decode_counts(decodes);
+        e.identities = util::identities(decodes, "piconet", true);
+        if (e.evidence.decode->checksum_ok > 0) {
+            e.evidence.basis = report::EvidenceBasis::decoded;
+            e.evidence.detail = util::format("%s with a valid BR access code (sync word within its BCH code's tolerance)%s",
+                                             count_text(e.evidence.decode->checksum_ok, "packet").c_str(),
+                                             hopping_seen ? util::format("; hopping on %zu channels", count.size()).c_str() : "");
+            e.confidence = 0.99;
+        }
         report::Value::Array channels, occupancy, avoided_list;
         for (const auto& [k, n] : count) {
             channels.emplace_back(k);
@@ -194,6 +221,7 @@ public:
                                                 count_text(hops_.size(), "packet").c_str());
         // Airtime and packet rate are extrapolated from the channels seen to all the device uses: from
         // a few dozen packets through a fraction of the band, one lucky run of hops can double them.
+        if (!e.identities.empty()) e.summary += "; " + count_text(e.identities.size(), "piconet") + " by LAP";
         if (hops_.size() < kSteadyPackets && observed.size() < bt_classic_channels) {
             e.fields.emplace_back("estimate_note", util::format("rough: %zu packets seen through %zu of %d channels", hops_.size(),
                                                                 observed.size(), bt_classic_channels));
@@ -207,6 +235,8 @@ private:
     struct Hop {
         int channel;
         double start, end, level, above, deviation;
+        BurstDecode decode;  // of BR, or of ESB when esb
+        bool esb = false;
     };
 
     // Takes the packets of every channel busier than a hopper can make it out of hops_ and reports
@@ -215,34 +245,57 @@ private:
         std::map<int, std::size_t> count;
         for (const auto& h : hops_) ++count[h.channel];
         std::vector<int> fixed;
+        std::map<int, std::size_t> esb_proven, br_proven;
+        for (const auto& h : hops_) {
+            if (h.esb && h.decode.checksum_ok) ++esb_proven[h.channel];
+            if (!h.esb && h.decode.checksum_ok) ++br_proven[h.channel];
+        }
         for (const auto& [k, n] : count) {
             const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
-            if (n >= kMinFixedLinkPackets && seconds > 0.0 && static_cast<double>(n) / seconds > kMaxHopperPacketsPerChannelS)
-                fixed.push_back(k);
+            const bool too_busy_for_a_hopper =
+                n >= kMinFixedLinkPackets && seconds > 0.0 && static_cast<double>(n) / seconds > kMaxHopperPacketsPerChannelS;
+            // decoded packets outweigh the rate: ESB's say link, BR access codes say hopper
+            if (esb_proven.count(k) || (too_busy_for_a_hopper && !br_proven.count(k))) fixed.push_back(k);
         }
         for (int k : fixed) {
             std::vector<BurstSpan> spans;
             std::vector<double> deviations;
+            std::vector<BurstDecode> decodes;
             for (const auto& h : hops_)
                 if (h.channel == k) {
                     const double mhz = bt_classic_first_mhz + k;
                     spans.push_back({h.start, h.end, mhz - 0.5, mhz + 0.5, h.level, h.above});
                     deviations.push_back(h.deviation);
+                    decodes.push_back(h.esb ? h.decode : tried_only(h.decode));
                 }
             report::Emitter e = util::emitter_from_bursts(EmitterClass::proprietary_gfsk, spans, observation, 0.5);
             const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
-            const double rate = static_cast<double>(spans.size()) / seconds;
+            const double rate = seconds > 0.0 ? static_cast<double>(spans.size()) / seconds : 0.0;
             // Behaviour, not a decoded packet: the rate rules Bluetooth out; what the link is, its
             // modulation only suggests.
             e.confidence = std::min(0.8, 0.5 + 0.01 * static_cast<double>(spans.size()));
             e.evidence = {report::EvidenceBasis::behaviour,
                           "1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a Bluetooth hopper can "
                           "put there"};
+            e.evidence.decode = util::decode_counts(decodes);
+            e.identities = util::identities(decodes, "address");
+            if (esb_proven.count(k)) {
+                e.evidence.basis = report::EvidenceBasis::decoded;
+                e.evidence.detail = util::format("%s decoded as Enhanced ShockBurst (nRF24-style) with a valid CRC",
+                                                 count_text(esb_proven[k], "packet").c_str());
+                e.confidence = 0.99;
+            }
             e.fields = {{"channel_mhz", bt_classic_first_mhz + k}, {"packets_per_s", rate}, {"deviation_khz", util::median(deviations)}};
-            e.summary = util::format("fixed-frequency GFSK link at %.0f MHz: %.0f packets/s on one channel, %.1f %% airtime — "
-                                     "Bluetooth's modulation without its hopping (a hopper puts ≤ 80/s on a channel): a wireless "
-                                     "mouse, keyboard, game pad or remote",
-                                     bt_classic_first_mhz + k, rate, 100.0 * e.duty_cycle);
+            if (esb_proven.count(k))
+                e.summary = util::format("Enhanced ShockBurst link at %.0f MHz (%s): %.0f packets/s, %.1f %% airtime — a wireless "
+                                         "mouse, keyboard, game pad or remote",
+                                         bt_classic_first_mhz + k, count_text(e.identities.size(), "address").c_str(), rate,
+                                         100.0 * e.duty_cycle);
+            else
+                e.summary = util::format("fixed-frequency GFSK link at %.0f MHz: %.0f packets/s on one channel, %.1f %% airtime — "
+                                         "Bluetooth's modulation without its hopping (a hopper puts ≤ 80/s on a channel): a wireless "
+                                         "mouse, keyboard, game pad or remote",
+                                         bt_classic_first_mhz + k, rate, 100.0 * e.duty_cycle);
             out.push_back(std::move(e));
         }
         if (fixed.empty()) return;
@@ -256,7 +309,7 @@ private:
 
 const DetectorDescriptor kBluetoothClassicDetector{
     EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping, and fixed-frequency links with its modulation",
-    {EmitterClass::bluetooth_classic, EmitterClass::proprietary_gfsk},
+    {EmitterClass::bluetooth_classic, EmitterClass::proprietary_gfsk}, {decode::Protocol::bt_br, decode::Protocol::esb},
     [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
 
 }  // namespace coex::classify

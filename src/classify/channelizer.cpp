@@ -141,6 +141,42 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
     return f;
 }
 
+struct Channelizer::Decimator {
+    unsigned factor = 1;
+    std::unique_ptr<firdecim_crcf_s, DecimDeleter> decim;
+};
+
+double Channelizer::to_baseband(std::span<const cf32> samples, double rate, double offset_hz, double target_rate_hz,
+                                std::vector<cf32>& out) {
+    const unsigned factor = static_cast<unsigned>(std::max(1.0, std::floor(rate / target_rate_hz)));
+    mixed_.resize(samples.size());
+    if (offset_hz != 0.0) {
+        std::unique_ptr<nco_crcf_s, NcoDeleter> nco(nco_crcf_create(LIQUID_NCO));
+        nco_crcf_set_frequency(nco.get(), static_cast<float>(2.0 * std::numbers::pi * offset_hz / rate));
+        nco_crcf_mix_block_down(nco.get(), const_cast<cf32*>(samples.data()), mixed_.data(), static_cast<unsigned>(samples.size()));
+    } else {
+        std::copy(samples.begin(), samples.end(), mixed_.begin());
+    }
+    if (factor == 1) {
+        out.assign(mixed_.begin(), mixed_.end());
+        return rate;
+    }
+    Decimator* d = nullptr;
+    for (auto& existing : decimators_)
+        if (existing->factor == factor) d = existing.get();
+    if (!d) {
+        auto made = std::make_unique<Decimator>();
+        made->factor = factor;
+        made->decim.reset(firdecim_crcf_create_kaiser(factor, 8, 60.0f));
+        decimators_.push_back(std::move(made));
+        d = decimators_.back().get();
+    }
+    firdecim_crcf_reset(d->decim.get());
+    out.resize(samples.size() / factor);
+    firdecim_crcf_execute_block(d->decim.get(), mixed_.data(), static_cast<unsigned>(out.size()), out.data());
+    return rate / factor;
+}
+
 struct MsresampDeleter { void operator()(msresamp_crcf_s* p) const { msresamp_crcf_destroy(p); } };
 
 struct Channelizer::WifiResampler {

@@ -46,6 +46,12 @@ public:
 
     TimeDomainFeatures measure(std::span<const cf32> samples, double sample_rate_hz, double offset_hz, double bandwidth_hz);
 
+    // A burst's samples for the packet decoders: brought to baseband around offset_hz and decimated by
+    // the whole factor that comes closest to target_rate_hz from above (anti-aliased, ±0.4 of the new
+    // rate kept). Returns the new rate.
+    double to_baseband(std::span<const cf32> samples, double sample_rate_hz, double offset_hz, double target_rate_hz,
+                       std::vector<cf32>& out);
+
     Channelizer();
     ~Channelizer();
     Channelizer(const Channelizer&) = delete;
@@ -58,6 +64,8 @@ private:
     std::vector<std::unique_ptr<WifiResampler>> wifi_resamplers_;
     std::vector<cf32> wifi_;
     std::vector<std::unique_ptr<Filters>> filters_;
+    struct Decimator;
+    std::vector<std::unique_ptr<Decimator>> decimators_;  // by factor, for to_baseband
     std::vector<cf32> mixed_, decimated_, narrow_;
     std::vector<float> freq_, magnitude_, spread_;
     void lag_products(std::span<const cf32> x, std::size_t lag);

@@ -19,6 +19,9 @@ constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor war
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
 constexpr double kShapeOnlyConfidence = 0.6;  // the most an emitter named by its shape alone may claim
+constexpr double kMaxDecodedSeconds = 6e-3;    // longer than any packet of the narrowband protocols (802.15.4: 4.3 ms)
+constexpr double kDecodeMarginSeconds = 50e-6; // around the burst: its frames' edges are coarse
+constexpr double kDecodeRate = 8e6;            // narrowband decoders get the burst decimated toward this
 
 }  // namespace
 
@@ -37,12 +40,15 @@ double Observation::seconds_over(double low_mhz, double high_mhz) const {
     return n ? sum / n : 0.0;
 }
 
-Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std::span<const DetectorDescriptor> registry)
+Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std::span<const DetectorDescriptor> registry,
+                       std::span<const decode::DecoderDescriptor> decoders)
     : tracker_(std::make_unique<BurstTracker>()),
       history_(std::make_unique<SampleHistory>()),
       channelizer_(std::make_unique<Channelizer>()),
       keep_bursts_(keep_bursts) {
-    const DetectorSetup setup{std::move(channels), history_.get()};
+    for (const auto& d : decoders)
+        if (!d.wideband) decoders_.push_back({&d, d.make()});
+    const DetectorSetup setup{std::move(channels), history_.get(), decoders};
     detectors_.reserve(registry.size());
     for (const auto& d : registry) {
         Registered r{&d, d.make(setup)};
@@ -207,6 +213,28 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     return f;
 }
 
+// The strongest evidence: packets whose checksum holds. Every narrowband decoder looks at every burst
+// narrow and short enough to be a packet; each rejects fast where its preamble is not.
+void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
+    if (decoders_.empty() || f.bandwidth_mhz > kMaxChannelisedMhz || f.duration_s() > kMaxDecodedSeconds) return;
+    const double rate = tuning_.segment.sample_rate_hz;
+    const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
+    history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, b.end_sample + margin, decode_snippet_);
+    if (decode_snippet_.empty()) return;
+    const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+    const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, kDecodeRate, decode_baseband_);
+    const decode::Input input{decode_baseband_, decoded_rate, f.center_mhz * 1e6};
+    for (auto& d : decoders_)
+        if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode(input, f.packets);
+    f.decoders_ran = true;
+    ++bursts_decoded_;
+    for (const auto& p : f.packets) {
+        const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
+        ++decode_counters_[key + ".packets"];
+        if (p.checksum_ok) ++decode_counters_[key + ".checksum_ok"];
+    }
+}
+
 void Classifier::close(const TrackedBurst& b) {
     ++bursts_total_;
     BurstFeatures f = measure(b);
@@ -223,6 +251,7 @@ void Classifier::close(const TrackedBurst& b) {
         ++bursts_at_edge_;
         return;
     }
+    decode_burst(b, f);
     pending_.push_back(std::move(f));
 }
 
@@ -239,12 +268,28 @@ void Classifier::judge_settled(bool all) {
 void Classifier::judge(const BurstFeatures& f) {
     std::optional<EmitterClass> accepted_by;
     rejections_.clear();
-    for (auto* r : explainers_)
+    // A packet whose checksum held says whose the burst is, before any explanation or shape.
+    for (const auto& packet : f.packets) {
+        if (!packet.checksum_ok || accepted_by) continue;
+        for (auto* r : judges_) {
+            const auto& proven_by = r->descriptor->proven_by;
+            if (std::find(proven_by.begin(), proven_by.end(), packet.protocol) == proven_by.end()) continue;
+            if (r->judges->judge(f).is_accepted()) {
+                ++r->accepted;
+                ++bursts_routed_by_decode_;
+                accepted_by = r->descriptor->primary;
+            }
+            break;
+        }
+    }
+    for (auto* r : explainers_) {
+        if (accepted_by) break;
         if (r->explains->explains(f)) {
             ++explained_[std::string(r->descriptor->key())];
             accepted_by = r->descriptor->primary;
             break;
         }
+    }
     for (auto* r : judges_) {
         if (accepted_by) break;
         const Outcome outcome = r->judges->judge(f);
@@ -270,6 +315,19 @@ void Classifier::judge(const BurstFeatures& f) {
         record.features.emplace_back("constant_envelope", f.constant_envelope);
         record.features.emplace_back("preamble_periodicity", f.preamble_periodicity);
         if (f.symbol_rate_hz > 0.0) record.features.emplace_back("symbol_rate_hz", f.symbol_rate_hz);
+    }
+    if (!f.packets.empty()) {
+        report::Value::Array packets;
+        for (const auto& p : f.packets) {
+            report::Value::Object o{{"protocol", std::string(decode::protocol_key(p.protocol))},
+                                    {"checksum_ok", p.checksum_ok},
+                                    {"duration_us", 1e6 * p.duration_s}};
+            if (!p.kind.empty()) o.emplace_back("kind", p.kind);
+            if (!p.device.empty()) o.emplace_back("device", p.device);
+            if (!p.network.empty()) o.emplace_back("network", p.network);
+            packets.emplace_back(std::move(o));
+        }
+        record.features.emplace_back("packets", std::move(packets));
     }
     // why the detectors before the one that took it (or all of them) turned it down
     report::Value::Array rejected;
@@ -342,6 +400,11 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_tuning_edge"] = bursts_at_edge_;
+    if (!decoders_.empty()) {
+        counters["decode.bursts_tried"] = bursts_decoded_;
+        counters["decode.bursts_routed"] = bursts_routed_by_decode_;
+        for (const auto& [name, n] : decode_counters_) counters[name] = n;
+    }
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;
     for (const auto& [key, n] : explained_) counters["detector." + key + ".explained"] = n;
     for (const auto* r : judges_) {

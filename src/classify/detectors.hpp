@@ -32,7 +32,26 @@ struct BurstSpan {
     double start, end, low_mhz, high_mhz, level_dbfs, above_floor_db;
 };
 
+// What decoding made of one burst an emitter is built from, for its evidence and identities.
+struct BurstDecode {
+    bool tried = false, framed = false, checksum_ok = false;
+    std::string device, device_type, network;
+};
+[[nodiscard]] BurstDecode burst_decode(const BurstFeatures& burst, decode::Protocol protocol);
+// The same burst as seen by an emitter its packets do not belong to: tried, nothing framed.
+[[nodiscard]] inline BurstDecode tried_only(const BurstDecode& d) {
+    BurstDecode out;
+    out.tried = d.tried;
+    return out;
+}
+
 namespace util {
+
+// {bursts, decoded, checksum_ok} over an emitter's bursts.
+report::DecodeCounts decode_counts(const std::vector<BurstDecode>& bursts);
+// The identities the bursts named (their device, or their network when by_network), most packets
+// first; `role` says what they are ("advertiser", "piconet", …).
+std::vector<report::Identity> identities(const std::vector<BurstDecode>& bursts, std::string_view role, bool by_network = false);
 
 // The fields every emitter entry derives from the bursts it is made of: band, level (power mean),
 // margin over the floor (median), duty over the time its band was observed (shrunk by `edge_mhz` at

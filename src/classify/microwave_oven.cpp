@@ -493,7 +493,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kMicrowaveOvenDetector{
-    EmitterClass::microwave_oven, "Microwave oven magnetron", {EmitterClass::microwave_oven, EmitterClass::unknown},
+    EmitterClass::microwave_oven, "Microwave oven magnetron", {EmitterClass::microwave_oven, EmitterClass::unknown}, {},
     [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<MicrowaveOvenDetector>()); }};
 
 }  // namespace coex::classify

@@ -233,7 +233,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kNarrowbandSpurDetector{
-    EmitterClass::narrowband_spur, "Persistent spurs and harmonic combs", {EmitterClass::narrowband_spur},
+    EmitterClass::narrowband_spur, "Persistent spurs and harmonic combs", {EmitterClass::narrowband_spur}, {},
     [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<NarrowbandSpurDetector>()); }};
 
 }  // namespace coex::classify

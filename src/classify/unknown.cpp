@@ -71,7 +71,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kUnknownDetector{EmitterClass::unknown, "Unclassified emitters", {EmitterClass::unknown},
+const DetectorDescriptor kUnknownDetector{EmitterClass::unknown, "Unclassified emitters", {EmitterClass::unknown}, {},
                                           [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<UnknownDetector>()); }};
 
 }  // namespace coex::classify

@@ -129,7 +129,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kUsb3NoiseDetector{EmitterClass::usb3_noise, "USB 3.0 broadband noise", {EmitterClass::usb3_noise},
+const DetectorDescriptor kUsb3NoiseDetector{EmitterClass::usb3_noise, "USB 3.0 broadband noise", {EmitterClass::usb3_noise}, {},
                                             [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<Usb3NoiseDetector>()); }};
 
 }  // namespace coex::classify

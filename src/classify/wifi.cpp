@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 
 namespace coex::classify {
 namespace {
@@ -19,6 +21,10 @@ public:
     explicit WifiDetector(const DetectorSetup& setup) : occupancy_(setup.wifi_channels), history_(setup.history) {
         // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
         if (history_) occupancy_.set_kind_judge([this](const WifiBurstSpan& span) { return judge_kind(span); });
+        for (const auto& d : setup.decoders)
+            if (d.wideband) decoders_.push_back({&d, d.make()});
+        if (history_ && !decoders_.empty())
+            occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) { decode_transmission(span); });
     }
 
     void begin_tuning(const TuningGeometry& tuning) override {
@@ -52,9 +58,10 @@ public:
                 occupancy = std::clamp(c.airtime_s / observed_s, 0.0, 1.0);
                 ++channels_blanked;
             }
-            out.wifi_channels.push_back({c.channel, c.center_mhz, c.observed, observed_s, occupancy, c.mean_power_dbfs, c.bursts, std::nullopt});
+            out.wifi_channels.push_back({c.channel, c.center_mhz, c.observed, observed_s, occupancy, c.mean_power_dbfs, c.bursts,
+                                         std::nullopt, networks(c.channel), decoded_row(c.channel, observed_s, occupancy)});
         }
-        for (const auto& w : occupancy_.emitters()) out.emitters.push_back(emitter(w));
+        for (const auto& w : occupancy_.emitters()) out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
 
         const auto& n = occupancy_.counters();
         out.counters["wifi.frames_tested"] = n.frames_tested;
@@ -65,10 +72,15 @@ public:
         out.counters["wifi.frames_ht40"] = n.frames_bonded;
         out.counters["wifi.kind_by_spectrum"] = n.kind_by_spectrum;
         out.counters["wifi.channels_blanked_by_oven"] = channels_blanked;
+        if (!decoders_.empty()) {
+            out.counters["wifi.transmissions_decoded"] = transmissions_tried_;
+            for (const auto& [name, n] : decode_counters_) out.counters[name] = n;
+        }
     }
 
 private:
     std::optional<bool> judge_kind(const WifiBurstSpan& span) {
+        if (decoded_kind_ && decoded_span_ == span.first_sample) return decoded_kind_;  // its header said
         const double rate = tuning_.segment.sample_rate_hz;
         const std::uint64_t length = span.end_sample - span.first_sample;
         const auto skip = std::min<std::uint64_t>(static_cast<std::uint64_t>(24e-6 * rate), length / 3);  // past the preamble
@@ -87,7 +99,103 @@ private:
         return std::nullopt;
     }
 
-    static report::Emitter emitter(const WifiEmitterStats& w) {
+    // Every PPDU in a transmission (data, SIFS, ACK come as one): its header checks, rate, duration, and
+    // for beacons the network.
+    void decode_transmission(const WifiBurstSpan& span) {
+        decoded_kind_.reset();
+        decoded_span_ = span.first_sample;
+        const double rate = tuning_.segment.sample_rate_hz;
+        const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
+        history_->copy(span.first_sample > margin ? span.first_sample - margin : 0, span.end_sample + margin, wide_);
+        if (wide_.empty()) return;
+        const double offset_hz = span.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+        // one 20 MHz channel: a wideband capture is cut down to 20–25 MS/s first (an HT40 PPDU's legacy
+        // fields and HT-SIG are repeated on its primary channel, so they are still read)
+        const double decoded_rate = channelizer_.to_baseband(wide_, rate, offset_hz, kDecodeRate, baseband_);
+        packets_.clear();
+        const decode::Input input{baseband_, decoded_rate, span.center_mhz * 1e6};
+        for (auto& d : decoders_)
+            if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode(input, packets_);
+        ++transmissions_tried_;
+        auto& tally = tallies_[span.channel];
+        bool framed[2] = {false, false}, proven[2] = {false, false};
+        for (const auto& p : packets_) {
+            const int dsss = p.protocol == decode::Protocol::wifi_dsss ? 1 : 0;
+            const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
+            ++decode_counters_[key + ".packets"];
+            framed[dsss] = true;
+            if (!p.checksum_ok) continue;
+            ++decode_counters_[key + ".checksum_ok"];
+            proven[dsss] = true;
+            ++tally.ppdus;
+            ++tally.rates[rate_key(p.rate_mbps)];
+            tally.airtime_s += p.duration_s;
+            if ((p.kind == "beacon" || p.kind == "probe_response") && !p.bssid.empty()) {
+                auto& n = tally.networks[p.bssid];
+                n.bssid = p.bssid;
+                n.ssid = p.network;
+                ++n.frames;
+            }
+        }
+        for (int k = 0; k < 2; ++k) {
+            // the transmission counts for the kind the samples or the spectrum give it; tallied by both here
+            tally.kind[k].framed += framed[k];
+            tally.kind[k].proven += proven[k];
+        }
+        ++tally.transmissions;
+        if (proven[0] != proven[1]) decoded_kind_ = proven[1];
+    }
+
+    static std::string rate_key(double mbps) {
+        std::string text = util::format("%.1f", mbps);
+        if (text.size() > 2 && text.substr(text.size() - 2) == ".0") text.resize(text.size() - 2);
+        return text;
+    }
+
+    [[nodiscard]] std::vector<report::WifiNetwork> networks(int channel) const {
+        std::vector<report::WifiNetwork> out;
+        const auto it = tallies_.find(channel);
+        if (it == tallies_.end()) return out;
+        for (const auto& [bssid, n] : it->second.networks) out.push_back(n);
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.frames > b.frames; });
+        return out;
+    }
+
+    // Airtime from the decoded headers beside the energy-based occupancy; where they part, why.
+    [[nodiscard]] std::optional<report::WifiDecoded> decoded_row(int channel, double observed_s, double occupancy) const {
+        const auto it = tallies_.find(channel);
+        if (it == tallies_.end() || it->second.ppdus == 0) return std::nullopt;
+        const auto& t = it->second;
+        report::WifiDecoded d;
+        d.ppdus = t.ppdus;
+        d.rates_mbps = t.rates;
+        d.airtime_s = t.airtime_s;
+        if (observed_s > 0.0) d.occupancy = std::min(1.0, t.airtime_s / observed_s);
+        if (d.occupancy && occupancy > 0.0) {
+            const double ratio = *d.occupancy / occupancy;
+            if (ratio < 0.8)
+                d.note = util::format("the decoded headers account for %.0f %% of the airtime the energy shows: the rest are "
+                                      "transmissions not decoded (weak, colliding, cut by the capture, or a PHY not decoded)",
+                                      100.0 * ratio);
+            else if (ratio > 1.25)
+                d.note = util::format("the decoded headers promise %.0f %% more airtime than the energy shows: PPDUs cut short "
+                                      "by the capture's end or its gaps",
+                                      100.0 * (ratio - 1.0));
+        }
+        return d;
+    }
+
+    struct Tally {
+        std::uint64_t ppdus = 0, transmissions = 0;
+        std::map<std::string, std::uint64_t> rates;
+        double airtime_s = 0.0;
+        std::map<std::string, report::WifiNetwork> networks;  // by BSSID
+        struct {
+            std::uint64_t framed = 0, proven = 0;
+        } kind[2];  // [0] OFDM, [1] DSSS
+    };
+
+    static report::Emitter emitter(const WifiEmitterStats& w, const std::map<int, Tally>& tallies, bool decoding) {
         report::Emitter e;
         e.emitter_class = w.dsss ? EmitterClass::wifi_dsss : EmitterClass::wifi_ofdm;
         const double half = w.dsss ? 11.0 : 8.3;
@@ -104,6 +212,21 @@ private:
         e.evidence = {report::EvidenceBasis::behaviour,
                       "power flat over a channel of the 802.11 grid, its shoulders quiet; OFDM or DSSS told by the samples "
                       "(guard interval or Barker code) or by the spectrum"};
+        if (const auto it = tallies.find(w.channel); it != tallies.end() && it->second.transmissions > 0) {
+            const auto& kind = it->second.kind[w.dsss ? 1 : 0];
+            e.evidence.decode = report::DecodeCounts{w.bursts, std::min(kind.framed, w.bursts), std::min(kind.proven, w.bursts)};
+            if (kind.proven > 0) {
+                e.evidence.basis = report::EvidenceBasis::decoded;
+                e.evidence.detail = util::format("%s with a valid %s in %s", w.dsss ? "802.11b PLCP headers" : "802.11 OFDM SIGNAL fields",
+                                                 w.dsss ? "CRC-16" : "parity (HT-SIG: CRC-8)",
+                                                 count_text(kind.proven, "transmission").c_str());
+                e.confidence = std::max(e.confidence, 0.99);
+            }
+            for (const auto& [bssid, n] : it->second.networks)
+                e.identities.push_back({"network", bssid, "", n.ssid, n.frames, true});
+        } else if (decoding && !w.seen_in_part) {
+            e.evidence.decode = report::DecodeCounts{w.bursts, 0, 0};
+        }
         const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
         const std::string transmissions = count_text(w.bursts, "transmission");
         e.fields = {{std::string(report::fields::wifi_channel.name), w.channel}, {"observed_s", w.observed_s}, {"airtime_s", w.airtime_s}};
@@ -119,8 +242,22 @@ private:
         return e;
     }
 
+    static constexpr double kDecodeMarginSeconds = 20e-6;  // the transmission's frames' edges are coarse
+    static constexpr double kDecodeRate = 20e6;
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
+    struct WidebandDecoder {
+        const decode::DecoderDescriptor* descriptor;
+        std::unique_ptr<decode::Decoder> decoder;
+    };
+    std::vector<WidebandDecoder> decoders_;
+    std::vector<cf32> wide_, baseband_;
+    std::vector<decode::Packet> packets_;
+    std::map<int, Tally> tallies_;  // by channel
+    std::map<std::string, std::uint64_t> decode_counters_;
+    std::uint64_t transmissions_tried_ = 0;
+    std::optional<bool> decoded_kind_;  // the last transmission's kind, by its decoded header (true: DSSS)
+    std::uint64_t decoded_span_ = 0;
     Channelizer channelizer_;
     TuningGeometry tuning_;
     std::vector<cf32> snippet_;
@@ -129,7 +266,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kWifiDetector{EmitterClass::wifi_ofdm, "Wi-Fi (802.11 OFDM and DSSS)",
-                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss},
+                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss}, {},
                                        [](const DetectorSetup& setup) { return std::unique_ptr<Detector>(std::make_unique<WifiDetector>(setup)); }};
 
 }  // namespace coex::classify

@@ -321,6 +321,8 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
     const bool dsss_by_shape = t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre;
+    const WifiBurstSpan span{t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape, t.channel.number};
+    if (transmission_sink_) transmission_sink_(span);
     // The samples are asked while the channel's kind is unsettled, once it has carried both kinds, and
     // whenever the spectrum disagrees with the kind it carried: a channel of one kind stays that kind.
     const std::uint64_t ofdm_judged = t.kind[0].bursts, dsss_judged = t.kind[1].bursts;
@@ -330,7 +332,7 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     const std::optional<bool> judged =
         !kind_judge_   ? std::optional<bool>(dsss_by_shape)
         : shape_agrees ? std::nullopt  // an undecided transmission joins the channel's kind
-                       : kind_judge_({t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape});
+                       : kind_judge_(span);
     auto& kind = t.kind[judged ? (*judged ? 1 : 0) : (dsss_by_shape ? 3 : 2)];
     double frames = 0.0;
     for (std::size_t i = 0; i < n; ++i) {

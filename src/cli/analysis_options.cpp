@@ -32,6 +32,9 @@ void add_analysis_options(po::options_description& options, AnalysisOptions& v) 
     options.add_options()
         ("current-channel", po::value(&v.current_channel)->value_name("N"), "the router's channel now (the recommendation weighs moving against staying)")
         ("width", po::value(&v.width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
+        ("my-network", po::value(&v.my_networks)->value_name("SSID")->composing(), "your own network's name (repeat for several): where its beacons are decoded is your router's channel now")
+        ("redact", po::bool_switch(&v.redact), "replace SSIDs, BSSIDs and device addresses by salted digests in every output, to share the report")
+        ("no-decode", po::bool_switch(&v.no_decode), "do not decode packets: classes rest on behaviour and shape alone (faster; to compare)")
         ("bursts", po::bool_switch(&v.list_bursts), "list every burst the classifier judged in the JSON report, with its features")
         ("no-detect", po::bool_switch(&v.no_detect), "spectrogram, noise floors and 1 MHz cells only: no detectors, no emitters (to measure what detection costs)");
 }
@@ -44,6 +47,10 @@ AnalysisSetup make_analysis_setup(const AnalysisOptions& v, const std::string& c
     s.analysis.spectrogram = spectrogram_config(v);
     s.analysis.keep_bursts = v.list_bursts;
     s.analysis.detect = !v.no_detect;
+    s.analysis.decode = !v.no_decode;
+    for (const auto& ssid : v.my_networks)
+        if (ssid.empty() || ssid.size() > 32) throw UsageError{"--my-network: '" + ssid + "' is not an SSID (1–32 octets)"};
+    s.advice.my_networks = v.my_networks;
     s.advice.domain = *domain;
     if (v.width != 20 && v.width != 40) throw UsageError{"--width: " + std::to_string(v.width) + " MHz is not 20 or 40"};
     s.advice.width_mhz = v.width;

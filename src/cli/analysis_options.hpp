@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <string>
+#include <vector>
 
 namespace coex::cli {
 
@@ -18,6 +19,9 @@ struct AnalysisOptions {
     bool no_detect = false;
     int current_channel = 0;
     int width = 20;
+    std::vector<std::string> my_networks;
+    bool no_decode = false;
+    bool redact = false;
 };
 
 void add_analysis_options(boost::program_options::options_description& options, AnalysisOptions& values);

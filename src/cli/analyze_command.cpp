@@ -63,6 +63,7 @@ int run_analyze(const std::vector<std::string>& args) {
                                 [&progress](std::size_t samples) { progress.advance(samples); });
     progress.finish();
 
+    if (analysis_options.redact) report::redact(report);
     if (json_out.active()) json_out.write(report::to_json(report));
     pictures.write(report);
     if (!json_out.is_stdout()) std::cout << report::to_text(report);

@@ -127,6 +127,7 @@ int run_scan(const std::vector<std::string>& args) {
     auto report = pipeline.finish(stats);
     report.live = live_section(setup, counters, coverage, cpu, rec ? &*rec : nullptr, record_path);
 
+    if (analysis_options.redact) report::redact(report);
     if (json_out.active()) json_out.write(report::to_json(report));
     pictures.write(report);
     if (!json_out.is_stdout()) std::cout << report::to_text(report);

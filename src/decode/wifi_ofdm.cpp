@@ -36,8 +36,11 @@
 //    freedom): 0.70 is > 6 sd away, < 1e-8; the second peaks near 0.2 over the ~180 lags searched.
 //    A CW tone or DC puts its energy on one bin (flat impulse response: 0.31). Only an 802.11 OFDM
 //    preamble (or a deliberate copy of one) passes both.
-//  * Full DATA decode (non-HT, <= 400 octets): checksum_ok = the 32-bit FCS holds; one Viterbi path
-//    and one framing per candidate: ~2^-32.
+//  * Full DATA decode (non-HT, <= 400 octets): the 32-bit FCS holding makes the packet checksum_ok
+//    and its MAC fields reported; one Viterbi path and one framing per candidate: ~2^-32. Where it
+//    fails (a corrupted frame, or octets that never were a MAC frame), the L-SIG checks below AND the
+//    SERVICE field's 9 reserved bits descrambling to zero decide checksum_ok (9 more bits: a wrong
+//    rate or length leaves them random), and no MAC field is reported.
 //  * HT-mixed: checksum_ok = HT-SIG CRC-8 holds, reserved bit 1, tail 6 zero bits (the Viterbi starts
 //    its traceback from the best state, so the tail is a real check): ~15 bits, ~3e-5 for random bits;
 //    and the airtime from MCS and HT length must end within the 4 us the L-SIG's LENGTH announces
@@ -374,7 +377,10 @@ private:
     void equalise(float pol);
     // Non-HT DATA of `length` octets; y_ is re-derotated from work_[base] (the L-LTF guard interval).
     // True when the FCS holds (then the MAC header is in p).
-    bool decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
+    // What a decoded DATA field showed: its FCS held (MAC fields filled in), or only its SERVICE field's
+    // nine reserved bits came out zero (the L-SIG's rate and length fit the symbols), or neither.
+    enum class DataCheck { none, service_zero, fcs };
+    DataCheck decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
 
     Fft64 fft_;
     std::array<int, 48> data_bin_{};
@@ -726,21 +732,28 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
     }
 
     if (!ht) {
-        // Non-HT: the FCS decides where the DATA is decoded, else L-SIG checks + the L-LTF test.
+        // Non-HT: the L-SIG checks + the L-LTF test, or the FCS where the DATA is decoded. A frame whose
+        // FCS fails (corrupted, or bytes that were never a MAC frame) still had a valid header: its rate
+        // and airtime stand; its MAC fields are not reported.
         p.checksum_ok = lsig_distance <= kMaxLsigDistance;
-        if (length <= kMaxDecodedOctets) p.checksum_ok = decode_data(base, *rate, rate_index, length, p);
+        if (length <= kMaxDecodedOctets) {
+            // decoded DATA checks the L-SIG further: a wrong rate or length leaves SERVICE's reserved bits random
+            const DataCheck check = decode_data(base, *rate, rate_index, length, p);
+            p.checksum_ok = check == DataCheck::fcs || (p.checksum_ok && check == DataCheck::service_zero);
+        }
     }
     end_index = stf_start + static_cast<std::size_t>(std::llround(p.duration_s * kFs));
     return true;
 }
 
-bool WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p) {
+WifiOfdmDecoder::DataCheck WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length,
+                                                         Packet& p) {
     const std::size_t n_bits = 16 + 8 * static_cast<std::size_t>(length) + 6;
     const auto n_dbps = static_cast<std::size_t>(rate.n_dbps);
     const std::size_t n_sym = (n_bits + n_dbps - 1) / n_dbps;
     const std::size_t first = 32 + 128 + 80 + 16 - kBackoff;  // first DATA symbol's FFT window in y_
     const std::size_t need = first + 80 * (n_sym - 1) + kN;
-    if (base + need > work_.size()) return false;
+    if (base + need > work_.size()) return DataCheck::none;
     derotate(base, need, p.frequency_offset_hz - shift_hz_);
     const auto n_cbps = static_cast<std::size_t>(rate.n_cbps);
     const auto n_bpsc = static_cast<std::size_t>(rate.n_bpsc);
@@ -755,28 +768,31 @@ bool WifiOfdmDecoder::decode_data(std::size_t base, const LegacyRate& rate, std:
         for (std::size_t k = 0; k < n_cbps; ++k) dst[k] = symbol_soft_[perm[k]];
     }
     depuncture(soft_, rate.num, rate.den, mother_);
-    if (mother_.size() < 2 * n_bits) return false;
+    if (mother_.size() < 2 * n_bits) return DataCheck::none;
     viterbi_.decode(std::span<const float>(mother_.data(), 2 * n_bits), true, bits_);
     // Descramble: the first 7 SERVICE bits are zeros before scrambling, so they are the scrambler's
     // first 7 outputs — which are then its state (x7 = the oldest).
     unsigned state = 0;
     for (std::size_t i = 0; i < 7; ++i) state = (state << 1) | bits_[i];
-    if (state == 0) return false;
+    if (state == 0) return DataCheck::none;
     const coding::Bits seq = coding::wifi_scrambler_sequence(static_cast<std::uint8_t>(state), n_bits - 7);
     for (std::size_t i = 7; i < n_bits; ++i) bits_[i] ^= seq[i - 7];
+    bool service_zero = true;  // SERVICE bits 7–15 are reserved zeros
+    for (std::size_t i = 7; i < 16; ++i) service_zero = service_zero && bits_[i] == 0;
+    const DataCheck content = service_zero ? DataCheck::service_zero : DataCheck::none;
     psdu_.assign(length, 0);
     for (std::size_t i = 0; i < length; ++i) {
         unsigned v = 0;
         for (std::size_t k = 0; k < 8; ++k) v |= static_cast<unsigned>(bits_[16 + 8 * i + k]) << k;
         psdu_[i] = static_cast<std::uint8_t>(v);
     }
-    if (length < 4) return false;
+    if (length < 4) return content;
     const std::uint32_t fcs = coding::ieee80211_fcs(std::span<const std::uint8_t>(psdu_.data(), length - 4));
     std::uint32_t sent = 0;
     for (std::size_t k = 0; k < 4; ++k) sent |= static_cast<std::uint32_t>(psdu_[length - 4 + k]) << (8 * k);
-    if (fcs != sent) return false;
+    if (fcs != sent) return content;
     parse_mac(psdu_, p);
-    return true;
+    return DataCheck::fcs;
 }
 
 void WifiOfdmDecoder::decode(const Input& in, std::vector<Packet>& out) {

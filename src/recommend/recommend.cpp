@@ -1,5 +1,6 @@
 #include "coex/recommend/recommend.hpp"
 #include "coex/core/format.hpp"
+#include "coex/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -235,7 +236,35 @@ std::vector<ChannelScore> hostapd_baseline(const report::Report& r, RegDomain do
 // shown a single frame or none.
 constexpr double kMinObservedPerChannelS = 2.0 * 5.484e-3;
 
-report::Recommendation recommend(const report::Report& r, const Config& config) {
+namespace {
+
+// Where the user's own network was heard (networks marked mine), as the channel and a sentence.
+std::optional<std::pair<int, std::string>> my_network_channel(const report::Report& r) {
+    for (const auto& row : r.wifi)
+        for (const auto& n : row.networks)
+            if (n.mine)
+                return std::pair{row.channel, format("your network %s (%s) is on channel %d: %s decoded there", n.ssid.c_str(),
+                                                     n.bssid.c_str(), row.channel, count_text(n.frames, "beacon").c_str())};
+    return std::nullopt;
+}
+
+}  // namespace
+
+report::Recommendation recommend(const report::Report& r, const Config& given) {
+    Config config = given;
+    std::optional<std::string> my_network_reason;
+    if (!config.my_networks.empty()) {
+        if (const auto mine = my_network_channel(r)) {
+            if (!config.current_channel) config.current_channel = mine->first;
+            my_network_reason = mine->second;
+        } else {
+            std::string names;
+            for (const auto& n : config.my_networks) names += (names.empty() ? "" : ", ") + n;
+            my_network_reason = "your network (" + names + ") was not heard: no beacon of it was decoded, so its channel is not known "
+                                "(give --current-channel, or capture longer where the router is heard)";
+        }
+    }
+
     report::Recommendation rec;
     rec.width_mhz = config.width_mhz;
     rec.current_channel = config.current_channel;
@@ -308,6 +337,8 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
             rec.change = current != nullptr;
             rec.headline = current ? format("move your router from channel %d to channel %d.", current->channel, best.channel)
                                    : format("use channel %d.", best.channel);
+            if (current && !given.current_channel && my_network_reason)
+                rec.headline = format("your network is on %d: move it to channel %d.", current->channel, best.channel);
         }
         if (best.secondary) rec.headline += format(" (40 MHz: secondary channel %d)", best.secondary);
 
@@ -329,6 +360,7 @@ report::Recommendation recommend(const report::Report& r, const Config& config) 
         }
     }
 
+    if (my_network_reason) rec.reasons.insert(rec.reasons.begin(), *my_network_reason);
     // Bluetooth in plain words
     for (const auto& e : r.emitters) {
         const auto& cls = info(e.emitter_class);

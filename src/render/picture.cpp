@@ -267,7 +267,11 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
     // ---- layout ----
     const double left = 84, right_margin = 150;
     const double title_h = 50, bracket_row_h = 17, brackets_h = 5 * bracket_row_h, bt_h = 24;
-    const double axis_h = 40, gap = 20, occ_title_h = 24, occ_h = 150, occ_labels_h = 24, rec_line_h = 19;
+    // the networks heard on each channel get a line under the channel numbers, when there are any
+    const bool networks_heard =
+        std::any_of(report.wifi.begin(), report.wifi.end(), [](const report::WifiChannelRow& row) { return !row.networks.empty(); });
+    const double network_line_h = networks_heard ? 15 : 0;
+    const double axis_h = 40, gap = 20, occ_title_h = 24, occ_h = 150, occ_labels_h = 24 + network_line_h, rec_line_h = 19;
     const int rec_lines = 2 + std::min<int>(3, report.recommendation ? static_cast<int>(report.recommendation->reasons.size()) : 1);
     pic.width = options.width;
     const double plot_w = std::floor(pic.width - left - right_margin);
@@ -655,6 +659,18 @@ Picture draw_picture(const report::Report& report, const Waterfall* waterfall, c
             cv.font(11, is_rec || row.observed);
             cv.colour(is_rec ? kRecommended : row.observed ? kInk : kMuted);
             cv.text(is_rec ? format("%d ★", row.channel) : std::to_string(row.channel), xc, oc.bottom() + 6, "occupancy", 0.5);
+            if (!row.networks.empty()) {
+                // the busiest network's name, and how many more: fitted to the 5 MHz between channels
+                const auto& first = row.networks.front();
+                std::string names = first.ssid.empty() ? "(hidden)" : first.ssid;
+                if (row.networks.size() > 1) names += format(" +%zu", row.networks.size() - 1);
+                bool mine = false;
+                for (const auto& n : row.networks) mine = mine || n.mine;
+                cv.font(9.5, mine);
+                cv.colour(mine ? kRecommended : kMuted);
+                const double room = pic.x_of(row.center_mhz + 2.4) - pic.x_of(row.center_mhz - 2.4);
+                cv.text(cv.fit(names, room), xc, oc.bottom() + 6 + 15, "occupancy", 0.5);
+            }
         }
     }
 

@@ -45,6 +45,16 @@ ordered_json to_json_value(const Value& v) {
         v.data);
 }
 
+ordered_json evidence_json(const Evidence& e) {
+    ordered_json j = {{"basis", std::string(evidence_key(e.basis))}, {"detail", e.detail}};
+    if (e.decode) {
+        j["bursts"] = e.decode->bursts;
+        j["decoded"] = e.decode->decoded;
+        j["checksum_ok"] = e.decode->checksum_ok;
+    }
+    return j;
+}
+
 ordered_json emitter_json(const Emitter& e) {
     ordered_json j = {
         {"class", std::string(key(e.emitter_class))},
@@ -58,9 +68,21 @@ ordered_json emitter_json(const Emitter& e) {
         {"first_s", round_to(e.first_s, 6)},
         {"last_s", round_to(e.last_s, 6)},
         {"confidence", round_to(e.confidence, 2)},
-        {"evidence", {{"basis", std::string(evidence_key(e.evidence.basis))}, {"detail", e.evidence.detail}}},
+        {"evidence", evidence_json(e.evidence)},
         {"summary", e.summary},
     };
+    if (!e.identities.empty()) {
+        ordered_json ids = ordered_json::array();
+        for (const auto& id : e.identities) {
+            ordered_json o = {{"role", id.role}, {"id", id.id}};
+            if (!id.type.empty()) o["type"] = id.type;
+            if (!id.name.empty()) o["name"] = id.name;
+            o["packets"] = id.packets;
+            o["verified"] = id.verified;
+            ids.push_back(std::move(o));
+        }
+        j["identities"] = std::move(ids);
+    }
     for (const auto& [k, v] : e.fields) j[k] = to_json_value(v);
     return j;
 }
@@ -151,6 +173,23 @@ std::string to_json(const Report& r) {
             {"bursts", c.bursts},
             {"noise_floor_dbfs_per_mhz", optional_number(c.noise_floor_dbfs_per_mhz, 1)},
         });
+        auto& row = channels.back();
+        ordered_json networks = ordered_json::array();
+        for (const auto& n : c.networks) {
+            ordered_json o = {{"ssid", n.ssid}, {"bssid", n.bssid}, {"frames", n.frames}};
+            if (n.mine) o["mine"] = true;
+            networks.push_back(std::move(o));
+        }
+        row["networks"] = std::move(networks);
+        if (c.decoded) {
+            ordered_json rates = ordered_json::object();
+            for (const auto& [rate, n] : c.decoded->rates_mbps) rates[rate] = n;
+            row["decoded_ppdus"] = c.decoded->ppdus;
+            row["rates_mbps"] = std::move(rates);
+            row["decoded_airtime_s"] = round_to(c.decoded->airtime_s, 6);
+            row["decoded_occupancy"] = optional_number(c.decoded->occupancy, 4);
+            if (!c.decoded->note.empty()) row["decoded_note"] = c.decoded->note;
+        }
     }
     ordered_json stats = {
         {"samples_in", r.stats.samples_in},

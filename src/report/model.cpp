@@ -12,6 +12,18 @@ std::string_view evidence_key(EvidenceBasis basis) {
     return "shape";
 }
 
+std::vector<int> mark_my_networks(std::vector<WifiChannelRow>& channels, const std::vector<std::string>& ssids) {
+    std::vector<int> found;
+    for (auto& row : channels) {
+        bool here = false;
+        for (auto& n : row.networks)
+            for (const auto& ssid : ssids)
+                if (!ssid.empty() && n.ssid == ssid) n.mine = here = true;
+        if (here) found.push_back(row.channel);
+    }
+    return found;
+}
+
 const Value* find_field(const Emitter& e, std::string_view name) {
     for (const auto& [k, v] : e.fields)
         if (k == name) return &v;

@@ -3,6 +3,8 @@
 #include "coex/core/format.hpp"
 #include "coex/core/text.hpp"
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace coex::report {
@@ -44,6 +46,53 @@ std::string live_text(const LiveSection& l) {
     return out.str();
 }
 
+std::string networks_text(const std::vector<WifiNetwork>& networks) {
+    std::string out;
+    for (const auto& n : networks) {
+        if (!out.empty()) out += ", ";
+        out += n.ssid.empty() ? "(hidden " + n.bssid + ")" : n.ssid;
+        if (n.mine) out += " (yours)";
+    }
+    return out;
+}
+
+std::string decoded_text(const WifiDecoded& d) {
+    std::vector<std::pair<std::uint64_t, std::string>> by_count;
+    for (const auto& [rate, n] : d.rates_mbps) by_count.emplace_back(n, rate);
+    std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string rates;
+    for (const auto& [n, rate] : by_count) rates += (rates.empty() ? "" : ", ") + rate + " Mb/s ×" + std::to_string(n);
+    std::string out = "decoded: " + count_text(d.ppdus, "PPDU") + " (" + rates + ")";
+    if (d.occupancy) out += format("; airtime from their headers %.1f %%", 100.0 * *d.occupancy);
+    if (!d.note.empty()) out += " — " + d.note;
+    return out;
+}
+
+std::string decode_counts_text(const Evidence& e) {
+    if (!e.decode || e.decode->bursts == 0) return "";
+    return format(" (decoded %llu of %llu, %llu checksum ok)", static_cast<unsigned long long>(e.decode->decoded),
+                  static_cast<unsigned long long>(e.decode->bursts), static_cast<unsigned long long>(e.decode->checksum_ok));
+}
+
+std::string identities_text(const std::vector<Identity>& ids) {
+    if (ids.empty()) return "";
+    std::map<std::string, std::vector<const Identity*>> by_role;
+    for (const auto& id : ids) by_role[id.role].push_back(&id);
+    std::string out;
+    for (const auto& [role, list] : by_role) {
+        out += "      " + count_text(list.size(), role) + ": ";
+        constexpr std::size_t kShown = 6;
+        for (std::size_t k = 0; k < list.size() && k < kShown; ++k) {
+            out += (k ? ", " : "") + (list[k]->name.empty() ? list[k]->id : list[k]->name + " (" + list[k]->id + ")");
+            if (!list[k]->type.empty()) out += " (" + list[k]->type + ")";
+            if (!list[k]->verified) out += " (unverified)";
+        }
+        if (list.size() > kShown) out += format(" and %zu more", list.size() - kShown);
+        out += "\n";
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string to_text(const Report& r) {
@@ -78,6 +127,8 @@ std::string to_text(const Report& r) {
         const std::string power = c.mean_power_dbfs ? format("%6.1f dBFS", *c.mean_power_dbfs) : std::string("     –");
         out << format("  %2d  %4.0f MHz  %7.3f s   %5.1f %%  %s\n", c.channel, c.center_mhz, c.observed_s,
                       100.0 * c.occupancy, power.c_str());
+        if (!c.networks.empty()) out << "      networks: " << networks_text(c.networks) << "\n";
+        if (c.decoded) out << "      " << decoded_text(*c.decoded) << "\n";
     }
     if (!unseen.empty()) {
         const std::string list = runs_text(unseen);  // "1–5, 7–13"
@@ -90,7 +141,7 @@ std::string to_text(const Report& r) {
             out << format("  %-18s %7.1f–%-7.1f MHz  %6.1f dBFS  %+5.1f dB  duty %5.1f %%  ", std::string(key(e.emitter_class)).c_str(),
                           e.low_mhz, e.high_mhz, e.level_dbfs, e.above_floor_db, 100.0 * e.duty_cycle)
                 << e.summary << (e.evidence.basis == EvidenceBasis::shape ? " [shape only]" : " [" + std::string(evidence_key(e.evidence.basis)) + "]")
-                << "\n";
+                << decode_counts_text(e.evidence) << "\n" << identities_text(e.identities);
     }
     if (r.recommendation) {
         const auto& rec = *r.recommendation;

@@ -1,6 +1,7 @@
 // Bluetooth BR and LE packets (GFSK).
 #include "coex/sim/bluetooth.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -196,6 +197,11 @@ std::uint32_t random_access_address(std::mt19937_64& rng) {
 
 Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, std::mt19937_64& rng,
                     double samples_per_symbol) {
+    return ble_packet(payload_bytes, phy, channel_index, BleIdentity{}, rng, samples_per_symbol);
+}
+
+Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, const BleIdentity& identity, std::mt19937_64& rng,
+                    double samples_per_symbol) {
     using namespace coding;
     if (payload_bytes > ble_max_payload_bytes) throw ConfigError("BLE payload must be 0..255 bytes");
     if (channel_index < 0 || channel_index > 39) throw ConfigError("BLE channel index must be 0..39");
@@ -207,11 +213,11 @@ Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, st
         append_bits_lsb(pdu, 0b0010, 4);  // ADV_NONCONN_IND
         pdu.push_back(0);                 // RFU
         pdu.push_back(0);                 // ChSel
-        pdu.push_back(1);                 // TxAdd: random address
+        pdu.push_back(identity.random_address ? 1 : 0);  // TxAdd
         pdu.push_back(0);                 // RxAdd
     } else {
-        aa = random_access_address(rng);
-        crc_init = static_cast<std::uint32_t>(detail::draw_uint(rng, 0, 0xFFFFFF));
+        aa = identity.access_address ? *identity.access_address : random_access_address(rng);
+        crc_init = identity.crc_init ? *identity.crc_init : static_cast<std::uint32_t>(detail::draw_uint(rng, 0, 0xFFFFFF));
         const auto flags = static_cast<unsigned>(detail::draw_uint(rng, 0, 7));
         append_bits_lsb(pdu, 0b10, 2);  // LLID: start of an L2CAP message
         append_bits_lsb(pdu, flags, 3);  // NESN, SN, MD
@@ -220,6 +226,8 @@ Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, st
     append_bits_lsb(pdu, payload_bytes, 8);
     std::vector<std::uint8_t> payload(payload_bytes);
     detail::fill_random_bytes(rng, payload);
+    if (advertising && identity.adv_address)
+        std::copy_n(identity.adv_address->begin(), std::min<std::size_t>(6, payload.size()), payload.begin());
     const Bits payload_bits = bytes_to_bits_lsb(payload);
     pdu.insert(pdu.end(), payload_bits.begin(), payload_bits.end());
     append_crc_msb_first(pdu, ble_crc24(pdu, crc_init), 24);

@@ -141,6 +141,14 @@ int wifi_channel(Obj& o, const std::string& key, int fallback) {
     return static_cast<int>(c);
 }
 
+// A network's SSID ("ssid"): 1–32 octets, or none.
+std::string network_name(Obj& o) {
+    const auto ssid = o.string("ssid");
+    if (!ssid) return "";
+    if (ssid->empty() || ssid->size() > 32) o.fail(o.at("ssid"), "'" + *ssid + "' is not an SSID (1–32 octets)");
+    return *ssid;
+}
+
 // The AFH map: "channels" (list of BT channel numbers) or "excluded_channels" / "excluded_mhz".
 std::vector<int> parse_afh(Obj& e) {
     std::vector<bool> used(bt_classic_channels, true);
@@ -234,6 +242,7 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.ack = e.boolean("ack").value_or(p.ack);
         p.beacons = e.boolean("beacons").value_or(p.beacons);
         p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
+        p.ssid = network_name(e);
         s.params = p;
     } else if (cls == EmitterClass::wifi_dsss) {
         WifiDsssSpec p;
@@ -243,6 +252,8 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.beacon_bytes = static_cast<std::size_t>(e.integer("beacon_bytes", 24, 2000).value_or(static_cast<long long>(p.beacon_bytes)));
         p.airtime = e.number_or("airtime", p.airtime, 0.0, 0.9);
         p.peer_level_db = e.number_or("peer_level_db", p.peer_level_db, -60, 20, "dB");
+        p.ssid = network_name(e);
+        if (!p.ssid.empty() && e.has("beacon_bytes")) e.fail(e.at("beacon_bytes"), "a named network's beacons are as long as its beacon frame");
         s.params = p;
     } else if (cls == EmitterClass::bluetooth_classic) {
         BtClassicSpec p;

@@ -398,6 +398,11 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         o["visible"] = observed > 0;
         if (!e.wifi_channels.empty()) o["wifi_channels"] = e.wifi_channels;
         for (const auto& [key, value] : e.facts) o[key] = value;
+        if (!e.identities.empty()) {
+            ordered_json ids = ordered_json::array();
+            for (const auto& [role, id] : e.identities) ids.push_back({{"role", role}, {"id", id}});
+            o["identities"] = ids;
+        }
         ordered_json list = ordered_json::array();
         for (std::size_t i = 0; i < bl.size() && i < max_listed; ++i)
             list.push_back({round_to(bl[i].t_start, 1e-8), round_to(bl[i].t_end, 1e-8), round_to(bl[i].f_lo_hz / 1e6, 1e-4),

@@ -14,7 +14,9 @@
 #include "coex/sim/interferers.hpp"
 #include "coex/sim/scene.hpp"
 #include "coex/sim/wifi.hpp"
+#include "coex/sim/wifi_mac.hpp"
 #include "coex/sim/zigbee.hpp"
+#include "coex/core/format.hpp"
 #include "dsp.hpp"
 
 namespace coex::sim::detail {
@@ -70,6 +72,9 @@ struct Builder {
     }
     double ramp(double fallback) const { return spec.ramp_s.value_or(fallback); }
     std::uint64_t next_seed() { return mix_seed(ctx.scene->seed, index + 1, ++counter); }
+    // Draws for who the emitter is (addresses): a stream of their own, so naming a device moves no
+    // transmission of the scene.
+    std::mt19937_64 identity_rng() const { return std::mt19937_64(mix_seed(ctx.scene->seed, index + 1, 0x1DE171F1ull)); }
 
     EmitterTimeline start(double center_hz, double bw_hz, double snr_bw_hz) const {
         EmitterTimeline e;
@@ -104,7 +109,42 @@ struct Builder {
     }
 };
 
+// ---- who the emitters are ---------------------------------------------------------------------------
+// A random locally administered unicast MAC address (what a simulated AP's BSSID or a BLE random
+// static address looks like).
+MacAddress locally_administered_address(std::mt19937_64& rng) {
+    MacAddress a{};
+    for (auto& octet : a) octet = static_cast<std::uint8_t>(draw_uint(rng, 0, 255));
+    a[0] = static_cast<std::uint8_t>((a[0] & 0xFC) | 0x02);
+    return a;
+}
+
+// "aa:bb:cc:dd:ee:ff", first octet first.
+std::string mac_text(const MacAddress& a) {
+    return format("%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 // ---- 802.11 OFDM ---------------------------------------------------------------------------------
+// A network that names itself (ssid set): its BSSID drawn once, and its identity on the label.
+BeaconFields name_network(Builder& b, const std::string& ssid, int channel, EmitterTimeline& e) {
+    BeaconFields fields;
+    if (ssid.empty()) return fields;
+    auto id = b.identity_rng();
+    fields.bssid = locally_administered_address(id);
+    fields.ssid = ssid;
+    fields.channel = channel;
+    e.identities.emplace_back("network", ssid + " " + mac_text(fields.bssid));
+    return fields;
+}
+
+// The network's next beacon frame, sent at t0 (its timestamp); counts the sequence number on.
+std::shared_ptr<const std::vector<std::uint8_t>> next_beacon(BeaconFields& fields, double t0) {
+    fields.timestamp_us = static_cast<std::uint64_t>(std::max(0.0, t0) * 1e6);
+    auto psdu = std::make_shared<const std::vector<std::uint8_t>>(wifi_beacon_frame(fields));
+    fields.sequence = static_cast<std::uint16_t>((fields.sequence + 1) & 0x0FFF);
+    return psdu;
+}
+
 constexpr double ofdm_half_bw = 8.3e6;  // 52 subcarriers x 312.5 kHz plus the spectral skirt
 
 constexpr double ht20_half_bw = 8.9e6;   // 56 subcarriers
@@ -156,18 +196,29 @@ std::vector<EmitterTimeline> wifi_ofdm(Builder& b, const WifiOfdmSpec& p) {
         if (is_long) return {static_cast<std::size_t>(uniform(b.rng, 2000, 3700)), WifiRate::mbps6};  // ~2.7–5 ms, as an A-MPDU
         return {1500, p.rate};
     };
+    // A named network's beacons are beacon frames (at 6 Mb/s, as a 2.4 GHz g/n AP without 802.11b sends them).
+    BeaconFields fields = name_network(b, p.ssid, p.channel, e);
+    auto beacon_frame = [&](double t0) {
+        if (p.ssid.empty()) return frame(t0, 250, WifiRate::mbps6, level);
+        const auto psdu = next_beacon(fields, t0);
+        const double dur = wifi_ofdm_ppdu_duration_s(psdu->size(), WifiRate::mbps6);
+        b.add(e, t0, dur, fc, ofdm_half_bw, level, [psdu](std::mt19937_64& rng) {
+            return wifi_ofdm_ppdu(*psdu, WifiRate::mbps6, static_cast<std::uint8_t>(draw_uint(rng, 1, 127)));
+        });
+        return dur;
+    };
     const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 0.006) : b.lo;
     double t = t_begin, busy = 0.0;
     double beacon = t_begin + uniform(b.rng, 0.0, 0.1024);
     if (p.airtime <= 0.0) {
         // beacons only
-        for (; beacon < b.hi; beacon += 0.1024) frame(beacon, 250, WifiRate::mbps6, level);
+        for (; beacon < b.hi; beacon += 0.1024) beacon_frame(beacon);
         return {std::move(e)};
     }
     while (t < b.hi) {
         if (p.beacons && t >= beacon) {
             t += difs + slot * static_cast<double>(draw_uint(b.rng, 0, 15));
-            const double d = frame(t, 250, WifiRate::mbps6, level);
+            const double d = beacon_frame(t);
             t += d;
             busy += d;
             beacon += 0.1024;
@@ -209,6 +260,15 @@ std::vector<EmitterTimeline> wifi_dsss(Builder& b, const WifiDsssSpec& p) {
         b.add(e, t0, dur, fc, dsss_half_bw, power, [bytes](std::mt19937_64& rng) { return wifi_dsss_ppdu(bytes, rng); });
         return dur;
     };
+    // A named network's beacons are beacon frames (1 Mb/s, long preamble); otherwise random octets.
+    BeaconFields fields = name_network(b, p.ssid, p.channel, e);
+    auto beacon_frame = [&](double t0) {
+        if (p.ssid.empty()) return frame(t0, p.beacon_bytes, level);
+        const auto psdu = next_beacon(fields, t0);
+        const double dur = wifi_dsss_ppdu_duration_s(psdu->size());
+        b.add(e, t0, dur, fc, dsss_half_bw, level, [psdu](std::mt19937_64&) { return wifi_dsss_ppdu(*psdu, WifiDsssOptions{}); });
+        return dur;
+    };
     const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 0.006) : b.lo;
     const double first = uniform(b.rng, 0.0, p.beacon_interval_s);
     double beacon = p.first_beacon_s ? *p.first_beacon_s : std::max(b.lo, 0.0) + first;
@@ -218,7 +278,7 @@ std::vector<EmitterTimeline> wifi_dsss(Builder& b, const WifiDsssSpec& p) {
     auto beacon_due = [&](double until) {
         while (beacon <= until && beacon < b.hi) {
             const double start = std::max(beacon, t);
-            const double d = frame(start, p.beacon_bytes, level);
+            const double d = beacon_frame(start);
             t = start + d + difs;
             busy += d;
             beacon += p.beacon_interval_s;
@@ -266,10 +326,14 @@ std::vector<EmitterTimeline> bt_classic(Builder& b, const BtClassicSpec& p) {
     const double slot = 625 * us;
     const int n_slots = p.packet == BtPacket::dh1 ? 1 : p.packet == BtPacket::dh3 ? 3 : 5;
     auto hop = [&]() { return (bt_classic_first_mhz + used[draw_uint(b.rng, 0, used.size() - 1)]) * 1e6; };
+    // A piconet: every packet, master's and slave's, carries the master's access code (its LAP).
+    auto id = b.identity_rng();
+    const BtBrAddress master{static_cast<std::uint32_t>(draw_uint(id, 0, 0xFFFFFF)), static_cast<std::uint8_t>(draw_uint(id, 0, 255))};
+    e.identities.emplace_back("piconet", format("0x%06x", master.lap));
     auto packet = [&](double t0, BtPacket type, std::size_t bytes, double power) {
         const double f = hop();
         b.add(e, t0, bt_br_packet_duration_s(type, bytes), f, 0.5e6, power,
-              [type, bytes](std::mt19937_64& rng) { return bt_br_packet(type, bytes, rng, bt_sps); });
+              [type, bytes, master](std::mt19937_64& rng) { return bt_br_packet(type, bytes, master, rng, bt_sps); });
     };
     const double t_begin = b.lo < 0 ? -uniform(b.rng, 0.0, 2 * slot) : b.lo;
     for (double t = t_begin; t < b.hi;) {
@@ -331,10 +395,29 @@ std::vector<EmitterTimeline> ble(Builder& b, const BleSpec& p) {
     e.ramp_s = b.ramp(4.0 * us);
     const BlePhy phy = p.phy;
     const double level = e.level_dbfs;
+    // An advertiser sends its own random static address in every advert; a connection keeps its
+    // access address and CRC init.
+    BleIdentity identity;
+    auto id = b.identity_rng();
+    if (adv) {
+        auto address = locally_administered_address(id);
+        address[0] |= 0xC0;  // random static: the two most significant bits of the address set
+        std::array<std::uint8_t, 6> sent{};
+        std::reverse_copy(address.begin(), address.end(), sent.begin());  // on air least significant octet first
+        identity.adv_address = sent;
+        if (p.pdu_bytes >= 6) e.identities.emplace_back("advertiser", mac_text(address));
+    } else {
+        std::uint32_t aa = 0;
+        do aa = static_cast<std::uint32_t>(draw_uint(id, 0, 0xFFFFFFFF));
+        while (aa == 0x8E89BED6u);
+        identity.access_address = aa;
+        identity.crc_init = static_cast<std::uint32_t>(draw_uint(id, 0, 0xFFFFFF));
+        e.identities.emplace_back("connection", format("0x%08x", aa));
+    }
     auto packet = [&](double t0, int ch, std::size_t bytes, double power) {
         const double dur = ble_packet_duration_s(bytes, phy);
         b.add(e, t0, dur, ble_channel_hz(ch), 0.5 * bw, power,
-              [bytes, phy, ch](std::mt19937_64& rng) { return ble_packet(bytes, phy, ch, rng, 4.0); });
+              [bytes, phy, ch, identity](std::mt19937_64& rng) { return ble_packet(bytes, phy, ch, identity, rng, 4.0); });
         return dur;
     };
     if (adv) {

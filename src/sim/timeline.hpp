@@ -49,6 +49,8 @@ struct EmitterTimeline {
     double direct_lo_hz = 0.0, direct_hi_hz = 0.0;
     std::vector<double> tones_hz;   // a comb: one labelled burst per tone
     std::vector<std::pair<std::string, double>> facts;  // class-specific label fields
+    // who it is, as a decoder would name it: ("network", "SSID aa:bb:…"), ("piconet", "0x9e8b33"), ("advertiser", "c0:…")
+    std::vector<std::pair<std::string, std::string>> identities;
     std::vector<int> wifi_channels;  // Wi-Fi channels whose airtime it counts towards
 };
 

@@ -80,15 +80,15 @@ private:
     EmitterClass reported_;
 };
 
-const DetectorDescriptor kClaimer{EmitterClass::wifi_ofdm, "claims low cells", {},
+const DetectorDescriptor kClaimer{EmitterClass::wifi_ofdm, "claims low cells", {}, {},
                                   [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<ClaimsLowCells>()); }};
-const DetectorDescriptor kBuggyJudge{EmitterClass::ble, "rejects outside the set", {},
+const DetectorDescriptor kBuggyJudge{EmitterClass::ble, "rejects outside the set", {}, {},
                                      [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<RejectsOutsideTheSet>()); }};
-const DetectorDescriptor kTaker{EmitterClass::zigbee, "takes all", {EmitterClass::zigbee, EmitterClass::unknown}, [](const DetectorSetup&) {
+const DetectorDescriptor kTaker{EmitterClass::zigbee, "takes all", {EmitterClass::zigbee, EmitterClass::unknown}, {}, [](const DetectorSetup&) {
                                     return std::unique_ptr<Detector>(std::make_unique<TakesAll>(EmitterClass::zigbee));
                                 }};
 // declares zigbee but reports an oven
-const DetectorDescriptor kLiar{EmitterClass::zigbee, "reports what it does not declare", {EmitterClass::zigbee, EmitterClass::unknown},
+const DetectorDescriptor kLiar{EmitterClass::zigbee, "reports what it does not declare", {EmitterClass::zigbee, EmitterClass::unknown}, {},
                                [](const DetectorSetup&) {
                                    return std::unique_ptr<Detector>(std::make_unique<TakesAll>(EmitterClass::microwave_oven));
                                }};

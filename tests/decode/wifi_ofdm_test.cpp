@@ -196,8 +196,9 @@ TEST(WifiOfdmDecoder, ShortPsduAtEveryRateFcsHolds) {
         const auto* p = only_packet(ps);
         ASSERT_NE(p, nullptr);
         EXPECT_TRUE(p->checksum_checked);
-        EXPECT_FALSE(p->checksum_ok);
-        EXPECT_TRUE(p->kind.empty());
+        EXPECT_TRUE(p->checksum_ok) << "its L-SIG held: rate and airtime stand";
+        EXPECT_TRUE(p->kind.empty()) << "but nothing of the frame is reported";
+        EXPECT_TRUE(p->device.empty());
     }
 }
 
@@ -627,7 +628,8 @@ TEST(WifiOfdmDecoder, SnrSweepNeverReportsAWrongHeader) {
             for (const auto& p : run(*dec, apply(cs::wifi_ofdm_ppdu(ack, cs::WifiRate::mbps6, 0x5D).samples, l, rng))) {
                 if (!p.checksum_ok) continue;
                 if (p.kind == "ack") ++fcs_ok;
-                else ++wrong;
+                // an ACK whose FCS failed keeps its header (6 Mb/s, 44 us) and names nothing
+                else if (!p.kind.empty() || p.rate_mbps != 6.0 || std::abs(p.duration_s - 44e-6) > 1e-9) ++wrong;
             }
         }
         std::printf("SNR %4.1f dB, %d trials each: L-SIG %d, HT-SIG %d, ACK FCS %d, preamble-only %d, wrong %d\n", snr, kTrials, lsig_ok,
@@ -886,6 +888,9 @@ TEST(WifiOfdmDecoder, RealRecordingsOpenofdm) {
         std::vector<double> errors_us;
         for (const auto& p : ps) {
             if (!p.checksum_ok || p.mcs >= 8) continue;
+            // a short non-HT PPDU whose FCS failed (its header held, its content did not: a collision
+            // may have cut it) is left out
+            if (p.mcs < 0 && p.kind.empty() && p.duration_s <= 560e-6) continue;
             const auto s0 = static_cast<long>(std::lround(p.start_s * 20e6));
             const auto e0 = static_cast<long>(std::lround((p.start_s + p.duration_s) * 20e6));
             if (s0 < 0 || e0 + 200 > static_cast<long>(x.size()) || e0 - s0 < 600) continue;

@@ -14,7 +14,7 @@ set(rooms
   "btbb\\.h|src/decode/bluetooth_br\\.cpp"
   "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/"
   "cairo|src/render/"
-  "glib\\.h|glib/|src/render/html\\.cpp")
+  "glib\\.h|glib/|src/render/html\\.cpp|src/report/redact\\.cpp")
 
 # The keys, read from the table's rows ({EmitterClass::x, "x", …}); "unknown" is left out: it also
 # names unknown sample formats.

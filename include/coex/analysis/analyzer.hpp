@@ -39,6 +39,8 @@ struct AnalysisConfig {
     // false: the spectrogram, floors and cells only, no detectors and no emitters (what those stages
     // cost alone, for benchmarks)
     bool detect = true;
+    // false: no packet decoding; classes rest on behaviour and shape alone
+    bool decode = true;
     // Where the detectors run; the report is the same either way.
     //  inline_calls: on the analysing thread, call by call;
     //  own_thread:   on a second thread, a few blocks behind the spectrogram;

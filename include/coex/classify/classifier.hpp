@@ -19,8 +19,11 @@ class Classifier {
 public:
     // keep_bursts: record every judged burst for the report (debugging, burst-level scoring).
     // registry: the detectors, in judging order (another than the built-in one for tests of the framework).
+    // decoders: the packet decoders run on each narrowband burst's samples (the Wi-Fi detector runs the
+    // wideband ones on its transmissions); none: nothing is decoded.
     explicit Classifier(std::vector<WifiChannel> channels, bool keep_bursts = false,
-                        std::span<const DetectorDescriptor> registry = detector_registry());
+                        std::span<const DetectorDescriptor> registry = detector_registry(),
+                        std::span<const decode::DecoderDescriptor> decoders = decode::decoder_registry());
     ~Classifier();
 
     void begin_tuning(const TuningGeometry& tuning);
@@ -41,6 +44,7 @@ private:
     void judge(const BurstFeatures& burst);
     void fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by);
     BurstFeatures measure(const struct TrackedBurst& burst);
+    void decode_burst(const struct TrackedBurst& burst, BurstFeatures& f);
 
     struct Registered {
         const DetectorDescriptor* descriptor;
@@ -85,6 +89,14 @@ private:
     };
     std::vector<Rejected> rejections_;  // of the burst being judged, for its record
     std::vector<report::BurstRecord> records_;
+    struct NarrowbandDecoder {
+        const decode::DecoderDescriptor* descriptor;
+        std::unique_ptr<decode::Decoder> decoder;
+    };
+    std::vector<NarrowbandDecoder> decoders_;
+    std::vector<cf32> decode_snippet_, decode_baseband_;
+    std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"
+    std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0;
 };
 
 }  // namespace coex::classify

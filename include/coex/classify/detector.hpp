@@ -4,6 +4,7 @@
 // feeds each detector what its capabilities ask for, counts their outcomes, and collects what they find.
 #include "coex/classify/frame.hpp"
 #include "coex/core/bands.hpp"
+#include "coex/decode/packet.hpp"
 #include "coex/report/report.hpp"
 
 #include <cstdint>
@@ -37,7 +38,13 @@ struct BurstFeatures {
     double constant_envelope = 0.0;        // 1 − (std/mean) of |x|: ≈1 for FSK/MSK, lower for OFDM or noise
     double preamble_periodicity = 0.0;     // coherent autocorrelation at 16 µs over the first 128 µs: ≈1 for an 802.15.4 SHR
     double symbol_rate_hz = 0.0;           // 1e6 or 1.152e6: the FSK symbol clock the discriminator shows (0: none judged)
+    // What the packet decoders found in the burst's samples (decoders_ran: they were run on them).
+    bool decoders_ran = false;
+    std::vector<decode::Packet> packets;
     [[nodiscard]] double duration_s() const { return end_s - start_s; }
+    // The first packet of protocol p whose checksum held (null: none).
+    [[nodiscard]] const decode::Packet* proven(decode::Protocol p) const;
+    [[nodiscard]] const decode::Packet* framed(decode::Protocol p) const;  // the first of p, checksum or not
 };
 
 // Why a detector turned a burst down: a closed set, so the stats count reasons rather than spellings.
@@ -174,12 +181,16 @@ public:
 struct DetectorSetup {
     std::vector<WifiChannel> wifi_channels;  // of the regulatory domain
     const SampleHistory* history = nullptr;  // the tuning's last few ms of samples, for looks at a burst's own samples
+    std::span<const decode::DecoderDescriptor> decoders{};  // the packet decoders in use (a detector makes its own)
 };
 
 struct DetectorDescriptor {
     EmitterClass primary;             // what it is for; its key is the detector's key in stats ("detector.<key>.accepted")
     std::string_view name;            // for people
     std::vector<EmitterClass> emits;  // every class its emitters may have (the framework holds it to this)
+    // Protocols whose checksum-valid packets prove a burst is its business: such a burst goes to it
+    // first, before any explanation or shape judgement by another detector.
+    std::vector<decode::Protocol> proven_by;
     std::unique_ptr<Detector> (*make)(const DetectorSetup& setup);
     [[nodiscard]] std::string_view key() const { return coex::key(primary); }
 };

@@ -62,6 +62,7 @@ struct WifiBurstSpan {
     double center_mhz = 0.0;
     std::uint64_t first_sample = 0, end_sample = 0;  // within the segment
     bool dsss_by_shape = false;                       // what the spectrum alone says
+    int channel = 0;
 };
 
 class WifiOccupancyDetector {
@@ -72,6 +73,9 @@ public:
     // Once a channel has carried kSettledKind judged transmissions, all of one kind, a transmission
     // whose spectrum shows that kind too is not judged again (the judge is the costliest per-burst step).
     void set_kind_judge(std::function<std::optional<bool>(const WifiBurstSpan&)> judge) { kind_judge_ = std::move(judge); }
+    // Told of every transmission counted on a channel seen whole, before its kind is judged (the
+    // packet decoders look at each).
+    void set_transmission_sink(std::function<void(const WifiBurstSpan&)> sink) { transmission_sink_ = std::move(sink); }
 
     void begin_tuning(const TuningGeometry& tuning);
     void on_frame(const Frame& frame);
@@ -151,6 +155,7 @@ private:
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
+    std::function<void(const WifiBurstSpan&)> transmission_sink_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
     std::vector<double> shortfall_;  // per cell, for the idle-frame test

@@ -15,6 +15,9 @@ struct Config {
     RegDomain domain = RegDomain::eu;
     int width_mhz = 20;                  // 20 or 40 (HT40: the primary channel and the one 4 above or below)
     std::optional<int> current_channel;  // the router's channel now, if known
+    // The user's own networks by SSID (--my-network): where their beacons were decoded is the router's
+    // channel now, unless current_channel says otherwise.
+    std::vector<std::string> my_networks;
 };
 
 struct CostParts {

@@ -26,6 +26,23 @@ struct CaptureFacts {
     std::string hardware, datetime, description;
 };
 
+// A network heard on a Wi-Fi channel: from beacons (or probe responses) whose FCS held.
+struct WifiNetwork {
+    std::string ssid;   // as sent; "" for a hidden network
+    std::string bssid;  // "aa:bb:cc:dd:ee:ff"
+    std::uint64_t frames = 0;
+    bool mine = false;  // the user named it (--my-network)
+};
+
+// What the PPDUs decoded on a channel said (their PLCP/L-SIG/HT-SIG checks held).
+struct WifiDecoded {
+    std::uint64_t ppdus = 0;                      // with a valid header check
+    std::map<std::string, std::uint64_t> rates_mbps;  // "24" → PPDUs at 24 Mb/s ("6.5", "72.2" for HT MCS)
+    double airtime_s = 0.0;                       // Σ of their durations from the headers
+    std::optional<double> occupancy;              // airtime_s over the channel's observed time
+    std::string note;                             // why it differs from the energy-based occupancy, when it does
+};
+
 struct WifiChannelRow {
     int channel = 0;
     double center_mhz = 0.0;
@@ -35,6 +52,8 @@ struct WifiChannelRow {
     std::optional<double> mean_power_dbfs;
     std::uint64_t bursts = 0;
     std::optional<double> noise_floor_dbfs_per_mhz;  // the floor under the channel (median over its MHz)
+    std::vector<WifiNetwork> networks;               // most frames first
+    std::optional<WifiDecoded> decoded;              // unset when no PPDU on the channel was decoded
 };
 
 // A JSON-like value for the class-specific fields of an emitter (kept free of any JSON library so
@@ -59,9 +78,28 @@ struct Value {
 // protocol's behaviour (its channel grid, hopping, advertising channels, preamble, mains rhythm); or
 // the signal's shape alone (then its confidence is capped: docs/classifier.md).
 enum class EvidenceBasis : std::uint8_t { decoded, behaviour, shape };
+// For packet classes: how many of the emitter's bursts were tried by a decoder, framed as packets of its
+// protocol, and had their checksum hold.
+struct DecodeCounts {
+    std::uint64_t bursts = 0, decoded = 0, checksum_ok = 0;
+};
 struct Evidence {
+    Evidence() = default;
+    Evidence(EvidenceBasis b, std::string d) : basis(b), detail(std::move(d)) {}
     EvidenceBasis basis = EvidenceBasis::shape;
     std::string detail;  // what was seen, for people
+    std::optional<DecodeCounts> decode;  // set for packet classes
+};
+
+// Who an emitter's decoded packets came from: a BLE advertiser, a BR piconet, an 802.15.4 PAN or node,
+// a proprietary link's address, a BLE connection.
+struct Identity {
+    std::string role;  // "advertiser", "piconet", "pan", "node", "address", "connection"
+    std::string id;    // the address, LAP, PAN ID or access address, as people write it
+    std::string type;  // BLE address type ("public", "random"); empty otherwise
+    std::string name;  // a Wi-Fi network's SSID (its id is the BSSID)
+    std::uint64_t packets = 0;
+    bool verified = false;  // seen in a packet whose checksum held
 };
 [[nodiscard]] std::string_view evidence_key(EvidenceBasis basis);  // "decoded", "behaviour", "shape"
 
@@ -76,6 +114,7 @@ struct Emitter {
     double first_s = 0.0, last_s = 0.0;
     double confidence = 0.0;      // 0…1
     Evidence evidence;            // what the class rests on
+    std::vector<Identity> identities;  // from decoded packets, most packets first
     std::string summary;          // one line a person can read
     Value::Object fields;         // class-specific fields (read them through a FieldKey)
 
@@ -97,6 +136,17 @@ inline constexpr FieldKey<double> median_burst_us{"median_burst_us"};           
 }  // namespace fields
 
 [[nodiscard]] const Value* find_field(const Emitter& e, std::string_view name);
+
+// Marks the networks whose SSID the user named as theirs (--my-network); returns the channels they
+// were heard on.
+std::vector<int> mark_my_networks(std::vector<WifiChannelRow>& channels, const std::vector<std::string>& ssids);
+
+struct Report;
+// For sharing a report: every SSID, BSSID and device or network identity is replaced by a salted
+// SHA-256 digest ("ssid:3fa2c1d09abc"), the same value by the same digest within this report (so
+// counts and links survive) and unlinkable across reports (a new random salt each call); where the
+// report's sentences quote one, the digest replaces it there too.
+void redact(Report& report);
 [[nodiscard]] std::optional<double> get(const Emitter& e, FieldKey<double> key);
 [[nodiscard]] std::optional<std::vector<int>> get(const Emitter& e, FieldKey<std::vector<int>> key);
 

@@ -1,7 +1,9 @@
 #pragma once
 // Bluetooth BR (basic rate) and Bluetooth LE packet generators (GFSK).
 #include <cstddef>
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -63,6 +65,17 @@ double ble_packet_duration_s(std::size_t payload_bytes, BlePhy phy);
 // payload_bytes 0..255, channel_index 0..39 (ConfigError otherwise). Sample rate =
 // samples_per_symbol x symbol rate. Power 1.0.
 Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, std::mt19937_64& rng,
+                    double samples_per_symbol = 8);
+
+// Who sends: an advertiser's AdvA (the first 6 payload octets, least significant octet first, TxAdd
+// from `random_address`), a connection's access address and CRC init. What is unset is drawn from rng
+// as the overload above does (which calls this one with nothing set).
+struct BleIdentity {
+    std::optional<std::array<std::uint8_t, 6>> adv_address;  // as sent (LSB first)
+    bool random_address = true;
+    std::optional<std::uint32_t> access_address, crc_init;
+};
+Waveform ble_packet(std::size_t payload_bytes, BlePhy phy, int channel_index, const BleIdentity& identity, std::mt19937_64& rng,
                     double samples_per_symbol = 8);
 
 // ---- shared GFSK modulator -----------------------------------------------------------------------

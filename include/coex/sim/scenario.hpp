@@ -59,6 +59,7 @@ struct WifiOfdmSpec {
     bool ack = true;
     bool beacons = true;
     double peer_level_db = -6.0;   // ACKs come from the other station, this much weaker
+    std::string ssid;              // set: the beacons are 802.11 beacon frames naming this network (6 Mb/s)
 };
 
 struct WifiDsssSpec {
@@ -68,6 +69,7 @@ struct WifiDsssSpec {
     std::size_t beacon_bytes = 120;
     double airtime = 0.0;  // data frames (1 Mb/s) + ACKs on top of the beacons
     double peer_level_db = -6.0;
+    std::string ssid;      // set: the beacons are 802.11 beacon frames naming this network (1 Mb/s)
 };
 
 struct BtClassicSpec {
