@@ -8,4 +8,6 @@ extern const DecoderDescriptor kWifiDsssDecoder;
 extern const DecoderDescriptor kBluetoothBrDecoder;
 extern const DecoderDescriptor kIeee802154Decoder;
 extern const DecoderDescriptor kWifiOfdmDecoder;
+extern const DecoderDescriptor kBleDecoder;
+extern const DecoderDescriptor kEsbDecoder;
 }  // namespace coex::decode

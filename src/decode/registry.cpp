@@ -17,7 +17,8 @@ std::string_view protocol_key(Protocol p) {
 }
 
 std::span<const DecoderDescriptor> decoder_registry() {
-    static const std::array<DecoderDescriptor, 4> registry{kBluetoothBrDecoder, kIeee802154Decoder, kWifiOfdmDecoder, kWifiDsssDecoder};
+    static const std::array<DecoderDescriptor, 6> registry{kBleDecoder, kEsbDecoder, kBluetoothBrDecoder, kIeee802154Decoder,
+                                                           kWifiOfdmDecoder, kWifiDsssDecoder};
     return registry;
 }
 

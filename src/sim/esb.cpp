@@ -47,18 +47,19 @@ coding::Bits esb_frame_bits(std::span<const std::uint8_t> address, std::span<con
     return out;
 }
 
-double esb_packet_duration_s(std::size_t address_bytes, std::size_t payload_bytes, int crc_bytes) {
+double esb_packet_duration_s(std::size_t address_bytes, std::size_t payload_bytes, int crc_bytes, double symbol_rate_hz) {
     const double bits = 8.0 + 8.0 * static_cast<double>(address_bytes) + 9.0 + 8.0 * static_cast<double>(payload_bytes) + 8.0 * crc_bytes;
-    return bits / esb_symbol_rate_hz;
+    return bits / symbol_rate_hz;
 }
 
 Waveform esb_packet(std::span<const std::uint8_t> address, std::size_t payload_bytes, int pid, std::mt19937_64& rng,
-                    double samples_per_symbol) {
+                    double samples_per_symbol, double symbol_rate_hz) {
     if (payload_bytes > esb_max_payload_bytes) throw ConfigError("ESB payload must be 0..32 bytes");
+    if (symbol_rate_hz != 1e6 && symbol_rate_hz != 2e6) throw ConfigError("ESB symbol rate must be 1e6 or 2e6");
     std::vector<std::uint8_t> payload(payload_bytes);
     std::uniform_int_distribution<int> byte(0, 255);
     for (auto& b : payload) b = static_cast<std::uint8_t>(byte(rng));
-    return gfsk_modulate(esb_frame_bits(address, payload, pid, false), esb_symbol_rate_hz, 0.5, esb_mod_index, samples_per_symbol);
+    return gfsk_modulate(esb_frame_bits(address, payload, pid, false), symbol_rate_hz, 0.5, esb_mod_index, samples_per_symbol);
 }
 
 }  // namespace coex::sim

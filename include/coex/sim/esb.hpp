@@ -32,10 +32,13 @@ std::uint8_t esb_crc8(std::span<const std::uint8_t> bits);
 // 2 (ConfigError otherwise).
 coding::Bits esb_frame_bits(std::span<const std::uint8_t> address, std::span<const std::uint8_t> payload, int pid, bool no_ack,
                     int crc_bytes = 2);
-double esb_packet_duration_s(std::size_t address_bytes, std::size_t payload_bytes, int crc_bytes = 2);
+// Air time at 1 Mb/s, or at symbol_rate_hz (the nRF24L01+'s 2 Mb/s mode).
+double esb_packet_duration_s(std::size_t address_bytes, std::size_t payload_bytes, int crc_bytes = 2,
+                             double symbol_rate_hz = esb_symbol_rate_hz);
 
-// One packet with a random payload of payload_bytes, GFSK at samples_per_symbol × 1 MS/s, power 1.0.
+// One packet with a random payload of payload_bytes, GFSK at samples_per_symbol × symbol_rate_hz,
+// power 1.0. symbol_rate_hz 1e6 (±160 kHz) or 2e6 (the 2 Mb/s mode: same index, ±320 kHz).
 Waveform esb_packet(std::span<const std::uint8_t> address, std::size_t payload_bytes, int pid, std::mt19937_64& rng,
-                    double samples_per_symbol = 4.0);
+                    double samples_per_symbol = 4.0, double symbol_rate_hz = esb_symbol_rate_hz);
 
 }  // namespace coex::sim
