@@ -143,19 +143,28 @@ TimeDomainFeatures Channelizer::measure(std::span<const cf32> samples, double ra
 
 struct Channelizer::Decimator {
     unsigned factor = 1;
-    std::unique_ptr<firdecim_crcf_s, DecimDeleter> decim;
+    std::vector<float> taps;  // low-pass at 0.4 of the decimated rate, designed once per factor
 };
 
+// Mixing and decimation fused: the carrier is turned by a phasor recurrence (renormalised now and
+// then), and the low-pass is evaluated only at the samples kept. A few ns a sample: this runs on every
+// burst the decoders see.
 double Channelizer::to_baseband(std::span<const cf32> samples, double rate, double offset_hz, double target_rate_hz,
                                 std::vector<cf32>& out) {
     const unsigned factor = static_cast<unsigned>(std::max(1.0, std::floor(rate / target_rate_hz)));
     mixed_.resize(samples.size());
-    if (offset_hz != 0.0) {
-        std::unique_ptr<nco_crcf_s, NcoDeleter> nco(nco_crcf_create(LIQUID_NCO));
-        nco_crcf_set_frequency(nco.get(), static_cast<float>(2.0 * std::numbers::pi * offset_hz / rate));
-        nco_crcf_mix_block_down(nco.get(), const_cast<cf32*>(samples.data()), mixed_.data(), static_cast<unsigned>(samples.size()));
-    } else {
-        std::copy(samples.begin(), samples.end(), mixed_.begin());
+    const std::complex<double> step = std::polar(1.0, -2.0 * std::numbers::pi * offset_hz / rate);
+    std::complex<double> phasor{1.0, 0.0};
+    constexpr std::size_t kRenormalise = 256;
+    for (std::size_t i = 0; i < samples.size(); i += kRenormalise) {
+        const std::size_t stop = std::min(samples.size(), i + kRenormalise);
+        std::complex<float> p(static_cast<float>(phasor.real()), static_cast<float>(phasor.imag()));
+        const std::complex<float> s(static_cast<float>(step.real()), static_cast<float>(step.imag()));
+        for (std::size_t k = i; k < stop; ++k) {
+            mixed_[k] = samples[k] * p;
+            p *= s;
+        }
+        phasor *= std::pow(step, static_cast<double>(stop - i));  // exact, so float error never builds up
     }
     if (factor == 1) {
         out.assign(mixed_.begin(), mixed_.end());
@@ -167,13 +176,28 @@ double Channelizer::to_baseband(std::span<const cf32> samples, double rate, doub
     if (!d) {
         auto made = std::make_unique<Decimator>();
         made->factor = factor;
-        made->decim.reset(firdecim_crcf_create_kaiser(factor, 8, 60.0f));
+        made->taps.resize(8 * factor + 1);
+        liquid_firdes_kaiser(static_cast<unsigned>(made->taps.size()), 0.4f / static_cast<float>(factor), 60.0f, 0.0f, made->taps.data());
+        float sum = 0.0f;
+        for (float t : made->taps) sum += t;
+        for (float& t : made->taps) t /= sum;
         decimators_.push_back(std::move(made));
         d = decimators_.back().get();
     }
-    firdecim_crcf_reset(d->decim.get());
-    out.resize(samples.size() / factor);
-    firdecim_crcf_execute_block(d->decim.get(), mixed_.data(), static_cast<unsigned>(out.size()), out.data());
+    // output k is centred on input k·factor (the filter is symmetric: no delay to account for)
+    const std::size_t half = d->taps.size() / 2, n = samples.size();
+    out.resize(n / factor);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        const std::size_t centre = k * factor;
+        float re = 0.0f, im = 0.0f;
+        const std::size_t first = centre >= half ? centre - half : 0, last = std::min(n - 1, centre + half);
+        for (std::size_t i = first; i <= last; ++i) {
+            const float h = d->taps[i + half - centre];
+            re += h * mixed_[i].real();
+            im += h * mixed_[i].imag();
+        }
+        out[k] = {re, im};
+    }
     return rate / factor;
 }
 

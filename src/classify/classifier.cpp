@@ -22,6 +22,9 @@ constexpr double kShapeOnlyConfidence = 0.6;  // the most an emitter named by it
 constexpr double kMaxDecodedSeconds = 6e-3;    // longer than any packet of the narrowband protocols (802.15.4: 4.3 ms)
 constexpr double kDecodeMarginSeconds = 50e-6; // around the burst: its frames' edges are coarse
 constexpr double kDecodeRate = 8e6;            // narrowband decoders get the burst decimated toward this
+constexpr double kDecodeBurst = 256.0;         // bursts decoded before the budget bites
+constexpr double kMinConstantEnvelope = 0.64;  // below: noise-like, not a narrowband packet
+constexpr double kDecodesPerSecond = 40.0;     // then this many a second of capture
 
 }  // namespace
 
@@ -47,7 +50,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
       channelizer_(std::make_unique<Channelizer>()),
       keep_bursts_(keep_bursts) {
     for (const auto& d : decoders)
-        if (!d.wideband) decoders_.push_back({&d, d.make()});
+        if (!d.wideband) decoders_.push_back({&d, d.make(), false});
     const DetectorSetup setup{std::move(channels), history_.get(), decoders};
     detectors_.reserve(registry.size());
     for (const auto& d : registry) {
@@ -217,15 +220,45 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
 // narrow and short enough to be a packet; each rejects fast where its preamble is not.
 void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     if (decoders_.empty() || f.bandwidth_mhz > kMaxChannelisedMhz || f.duration_s() > kMaxDecodedSeconds) return;
+    // the decoders this burst's measured FM deviation allows, and how much of its start they need
+    double needed_s = 0.0;
+    bool any = false;
+    for (auto& d : decoders_) {
+        // Every narrowband PHY here (GFSK, MSK-like O-QPSK) has a constant envelope: noise and pieces of
+        // wideband transmissions (≈0.5) are not worth a decoder's time; GFSK at 6 dB SNR still shows ≈0.65.
+        d.selected = f.duration_s() <= d.descriptor->max_burst_s && f.duration_s() >= d.descriptor->min_burst_s &&
+                     (!f.has_time_domain ||
+                      (f.constant_envelope >= kMinConstantEnvelope && f.deviation_khz >= d.descriptor->min_deviation_khz &&
+                       f.deviation_khz <= d.descriptor->max_deviation_khz));
+        if (!d.selected) continue;
+        any = true;
+        needed_s = std::max(needed_s, d.descriptor->max_input_s > 0.0 ? std::min(d.descriptor->max_input_s, f.duration_s()) : f.duration_s());
+    }
+    if (!any) return;
+    // A budget, in capture time so that the report does not depend on the machine: every burst of a
+    // short capture, then a steady number a second (a burst's decoders cost as much as the spectrum of
+    // about 100 µs of samples). What a detector reports of its emitters' decodes is then a sample.
+    decode_tokens_ = std::min(kDecodeBurst, decode_tokens_ + std::max(0.0, f.start_s - decode_refilled_s_) * kDecodesPerSecond);
+    decode_refilled_s_ = std::max(decode_refilled_s_, f.start_s);
+    if (decode_tokens_ < 1.0) {
+        ++bursts_over_decode_budget_;
+        return;
+    }
+    decode_tokens_ -= 1.0;
     const double rate = tuning_.segment.sample_rate_hz;
     const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
-    history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, b.end_sample + margin, decode_snippet_);
+    const std::uint64_t end = std::min(b.end_sample, b.first_sample + static_cast<std::uint64_t>(needed_s * rate)) + margin;
+    history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, end, decode_snippet_);
     if (decode_snippet_.empty()) return;
     const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
     const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, kDecodeRate, decode_baseband_);
-    const decode::Input input{decode_baseband_, decoded_rate, f.center_mhz * 1e6};
-    for (auto& d : decoders_)
-        if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode(input, f.packets);
+    for (auto& d : decoders_) {
+        if (!d.selected || decoded_rate < d.descriptor->min_sample_rate_hz) continue;
+        std::span<const cf32> samples(decode_baseband_);
+        if (d.descriptor->max_input_s > 0.0)
+            samples = samples.first(std::min(samples.size(), static_cast<std::size_t>((d.descriptor->max_input_s + 2.0 * kDecodeMarginSeconds) * decoded_rate)));
+        d.decoder->decode({samples, decoded_rate, f.center_mhz * 1e6, f.has_time_domain ? f.deviation_khz * 1e3 : 0.0}, f.packets);
+    }
     f.decoders_ran = true;
     ++bursts_decoded_;
     for (const auto& p : f.packets) {
@@ -403,6 +436,7 @@ void Classifier::finish(report::Report& report) {
     if (!decoders_.empty()) {
         counters["decode.bursts_tried"] = bursts_decoded_;
         counters["decode.bursts_routed"] = bursts_routed_by_decode_;
+        counters["decode.bursts_over_budget"] = bursts_over_decode_budget_;
         for (const auto& [name, n] : decode_counters_) counters[name] = n;
     }
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;

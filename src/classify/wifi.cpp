@@ -105,8 +105,22 @@ private:
         decoded_kind_.reset();
         decoded_span_ = span.first_sample;
         const double rate = tuning_.segment.sample_rate_hz;
-        const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
-        history_->copy(span.first_sample > margin ? span.first_sample - margin : 0, span.end_sample + margin, wide_);
+        // A budget per channel: every transmission of a short capture, then a steady share of a busy
+        // channel's (a decode costs as much as the spectrum of 100 µs of samples). The rates, airtime and
+        // networks are then a sample, and the airtime is scaled by it.
+        auto& tally = tallies_[span.channel];
+        const double now = tuning_.segment.start_time_s + static_cast<double>(span.first_sample) / rate;
+        tally.tokens = std::min(kDecodeBurst, tally.tokens + std::max(0.0, now - tally.refilled_s) * kDecodesPerSecond);
+        tally.refilled_s = now;
+        if (tally.tokens < 1.0) {
+            ++tally.skipped;
+            return;
+        }
+        tally.tokens -= 1.0;
+        // the first frame's start may be up to a frame late; the last frame ends after the transmission
+        const auto lead = static_cast<std::uint64_t>((tuning_.frame_seconds + kPreambleMarginSeconds) * rate);
+        const auto trail = static_cast<std::uint64_t>(kPreambleMarginSeconds * rate);
+        history_->copy(span.first_sample > lead ? span.first_sample - lead : 0, span.end_sample + trail, wide_);
         if (wide_.empty()) return;
         const double offset_hz = span.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
         // one 20 MHz channel: a wideband capture is cut down to 20–25 MS/s first (an HT40 PPDU's legacy
@@ -114,10 +128,12 @@ private:
         const double decoded_rate = channelizer_.to_baseband(wide_, rate, offset_hz, kDecodeRate, baseband_);
         packets_.clear();
         const decode::Input input{baseband_, decoded_rate, span.center_mhz * 1e6};
-        for (auto& d : decoders_)
+        for (auto& d : decoders_) {
+            // a transmission an earlier decoder proved (OFDM) is not searched for the other PHY
+            if (std::any_of(packets_.begin(), packets_.end(), [](const decode::Packet& p) { return p.checksum_ok; })) break;
             if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode(input, packets_);
+        }
         ++transmissions_tried_;
-        auto& tally = tallies_[span.channel];
         bool framed[2] = {false, false}, proven[2] = {false, false};
         for (const auto& p : packets_) {
             const int dsss = p.protocol == decode::Protocol::wifi_dsss ? 1 : 0;
@@ -170,7 +186,11 @@ private:
         d.ppdus = t.ppdus;
         d.rates_mbps = t.rates;
         d.airtime_s = t.airtime_s;
-        if (observed_s > 0.0) d.occupancy = std::min(1.0, t.airtime_s / observed_s);
+        // a sample of the transmissions: their airtime stands for all of them
+        const double share = static_cast<double>(t.transmissions) / static_cast<double>(t.transmissions + t.skipped);
+        if (observed_s > 0.0) d.occupancy = std::min(1.0, t.airtime_s / share / observed_s);
+        d.transmissions_decoded = t.transmissions;
+        d.transmissions = t.transmissions + t.skipped;
         if (d.occupancy && occupancy > 0.0) {
             const double ratio = *d.occupancy / occupancy;
             if (ratio < 0.8)
@@ -186,7 +206,9 @@ private:
     }
 
     struct Tally {
-        std::uint64_t ppdus = 0, transmissions = 0;
+        std::uint64_t ppdus = 0, transmissions = 0;  // decoded, and transmissions tried
+        std::uint64_t skipped = 0;                    // transmissions left undecoded by the budget
+        double tokens = kDecodeBurst, refilled_s = 0.0;
         std::map<std::string, std::uint64_t> rates;
         double airtime_s = 0.0;
         std::map<std::string, report::WifiNetwork> networks;  // by BSSID
@@ -242,7 +264,9 @@ private:
         return e;
     }
 
-    static constexpr double kDecodeMarginSeconds = 20e-6;  // the transmission's frames' edges are coarse
+    static constexpr double kPreambleMarginSeconds = 4e-6;  // beyond the frames' edges
+    static constexpr double kDecodeBurst = 200.0;           // transmissions decoded before the budget bites
+    static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
     static constexpr double kDecodeRate = 20e6;
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;

@@ -145,6 +145,8 @@ public:
         for (const Phy& phy : kPhys) {
             // LE 2M needs its ±1.1 MHz (plus the carrier offset) inside the input's band
             if (in.sample_rate_hz < 1.6 * phy.symbol_rate_hz) continue;
+            // the framework's measure of the deviation, when there is one, says 1M (±250 kHz) or 2M (±500 kHz)
+            if (in.measured_deviation_hz > 0.0 && (in.measured_deviation_hz > 375e3) != (phy.symbol_rate_hz > 1.5e6)) continue;
             if (!demod_.run(in.samples, in.sample_rate_hz, phy.symbol_rate_hz)) continue;
             decode_phy(in, phy, out);
         }
@@ -554,6 +556,9 @@ private:
 }  // namespace
 
 const DecoderDescriptor kBleDecoder{Protocol::ble, "Bluetooth LE 1M/2M", 2e6, false,
-                                    [] { return std::unique_ptr<Decoder>(std::make_unique<BleDecoder>()); }};
+                                    [] { return std::unique_ptr<Decoder>(std::make_unique<BleDecoder>()); },
+                                    0.0, 185.0, 750.0,  // ±250 kHz (1M) and ±500 kHz (2M), with room for the measure's spread
+                                    2.3e-3,             // 2120 µs: 255 octets at 1M
+                                    40e-6};             // 44 µs: an empty PDU at 2M
 
 }  // namespace coex::decode

@@ -646,6 +646,11 @@ std::optional<BtPacketType> recover_bt_packet_type(std::span<const std::uint8_t>
 }
 
 const DecoderDescriptor kBluetoothBrDecoder{
-    Protocol::bt_br, "Bluetooth BR (libbtbb)", 2e6, false, [] { return std::unique_ptr<Decoder>(std::make_unique<BluetoothBrDecoder>()); }};
+    Protocol::bt_br, "Bluetooth BR (libbtbb)", 2e6, false, [] { return std::unique_ptr<Decoder>(std::make_unique<BluetoothBrDecoder>()); },
+    // the access code and header, and all of a one-slot packet (its type from its CRC); a longer
+    // packet's type is then not recovered, its duration measured
+    400e-6, 80.0, 280.0,  // ±140–175 kHz (h 0.28–0.35)
+    3.2e-3,               // DH5: 2870 µs
+    50e-6};               // ID: 68 µs
 
 }  // namespace coex::decode

@@ -18,12 +18,12 @@
 // [0.3, 1.0] x the ESB deviation (BLE's and 802.15.4's wider swings fall outside), preamble
 // symbols fitting offset +- eye, a constant envelope ((mean|y|)^2 / mean|y|^2 > 0.88; Gaussian
 // noise gives 0.785) and an envelope rise before it; at most 12 candidates per burst and rate are
-// detected. Each tests <= 7 starts x 3 widths with CRC-16 (P = 21 x 2^-16 = 3e-4), so a busy
-// foreign GFSK burst is falsely taken with P <= 24 x 3e-4 ~ 8e-3 in the worst case and ~6e-4 for
-// the one or two candidates a packet start typically gives; measured 0 in 561 foreign bursts
-// (noise, a tone, BR, BLE 1M/2M, 802.15.4, 802.11b/g) and none on the real recordings. CRC-8 is far
-// weaker (21 x 2^-8 per candidate), so a CRC-8 framing must also end where the burst's energy
-// ends (+-8 symbols) and is reported checksum_checked = true, checksum_ok = false until the same
+// detected. Each tests <= 7 starts x 3 widths with CRC-16 (P = 21 x 2^-16 = 3e-4), and the frame
+// must end where the burst's energy ends (+-8 symbols: for a frame found inside a longer foreign
+// burst, ~16 of its ~400-3000 symbols, <= 0.04), so a busy foreign GFSK burst is falsely taken with
+// P <= 24 x 3e-4 x 0.04 ~ 3e-4 in the worst case. (Without the end check, 1 BR burst of ~550 in a
+// 3 s Bluetooth scene was taken: 0 with it.) CRC-8 is far weaker (21 x 2^-8 per candidate): such
+// a framing is reported checksum_checked = true, checksum_ok = false until the same
 // address has been framed by CRC-8 twice (the decoder remembers the last 32 such addresses; a
 // random repeat of a 24..40-bit address is < 2^-19 per pair): then checksum_ok = true.
 #include "decoders.hpp"
@@ -59,6 +59,8 @@ public:
     void decode(const Input& in, std::vector<Packet>& out) override {
         for (const double rate : {1e6, 2e6}) {
             if (in.sample_rate_hz < 1.6 * rate) continue;
+            // the framework's measure of the deviation, when there is one, says 1 (±160 kHz) or 2 Mb/s (±320 kHz)
+            if (in.measured_deviation_hz > 0.0 && (in.measured_deviation_hz > 240e3) != (rate > 1.5e6)) continue;
             if (!demod_.run(in.samples, in.sample_rate_hz, rate)) continue;
             decode_rate(rate, out);
         }
@@ -124,7 +126,9 @@ private:
             const double start_sample = static_cast<double>(window_sample) + (static_cast<double>(address) - 8.0) * kSps;
             const double end_sample = start_sample + static_cast<double>(frame_bits * kSps);
             const bool strong = frame.crc_octets == 2;
-            if (!strong && std::abs(end_sample - static_cast<double>(demod_.active_last())) > 8.0 * kSps) continue;
+            // a packet is a burst of its own: it ends where the burst's energy does (a CRC-16 that holds
+            // by chance somewhere inside another radio's longer burst does not)
+            if (std::abs(end_sample - static_cast<double>(demod_.active_last())) > 8.0 * kSps) continue;
             Packet p;
             p.protocol = Protocol::esb;
             p.start_s = demod_.symbol_start_s(start_sample);
@@ -193,6 +197,9 @@ private:
 }  // namespace
 
 const DecoderDescriptor kEsbDecoder{Protocol::esb, "Nordic Enhanced ShockBurst 1/2 Mb/s", 2e6, false,
-                                    [] { return std::unique_ptr<Decoder>(std::make_unique<EsbDecoder>()); }};
+                                    [] { return std::unique_ptr<Decoder>(std::make_unique<EsbDecoder>()); },
+                                    0.0, 80.0, 480.0,  // ±160 kHz (1 Mb/s) and ±320 kHz (2 Mb/s)
+                                    0.45e-3,           // 329 µs: 5-octet address, 32-octet payload, CRC-16 at 1 Mb/s
+                                    20e-6};            // 25 µs: 3-octet address, no payload, CRC-8 at 2 Mb/s
 
 }  // namespace coex::decode

@@ -739,6 +739,9 @@ std::unique_ptr<Decoder> make_ieee802154() { return std::make_unique<Ieee802154D
 
 }  // namespace
 
-const DecoderDescriptor kIeee802154Decoder{Protocol::ieee802154, "IEEE 802.15.4 O-QPSK (2.4 GHz)", 2e6, false, &make_ieee802154};
+const DecoderDescriptor kIeee802154Decoder{Protocol::ieee802154, "IEEE 802.15.4 O-QPSK (2.4 GHz)", 2e6, false, &make_ieee802154,
+                                           0.0, 300.0, 900.0,  // MSK at 2 Mchip/s: ±500 kHz
+                                           4.6e-3,             // 127 octets: 4256 µs
+                                           300e-6};            // an ACK (5 octets): 352 µs
 
 }  // namespace coex::decode

@@ -71,6 +71,7 @@
 #include "coex/coding/coding.hpp"
 #include "decoders.hpp"
 #include "viterbi.hpp"
+#include "coex/decode/wifi_ofdm.hpp"
 
 namespace coex::decode {
 namespace {
@@ -83,7 +84,12 @@ constexpr int kStfWindow = 48;  // L-STF autocorrelation window
 constexpr int kStfLag = 16;
 constexpr int kPlateauRun = 32;          // consecutive samples above the threshold to detect
 constexpr double kPlateauThreshold = 0.36;  // |c|^2 / (e q): correlation coefficient 0.6
+// DATA is decoded in full (FCS, MAC header) for short PPDUs, by default at 6 Mb/s only: the beacons,
+// probe responses and ACKs that name networks and stations are sent at the basic rate, while decoding
+// every short data frame would cost more than the rest of the analysis of a busy channel
+// (make_wifi_ofdm_decoder(true) decodes them at every rate).
 constexpr std::size_t kMaxDecodedOctets = 400;
+constexpr double kBasicRateMbps = 6.0;
 // Largest reliability-weighted share of L-SIG coded bits that may disagree with the decoded codeword
 // for an L-SIG-only checksum_ok (clean: 0-2 %, garbled: ~20 %).
 constexpr float kMaxLsigDistance = 0.1f;
@@ -334,7 +340,7 @@ struct MsresampDeleter {
 
 class WifiOfdmDecoder final : public Decoder {
 public:
-    WifiOfdmDecoder() {
+    explicit WifiOfdmDecoder(bool payloads_at_every_rate) : payloads_at_every_rate_(payloads_at_every_rate) {
         for (int d = 0; d < 48; ++d) data_bin_[static_cast<std::size_t>(d)] = bin(data_subcarrier(d));
         for (std::size_t r = 0; r < kRates.size(); ++r) perm_[r] = deinterleave_permutation(kRates[r].n_cbps, kRates[r].n_bpsc);
         // Time-domain L-LTF symbol, for the fine-timing cross-correlation.
@@ -382,6 +388,7 @@ private:
     enum class DataCheck { none, service_zero, fcs };
     DataCheck decode_data(std::size_t base, const LegacyRate& rate, std::size_t rate_index, unsigned length, Packet& p);
 
+    bool payloads_at_every_rate_;
     Fft64 fft_;
     std::array<int, 48> data_bin_{};
     std::array<std::vector<std::uint16_t>, 8> perm_;
@@ -736,7 +743,7 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
         // FCS fails (corrupted, or bytes that were never a MAC frame) still had a valid header: its rate
         // and airtime stand; its MAC fields are not reported.
         p.checksum_ok = lsig_distance <= kMaxLsigDistance;
-        if (length <= kMaxDecodedOctets) {
+        if (length <= kMaxDecodedOctets && (payloads_at_every_rate_ || p.rate_mbps == kBasicRateMbps)) {
             // decoded DATA checks the L-SIG further: a wrong rate or length leaves SERVICE's reserved bits random
             const DataCheck check = decode_data(base, *rate, rate_index, length, p);
             p.checksum_ok = check == DataCheck::fcs || (p.checksum_ok && check == DataCheck::service_zero);
@@ -904,7 +911,11 @@ void WifiOfdmDecoder::scan(const Input& in, double shift_hz, std::vector<Packet>
 
 }  // namespace
 
-const DecoderDescriptor kWifiOfdmDecoder{Protocol::wifi_ofdm, "IEEE 802.11a/g/n OFDM (L-SIG, HT-SIG, short non-HT DATA)", 20e6, true,
-                                         []() -> std::unique_ptr<Decoder> { return std::make_unique<WifiOfdmDecoder>(); }};
+std::unique_ptr<Decoder> make_wifi_ofdm_decoder(bool payloads_at_every_rate) {
+    return std::make_unique<WifiOfdmDecoder>(payloads_at_every_rate);
+}
+
+const DecoderDescriptor kWifiOfdmDecoder{Protocol::wifi_ofdm, "IEEE 802.11a/g/n OFDM (L-SIG, HT-SIG, short 6 Mb/s DATA)", 20e6, true,
+                                         []() { return make_wifi_ofdm_decoder(false); }};
 
 }  // namespace coex::decode

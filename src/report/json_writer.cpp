@@ -187,6 +187,8 @@ std::string to_json(const Report& r) {
             row["decoded_ppdus"] = c.decoded->ppdus;
             row["rates_mbps"] = std::move(rates);
             row["decoded_airtime_s"] = round_to(c.decoded->airtime_s, 6);
+            row["transmissions_decoded"] = c.decoded->transmissions_decoded;
+            row["transmissions"] = c.decoded->transmissions;
             row["decoded_occupancy"] = optional_number(c.decoded->occupancy, 4);
             if (!c.decoded->note.empty()) row["decoded_note"] = c.decoded->note;
         }

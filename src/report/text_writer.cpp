@@ -64,6 +64,9 @@ std::string decoded_text(const WifiDecoded& d) {
     for (const auto& [n, rate] : by_count) rates += (rates.empty() ? "" : ", ") + rate + " Mb/s ×" + std::to_string(n);
     std::string out = "decoded: " + count_text(d.ppdus, "PPDU") + " (" + rates + ")";
     if (d.occupancy) out += format("; airtime from their headers %.1f %%", 100.0 * *d.occupancy);
+    if (d.transmissions > d.transmissions_decoded)
+        out += format(" (%llu of %llu transmissions decoded, scaled)", static_cast<unsigned long long>(d.transmissions_decoded),
+                      static_cast<unsigned long long>(d.transmissions));
     if (!d.note.empty()) out += " — " + d.note;
     return out;
 }

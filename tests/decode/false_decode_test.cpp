@@ -27,6 +27,7 @@ struct Burst {
     std::string name;
     std::optional<cd::Protocol> protocol;  // what it is (none: not a packet)
     sim::Waveform wave;
+    double center_hz = 2440e6;             // where it is (BLE's whitening follows its channel)
 };
 
 // The waveform with 60 µs of noise 25 dB below it on either side, and the noise under it too.
@@ -58,8 +59,9 @@ std::vector<Burst> bursts(double rate, std::mt19937_64& rng) {
     const double sps = rate / 1e6;
     const std::vector<std::uint8_t> esb_address = {0xE7, 0xE7, 0xE7, 0xE7, 0xE7};
     std::vector<Burst> out;
-    out.push_back({"BLE 1M advertising", cd::Protocol::ble, sim::ble_packet(31, sim::BlePhy::le1m, 37, rng, sps)});
-    out.push_back({"BLE 2M data", cd::Protocol::ble, sim::ble_packet(60, sim::BlePhy::le2m, 12, rng, sps / 2)});
+    out.push_back({"BLE 1M advertising", cd::Protocol::ble, sim::ble_packet(31, sim::BlePhy::le1m, 37, rng, sps), 2402e6});
+    out.push_back({"BLE 2M advertising", cd::Protocol::ble, sim::ble_packet(60, sim::BlePhy::le2m, 38, rng, sps / 2), 2426e6});
+    out.push_back({"BLE 1M data (CRC init unknown)", std::nullopt, sim::ble_packet(40, sim::BlePhy::le1m, 12, rng, sps), 2430e6});
     out.push_back({"BR DH1", cd::Protocol::bt_br, sim::bt_br_packet(sim::BtPacket::dh1, rng, sps)});
     out.push_back({"BR DH5", cd::Protocol::bt_br, sim::bt_br_packet(sim::BtPacket::dh5, rng, sps)});
     out.push_back({"ESB", cd::Protocol::esb, sim::esb_packet(esb_address, 32, 2, rng, sps)});
@@ -83,13 +85,14 @@ TEST(FalseDecodes, NoDecoderProvesAnotherClassesBurst) {
             std::mt19937_64 rng(100 + static_cast<unsigned>(seed));
             for (const auto& b : bursts(rate, rng)) {
                 const auto samples = embedded(b.wave, rng);
-                const cd::Input in{samples, b.wave.sample_rate_hz, 2440e6};
+                const cd::Input in{samples, b.wave.sample_rate_hz, b.center_hz};
                 for (const auto& d : cd::decoder_registry()) {
                     if (in.sample_rate_hz < d.min_sample_rate_hz) continue;
                     std::vector<cd::Packet> packets;
                     d.make()->decode(in, packets);
                     for (const auto& p : packets) {
                         if (!p.checksum_ok) continue;
+                        // (a BLE data packet may be proven only as BLE: its CRC init is unknown, so it never is)
                         if (b.protocol && p.protocol == *b.protocol) {
                             ++own_decoded[b.name];
                             continue;
@@ -110,7 +113,9 @@ TEST(FalseDecodes, NoDecoderProvesAnotherClassesBurst) {
         if (!b.protocol) continue;
         bool registered = false;
         for (const auto& d : cd::decoder_registry()) registered = registered || d.protocol == *b.protocol;
-        if (registered) EXPECT_GE(own_decoded[b.name], 6) << b.name;
+        if (registered) {
+            EXPECT_GE(own_decoded[b.name], 6) << b.name;
+        }
     }
 }
 

@@ -18,6 +18,7 @@
 
 #include "coex/coding/coding.hpp"
 #include "coex/decode/packet.hpp"
+#include "coex/decode/wifi_ofdm.hpp"
 #include "coex/sim/bluetooth.hpp"
 #include "coex/sim/esb.hpp"
 #include "coex/sim/wifi.hpp"
@@ -30,12 +31,14 @@ using coex::cf32;
 
 namespace {
 
+// The decoder as registered, except that it decodes short PPDUs' DATA at every rate (the registry's does
+// so at 6 Mb/s only), so that the DATA path of every modulation and code rate is tested.
 std::unique_ptr<cd::Decoder> make_decoder() {
     for (const auto& d : cd::decoder_registry())
         if (d.protocol == cd::Protocol::wifi_ofdm) {
             EXPECT_TRUE(d.wideband);
             EXPECT_EQ(d.min_sample_rate_hz, 20e6);
-            return d.make();
+            return cd::make_wifi_ofdm_decoder(true);
         }
     ADD_FAILURE() << "no wifi_ofdm decoder registered";
     return nullptr;
@@ -941,4 +944,22 @@ TEST(WifiOfdmDecoder, RealRecordingsOpenofdm) {
     for (auto [r, n] : acks_by_rate) ack_text += " " + std::to_string(static_cast<int>(r)) + " Mb/s: " + std::to_string(n);
     std::printf("conducted dot11a, 14-octet ACKs with FCS ok:%s\n", ack_text.c_str());
     EXPECT_GT(acks_by_rate[6.0], 0);
+}
+
+// The registered decoder reads a short PPDU's DATA at the 6 Mb/s basic rate (beacons, ACKs) and only
+// the header at other rates: rate and airtime, no MAC fields.
+TEST(WifiOfdmDecoder, RegisteredDecoderReadsPayloadsAtTheBasicRateOnly) {
+    std::unique_ptr<cd::Decoder> registered;
+    for (const auto& d : cd::decoder_registry())
+        if (d.protocol == cd::Protocol::wifi_ofdm) registered = d.make();
+    ASSERT_NE(registered, nullptr);
+    std::mt19937_64 rng(41);
+    for (auto rate : {cs::WifiRate::mbps6, cs::WifiRate::mbps24}) {
+        const auto psdu = psdu_with_fcs(100, rng);
+        const auto ps = run(*registered, apply(cs::wifi_ofdm_ppdu(psdu, rate, 0x2B).samples, Link{}, rng));
+        ASSERT_EQ(ps.size(), 1u);
+        EXPECT_TRUE(ps[0].checksum_ok);
+        EXPECT_EQ(ps[0].rate_mbps, cs::wifi_rate_info(rate).mbps);
+        EXPECT_EQ(ps[0].kind.empty(), rate != cs::WifiRate::mbps6) << ps[0].kind;
+    }
 }

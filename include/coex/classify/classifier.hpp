@@ -92,11 +92,13 @@ private:
     struct NarrowbandDecoder {
         const decode::DecoderDescriptor* descriptor;
         std::unique_ptr<decode::Decoder> decoder;
+        bool selected = false;  // for the burst in hand
     };
     std::vector<NarrowbandDecoder> decoders_;
     std::vector<cf32> decode_snippet_, decode_baseband_;
     std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"
-    std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0;
+    std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0, bursts_over_decode_budget_ = 0;
+    double decode_tokens_ = 256.0, decode_refilled_s_ = 0.0;  // the decode budget (classifier.cpp)
 };
 
 }  // namespace coex::classify

@@ -34,6 +34,9 @@ struct Input {
     std::span<const cf32> samples;
     double sample_rate_hz = 0.0;
     double center_hz = 0.0;  // RF frequency the samples are centred on
+    // The burst's FM peak deviation as the framework measured it (0: not measured): a hint that lets a
+    // decoder of two symbol rates skip the one the burst cannot be (it never decides a packet).
+    double measured_deviation_hz = 0.0;
 };
 
 // One packet found in the samples.
@@ -70,6 +73,13 @@ struct DecoderDescriptor {
     double min_sample_rate_hz;   // below this the decoder cannot work (it is not run)
     bool wideband;               // run on Wi-Fi transmissions (true) or on narrowband bursts (false)
     std::unique_ptr<Decoder> (*make)();
+    // What the framework may spare it (narrowband decoders): the most of a burst's start it needs
+    // (0: all of it), and the FM deviation its PHY can show on the framework's measure (a burst
+    // measured outside it is not handed over; one not measured always is).
+    double max_input_s = 0.0;
+    double min_deviation_khz = 0.0, max_deviation_khz = 1e9;
+    double max_burst_s = 1e9;  // longer than its longest packet: a burst longer is not one of its packets
+    double min_burst_s = 0.0;  // shorter than its shortest (less a frame or two of the framework's)
 };
 
 // The decoders, in the order they are tried.

@@ -39,7 +39,10 @@ struct WifiDecoded {
     std::uint64_t ppdus = 0;                      // with a valid header check
     std::map<std::string, std::uint64_t> rates_mbps;  // "24" → PPDUs at 24 Mb/s ("6.5", "72.2" for HT MCS)
     double airtime_s = 0.0;                       // Σ of their durations from the headers
-    std::optional<double> occupancy;              // airtime_s over the channel's observed time
+    // A busy channel's transmissions are decoded up to a budget: these many of these many were tried,
+    // and the occupancy is scaled by the share (docs/report-format.md).
+    std::uint64_t transmissions_decoded = 0, transmissions = 0;
+    std::optional<double> occupancy;              // airtime_s over the observed time, scaled by the share tried
     std::string note;                             // why it differs from the energy-based occupancy, when it does
 };
 
