@@ -251,6 +251,7 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, end, decode_snippet_);
     if (decode_snippet_.empty()) return;
     const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+    if (std::abs(offset_hz) < 1.5e6) remove_dc(decode_snippet_);  // the receiver's LO leak, inside the burst's band (as for measure)
     const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, kDecodeRate, decode_baseband_);
     for (auto& d : decoders_) {
         if (!d.selected || decoded_rate < d.descriptor->min_sample_rate_hz) continue;

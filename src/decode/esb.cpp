@@ -109,8 +109,8 @@ private:
         if (!demod_.rises_before(run.first_sample, 24)) return false;
         --budget;
         // address starts, as bit indices into the detected stream (bit 0 = the window's first)
-        // (the last alternating window ends at most a few symbols into the address)
-        const std::size_t first_start = std::max<std::size_t>({7, window_end - 8, run.symbols >= 5 ? run.symbols - 5 : 0}) - (window_end - 8);
+        // (an address may continue the preamble's alternation for up to 8 bits: 0xAB…, 0x55…)
+        const std::size_t first_start = std::max<std::size_t>({7, window_end - 8, run.symbols >= 16 ? run.symbols - 16 : 0}) - (window_end - 8);
         const std::size_t last_start = run.symbols + 1 - (window_end - 8);
         // coherent detection: trained on the window, then again on the first pass's decisions
         // (a longer reference for the carrier's phase and frequency)

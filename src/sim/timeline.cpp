@@ -355,9 +355,14 @@ std::vector<EmitterTimeline> bt_classic(Builder& b, const BtClassicSpec& p) {
 std::vector<EmitterTimeline> esb(Builder& b, const EsbSpec& p) {
     auto e = b.start(p.freq_hz, 1e6, 1e6);
     e.cfo_hz = b.cfo_hz(p.freq_hz, 20.0);  // the radio's crystal (±20 ppm)
-    e.ramp_s = b.ramp(4.0 * us);
+    // the nRF24's PA settles in its 130 µs TX settling time, before the preamble's first bit: only the
+    // edges of the carrier itself are shaped, not the one-octet preamble
+    e.ramp_s = b.ramp(0.5 * us);
     std::vector<std::uint8_t> address(p.address_bytes);
     for (auto& a : address) a = static_cast<std::uint8_t>(draw_uint(b.rng, 0, 255));
+    std::string address_hex;
+    for (auto a : address) address_hex += format("%02x", a);
+    e.identities.emplace_back("address", address_hex);
     const double duration = esb_packet_duration_s(p.address_bytes, p.payload_bytes);
     const std::size_t payload = p.payload_bytes;
     int pid = 0;
