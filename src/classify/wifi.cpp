@@ -61,7 +61,16 @@ public:
             out.wifi_channels.push_back({c.channel, c.center_mhz, c.observed, observed_s, occupancy, c.mean_power_dbfs, c.bursts,
                                          std::nullopt, networks(c.channel), decoded_row(c.channel, observed_s, occupancy)});
         }
-        for (const auto& w : occupancy_.emitters()) out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
+        const auto found = occupancy_.emitters();
+        std::uint64_t leaks = 0;
+        for (const auto& w : found) {
+            if (is_neighbours_leak(w, found)) {
+                ++leaks;
+                continue;
+            }
+            out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
+        }
+        if (!decoders_.empty()) out.counters["wifi.channels_dropped_as_neighbours_leak"] = leaks;
 
         const auto& n = occupancy_.counters();
         out.counters["wifi.frames_tested"] = n.frames_tested;
@@ -160,6 +169,22 @@ private:
         }
         ++tally.transmissions;
         if (proven[0] != proven[1]) decoded_kind_ = proven[1];
+    }
+
+    // Wi-Fi needs its preamble: a channel none of whose transmissions showed one to the decoders (not
+    // even a failed header), beside an overlapping channel whose transmissions decode and are at least
+    // as strong, holds that neighbour's skirts seen through a wide receiver, not a network.
+    [[nodiscard]] bool is_neighbours_leak(const WifiEmitterStats& w, const std::vector<WifiEmitterStats>& all) const {
+        const auto it = tallies_.find(w.channel);
+        if (w.seen_in_part || it == tallies_.end()) return false;
+        const auto& t = it->second;
+        if (t.transmissions < kLeakMinTried || t.kind[0].framed + t.kind[1].framed > 0) return false;
+        for (const auto& other : all) {
+            if (other.channel == w.channel || std::abs(other.channel - w.channel) > 4) continue;
+            const auto o = tallies_.find(other.channel);
+            if (o != tallies_.end() && o->second.ppdus > 0 && other.above_floor_db >= w.above_floor_db - 3.0) return true;
+        }
+        return false;
     }
 
     static std::string rate_key(double mbps) {
@@ -268,6 +293,7 @@ private:
     static constexpr double kDecodeBurst = 200.0;           // transmissions decoded before the budget bites
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
     static constexpr double kDecodeRate = 20e6;
+    static constexpr std::uint64_t kLeakMinTried = 3;  // transmissions tried before a channel's silence counts
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
     struct WidebandDecoder {
