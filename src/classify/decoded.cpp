@@ -40,6 +40,7 @@ report::DecodeCounts decode_counts(const std::vector<BurstDecode>& bursts) {
     report::DecodeCounts c;
     c.bursts = bursts.size();
     for (const auto& b : bursts) {
+        c.tried += b.tried;
         c.decoded += b.framed;
         c.checksum_ok += b.checksum_ok;
     }

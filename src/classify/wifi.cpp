@@ -261,7 +261,8 @@ private:
                       "(guard interval or Barker code) or by the spectrum"};
         if (const auto it = tallies.find(w.channel); it != tallies.end() && it->second.transmissions > 0) {
             const auto& kind = it->second.kind[w.dsss ? 1 : 0];
-            e.evidence.decode = report::DecodeCounts{w.bursts, std::min(kind.framed, w.bursts), std::min(kind.proven, w.bursts)};
+            e.evidence.decode = report::DecodeCounts{w.bursts, std::min(kind.framed, w.bursts), std::min(kind.proven, w.bursts),
+                                                     std::min(it->second.transmissions, w.bursts)};
             if (kind.proven > 0) {
                 e.evidence.basis = report::EvidenceBasis::decoded;
                 e.evidence.detail = util::format("%s with a valid %s in %s", w.dsss ? "802.11b PLCP headers" : "802.11 OFDM SIGNAL fields",
@@ -272,7 +273,7 @@ private:
             for (const auto& [bssid, n] : it->second.networks)
                 e.identities.push_back({"network", bssid, "", n.ssid, n.frames, true});
         } else if (decoding && !w.seen_in_part) {
-            e.evidence.decode = report::DecodeCounts{w.bursts, 0, 0};
+            e.evidence.decode = report::DecodeCounts{w.bursts, 0, 0, 0};
         }
         const char* phy = w.dsss ? "802.11b DSSS" : "802.11 OFDM";
         const std::string transmissions = count_text(w.bursts, "transmission");

@@ -97,6 +97,40 @@ void score_bursts(const json& reported, const json& labelled, BurstCounts& c) {
 
 }  // namespace
 
+// A report's name for an identity, as the labels write it: "SSID BSSID" for a network, else the id.
+std::string identity_text(const json& id) {
+    const std::string name = str(id, "name");
+    return name.empty() ? str(id, "id") : name + " " + str(id, "id");
+}
+
+void score_decoding(const json& reported, const json& label, DecodeCounts& c) {
+    const auto& ev = reported["evidence"];
+    c.bursts += ev.value("bursts", 0ull);
+    c.tried += ev.value("tried", 0ull);
+    c.decoded += ev.value("decoded", 0ull);
+    c.checksum_ok += ev.value("checksum_ok", 0ull);
+    std::set<std::string> named;
+    for (const auto& id : reported.value("identities", json::array()))
+        if (id.value("verified", false) || str(id, "role") == "connection") named.insert(identity_text(id));
+    std::set<std::string> labelled;
+    for (const auto& id : label.value("identities", json::array())) labelled.insert(str(id, "id"));
+    c.identities_labelled += static_cast<int>(labelled.size());
+    for (const auto& id : labelled) c.identities_found += named.count(id) ? 1 : 0;
+    if (!labelled.empty())  // (a label that names no one cannot say what is extra)
+        for (const auto& id : named) c.identities_extra += labelled.count(id) ? 0 : 1;
+}
+
+DecodeCounts& DecodeCounts::operator+=(const DecodeCounts& o) {
+    bursts += o.bursts;
+    tried += o.tried;
+    decoded += o.decoded;
+    checksum_ok += o.checksum_ok;
+    identities_labelled += o.identities_labelled;
+    identities_found += o.identities_found;
+    identities_extra += o.identities_extra;
+    return *this;
+}
+
 const std::vector<std::string>& emitter_classes() {
     static const std::vector<std::string> classes = [] {
         std::vector<std::string> keys;
@@ -255,6 +289,9 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         if (l_match[l] >= 0) {
             ++cc.tp;
             ++s.confusion[{lb.cls, lb.cls}];
+            if (const json& r = *reported_json[static_cast<std::size_t>(l_match[l])];
+                lb.snr && *lb.snr >= kDecodeSnrDb - 0.5 && r.contains("evidence") && r["evidence"].contains("tried"))
+                score_decoding(r, lab["emitters"][l], s.decoding[lb.cls]);
             const json* rb = reported_bursts(*reported_json[static_cast<std::size_t>(l_match[l])]);
             if (rb && lb.bursts.is_array()) score_bursts(*rb, lb.bursts, s.bursts);
             continue;
@@ -370,6 +407,7 @@ Summary summarize(const std::vector<CaptureScore>& scores) {
         m.bursts.detected += s.bursts.detected;
         m.bursts.reported += s.bursts.reported;
         m.bursts.reported_true += s.bursts.reported_true;
+        for (const auto& [c, d] : s.decoding) m.decoding[c] += d;
     }
     return m;
 }
@@ -526,6 +564,20 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
         o << m.bursts.detected << "/" << m.bursts.labelled << " labelled bursts found, " << m.bursts.reported_true << "/"
           << m.bursts.reported << " reported bursts true\n";
 
+    o << "\nDecoding, emitters labelled " << fmt("%.0f", kDecodeSnrDb)
+      << " dB or more over the floor (their bursts; framed as packets; checksum held; labelled identities named)\n";
+    std::snprintf(line, sizeof line, "  %-18s %8s %8s %8s %8s %9s %11s %6s\n", "class", "bursts", "tried", "decoded", "ok", "ok/tried",
+                  "identities", "extra");
+    o << line;
+    for (const auto& [c, d] : m.decoding) {
+        const std::string share = d.tried ? fmt("%.2f", static_cast<double>(d.checksum_ok) / static_cast<double>(d.tried)) : "-";
+        const std::string ids = std::to_string(d.identities_found) + "/" + std::to_string(d.identities_labelled);
+        std::snprintf(line, sizeof line, "  %-18s %8llu %8llu %8llu %8llu %9s %11s %6d\n", c.c_str(), static_cast<unsigned long long>(d.bursts),
+                      static_cast<unsigned long long>(d.tried), static_cast<unsigned long long>(d.decoded),
+                      static_cast<unsigned long long>(d.checksum_ok), share.c_str(), ids.c_str(), d.identities_extra);
+        o << line;
+    }
+
     o << "\nPer capture\n";
     std::snprintf(line, sizeof line, "  %-34s %-8s %7s %8s %4s %4s %4s %6s %7s %7s\n", "capture", "view", "chans", "occ max", "TP", "FP",
                   "FN", "false", "synth s", "anal s");
@@ -596,6 +648,16 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
                                                       {"reported", m.bursts.reported},
                                                       {"reported_true", m.bursts.reported_true}}
                                        : ordered_json(nullptr);
+    ordered_json decoding = ordered_json::object();
+    for (const auto& [c, d] : m.decoding)
+        decoding[c] = {{"bursts", d.bursts},
+                       {"tried", d.tried},
+                       {"decoded", d.decoded},
+                       {"checksum_ok", d.checksum_ok},
+                       {"identities_labelled", d.identities_labelled},
+                       {"identities_found", d.identities_found},
+                       {"identities_extra", d.identities_extra}};
+    sum["decoding"] = decoding;
     j["summary"] = sum;
     ordered_json caps = ordered_json::array();
     for (const auto& s : scores) {

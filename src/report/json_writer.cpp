@@ -49,6 +49,7 @@ ordered_json evidence_json(const Evidence& e) {
     ordered_json j = {{"basis", std::string(evidence_key(e.basis))}, {"detail", e.detail}};
     if (e.decode) {
         j["bursts"] = e.decode->bursts;
+        j["tried"] = e.decode->tried;
         j["decoded"] = e.decode->decoded;
         j["checksum_ok"] = e.decode->checksum_ok;
     }

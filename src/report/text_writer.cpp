@@ -73,8 +73,11 @@ std::string decoded_text(const WifiDecoded& d) {
 
 std::string decode_counts_text(const Evidence& e) {
     if (!e.decode || e.decode->bursts == 0) return "";
-    return format(" (decoded %llu of %llu, %llu checksum ok)", static_cast<unsigned long long>(e.decode->decoded),
-                  static_cast<unsigned long long>(e.decode->bursts), static_cast<unsigned long long>(e.decode->checksum_ok));
+    const auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    if (e.decode->tried < e.decode->bursts)
+        return format(" (%llu of %llu bursts tried, %llu decoded, %llu checksum ok)", n(e.decode->tried), n(e.decode->bursts), n(e.decode->decoded),
+                      n(e.decode->checksum_ok));
+    return format(" (decoded %llu of %llu, %llu checksum ok)", n(e.decode->decoded), n(e.decode->bursts), n(e.decode->checksum_ok));
 }
 
 std::string identities_text(const std::vector<Identity>& ids) {

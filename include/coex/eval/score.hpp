@@ -52,6 +52,16 @@ struct BurstCounts {
     int labelled = 0, detected = 0, reported = 0, reported_true = 0;
 };
 
+// Decoding, per packet class, over the emitters matched to labels ≥ kDecodeSnrDb over the floor: their
+// bursts, those framed and those whose checksum held (the report's evidence counts), and the labelled
+// identities (AdvA, LAP, PAN, ESB address, "SSID BSSID") the report named.
+inline constexpr double kDecodeSnrDb = 12.0;
+struct DecodeCounts {
+    std::uint64_t bursts = 0, tried = 0, decoded = 0, checksum_ok = 0;
+    int identities_labelled = 0, identities_found = 0, identities_extra = 0;
+    DecodeCounts& operator+=(const DecodeCounts& o);
+};
+
 struct CaptureScore {
     std::string name, scene, view;
     bool false_positive_scene = false;  // no labelled emitters except narrowband spurs (noise, CW, zeros, clipped CW)
@@ -72,6 +82,7 @@ struct CaptureScore {
     std::optional<int> recommendation_expected_channel, recommendation_reported_channel;
     bool bursts_in_report = false;
     BurstCounts bursts;
+    std::map<std::string, DecodeCounts> decoding;  // packet classes, labels ≥ kDecodeSnrDb matched
 };
 
 // Throws InputError("<name>: ...") when either document is not what it should be.
@@ -100,6 +111,7 @@ struct Summary {
     int recommendation_scenes = 0, recommendation_reported = 0, recommendation_agree = 0;
     bool bursts_in_report = false;
     BurstCounts bursts;
+    std::map<std::string, DecodeCounts> decoding;
 };
 
 Summary summarize(const std::vector<CaptureScore>& scores);

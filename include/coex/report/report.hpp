@@ -81,10 +81,12 @@ struct Value {
 // protocol's behaviour (its channel grid, hopping, advertising channels, preamble, mains rhythm); or
 // the signal's shape alone (then its confidence is capped: docs/classifier.md).
 enum class EvidenceBasis : std::uint8_t { decoded, behaviour, shape };
-// For packet classes: how many of the emitter's bursts were tried by a decoder, framed as packets of its
-// protocol, and had their checksum hold.
+// For packet classes: how many bursts the emitter is made of, how many of them the decoders looked at
+// (a budget spares busy captures: docs/report-format.md), how many were framed as packets of its
+// protocol, and how many had their checksum hold.
 struct DecodeCounts {
     std::uint64_t bursts = 0, decoded = 0, checksum_ok = 0;
+    std::uint64_t tried = 0;
 };
 struct Evidence {
     Evidence() = default;
