@@ -152,24 +152,27 @@ struct Channelizer::Decimator {
 double Channelizer::to_baseband(std::span<const cf32> samples, double rate, double offset_hz, double target_rate_hz,
                                 std::vector<cf32>& out) {
     const unsigned factor = static_cast<unsigned>(std::max(1.0, std::floor(rate / target_rate_hz)));
-    mixed_.resize(samples.size());
-    const std::complex<double> step = std::polar(1.0, -2.0 * std::numbers::pi * offset_hz / rate);
-    std::complex<double> phasor{1.0, 0.0};
-    constexpr std::size_t kRenormalise = 256;
-    for (std::size_t i = 0; i < samples.size(); i += kRenormalise) {
-        const std::size_t stop = std::min(samples.size(), i + kRenormalise);
-        std::complex<float> p(static_cast<float>(phasor.real()), static_cast<float>(phasor.imag()));
+    // without decimation the mixer writes straight to `out`; without an offset there is nothing to mix
+    std::vector<cf32>& mixed = factor == 1 ? out : mixed_;
+    if (offset_hz == 0.0) {
+        mixed.assign(samples.begin(), samples.end());
+    } else {
+        mixed.resize(samples.size());
+        const std::complex<double> step = std::polar(1.0, -2.0 * std::numbers::pi * offset_hz / rate);
         const std::complex<float> s(static_cast<float>(step.real()), static_cast<float>(step.imag()));
-        for (std::size_t k = i; k < stop; ++k) {
-            mixed_[k] = samples[k] * p;
-            p *= s;
+        std::complex<double> phasor{1.0, 0.0};
+        constexpr std::size_t kRenormalise = 256;
+        for (std::size_t i = 0; i < samples.size(); i += kRenormalise) {
+            const std::size_t stop = std::min(samples.size(), i + kRenormalise);
+            std::complex<float> p(static_cast<float>(phasor.real()), static_cast<float>(phasor.imag()));
+            for (std::size_t k = i; k < stop; ++k) {
+                mixed[k] = samples[k] * p;
+                p *= s;
+            }
+            phasor *= std::pow(step, static_cast<double>(stop - i));  // exact, so float error never builds up
         }
-        phasor *= std::pow(step, static_cast<double>(stop - i));  // exact, so float error never builds up
     }
-    if (factor == 1) {
-        out.assign(mixed_.begin(), mixed_.end());
-        return rate;
-    }
+    if (factor == 1) return rate;
     Decimator* d = nullptr;
     for (auto& existing : decimators_)
         if (existing->factor == factor) d = existing.get();
