@@ -24,6 +24,9 @@ constexpr double kDecodeMarginSeconds = 50e-6; // around the burst: its frames' 
 constexpr double kDecodeRate = 8e6;            // narrowband decoders get the burst decimated toward this
 constexpr double kDecodeBurst = 256.0;         // bursts decoded before the budget bites
 constexpr double kMinConstantEnvelope = 0.64;  // below: noise-like, not a narrowband packet
+constexpr double kMinWifiPieceMhz = 8.0;       // a burst this wide may be a Wi-Fi PPDU the shape test missed
+constexpr double kMaxWifiPieceMhz = 24.0;
+constexpr double kWifiPieceOffsetMhz = 4.0;    // its centre this near a channel's
 constexpr double kDecodesPerSecond = 40.0;     // then this many a second of capture
 
 }  // namespace
@@ -50,7 +53,8 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
       channelizer_(std::make_unique<Channelizer>()),
       keep_bursts_(keep_bursts) {
     for (const auto& d : decoders)
-        if (!d.wideband) decoders_.push_back({&d, d.make(), false});
+        (d.wideband ? wideband_decoders_ : decoders_).push_back({&d, d.make(), false});
+    wifi_channels_ = channels;
     const DetectorSetup setup{std::move(channels), history_.get(), decoders};
     detectors_.reserve(registry.size());
     for (const auto& d : registry) {
@@ -62,6 +66,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
         r.explains = dynamic_cast<ExplainsBursts*>(r.detector.get());
         r.owns_time = dynamic_cast<OwnsTime*>(r.detector.get());
         r.claims_pieces = dynamic_cast<ClaimsPieces*>(r.detector.get());
+        r.takes_proven = dynamic_cast<TakesProvenBursts*>(r.detector.get());
         detectors_.push_back(std::move(r));
     }
     for (auto& r : detectors_) {
@@ -219,6 +224,10 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
 // The strongest evidence: packets whose checksum holds. Every narrowband decoder looks at every burst
 // narrow and short enough to be a packet; each rejects fast where its preamble is not.
 void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
+    if (f.bandwidth_mhz >= kMinWifiPieceMhz) {
+        decode_wifi_piece(b, f);
+        return;
+    }
     if (decoders_.empty() || f.bandwidth_mhz > kMaxChannelisedMhz || f.duration_s() > kMaxDecodedSeconds) return;
     // the decoders this burst's measured FM deviation allows, and how much of its start they need
     double needed_s = 0.0;
@@ -235,16 +244,7 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
         needed_s = std::max(needed_s, d.descriptor->max_input_s > 0.0 ? std::min(d.descriptor->max_input_s, f.duration_s()) : f.duration_s());
     }
     if (!any) return;
-    // A budget, in capture time so that the report does not depend on the machine: every burst of a
-    // short capture, then a steady number a second (a burst's decoders cost as much as the spectrum of
-    // about 100 µs of samples). What a detector reports of its emitters' decodes is then a sample.
-    decode_tokens_ = std::min(kDecodeBurst, decode_tokens_ + std::max(0.0, f.start_s - decode_refilled_s_) * kDecodesPerSecond);
-    decode_refilled_s_ = std::max(decode_refilled_s_, f.start_s);
-    if (decode_tokens_ < 1.0) {
-        ++bursts_over_decode_budget_;
-        return;
-    }
-    decode_tokens_ -= 1.0;
+    if (!spend_decode_budget(f.start_s)) return;
     const double rate = tuning_.segment.sample_rate_hz;
     const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
     const std::uint64_t end = std::min(b.end_sample, b.first_sample + static_cast<std::uint64_t>(needed_s * rate)) + margin;
@@ -262,6 +262,47 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     }
     f.decoders_ran = true;
     ++bursts_decoded_;
+    for (const auto& p : f.packets) {
+        const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
+        ++decode_counters_[key + ".packets"];
+        if (p.checksum_ok) ++decode_counters_[key + ".checksum_ok"];
+    }
+}
+
+// A budget, in capture time so that the report does not depend on the machine: every burst of a short
+// capture, then a steady number a second (a burst's decoders cost as much as the spectrum of about
+// 100 µs of samples). What a detector reports of its emitters' decodes is then a sample.
+bool Classifier::spend_decode_budget(double now_s) {
+    decode_tokens_ = std::min(kDecodeBurst, decode_tokens_ + std::max(0.0, now_s - decode_refilled_s_) * kDecodesPerSecond);
+    decode_refilled_s_ = std::max(decode_refilled_s_, now_s);
+    if (decode_tokens_ < 1.0) {
+        ++bursts_over_decode_budget_;
+        return false;
+    }
+    decode_tokens_ -= 1.0;
+    return true;
+}
+
+// A wide burst centred on a Wi-Fi channel that the Wi-Fi detector's frame-by-frame shape test left
+// (cut by other emitters, or too short for it): the 802.11 decoders say whether it is a PPDU.
+void Classifier::decode_wifi_piece(const TrackedBurst& b, BurstFeatures& f) {
+    if (wideband_decoders_.empty() || f.bandwidth_mhz > kMaxWifiPieceMhz || f.duration_s() > kMaxDecodedSeconds) return;
+    const WifiChannel* nearest = nullptr;
+    for (const auto& c : wifi_channels_)
+        if (std::abs(c.center_mhz - f.center_mhz) <= kWifiPieceOffsetMhz && (!nearest || std::abs(c.center_mhz - f.center_mhz) < std::abs(nearest->center_mhz - f.center_mhz)))
+            nearest = &c;
+    if (!nearest) return;
+    const double rate = tuning_.segment.sample_rate_hz;
+    const double offset_hz = nearest->center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+    if (std::abs(offset_hz) + 8.5e6 > 0.5 * tuning_.segment.usable_bandwidth_hz()) return;  // the channel is not in view whole
+    if (!spend_decode_budget(f.start_s)) return;
+    const auto lead = static_cast<std::uint64_t>((tuning_.frame_seconds + 4e-6) * rate), trail = static_cast<std::uint64_t>(4e-6 * rate);
+    history_->copy(b.first_sample > lead ? b.first_sample - lead : 0, b.end_sample + trail, decode_snippet_);
+    if (decode_snippet_.empty()) return;
+    const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, 20e6, decode_baseband_);
+    for (auto& d : wideband_decoders_)
+        if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode({decode_baseband_, decoded_rate, nearest->center_mhz * 1e6}, f.packets);
+    f.decoders_ran = true;
     for (const auto& p : f.packets) {
         const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
         ++decode_counters_[key + ".packets"];
@@ -305,14 +346,17 @@ void Classifier::judge(const BurstFeatures& f) {
     // A packet whose checksum held says whose the burst is, before any explanation or shape.
     for (const auto& packet : f.packets) {
         if (!packet.checksum_ok || accepted_by) continue;
-        for (auto* r : judges_) {
-            const auto& proven_by = r->descriptor->proven_by;
+        for (auto& r : detectors_) {
+            const auto& proven_by = r.descriptor->proven_by;
             if (std::find(proven_by.begin(), proven_by.end(), packet.protocol) == proven_by.end()) continue;
-            if (r->judges->judge(f).is_accepted()) {
-                ++r->accepted;
-                ++bursts_routed_by_decode_;
-                accepted_by = r->descriptor->primary;
+            if (r.takes_proven) {
+                r.takes_proven->take(f);
+                accepted_by = r.descriptor->primary;
+            } else if (r.judges && r.judges->judge(f).is_accepted()) {
+                ++r.accepted;
+                accepted_by = r.descriptor->primary;
             }
+            if (accepted_by) ++bursts_routed_by_decode_;
             break;
         }
     }

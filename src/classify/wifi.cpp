@@ -16,9 +16,10 @@
 namespace coex::classify {
 namespace {
 
-class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces {
+class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts {
 public:
-    explicit WifiDetector(const DetectorSetup& setup) : occupancy_(setup.wifi_channels), history_(setup.history) {
+    explicit WifiDetector(const DetectorSetup& setup)
+        : occupancy_(setup.wifi_channels), history_(setup.history), channels_(setup.wifi_channels) {
         // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
         if (history_) occupancy_.set_kind_judge([this](const WifiBurstSpan& span) { return judge_kind(span); });
         for (const auto& d : setup.decoders)
@@ -41,7 +42,7 @@ public:
     // spilling over two 20 MHz channels.
     [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
         if (e.emitter_class != EmitterClass::wifi_ofdm) return false;
-        const bool inside = piece.low_mhz >= e.low_mhz - 1.0 && piece.high_mhz <= e.high_mhz + 1.0;
+        const bool inside = piece.low_mhz >= e.low_mhz - 2.0 && piece.high_mhz <= e.high_mhz + 2.0;  // a sliver's edges are a cell coarse
         const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
         return inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5;
     }
@@ -70,7 +71,10 @@ public:
             }
             out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
         }
-        if (!decoders_.empty()) out.counters["wifi.channels_dropped_as_neighbours_leak"] = leaks;
+        if (!decoders_.empty()) {
+            out.counters["wifi.channels_dropped_as_neighbours_leak"] = leaks;
+            out.counters["wifi.pieces_proven_by_decoding"] = pieces_proven_;
+        }
 
         const auto& n = occupancy_.counters();
         out.counters["wifi.frames_tested"] = n.frames_tested;
@@ -106,6 +110,21 @@ private:
         if (m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker) return false;
         if (m.barker >= 0.35 && m.barker > m.cyclic_prefix) return true;
         return std::nullopt;
+    }
+
+    // A wide burst whose spectrum failed the channel-shape test but whose samples hold a valid 802.11
+    // header: a PPDU of the channel nearest it (cut by another emitter, or too short for the test). Its
+    // decoded facts join the channel's; its airtime is not in the energy-based occupancy.
+    void take(const BurstFeatures& burst) override {
+        int channel = 0;
+        double best = 1e9;
+        for (const auto& c : channels_)
+            if (std::abs(c.center_mhz - burst.center_mhz) < best) {
+                best = std::abs(c.center_mhz - burst.center_mhz);
+                channel = c.number;
+            }
+        ++pieces_proven_;
+        tally_packets(tallies_[channel], burst.packets);
     }
 
     // Every PPDU in a transmission (data, SIFS, ACK come as one): its header checks, rate, duration, and
@@ -152,16 +171,8 @@ private:
             if (!p.checksum_ok) continue;
             ++decode_counters_[key + ".checksum_ok"];
             proven[dsss] = true;
-            ++tally.ppdus;
-            ++tally.rates[rate_key(p.rate_mbps)];
-            tally.airtime_s += p.duration_s;
-            if ((p.kind == "beacon" || p.kind == "probe_response") && !p.bssid.empty()) {
-                auto& n = tally.networks[p.bssid];
-                n.bssid = p.bssid;
-                n.ssid = p.network;
-                ++n.frames;
-            }
         }
+        tally_packets(tally, packets_);
         for (int k = 0; k < 2; ++k) {
             // the transmission counts for the kind the samples or the spectrum give it; tallied by both here
             tally.kind[k].framed += framed[k];
@@ -242,6 +253,24 @@ private:
         } kind[2];  // [0] OFDM, [1] DSSS
     };
 
+    // A channel's decoded facts: the PPDUs whose header check held, their rates and airtime, and the
+    // networks their beacons and probe responses name.
+    static void tally_packets(Tally& tally, const std::vector<decode::Packet>& packets) {
+        for (const auto& p : packets) {
+            if (!p.checksum_ok || (p.protocol != decode::Protocol::wifi_ofdm && p.protocol != decode::Protocol::wifi_dsss)) continue;
+            ++tally.ppdus;
+            ++tally.rates[rate_key(p.rate_mbps)];
+            tally.airtime_s += p.duration_s;
+            if ((p.kind == "beacon" || p.kind == "probe_response") && !p.bssid.empty()) {
+                auto& n = tally.networks[p.bssid];
+                n.bssid = p.bssid;
+                n.ssid = p.network;
+                ++n.frames;
+            }
+        }
+    }
+
+
     static report::Emitter emitter(const WifiEmitterStats& w, const std::map<int, Tally>& tallies, bool decoding) {
         report::Emitter e;
         e.emitter_class = w.dsss ? EmitterClass::wifi_dsss : EmitterClass::wifi_ofdm;
@@ -297,6 +326,8 @@ private:
     static constexpr std::uint64_t kLeakMinTried = 3;  // transmissions tried before a channel's silence counts
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
+    std::vector<WifiChannel> channels_;
+    std::uint64_t pieces_proven_ = 0;
     struct WidebandDecoder {
         const decode::DecoderDescriptor* descriptor;
         std::unique_ptr<decode::Decoder> decoder;
@@ -317,7 +348,8 @@ private:
 }  // namespace
 
 const DetectorDescriptor kWifiDetector{EmitterClass::wifi_ofdm, "Wi-Fi (802.11 OFDM and DSSS)",
-                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss}, {},
+                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss},
+                                       {decode::Protocol::wifi_ofdm, decode::Protocol::wifi_dsss},
                                        [](const DetectorSetup& setup) { return std::unique_ptr<Detector>(std::make_unique<WifiDetector>(setup)); }};
 
 }  // namespace coex::classify

@@ -45,6 +45,8 @@ private:
     void fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by);
     BurstFeatures measure(const struct TrackedBurst& burst);
     void decode_burst(const struct TrackedBurst& burst, BurstFeatures& f);
+    void decode_wifi_piece(const struct TrackedBurst& burst, BurstFeatures& f);
+    bool spend_decode_budget(double now_s);
 
     struct Registered {
         const DetectorDescriptor* descriptor;
@@ -56,6 +58,7 @@ private:
         ExplainsBursts* explains = nullptr;
         OwnsTime* owns_time = nullptr;
         ClaimsPieces* claims_pieces = nullptr;
+        TakesProvenBursts* takes_proven = nullptr;
         std::uint64_t accepted = 0;
         std::array<std::uint64_t, kRejectionCount> rejected{};
         std::uint64_t outcomes_outside_set = 0;  // a bug in the detector, counted apart
@@ -95,6 +98,8 @@ private:
         bool selected = false;  // for the burst in hand
     };
     std::vector<NarrowbandDecoder> decoders_;
+    std::vector<NarrowbandDecoder> wideband_decoders_;  // for wide bursts on a Wi-Fi channel the Wi-Fi detector's shape test left
+    std::vector<WifiChannel> wifi_channels_;
     std::vector<cf32> decode_snippet_, decode_baseband_;
     std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"
     std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0, bursts_over_decode_budget_ = 0;

@@ -150,6 +150,14 @@ public:
     virtual Outcome judge(const BurstFeatures& burst) = 0;
 };
 
+// Bursts a packet of one of its protocols proved to be its own, though its frame-by-frame look missed
+// them (a Wi-Fi PPDU whose spectrum failed the channel-shape test): only such bursts reach it.
+class TakesProvenBursts {
+public:
+    virtual ~TakesProvenBursts() = default;
+    virtual void take(const BurstFeatures& burst) = 0;
+};
+
 // Some emitters are recognised from the frame stream only after a while (an oven by its mains rhythm
 // over several cycles), and then explain bursts that looked like something else (the pieces of its
 // flickering carrier). A closed burst waits until every such detector has settled the time it ended
