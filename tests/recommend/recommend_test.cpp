@@ -192,3 +192,39 @@ TEST(Recommendation, Width40PairsChannels) {
 
 }  // namespace
 }  // namespace coex
+
+namespace coex {
+namespace {
+
+// --my-network: the channel its beacons were decoded on is the router's now, unless the user said
+// otherwise; a network not heard is said so, and nothing is assumed.
+TEST(Recommendation, YourNetworkIsWhereItsBeaconsAre) {
+    auto r = band({{1, 0.45}, {6, 0.05}, {11, 0.30}});
+    r.wifi[0].networks.push_back({"HomeNet", "02:11:22:33:44:55", 3, false});
+    r.wifi[10].networks.push_back({"Neighbour", "02:66:77:88:99:aa", 2, false});
+    EXPECT_EQ(report::mark_my_networks(r.wifi, {"HomeNet"}), std::vector<int>{1});
+    recommend::Config config;
+    config.my_networks = {"HomeNet"};
+    const auto rec = recommend::recommend(r, config);
+    EXPECT_EQ(rec.current_channel, 1) << all(rec);
+    ASSERT_TRUE(rec.channel.has_value());
+    EXPECT_EQ(*rec.channel, 6) << all(rec);
+    EXPECT_EQ(rec.headline, "your network is on 1: move it to channel 6.");
+    EXPECT_TRUE(mentions(rec.reasons, "your network HomeNet (02:11:22:33:44:55) is on channel 1")) << all(rec);
+    // what the user says of the current channel wins over what was heard
+    config.current_channel = 11;
+    EXPECT_EQ(recommend::recommend(r, config).current_channel, 11);
+}
+
+TEST(Recommendation, YourNetworkNotHeardIsSaidAndNotAssumed) {
+    auto r = band({{1, 0.45}, {6, 0.05}, {11, 0.30}});
+    recommend::Config config;
+    config.my_networks = {"HomeNet"};
+    EXPECT_TRUE(report::mark_my_networks(r.wifi, config.my_networks).empty());
+    const auto rec = recommend::recommend(r, config);
+    EXPECT_FALSE(rec.current_channel.has_value());
+    EXPECT_TRUE(mentions(rec.reasons, "your network (HomeNet) was not heard")) << all(rec);
+}
+
+}  // namespace
+}  // namespace coex
