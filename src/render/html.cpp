@@ -115,19 +115,38 @@ std::string render_html(const report::Report& r, const Picture* picture) {
     }
 
     h << "<h2>Wi-Fi channels</h2>\n<table>\n<tr><th>channel</th><th>centre</th><th>observed</th><th>airtime</th>"
-         "<th>mean power</th><th>bursts</th><th>noise floor</th></tr>\n";
+         "<th>mean power</th><th>bursts</th><th>noise floor</th><th class=\"l\">networks</th><th class=\"l\">decoded headers</th></tr>\n";
     const int recommended = r.recommendation ? r.recommendation->channel.value_or(0) : 0;  // 0: none
     for (const auto& row : r.wifi) {
         const bool is_rec = recommended == row.channel;
         h << "<tr" << (is_rec ? " class=\"rec-row\"" : !row.observed ? " class=\"unobserved\"" : "") << "><td>" << row.channel
           << (is_rec ? " ★" : "") << "</td><td>" << format("%.0f MHz", row.center_mhz) << "</td>";
         if (!row.observed) {
-            h << "<td>no</td><td colspan=\"4\" class=\"l\">not observed: no segment saw the channel whole, so no claim is made</td></tr>\n";
+            h << "<td>no</td><td colspan=\"6\" class=\"l\">not observed: no segment saw the channel whole, so no claim is made</td></tr>\n";
             continue;
         }
         h << "<td>" << format("%.3f s", row.observed_s) << "</td><td>" << format("%.1f %%", row.occupancy * 100) << "</td><td>"
           << optional_db(row.mean_power_dbfs, "dBFS") << "</td><td>" << row.bursts << "</td><td>"
-          << optional_db(row.noise_floor_dbfs_per_mhz, "dBFS/MHz") << "</td></tr>\n";
+          << optional_db(row.noise_floor_dbfs_per_mhz, "dBFS/MHz") << "</td><td class=\"l\">";
+        for (std::size_t k = 0; k < row.networks.size(); ++k) {
+            const auto& n = row.networks[k];
+            h << (k ? ", " : "") << (n.mine ? "<b>" : "") << e(n.ssid.empty() ? "(hidden)" : n.ssid) << (n.mine ? " (yours)</b>" : "")
+              << " <span class=\"muted\">" << e(n.bssid) << "</span>";
+        }
+        h << "</td><td class=\"l\">";
+        if (row.decoded) {
+            const auto& d = *row.decoded;
+            h << d.ppdus << " PPDUs";
+            std::string rates;
+            for (const auto& [rate, n] : d.rates_mbps) rates += (rates.empty() ? "" : ", ") + rate + " Mb/s ×" + std::to_string(n);
+            h << " (" << e(rates) << ")";
+            if (d.occupancy) h << format("; airtime %.1f %%", 100.0 * *d.occupancy);
+            if (d.transmissions > d.transmissions_decoded) h << format(" (%llu of %llu transmissions, scaled)",
+                                                                       static_cast<unsigned long long>(d.transmissions_decoded),
+                                                                       static_cast<unsigned long long>(d.transmissions));
+            if (!d.note.empty()) h << " <span class=\"muted\">" << e(d.note) << "</span>";
+        }
+        h << "</td></tr>\n";
     }
     h << "</table>\n";
 
@@ -151,13 +170,21 @@ std::string render_html(const report::Report& r, const Picture* picture) {
         h << "<p>None found.</p>\n";
     } else {
         h << "<table>\n<tr><th class=\"l\">what</th><th>band</th><th>level</th><th>over floor</th><th>duty</th><th>bursts</th>"
-             "<th>seen</th><th>confidence</th><th class=\"l\">summary</th></tr>\n";
+             "<th>seen</th><th>confidence</th><th class=\"l\">evidence</th><th class=\"l\">summary</th></tr>\n";
         for (const auto& em : r.emitters) {
             h << "<tr><td class=\"l\">" << e(emitter_name(em)) << "</td><td>"
               << format("%.1f–%.1f MHz", em.low_mhz, em.high_mhz) << "</td><td>" << format("%.1f dBFS", em.level_dbfs) << "</td><td>"
               << format("%+.1f dB", em.above_floor_db) << "</td><td>" << format("%.1f %%", em.duty_cycle * 100) << "</td><td>"
               << em.bursts << "</td><td>" << format("%.3f–%.3f s", em.first_s, em.last_s) << "</td><td>"
-              << format("%.2f", em.confidence) << "</td><td class=\"l\">" << e(em.summary) << "</td></tr>\n";
+              << format("%.2f", em.confidence) << "</td><td class=\"l\">" << e(std::string(report::evidence_key(em.evidence.basis)));
+            if (const auto& d = em.evidence.decode; d && d->bursts > 0)
+                h << format(": %llu of %llu bursts decoded, %llu checksum ok", static_cast<unsigned long long>(d->decoded),
+                            static_cast<unsigned long long>(d->bursts), static_cast<unsigned long long>(d->checksum_ok));
+            h << "</td><td class=\"l\">" << e(em.summary);
+            for (const auto& id : em.identities)
+                h << "<br><span class=\"muted\">" << e(id.role) << " " << e(id.name.empty() ? id.id : id.name + " " + id.id)
+                  << (id.type.empty() ? "" : " (" + e(id.type) + ")") << (id.verified ? "" : " (unverified)") << "</span>";
+            h << "</td></tr>\n";
         }
         h << "</table>\n";
     }

@@ -107,5 +107,30 @@ TEST(Html, WithoutAPictureOrARecommendation) {
     EXPECT_NE(html.find("None found."), std::string::npos);
 }
 
+// What decoding found: each channel's networks (the user's own marked, an SSID escaped), the decoded
+// headers' rates and airtime, and each emitter's evidence counts and identities.
+TEST(Html, NamesTheNetworksAndWhatWasDecoded) {
+    auto r = small_report();
+    auto& ch6 = r.wifi[5];
+    ch6.networks = {{"Home<Net>", "02:11:22:33:44:55", 3, true}, {"", "02:66:77:88:99:aa", 1, false}};
+    report::WifiDecoded d;
+    d.ppdus = 40;
+    d.rates_mbps = {{"24", 30}, {"6", 10}};
+    d.occupancy = 0.29;
+    d.transmissions_decoded = 40;
+    d.transmissions = 40;
+    ch6.decoded = d;
+    auto& bt = r.emitters[0];
+    bt.evidence.basis = report::EvidenceBasis::decoded;
+    bt.evidence.decode = report::DecodeCounts{20, 14, 14, 20};
+    bt.identities = {{"piconet", "0x9e8b33", "", "", 14, true}};
+    const std::string html = render_html(r, nullptr);
+    EXPECT_NE(html.find("<b>Home&lt;Net&gt; (yours)</b>"), std::string::npos);
+    EXPECT_NE(html.find("(hidden)"), std::string::npos);
+    EXPECT_NE(html.find("40 PPDUs (24 Mb/s ×30, 6 Mb/s ×10); airtime 29.0 %"), std::string::npos);
+    EXPECT_NE(html.find("decoded: 14 of 20 bursts decoded, 14 checksum ok"), std::string::npos);
+    EXPECT_NE(html.find("piconet 0x9e8b33"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace coex::render
