@@ -82,6 +82,7 @@ Classifier::~Classifier() = default;
 
 void Classifier::begin_tuning(const TuningGeometry& tuning) {
     tuning_ = tuning;
+    ++tuning_serial_;
     tracker_->begin_tuning(tuning);
     history_->reset(static_cast<std::size_t>(kHistorySeconds * tuning.segment.sample_rate_hz));
     wifi_claimed_frames_.assign(tuning.grid->size(), 0);
@@ -140,6 +141,7 @@ void Classifier::on_frame(const Frame& frame) {
 }
 
 void Classifier::gap() {
+    previous_.unproven = false;  // no packet spans missing samples
     closed_.clear();
     tracker_->close_all(closed_);
     for (const auto& b : closed_) close(b);
@@ -250,22 +252,46 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     const std::uint64_t end = std::min(b.end_sample, b.first_sample + static_cast<std::uint64_t>(needed_s * rate)) + margin;
     history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, end, decode_snippet_);
     if (decode_snippet_.empty()) return;
-    const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
-    if (std::abs(offset_hz) < 1.5e6) remove_dc(decode_snippet_);  // the receiver's LO leak, inside the burst's band (as for measure)
-    const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, kDecodeRate, decode_baseband_);
-    for (auto& d : decoders_) {
-        if (!d.selected || decoded_rate < d.descriptor->min_sample_rate_hz) continue;
-        std::span<const cf32> samples(decode_baseband_);
-        if (d.descriptor->max_input_s > 0.0)
-            samples = samples.first(std::min(samples.size(), static_cast<std::size_t>((d.descriptor->max_input_s + 2.0 * kDecodeMarginSeconds) * decoded_rate)));
-        d.decoder->decode({samples, decoded_rate, f.center_mhz * 1e6, f.has_time_domain ? f.deviation_khz * 1e3 : 0.0}, f.packets);
+    run_narrowband_decoders(f, decode_snippet_);
+    // The burst tracker splits a packet whose level steps (a fade, the receiver's DC under it): a burst
+    // that follows one at the same frequency within two frames, neither decoding, is tried joined to it.
+    const bool proven = std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; });
+    const auto gap = static_cast<std::uint64_t>(2.0 * tuning_.frame_seconds * rate);
+    if (!proven && previous_.unproven && previous_.tuning == tuning_serial_ && std::abs(previous_.center_mhz - f.center_mhz) <= 0.3 &&
+        b.first_sample <= previous_.end_sample + gap && b.first_sample >= previous_.end_sample &&
+        b.end_sample - previous_.first_sample <= static_cast<std::uint64_t>(kMaxDecodedSeconds * rate) && spend_decode_budget(f.start_s)) {
+        history_->copy(previous_.first_sample > margin ? previous_.first_sample - margin : 0, b.end_sample + margin, decode_snippet_);
+        std::vector<decode::Packet> joined;
+        std::swap(joined, f.packets);
+        run_narrowband_decoders(f, decode_snippet_);
+        if (std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; }))
+            ++split_bursts_joined_;
+        else
+            std::swap(joined, f.packets);
     }
+    previous_ = {b.first_sample, b.end_sample, f.center_mhz, tuning_serial_,
+                 !std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; })};
     f.decoders_ran = true;
     ++bursts_decoded_;
     for (const auto& p : f.packets) {
         const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
         ++decode_counters_[key + ".packets"];
         if (p.checksum_ok) ++decode_counters_[key + ".checksum_ok"];
+    }
+}
+
+// The selected narrowband decoders over `snippet` (a burst's samples with their margins).
+void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet) {
+    const double rate = tuning_.segment.sample_rate_hz;
+    const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+    if (std::abs(offset_hz) < 1.5e6) remove_dc(snippet);  // the receiver's LO leak, inside the burst's band (as for measure)
+    const double decoded_rate = channelizer_->to_baseband(snippet, rate, offset_hz, kDecodeRate, decode_baseband_);
+    for (auto& d : decoders_) {
+        if (!d.selected || decoded_rate < d.descriptor->min_sample_rate_hz) continue;
+        std::span<const cf32> samples(decode_baseband_);
+        if (d.descriptor->max_input_s > 0.0)
+            samples = samples.first(std::min(samples.size(), static_cast<std::size_t>((d.descriptor->max_input_s + 2.0 * kDecodeMarginSeconds) * decoded_rate)));
+        d.decoder->decode({samples, decoded_rate, f.center_mhz * 1e6, f.has_time_domain ? f.deviation_khz * 1e3 : 0.0}, f.packets);
     }
 }
 
@@ -482,6 +508,7 @@ void Classifier::finish(report::Report& report) {
         counters["decode.bursts_tried"] = bursts_decoded_;
         counters["decode.bursts_routed"] = bursts_routed_by_decode_;
         counters["decode.bursts_over_budget"] = bursts_over_decode_budget_;
+        counters["decode.split_bursts_joined"] = split_bursts_joined_;
         for (const auto& [name, n] : decode_counters_) counters[name] = n;
     }
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;

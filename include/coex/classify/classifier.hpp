@@ -47,6 +47,7 @@ private:
     void decode_burst(const struct TrackedBurst& burst, BurstFeatures& f);
     void decode_wifi_piece(const struct TrackedBurst& burst, BurstFeatures& f);
     bool spend_decode_budget(double now_s);
+    void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet);
 
     struct Registered {
         const DetectorDescriptor* descriptor;
@@ -104,6 +105,13 @@ private:
     std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"
     std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0, bursts_over_decode_budget_ = 0;
     double decode_tokens_ = 256.0, decode_refilled_s_ = 0.0;  // the decode budget (classifier.cpp)
+    struct DecodedBurst {
+        std::uint64_t first_sample = 0, end_sample = 0;
+        double center_mhz = 0.0;
+        std::uint64_t tuning = 0;
+        bool unproven = false;
+    } previous_;  // the last burst the narrowband decoders saw, for a split packet's second half
+    std::uint64_t tuning_serial_ = 0, split_bursts_joined_ = 0;
 };
 
 }  // namespace coex::classify
