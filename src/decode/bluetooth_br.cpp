@@ -38,6 +38,7 @@
 // "access code" and the duration is measured from the preamble to the end of the burst's energy,
 // not decoded.
 #include "decoders.hpp"
+#include "coex/core/numeric.hpp"
 
 #include "coex/coding/coding.hpp"
 #include "coex/decode/bluetooth_br.hpp"
@@ -239,23 +240,10 @@ constexpr double kResampCutoffHz = 1.75e6;  // keeps a burst 0.375 MHz off centr
 constexpr double kEnergyBlock_s = 4e-6;
 constexpr double kEdgeWindow_s = 2e-6;
 
-// Best rational approximation interp/decim of x with both at most 1000 (continued fractions).
+// Best rational approximation interp/decim of x with both at most 1000; 1/1 when there is none.
 std::pair<unsigned, unsigned> rational(double x) {
-    unsigned long long h0 = 0, h1 = 1, k0 = 1, k1 = 0;
-    double v = x;
-    for (int it = 0; it < 40; ++it) {
-        const double a = std::floor(v);
-        const auto ai = static_cast<unsigned long long>(a);
-        const unsigned long long h2 = ai * h1 + h0, k2 = ai * k1 + k0;
-        if (h2 > 1000 || k2 > 1000) break;
-        h0 = h1;
-        h1 = h2;
-        k0 = k1;
-        k1 = k2;
-        if (v - a < 1e-9) break;
-        v = 1.0 / (v - a);
-    }
-    return {static_cast<unsigned>(std::max<unsigned long long>(h1, 1)), static_cast<unsigned>(std::max<unsigned long long>(k1, 1))};
+    const auto pq = best_rational(x, 1000, 1000);
+    return pq.first == 0 ? std::pair<unsigned, unsigned>{1, 1} : pq;
 }
 
 // atan2 to about 1e-5 rad, several times cheaper than std::atan2.

@@ -45,6 +45,7 @@
 // all-zero PSDU (the CRC of zeros is zero), an all-zero PSDU, or one shorter than the 4 octets of the
 // smallest MAC frame (frame control + FCS), is never checksum_ok.
 #include "decoders.hpp"
+#include "coex/core/numeric.hpp"
 
 #include "coex/coding/coding.hpp"
 #include "coex/decode/ieee802154.hpp"
@@ -263,24 +264,10 @@ float dot32(const std::array<float, 32>& a, const std::array<float, 32>& b) {
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-// Best rational approximation p/q of x with p, q <= limit (continued fractions).
+// Best rational approximation p/q of x with p, q <= limit; 1/1 when there is none.
 std::pair<unsigned, unsigned> rational(double x, unsigned limit) {
-    unsigned long long h0 = 0, h1 = 1, k0 = 1, k1 = 0;
-    double v = x;
-    for (int it = 0; it < 40; ++it) {
-        const double a = std::floor(v);
-        const auto ai = static_cast<unsigned long long>(a);
-        const unsigned long long h2 = ai * h1 + h0, k2 = ai * k1 + k0;
-        if (h2 > limit || k2 > limit) break;
-        h0 = h1;
-        h1 = h2;
-        k0 = k1;
-        k1 = k2;
-        if (std::abs(x - static_cast<double>(h1) / static_cast<double>(k1)) <= 1e-12 * x || v - a < 1e-12) break;
-        v = 1.0 / (v - a);
-    }
-    if (h1 == 0 || k1 == 0) return {1, 1};
-    return {static_cast<unsigned>(h1), static_cast<unsigned>(k1)};
+    const auto pq = best_rational(x, limit, limit);
+    return pq.first == 0 ? std::pair<unsigned, unsigned>{1, 1} : pq;
 }
 
 // Rational polyphase resampler (input rate x p / q ~ 8 MS/s) with a liquid Kaiser prototype. Our own

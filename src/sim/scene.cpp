@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "coex/core/error.hpp"
+#include "coex/core/numeric.hpp"
 
 namespace coex::sim {
 
@@ -51,24 +52,11 @@ struct Decimator {
 
 bool same_rate(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b)); }
 
-// Best rational approximation P/Q of x (continued fractions) within the bounds.
+// Best rational approximation P/Q of x within the resampler's bounds.
 std::pair<unsigned, unsigned> rational(double x) {
-    unsigned long long h0 = 0, h1 = 1, k0 = 1, k1 = 0;
-    double v = x;
-    for (int it = 0; it < 64; ++it) {
-        const double a = std::floor(v);
-        const unsigned long long ai = static_cast<unsigned long long>(a);
-        const unsigned long long h2 = ai * h1 + h0, k2 = ai * k1 + k0;
-        if (k2 > rs_max_q || h2 > rs_max_p) break;
-        h0 = h1;
-        h1 = h2;
-        k0 = k1;
-        k1 = k2;
-        if (std::abs(x - static_cast<double>(h1) / static_cast<double>(k1)) <= 1e-12 * x || v - a < 1e-12) break;
-        v = 1.0 / (v - a);
-    }
-    if (k1 == 0 || h1 == 0) throw ConfigError("add_bursts: unsupported resampling ratio");
-    return {static_cast<unsigned>(h1), static_cast<unsigned>(k1)};
+    const auto pq = best_rational(x, rs_max_p, rs_max_q);
+    if (pq.first == 0) throw ConfigError("add_bursts: unsupported resampling ratio");
+    return pq;
 }
 
 // Exact-phase rotator: e^{j 2 pi (c0 + step n)} with c0, step in cycles; re-anchored every 1024 samples.
