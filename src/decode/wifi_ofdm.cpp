@@ -115,24 +115,12 @@ constexpr int data_subcarrier(int d) {
     return d - 21;
 }
 
-struct LegacyRate {
-    std::uint8_t code;  // RATE R1..R4, R1 in bit 0
-    double mbps;
-    int n_bpsc, n_cbps, n_dbps, num, den;
-};
-constexpr std::array<LegacyRate, 8> kRates = {{
-    {0b1011, 6.0, 1, 48, 24, 1, 2},
-    {0b1111, 9.0, 1, 48, 36, 3, 4},
-    {0b1010, 12.0, 2, 96, 48, 1, 2},
-    {0b1110, 18.0, 2, 96, 72, 3, 4},
-    {0b1001, 24.0, 4, 192, 96, 1, 2},
-    {0b1101, 36.0, 4, 192, 144, 3, 4},
-    {0b1000, 48.0, 6, 288, 192, 2, 3},
-    {0b1100, 54.0, 6, 288, 216, 3, 4},
-}};
+using LegacyRate = coding::WifiLegacyRate;
+constexpr const auto& kRates = coding::wifi_legacy_rates;
+
 const LegacyRate* legacy_rate(unsigned code) {
     for (const auto& r : kRates)
-        if (r.code == code) return &r;
+        if (r.signal_rate_bits == code) return &r;
     return nullptr;
 }
 
@@ -774,7 +762,7 @@ WifiOfdmDecoder::DataCheck WifiOfdmDecoder::decode_data(std::size_t base, const 
         float* dst = &soft_[s * n_cbps];
         for (std::size_t k = 0; k < n_cbps; ++k) dst[k] = symbol_soft_[perm[k]];
     }
-    depuncture(soft_, rate.num, rate.den, mother_);
+    depuncture(soft_, rate.code_num, rate.code_den, mother_);
     if (mother_.size() < 2 * n_bits) return DataCheck::none;
     viterbi_.decode(std::span<const float>(mother_.data(), 2 * n_bits), true, bits_);
     // Descramble: the first 7 SERVICE bits are zeros before scrambling, so they are the scrambler's

@@ -12,17 +12,7 @@ namespace coex::sim {
 using detail::cd;
 
 const WifiRateInfo& wifi_rate_info(WifiRate rate) {
-    // RATE field R1..R4 (R1 in bit 0): 6 1101, 9 1111, 12 0101, 18 0111, 24 1001, 36 1011, 48 0001, 54 0011
-    static const std::array<WifiRateInfo, 8> table = {{
-        {6.0, 1, 48, 24, 1, 2, 0b1011},
-        {9.0, 1, 48, 36, 3, 4, 0b1111},
-        {12.0, 2, 96, 48, 1, 2, 0b1010},
-        {18.0, 2, 96, 72, 3, 4, 0b1110},
-        {24.0, 4, 192, 96, 1, 2, 0b1001},
-        {36.0, 4, 192, 144, 3, 4, 0b1101},
-        {48.0, 6, 288, 192, 2, 3, 0b1000},
-        {54.0, 6, 288, 216, 3, 4, 0b1100},
-    }};
+    const auto& table = coding::wifi_legacy_rates;
     const auto i = static_cast<std::size_t>(rate);
     if (i >= table.size()) throw ConfigError("unknown WifiRate");
     return table[i];

@@ -32,6 +32,26 @@ void append_crc_msb_first(Bits& out, std::uint32_t reg, int width);
 std::uint32_t reflect(std::uint32_t v, int width);
 
 // ---- IEEE 802.11 -----------------------------------------------------------------------------
+// The 802.11a/g OFDM rates (17.3.2.3, Table 17-4), 6 to 54 Mb/s in order.
+struct WifiLegacyRate {
+    double mbps;                    // data rate
+    int n_bpsc;                     // coded bits per subcarrier (1, 2, 4, 6)
+    int n_cbps;                     // coded bits per OFDM symbol (48 x n_bpsc)
+    int n_dbps;                     // data bits per OFDM symbol
+    int code_num, code_den;         // convolutional code rate (1/2, 2/3, 3/4)
+    std::uint8_t signal_rate_bits;  // RATE field R1..R4, R1 in bit 0 (6: 1101, 9: 1111, 12: 0101, … read R1 first)
+};
+inline constexpr std::array<WifiLegacyRate, 8> wifi_legacy_rates = {{
+    {6.0, 1, 48, 24, 1, 2, 0b1011},
+    {9.0, 1, 48, 36, 3, 4, 0b1111},
+    {12.0, 2, 96, 48, 1, 2, 0b1010},
+    {18.0, 2, 96, 72, 3, 4, 0b1110},
+    {24.0, 4, 192, 96, 1, 2, 0b1001},
+    {36.0, 4, 192, 144, 3, 4, 0b1101},
+    {48.0, 6, 288, 192, 2, 3, 0b1000},
+    {54.0, 6, 288, 216, 3, 4, 0b1100},
+}};
+
 // Frame-synchronous scrambler x^7 + x^4 + 1 (802.11 OFDM 17.3.5.5). `state` is the 7-bit register
 // x7..x1 with x1 in bit 0; returns `n` sequence bits (XOR them with the data). All-ones state gives
 // 00001110 11110010 ... (the standard's 127-bit sequence).

@@ -6,6 +6,7 @@
 #include <random>
 #include <span>
 
+#include "coex/coding/coding.hpp"
 #include "coex/sim/waveform.hpp"
 
 namespace coex::sim {
@@ -13,14 +14,7 @@ namespace coex::sim {
 // ---- 802.11a/g OFDM, 20 MHz channel, 20 MS/s ------------------------------------------------
 enum class WifiRate { mbps6, mbps9, mbps12, mbps18, mbps24, mbps36, mbps48, mbps54 };
 
-struct WifiRateInfo {
-    double mbps;            // data rate
-    int n_bpsc;             // coded bits per subcarrier (1, 2, 4, 6)
-    int n_cbps;             // coded bits per OFDM symbol (48 x n_bpsc)
-    int n_dbps;             // data bits per OFDM symbol
-    int code_num, code_den; // convolutional code rate (1/2, 2/3, 3/4)
-    std::uint8_t signal_rate_bits;  // RATE field R1..R4, R1 in bit 0
-};
+using WifiRateInfo = coding::WifiLegacyRate;
 const WifiRateInfo& wifi_rate_info(WifiRate rate);
 
 inline constexpr double wifi_ofdm_sample_rate_hz = 20e6;
