@@ -15,6 +15,10 @@
 
 namespace coex::classify {
 namespace {
+
+bool any_proven(const std::vector<decode::Packet>& packets) {
+    return std::any_of(packets.begin(), packets.end(), [](const decode::Packet& p) { return p.checksum_ok; });
+}
 constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor warm-up plus the longest burst checked
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
@@ -255,7 +259,7 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     run_narrowband_decoders(f, decode_snippet_);
     // The burst tracker splits a packet whose level steps (a fade, the receiver's DC under it): a burst
     // that follows one at the same frequency within two frames, neither decoding, is tried joined to it.
-    const bool proven = std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; });
+    const bool proven = any_proven(f.packets);
     const auto gap = static_cast<std::uint64_t>(2.0 * tuning_.frame_seconds * rate);
     if (!proven && previous_.unproven && previous_.tuning == tuning_serial_ && std::abs(previous_.center_mhz - f.center_mhz) <= 0.3 &&
         b.first_sample <= previous_.end_sample + gap && b.first_sample >= previous_.end_sample &&
@@ -264,16 +268,20 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
         std::vector<decode::Packet> joined;
         std::swap(joined, f.packets);
         run_narrowband_decoders(f, decode_snippet_);
-        if (std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; }))
+        if (any_proven(f.packets))
             ++split_bursts_joined_;
         else
             std::swap(joined, f.packets);
     }
     previous_ = {b.first_sample, b.end_sample, f.center_mhz, tuning_serial_,
-                 !std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return p.checksum_ok; })};
+                 !any_proven(f.packets)};
     f.decoders_ran = true;
     ++bursts_decoded_;
-    for (const auto& p : f.packets) {
+    count_packets(f.packets);
+}
+
+void Classifier::count_packets(const std::vector<decode::Packet>& packets) {
+    for (const auto& p : packets) {
         const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
         ++decode_counters_[key + ".packets"];
         if (p.checksum_ok) ++decode_counters_[key + ".checksum_ok"];
@@ -329,11 +337,7 @@ void Classifier::decode_wifi_piece(const TrackedBurst& b, BurstFeatures& f) {
     for (auto& d : wideband_decoders_)
         if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode({decode_baseband_, decoded_rate, nearest->center_mhz * 1e6}, f.packets);
     f.decoders_ran = true;
-    for (const auto& p : f.packets) {
-        const std::string key = "decode." + std::string(decode::protocol_key(p.protocol));
-        ++decode_counters_[key + ".packets"];
-        if (p.checksum_ok) ++decode_counters_[key + ".checksum_ok"];
-    }
+    count_packets(f.packets);
 }
 
 void Classifier::close(const TrackedBurst& b) {

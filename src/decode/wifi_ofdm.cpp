@@ -96,24 +96,11 @@ constexpr float kMaxLsigDistance = 0.1f;
 constexpr std::size_t kRing = 64;       // recent autocorrelations kept for the coarse CFO
 constexpr std::size_t kScanRing = 128;  // products and powers inside the scan's windows
 
-// L-LTF on subcarriers -26..26 (802.11-2020 Eq. 17-8).
-constexpr std::array<int, 53> kLtf = {1,  1,  -1, -1, 1,  1,  -1, 1,  -1, 1,  1,  1,  1,  1,  1, -1, -1, 1,
-                                      1,  -1, 1,  -1, 1,  1,  1,  1,  0,  1,  -1, -1, 1,  1,  -1, 1, -1, 1,
-                                      -1, -1, -1, -1, -1, 1,  1,  -1, -1, 1,  -1, 1,  -1, 1,  1,  1,  1};
+constexpr const auto& kLtf = coding::wifi_l_ltf;
 constexpr std::array<int, 4> kPilotSc = {-21, -7, 7, 21};
 constexpr std::array<float, 4> kPilotSign = {1.0f, 1.0f, 1.0f, -1.0f};
 
 constexpr int bin(int subcarrier) { return (subcarrier + kN) % kN; }
-
-// Logical subcarrier of data subcarrier d = 0..47 (17.3.5.10).
-constexpr int data_subcarrier(int d) {
-    if (d <= 4) return d - 26;
-    if (d <= 17) return d - 25;
-    if (d <= 23) return d - 24;
-    if (d <= 29) return d - 23;
-    if (d <= 42) return d - 22;
-    return d - 21;
-}
 
 using LegacyRate = coding::WifiLegacyRate;
 constexpr const auto& kRates = coding::wifi_legacy_rates;
@@ -329,7 +316,7 @@ struct MsresampDeleter {
 class WifiOfdmDecoder final : public Decoder {
 public:
     explicit WifiOfdmDecoder(bool payloads_at_every_rate) : payloads_at_every_rate_(payloads_at_every_rate) {
-        for (int d = 0; d < 48; ++d) data_bin_[static_cast<std::size_t>(d)] = bin(data_subcarrier(d));
+        for (int d = 0; d < 48; ++d) data_bin_[static_cast<std::size_t>(d)] = bin(coding::wifi_data_subcarrier(d));
         for (std::size_t r = 0; r < kRates.size(); ++r) perm_[r] = deinterleave_permutation(kRates[r].n_cbps, kRates[r].n_bpsc);
         // Time-domain L-LTF symbol, for the fine-timing cross-correlation.
         std::array<cf, kN> f{}, ltf_time{};

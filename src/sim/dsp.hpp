@@ -1,5 +1,6 @@
 #pragma once
 // Internal numeric helpers of coex_sim (not installed).
+#include "coex/coding/coding.hpp"
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -20,9 +21,7 @@ void fft_inplace(std::vector<cd>& a, bool inverse);
 // Gray-coded constellation point of n_bpsc bits (1, 2, 4, 6; b0 first), unit mean power.
 cd wifi_map_bits(const std::uint8_t* b, int n_bpsc);
 // L-LTF values on subcarriers -26..26 (index k + 26; 0 at DC).
-inline constexpr int wifi_l_ltf[53] = {1, 1, -1, -1, 1,  1, -1, 1, -1, 1, 1,  1,  1,  1,  1, -1, -1, 1,
-                                       1, -1, 1, -1, 1,  1, 1,  1, 0,  1, -1, -1, 1,  1,  -1, 1, -1, 1,
-                                       -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1,  -1, 1,  1,  1,  1};
+inline constexpr const auto& wifi_l_ltf = coding::wifi_l_ltf;
 // L-STF: sqrt(13/6) x sign x (1 + j) on these subcarriers.
 inline constexpr int wifi_l_stf_sc[12] = {-24, -20, -16, -12, -8, -4, 4, 8, 12, 16, 20, 24};
 inline constexpr int wifi_l_stf_sign[12] = {+1, -1, +1, -1, -1, +1, -1, -1, +1, +1, +1, +1};

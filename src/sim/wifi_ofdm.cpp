@@ -32,16 +32,6 @@ namespace {
 constexpr int n_fft = 64;
 constexpr int n_cp = 16;
 
-// Logical subcarrier (-26..26) of data subcarrier k = 0..47.
-int data_subcarrier(int k) {
-    if (k <= 4) return k - 26;
-    if (k <= 17) return k - 25;
-    if (k <= 23) return k - 24;
-    if (k <= 29) return k - 23;
-    if (k <= 42) return k - 22;
-    return k - 21;
-}
-
 std::size_t bin(int subcarrier) { return static_cast<std::size_t>((subcarrier + n_fft) % n_fft); }
 
 // 64-sample time-domain symbol (no CP) from frequency-domain bins.
@@ -58,7 +48,7 @@ void append_with_cp(std::vector<cf32>& out, const std::vector<cd>& sym) {
 // One OFDM symbol from n_cbps interleaved coded bits; `pilot_index` selects p_n.
 std::vector<cd> ofdm_symbol(std::span<const std::uint8_t> interleaved, int n_bpsc, std::size_t pilot_index) {
     std::vector<cd> freq(n_fft, cd{0.0, 0.0});
-    for (int k = 0; k < 48; ++k) freq[bin(data_subcarrier(k))] = detail::wifi_map_bits(&interleaved[static_cast<std::size_t>(k * n_bpsc)], n_bpsc);
+    for (int k = 0; k < 48; ++k) freq[bin(coding::wifi_data_subcarrier(k))] = detail::wifi_map_bits(&interleaved[static_cast<std::size_t>(k * n_bpsc)], n_bpsc);
     const double p = coding::wifi_pilot_polarity(pilot_index);
     freq[bin(-21)] = p;
     freq[bin(-7)] = p;

@@ -47,6 +47,7 @@ private:
     void decode_burst(const struct TrackedBurst& burst, BurstFeatures& f);
     void decode_wifi_piece(const struct TrackedBurst& burst, BurstFeatures& f);
     bool spend_decode_budget(double now_s);
+    void count_packets(const std::vector<decode::Packet>& packets);
     void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet);
 
     struct Registered {
@@ -93,13 +94,13 @@ private:
     };
     std::vector<Rejected> rejections_;  // of the burst being judged, for its record
     std::vector<report::BurstRecord> records_;
-    struct NarrowbandDecoder {
+    struct RegisteredDecoder {
         const decode::DecoderDescriptor* descriptor;
         std::unique_ptr<decode::Decoder> decoder;
-        bool selected = false;  // for the burst in hand
+        bool selected = false;  // for the narrowband burst in hand
     };
-    std::vector<NarrowbandDecoder> decoders_;
-    std::vector<NarrowbandDecoder> wideband_decoders_;  // for wide bursts on a Wi-Fi channel the Wi-Fi detector's shape test left
+    std::vector<RegisteredDecoder> decoders_;
+    std::vector<RegisteredDecoder> wideband_decoders_;  // for wide bursts on a Wi-Fi channel the Wi-Fi detector's shape test left
     std::vector<WifiChannel> wifi_channels_;
     std::vector<cf32> decode_snippet_, decode_baseband_;
     std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"

@@ -41,6 +41,19 @@ struct WifiLegacyRate {
     int code_num, code_den;         // convolutional code rate (1/2, 2/3, 3/4)
     std::uint8_t signal_rate_bits;  // RATE field R1..R4, R1 in bit 0 (6: 1101, 9: 1111, 12: 0101, … read R1 first)
 };
+// L-LTF values on subcarriers -26..26 (Eq. 17-8; index k + 26, 0 at DC).
+inline constexpr std::array<int, 53> wifi_l_ltf = {1,  1,  -1, -1, 1,  1,  -1, 1,  -1, 1,  1,  1,  1,  1,  1, -1, -1, 1,
+                                                   1,  -1, 1,  -1, 1,  1,  1,  1,  0,  1,  -1, -1, 1,  1,  -1, 1, -1, 1,
+                                                   -1, -1, -1, -1, -1, 1,  1,  -1, -1, 1,  -1, 1,  -1, 1,  1,  1,  1};
+// Logical subcarrier (-26..26, pilots and DC left out) of data subcarrier d = 0..47 (17.3.5.10).
+constexpr int wifi_data_subcarrier(int d) {
+    if (d <= 4) return d - 26;
+    if (d <= 17) return d - 25;
+    if (d <= 23) return d - 24;
+    if (d <= 29) return d - 23;
+    if (d <= 42) return d - 22;
+    return d - 21;
+}
 inline constexpr std::array<WifiLegacyRate, 8> wifi_legacy_rates = {{
     {6.0, 1, 48, 24, 1, 2, 0b1011},
     {9.0, 1, 48, 36, 3, 4, 0b1111},
