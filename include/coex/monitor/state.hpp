@@ -80,3 +80,25 @@ struct Event {
 };
 
 }  // namespace coex::monitor
+
+namespace coex::monitor {
+
+// The wire format (docs/monitor.md): one JSON object per message. The readers throw InputError naming
+// `what` (the topic or file) and the field for anything malformed.
+[[nodiscard]] std::string to_json(const WindowState& state);
+[[nodiscard]] std::string to_json(const Event& event);
+[[nodiscard]] WindowState window_state_from_json(std::string_view text, std::string_view what);
+[[nodiscard]] Event event_from_json(std::string_view text, std::string_view what);
+
+// Where the monitor's windows and events go (the event log, MQTT, the metrics endpoint). Called from the
+// monitor's thread, in order; a sink that blocks holds up the monitor, so sinks queue their own I/O.
+class Sink {
+public:
+    virtual ~Sink() = default;
+    virtual void window(const WindowState& state) = 0;
+    virtual void event(const Event& event) = 0;
+    // The monitor is ending (stopped, duration reached, or the radio gone: `reason` says which).
+    virtual void stopping(std::string_view reason) = 0;
+};
+
+}  // namespace coex::monitor
