@@ -12,7 +12,7 @@ set(rooms
   "boost/program_options|src/cli/"
   "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp|src/decode/"
   "btbb\\.h|src/decode/bluetooth_br\\.cpp"
-  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/"
+  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/|src/monitor/"
   "cairo|src/render/"
   "glib\\.h|glib/|src/render/html\\.cpp|src/report/redact\\.cpp")
 

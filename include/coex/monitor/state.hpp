@@ -34,7 +34,7 @@ struct ChannelState {
 
 // One emitter present in the window (every class, Wi-Fi included).
 struct InterfererState {
-    std::string class_key;  // emitter class key ("usb3_noise", "microwave_oven", …)
+    std::string class_key;  // the emitter class key (core/emitter_class.hpp: key())
     double low_mhz = 0.0, high_mhz = 0.0;
     double level_dbfs = 0.0, above_floor_db = 0.0;
     double duty_cycle = 0.0;
