@@ -83,7 +83,7 @@ public:
     json parse(std::string_view text) const {
         try {
             return json::parse(text.begin(), text.end());
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
             fail("(message)", std::string("not JSON: ") + e.what());
         }
     }
