@@ -60,7 +60,7 @@ double band_overlap(const Band& reported, const Band& label, double tol) {
 json parse(const std::string& text, const std::string& name, const char* what) {
     try {
         return json::parse(text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // a syntax error, or a number too large for a double
         throw InputError(name + ": the " + std::string(what) + " is not valid JSON");
     }
 }

@@ -195,7 +195,7 @@ SigmfRecording parse_sigmf_metadata(std::string_view json_text, const std::strin
     json root;
     try {
         root = json::parse(json_text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
         p.fail("not valid JSON (" + printable(e.what()) + ")");
     }
     if (!root.is_object()) p.fail("SigMF metadata must be a JSON object with 'global', 'captures' and 'annotations'");

@@ -425,7 +425,7 @@ Scene parse_scene(const std::string& json_text, const std::string& origin) {
     json j;
     try {
         j = json::parse(json_text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
         std::string what = e.what();
         const auto pos = what.find("parse error");
         throw InputError(origin + ": not valid JSON (" + (pos == std::string::npos ? what : what.substr(pos)) + ")");
