@@ -35,6 +35,10 @@ std::string option_for(const std::string& parameter) {
         {"plan", "--plan"},            {"lo_offset_hz", "--lo-offset"},
         {"gain", "--gain"},            {"antenna", "--antenna"},
         {"bandwidth_hz", "--bandwidth"},
+        {"sensor_id", "--sensor-id"},  {"metrics", "--metrics"},
+        {"mqtt_host", "--mqtt"},       {"mqtt_port", "--mqtt"},
+        {"mqtt_password", "--mqtt"},   {"mqtt_username", "--mqtt"},
+        {"mqtt_ca_file", "--mqtt-ca"}, {"neighbour_penalty", "--neighbour-penalty"},
     };
     const auto it = options.find(parameter);
     return it == options.end() ? parameter : it->second;

@@ -12,7 +12,9 @@ set(rooms
   "boost/program_options|src/cli/"
   "liquid/liquid\\.h|src/sim/|src/classify/channelizer\\.cpp|src/decode/"
   "btbb\\.h|src/decode/bluetooth_br\\.cpp"
-  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/|src/monitor/"
+  "nlohmann/json|src/report/|src/sim/|src/eval/|src/cli/|src/io/|src/monitor/|src/publish/"
+  "mosquitto\\.h|src/publish/"
+  "httplib\\.h|src/publish/metrics_server\\.cpp"
   "cairo|src/render/"
   "glib\\.h|glib/|src/render/html\\.cpp|src/report/redact\\.cpp")
 
