@@ -119,6 +119,8 @@ int run_site(const std::vector<std::string>& args) {
     std::optional<std::map<std::string, int>> shown;
     publish::SitePlan plan;
     bool ever_connected = false;
+    constexpr double kReplanEvery_s = 10.0;
+    double last_plan_s = -kReplanEvery_s;
     const auto start = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
     while (!stop.load() && (!duration_s || elapsed() < *duration_s)) {
@@ -129,21 +131,26 @@ int run_site(const std::vector<std::string>& args) {
             batch.swap(inbox);
         }
         ever_connected = ever_connected || client.connected();
-        bool changed = false;
+        bool joined_or_left = false, updated = false;
         const double now = unix_now();
         auto say = [&](const std::vector<publish::SiteTracker::News>& news) {
             for (const auto& n : news) {
                 if (n.kind == publish::SiteTracker::News::Kind::malformed) {
                     std::cerr << "coex site: " << n.text << "\n";
-                    continue;
+                } else if (n.kind == publish::SiteTracker::News::Kind::updated) {
+                    updated = true;
+                } else {
+                    joined_or_left = true;
+                    std::cout << "coex site: " << n.text << "\n";
                 }
-                changed = true;
-                if (n.kind != publish::SiteTracker::News::Kind::updated) std::cout << "coex site: " << n.text << "\n";
             }
         };
         for (const auto& m : batch) say(tracker.on_message(m.topic, m.payload, m.retained, now));
         say(tracker.check_stale(now));
-        if (!changed) continue;
+        // A sensor joining or leaving replans at once; new windows from the same sensors at most every
+        // 10 s (a large site's heuristic search takes a fraction of a second).
+        if (!joined_or_left && !(updated && elapsed() - last_plan_s >= kReplanEvery_s)) continue;
+        last_plan_s = elapsed();
         plan = publish::plan_site(tracker.live_states(), plan_config);
         if (shown && *shown == channels_of(plan)) continue;
         shown = channels_of(plan);

@@ -6,6 +6,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <thread>
 
@@ -27,6 +29,12 @@ MetricsServer::MetricsServer(const MetricsConfig& config, std::function<std::str
     d.server.Get("/metrics", [&d, render = std::move(render)](const httplib::Request&, httplib::Response& response) {
         d.scrapes.fetch_add(1);
         response.set_content(render(), kExpositionContentType);
+    });
+    // httplib's default also sets SO_REUSEPORT, which would let a second coex bind the same port
+    // silently; keep SO_REUSEADDR only (a restart may rebind while old connections linger).
+    d.server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
     });
     // Scrapers poll; a small pool is plenty and keeps the monitor's footprint small (httplib owns it).
     d.server.new_task_queue = [] { return new httplib::ThreadPool(2); };

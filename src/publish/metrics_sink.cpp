@@ -7,6 +7,8 @@
 #include "coex/publish/mqtt.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <iterator>
 
 namespace coex::publish {
 
@@ -37,7 +39,7 @@ std::vector<MetricFamily> MetricsSink::families() const {
     const std::lock_guard lock(mutex_);
     using L = std::vector<std::pair<std::string, std::string>>;
     const std::string sensor = sensor_id_;
-    std::vector<MetricFamily> out;
+    std::deque<MetricFamily> out;  // references to its elements survive push_back (a vector's would not)
     auto family = [&](std::string name, std::string help, MetricType type) -> MetricFamily& {
         out.push_back({std::move(name), std::move(help), type, {}});
         return out.back();
@@ -100,7 +102,7 @@ std::vector<MetricFamily> MetricsSink::families() const {
             MetricType::counter, static_cast<double>(c.dropped));
         one("coex_mqtt_reconnects_total", "Reconnections to the MQTT broker", MetricType::counter, static_cast<double>(c.reconnects));
     }
-    return out;
+    return {std::make_move_iterator(out.begin()), std::make_move_iterator(out.end())};
 }
 
 }  // namespace coex::publish

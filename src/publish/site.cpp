@@ -168,42 +168,80 @@ SitePlan plan_site(const std::vector<monitor::WindowState>& sensors, const SiteP
             if (k == aps.size()) break;
         }
     } else if (!aps.empty()) {
-        // Greedy: the most-connected AP first takes its best channel given those placed; then each AP in
-        // turn moves to its best channel given all the others, until a whole round changes nothing. It
-        // finds a local minimum, not always the global one; the plan says which search ran.
+        // Greedy, then local search: each AP in turn moves to its best channel given all the others, and
+        // each pair of neighbours to their best pair of channels, until a round changes nothing; then 300
+        // kicks (an AP and its neighbours moved at random, searched down again, kept when better). It
+        // finds a good local minimum, not always the global one; the plan says which search ran.
         plan.method = "greedy + local search";
-        std::vector<std::size_t> order(aps.size());
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::vector<int> degree(aps.size(), 0);
-        for (const auto& l : links) ++degree[l.a], ++degree[l.b];
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return degree[x] > degree[y]; });
-        std::vector<bool> placed(aps.size(), false);
-        auto local_cost = [&](std::size_t i, std::size_t c, const std::vector<std::size_t>& pick) {
+        const std::size_t n = aps.size();
+        std::vector<std::vector<std::size_t>> adjacent(n);  // each AP's neighbours
+        for (const auto& l : links) adjacent[l.a].push_back(l.b), adjacent[l.b].push_back(l.a);
+        // The part of the total that depends on AP i's channel c, the others as in `pick`.
+        auto local_cost = [&](std::size_t i, std::size_t c, const std::vector<std::size_t>& pick, const std::vector<bool>& placed) {
             double cost = aps[i].costs[c];
-            for (const auto& l : links) {
-                if (l.a != i && l.b != i) continue;
-                const std::size_t other = l.a == i ? l.b : l.a;
-                if (placed[other]) cost += penalty * channel_overlap(aps[i].channels[c], aps[other].channels[pick[other]]);
-            }
+            for (const auto o : adjacent[i])
+                if (placed[o]) cost += penalty * channel_overlap(aps[i].channels[c], aps[o].channels[pick[o]]);
             return cost;
         };
-        for (const auto i : order) {
-            for (std::size_t c = 1; c < aps[i].channels.size(); ++c)
-                if (local_cost(i, c, best) < local_cost(i, best[i], best) - 1e-9) best[i] = c;
-            placed[i] = true;
-        }
-        for (int round = 0; round < 100; ++round) {
-            bool improved = false;
-            for (const auto i : order)
-                for (std::size_t c = 0; c < aps[i].channels.size(); ++c) {
-                    auto trial = best;
-                    trial[i] = c;
-                    if (better(aps, links, penalty, trial, best)) {
-                        best = trial;
-                        improved = true;
+        const std::vector<bool> all(n, true);
+        // Moves one AP, or two neighbours together, while that lowers the total.
+        auto descend = [&](std::vector<std::size_t>& pick) {
+            for (int round = 0; round < 100; ++round) {
+                bool improved = false;
+                for (std::size_t i = 0; i < n; ++i) {
+                    double here = local_cost(i, pick[i], pick, all);
+                    for (std::size_t c = 0; c < aps[i].channels.size(); ++c) {
+                        const double there = local_cost(i, c, pick, all);
+                        if (there < here - 1e-12) pick[i] = c, here = there, improved = true;
                     }
                 }
-            if (!improved) break;
+                for (const auto& l : links) {
+                    // Each one's cost against everyone but the other, plus the link between them once.
+                    auto apart_from = [&](std::size_t i, std::size_t c, std::size_t other) {
+                        double cost = aps[i].costs[c];
+                        for (const auto o : adjacent[i])
+                            if (o != other) cost += penalty * channel_overlap(aps[i].channels[c], aps[o].channels[pick[o]]);
+                        return cost;
+                    };
+                    auto pair_cost = [&](std::size_t ca, std::size_t cb) {
+                        return apart_from(l.a, ca, l.b) + apart_from(l.b, cb, l.a) +
+                               penalty * channel_overlap(aps[l.a].channels[ca], aps[l.b].channels[cb]);
+                    };
+                    double here = pair_cost(pick[l.a], pick[l.b]);
+                    for (std::size_t ca = 0; ca < aps[l.a].channels.size(); ++ca)
+                        for (std::size_t cb = 0; cb < aps[l.b].channels.size(); ++cb) {
+                            const double there = pair_cost(ca, cb);
+                            if (there < here - 1e-12) pick[l.a] = ca, pick[l.b] = cb, here = there, improved = true;
+                        }
+                }
+                if (!improved) break;
+            }
+        };
+        // Greedy start: the most-connected AP first, each its best channel given those placed.
+        std::vector<std::size_t> order(n);
+        for (std::size_t i = 0; i < n; ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return adjacent[x].size() > adjacent[y].size(); });
+        std::vector<bool> placed(n, false);
+        for (const auto i : order) {
+            for (std::size_t c = 1; c < aps[i].channels.size(); ++c)
+                if (local_cost(i, c, best, placed) < local_cost(i, best[i], best, placed) - 1e-12) best[i] = c;
+            placed[i] = true;
+        }
+        descend(best);
+        // Iterated local search: kick an AP and its neighbours to other channels (a fixed-seed generator,
+        // so the plan is the same every run), descend, keep the result when it is better.
+        std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+        auto next = [&](std::size_t bound) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            return static_cast<std::size_t>((state >> 33) % bound);
+        };
+        for (int kick = 0; kick < 300; ++kick) {
+            auto trial = best;
+            const std::size_t i = next(n);
+            trial[i] = next(aps[i].channels.size());
+            for (const auto o : adjacent[i]) trial[o] = next(aps[o].channels.size());
+            descend(trial);
+            if (better(aps, links, penalty, trial, best)) best = trial;
         }
     }
 
