@@ -2,6 +2,7 @@
 // the format's grammar (checked here line by line, independently of the writer), carries the window's
 // numbers, and escapes label values so a hostile one cannot break a line.
 #include "coex/publish/metrics.hpp"
+#include "coex/publish/mqtt.hpp"
 
 #include "coex/core/emitter_class.hpp"
 #include "coex/core/error.hpp"
@@ -234,6 +235,32 @@ TEST(MetricsEndpoint, AnAddressInUseIsAConfigErrorNamingTheOption) {
         EXPECT_EQ(e.parameter(), "metrics");
         EXPECT_NE(std::string(e.what()).find(std::to_string(first.port())), std::string::npos);
     }
+}
+
+}  // namespace
+}  // namespace coex::publish
+
+namespace coex::publish {
+namespace {
+
+TEST(MetricsEndpoint, CarriesTheMqttCountersWhenMqttIsOn) {
+    MqttConfig c;
+    c.host = "127.0.0.1";
+    c.port = test::free_tcp_port();  // nobody there: everything queues, the overflow is dropped
+    c.queue_limit = 2;
+    MqttClient client(c);
+    client.start();
+    for (int i = 0; i < 5; ++i) client.publish("test/x", "m", false);
+    MetricsSink sink(MetricsConfig{"127.0.0.1", 0}, &client);
+    const Exposition e(sink.text());
+    ASSERT_TRUE(e.problems.empty()) << e.problems.front();
+    EXPECT_EQ(e.value("coex_mqtt_connected", {}), 0.0);
+    EXPECT_EQ(e.value("coex_mqtt_published_total", {}), 0.0);
+    EXPECT_EQ(e.value("coex_mqtt_queued", {}), 2.0);
+    EXPECT_EQ(e.value("coex_mqtt_dropped_total", {}), 3.0);
+    EXPECT_EQ(e.value("coex_mqtt_reconnects_total", {}), 0.0);
+    EXPECT_EQ(e.types.at("coex_mqtt_dropped_total"), "counter");
+    EXPECT_FALSE(e.value("coex_channel_airtime_ratio", {}).has_value());  // no window yet
 }
 
 }  // namespace

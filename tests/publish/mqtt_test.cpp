@@ -266,3 +266,112 @@ TEST(MqttClient, StopWithTheBrokerAwayCountsTheQueueAsDroppedAndReturns) {
 
 }  // namespace
 }  // namespace coex::publish
+
+namespace coex::publish {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A CA and a server certificate for 127.0.0.1, made with the openssl command-line tool.
+bool make_certificates(const std::filesystem::path& dir, const std::string& ca_name) {
+    const std::string d = dir.string();
+    {
+        std::ofstream ext(dir / "san.ext");
+        ext << "subjectAltName=IP:127.0.0.1\n";
+    }
+    const std::string quiet = " > /dev/null 2>&1";
+    return std::system(("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + d + "/" + ca_name + ".key -out " + d + "/" + ca_name +
+                        ".crt -days 2 -subj '/CN=coex test " + ca_name + "'" + quiet).c_str()) == 0 &&
+           std::system(("openssl req -newkey rsa:2048 -nodes -keyout " + d + "/server.key -out " + d +
+                        "/server.csr -subj '/CN=127.0.0.1'" + quiet).c_str()) == 0 &&
+           std::system(("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/" + ca_name + ".crt -CAkey " + d + "/" + ca_name +
+                        ".key -CAcreateserial -out " + d + "/server.crt -days 2 -extfile " + d + "/san.ext" + quiet).c_str()) == 0;
+}
+
+TEST(MqttClient, TlsWithACaFileConnectsAndAWrongCaDoesNot) {
+    COEX_REQUIRE_MOSQUITTO();
+    if (test::find_program("openssl").empty()) GTEST_SKIP() << "the openssl tool is not installed (it makes the test certificates)";
+    const auto certs = std::filesystem::temp_directory_path() / ("coex-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(certs);
+    ASSERT_TRUE(make_certificates(certs, "ca"));
+    ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + certs.string() + "/other.key -out " +
+                           certs.string() + "/other.crt -days 2 -subj '/CN=another CA' > /dev/null 2>&1").c_str()), 0);
+    // The first listener (the fixture's port) speaks TLS; a second, plain one is for the test's subscriber.
+    const int plain_port = test::free_tcp_port();
+    test::MosquittoBroker broker("tls", false,
+                                 "cafile " + (certs / "ca.crt").string() + "\ncertfile " + (certs / "server.crt").string() +
+                                     "\nkeyfile " + (certs / "server.key").string() + "\nlistener " + std::to_string(plain_port) +
+                                     " 127.0.0.1\n");
+    ASSERT_TRUE(broker.start());
+    test::TestSubscriber sub(plain_port, {"test/tls"});
+    ASSERT_TRUE(sub.wait_subscribed());
+
+    MqttConfig c;
+    c.host = "127.0.0.1";
+    c.port = broker.port();
+    c.tls = true;
+    c.ca_file = (certs / "ca.crt").string();
+    {
+        MqttClient client(c);
+        client.start();
+        ASSERT_TRUE(client.wait_connected(5000ms));
+        client.publish("test/tls", "over TLS", false);
+        ASSERT_TRUE(sub.wait_for([](const auto& ms) { return !ms.empty(); }, 5000ms));
+        EXPECT_EQ(sub.messages()[0].payload, "over TLS");
+    }
+    // A certificate signed by another CA is refused: no connection, the message stays queued.
+    c.ca_file = (certs / "other.crt").string();
+    MqttClient wrong(c);
+    wrong.start();
+    EXPECT_FALSE(wrong.wait_connected(1500ms));
+    wrong.publish("test/tls", "must not arrive", false);
+    EXPECT_EQ(wrong.counters().queued, 1u);
+    wrong.stop();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(sub.messages().size(), 1u);
+    std::error_code ec;
+    std::filesystem::remove_all(certs, ec);
+}
+
+TEST(MqttClient, UserAndPasswordAreSentAndARefusalIsSaid) {
+    COEX_REQUIRE_MOSQUITTO();
+    if (test::find_program("mosquitto_passwd", {"/usr/bin/mosquitto_passwd"}).empty())
+        GTEST_SKIP() << "mosquitto_passwd is not installed";
+    const auto dir = std::filesystem::temp_directory_path() / ("coex-auth-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string passwords = (dir / "passwords").string();
+    ASSERT_EQ(std::system(("mosquitto_passwd -b -c " + passwords + " sensor 's3cret p@ss' > /dev/null 2>&1").c_str()), 0);
+    test::MosquittoBroker broker("auth", false, "allow_anonymous false\npassword_file " + passwords + "\n");
+    ASSERT_TRUE(broker.start());
+
+    MqttConfig c;
+    c.host = "127.0.0.1";
+    c.port = broker.port();
+    c.username = "sensor";
+    c.password = "s3cret p@ss";
+    {
+        MqttClient client(c);
+        client.start();
+        EXPECT_TRUE(client.wait_connected(5000ms));
+    }
+    c.password = "wrong";
+    MqttClient refused(c);
+    std::mutex m;
+    std::vector<std::string> said;
+    refused.set_status_handler([&](const std::string& s) {
+        const std::lock_guard lock(m);
+        said.push_back(s);
+    });
+    refused.start();
+    EXPECT_FALSE(refused.wait_connected(1500ms));
+    refused.stop();
+    const std::lock_guard lock(m);
+    bool told = false;
+    for (const auto& s : said) told = told || s.find("refused") != std::string::npos;
+    EXPECT_TRUE(told) << (said.empty() ? std::string("nothing said") : said.back());
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace coex::publish
