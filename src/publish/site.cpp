@@ -153,6 +153,7 @@ SitePlan plan_site(const std::vector<monitor::WindowState>& sensors, const SiteP
     }
 
     // The search.
+    plan.method = "none";  // no APs
     std::vector<std::size_t> best(aps.size(), 0);
     double space = 1.0;
     for (const auto& ap : aps) space *= static_cast<double>(ap.channels.size());

@@ -160,10 +160,14 @@ TEST(MqttClient, LastWillSaysOfflineWhenTheSensorDies) {
     COEX_REQUIRE_MOSQUITTO();
     MosquittoBroker broker("will");
     ASSERT_TRUE(broker.start());
-    TestSubscriber sub(broker.port(), {"coex/dying/availability"});
-    ASSERT_TRUE(sub.wait_subscribed());
+    // Fork before this process starts any thread (the subscriber's), then let the child go.
+    int go[2];
+    ASSERT_EQ(::pipe(go), 0);
     const pid_t child = ::fork();
     if (child == 0) {
+        ::close(go[1]);
+        char byte = 0;
+        if (::read(go[0], &byte, 1) != 1) ::_exit(4);
         // A sensor that connects and then dies without a word: the broker must publish its will.
         MqttConfig c = local(broker);
         c.availability_topic = "coex/dying/availability";
@@ -173,6 +177,11 @@ TEST(MqttClient, LastWillSaysOfflineWhenTheSensorDies) {
         std::this_thread::sleep_for(300ms);
         ::_exit(up ? 0 : 3);
     }
+    ::close(go[0]);
+    TestSubscriber sub(broker.port(), {"coex/dying/availability"});
+    ASSERT_TRUE(sub.wait_subscribed());
+    ASSERT_EQ(::write(go[1], "g", 1), 1);
+    ::close(go[1]);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
