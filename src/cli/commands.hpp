@@ -13,6 +13,7 @@ int run_devices(const std::vector<std::string>& args);
 int run_scan(const std::vector<std::string>& args);
 int run_record(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);
+int run_monitor(const std::vector<std::string>& args);
 int run_site(const std::vector<std::string>& args);
 
 // Thrown for a usage problem: the message names the option and what is wrong.

@@ -23,6 +23,7 @@ commands:
   scan            sweep a live radio over the band and report (docs/hardware.md)
   record FILE     record a live radio to a capture
   convert IN OUT  convert between coex HDF5, SigMF and raw I/Q files (docs/formats.md)
+  monitor         watch a room for days: event log, period reports, day picture (docs/monitor.md)
   site            one channel plan for the access points of every sensor on an MQTT broker (docs/publish.md)
 
 'coex <command> --help' describes a command's options.
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
         if (command == "scan") return coex::cli::run_scan(args);
         if (command == "record") return coex::cli::run_record(args);
         if (command == "convert") return coex::cli::run_convert(args);
+        if (command == "monitor") return coex::cli::run_monitor(args);
         if (command == "site") return coex::cli::run_site(args);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
