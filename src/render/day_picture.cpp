@@ -190,7 +190,9 @@ DayPicture draw_day(const DayPictureData& d) {
     for (const float v : rows.max_dbfs)
         if (std::isfinite(v)) finite_max.push_back(v);
     pic.colour_low_dbfs = std::floor(percentile(finite_mean, 0.02) - 3.0);
-    pic.colour_high_dbfs = std::ceil(std::max(pic.colour_low_dbfs + 20.0, percentile(finite_max, 0.995)));
+    // The top is the day's strongest: ten minutes of an oven are a small share of a day's pixels, and
+    // they are what the max panel is for.
+    pic.colour_high_dbfs = std::ceil(std::max(pic.colour_low_dbfs + 20.0, percentile(finite_max, 1.0)));
     if (finite_mean.empty()) {
         pic.colour_low_dbfs = -80.0;
         pic.colour_high_dbfs = -20.0;
@@ -262,7 +264,13 @@ DayPicture draw_day(const DayPictureData& d) {
     text(cr, "channel", pic.airtime_panel.right(), pic.airtime_panel.bottom() + 8, 1.0);
 
     // Time down the page: clock ticks (UTC) at a step that gives about a dozen.
-    const double step_min = std::max(1.0, nice_step(minutes, 12));
+    // Clock-friendly steps, about a dozen ticks.
+    double step_min = 240.0;
+    for (const double step : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 180.0})
+        if (minutes / step <= 16.0) {
+            step_min = step;
+            break;
+        }
     font(cr, 11);
     for (double s = pic.start_s; s <= pic.end_s + 1e-6; s += step_min * 60.0) {
         const double yy = y_of(s);
@@ -288,10 +296,9 @@ DayPicture draw_day(const DayPictureData& d) {
         const double yy = y_of(m.time_s);
         for (const auto* p : {&pic.max_panel, &pic.mean_panel}) {
             const double x0 = std::max(p->x, x_of(*p, m.low_mhz)), x1 = std::min(p->right(), std::max(x0 + 3, x_of(*p, m.high_mhz)));
-            set_colour(cr, hex(0xffffff));
-            line(cr, x0 - 1, yy, x1 + 1, yy, 4);
-            set_colour(cr, c);
-            line(cr, x0, yy, x1, yy, 2);
+            // Thin and slightly transparent, so the power under the tick still shows.
+            set_colour(cr, c, 0.85);
+            line(cr, x0, yy, x1, yy, 1.5);
             // A small triangle at the left end: pointing down where it starts, up where it ends.
             const double dir = m.kind == 2 ? -1.0 : 1.0;
             cairo_move_to(cr, x0 - 6, yy - 5 * dir);
