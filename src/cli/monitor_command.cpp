@@ -101,6 +101,11 @@ int run_monitor(const std::vector<std::string>& args) {
     if (capture_path.empty() == radio.device.empty()) throw UsageError{"give --device ARGS (a radio) or --capture FILE (a recording), one of them"};
     if (pace != "realtime" && pace != "fast") throw UsageError{"--pace: '" + pace + "' is not realtime or fast"};
     if (vm.count("pace") && capture_path.empty()) throw UsageError{"--pace: only with --capture (a radio runs at its own pace)"};
+    if (!capture_path.empty())
+        for (const char* radio_only : {"rate", "gain", "antenna", "bandwidth", "lo-offset", "invert", "settle", "ring", "stall-timeout", "band", "plan", "dwell",
+                                       "rounds"})
+            if (vm.count(radio_only) && !vm[radio_only].defaulted())
+                throw UsageError{std::string("--") + radio_only + ": only with --device (a recording has its own tunings)"};
     if (!dsp::parse_window(fft_window)) throw UsageError{"--fft-window: '" + fft_window + "' is not one of hann, hamming, blackman-harris, rect"};
     analysis_options.window = fft_window;
     auto [analysis, advice] = make_analysis_setup(analysis_options, radio.country, vm);

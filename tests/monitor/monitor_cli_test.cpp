@@ -184,6 +184,7 @@ TEST_F(MonitorCli, BadOptionsExit2WithOneLine) {
         {{"--capture", (dir_ / "missing.h5").string(), "--out", out}, "missing.h5"},
         {{"--capture", capture_.string(), "--device", "driver=coexsim", "--out", out}, "--device"},
         {{"--out", out}, "--device"},
+        {{"--capture", capture_.string(), "--gain", "20", "--out", out}, "--gain"},
     };
     for (const auto& [args, names] : cases) {
         const auto r = run(args);
