@@ -110,8 +110,8 @@ void ChannelAdvisor::update(WindowState& state) {
     if (state.window_best_channel && *state.window_best_channel != rec)
         out.push_back("this window alone would pick channel " + std::to_string(*state.window_best_channel) +
                       "; one window is not enough to move (a change must beat the recommended channel by " +
-                      cost_text((1.0 - config_.switch_factor) * 100.0) + " % and " + cost_text(config_.switch_margin) + " for " +
-                      duration_text(config_.hold_s) + ")");
+                      std::to_string(static_cast<int>(std::lround((1.0 - config_.switch_factor) * 100.0))) + " % and " +
+                      cost_text(config_.switch_margin) + " for " + duration_text(config_.hold_s) + ")");
     for (auto& r : reasons) out.push_back(std::move(r));
     state.reasons = std::move(out);
 }
