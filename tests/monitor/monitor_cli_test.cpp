@@ -168,6 +168,24 @@ TEST_F(MonitorCli, LiveThroughTheSimulatedRadio) {
     expect_every_file_valid(out);
 }
 
+TEST_F(MonitorCli, SigtermStopsTheLiveMonitorCleanly) {
+    const auto out = dir_ / "live-sigterm";
+    test::Child child({kCoex, "monitor", "--device", "driver=coexsim,capture=" + capture_.string(), "--rate", "4e6", "--band", "2453:2457", "--window",
+                       "1s", "--period", "2s", "--view", "off", "--out", out.string()},
+                      dir_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+    ASSERT_TRUE(child.running());
+    child.signal(SIGTERM);
+    const auto r = child.wait(std::chrono::seconds(20));
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const auto status = load(out / "status.json");
+    EXPECT_EQ(status["state"], "stopped: stopped");
+    EXPECT_GE(status["windows"].get<int>(), 1);
+    EXPECT_GT(status["samples"]["in"].get<double>(), 4e6);
+    expect_every_file_valid(out);
+}
+
 TEST_F(MonitorCli, BadOptionsExit2WithOneLine) {
     const auto run = [&](std::vector<std::string> args) {
         args.insert(args.begin(), {kCoex, "monitor"});
