@@ -102,8 +102,11 @@ void Analyzer::begin_segment(const SampleBlock& block) {
     detection_->begin_tuning(current_->geometry);
     tuning_frames_ = 0;
 
-    if (segments_seen_ == 0) first_start_s_ = seg.start_time_s;
-    first_start_s_ = std::min(first_start_s_, seg.start_time_s);
+    // A pipeline may join a segment part-way (the monitor's windows): its time starts at its first sample.
+    segment_first_sample_ = block.first_sample;
+    const double first_s = seg.start_time_s + static_cast<double>(block.first_sample) / seg.sample_rate_hz;
+    if (segments_seen_ == 0) first_start_s_ = first_s;
+    first_start_s_ = std::min(first_start_s_, first_s);
     ++segments_seen_;
     if (std::find(rates_.begin(), rates_.end(), seg.sample_rate_hz) == rates_.end()) rates_.push_back(seg.sample_rate_hz);
     const double half = seg.usable_bandwidth_hz() / 2.0;
@@ -122,7 +125,7 @@ void Analyzer::end_segment() {
                                   current_->bin_floor.observations()};
     detection_->end_tuning(summary);
     const double rate = current_->segment.sample_rate_hz;
-    observed_s_ += static_cast<double>(next_sample_) / rate;  // includes dropped samples: time kept running
+    observed_s_ += static_cast<double>(next_sample_ - segment_first_sample_) / rate;  // includes dropped samples: time kept running
     last_end_s_ = std::max(last_end_s_, segment_start_s_ + static_cast<double>(next_sample_) / rate);
     current_ = nullptr;
 }

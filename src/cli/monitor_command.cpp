@@ -5,6 +5,7 @@
 #include "analysis_options.hpp"
 #include "live_session.hpp"
 #include "parse.hpp"
+#include "publish_options.hpp"
 
 #include "coex/core/cpu_time.hpp"
 #include "coex/core/error.hpp"
@@ -12,6 +13,8 @@
 #include "coex/io/open.hpp"
 #include "coex/monitor/files.hpp"
 #include "coex/monitor/monitor.hpp"
+#include "coex/publish/metrics.hpp"
+#include "coex/publish/mqtt_sink.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -39,6 +42,19 @@ public:
         std::cout << head << (e.detail.empty() ? "" : "  " + e.detail) << std::endl;
     }
     void stopping(std::string_view) override { std::cout << std::flush; }
+};
+
+// Hands the monitor a sink the command owns: the MQTT sink must outlive the metrics sink that reads its
+// counters, and the monitor's own sinks go first.
+class BorrowedSink : public monitor::Sink {
+public:
+    explicit BorrowedSink(monitor::Sink& sink) : sink_(sink) {}
+    void window(const monitor::WindowState& state) override { sink_.window(state); }
+    void event(const monitor::Event& event) override { sink_.event(event); }
+    void stopping(std::string_view reason) override { sink_.stopping(reason); }
+
+private:
+    monitor::Sink& sink_;
 };
 
 std::string host_name() {
@@ -71,7 +87,8 @@ int run_monitor(const std::vector<std::string>& args) {
     RadioOptions radio;
     AnalysisOptions analysis_options;
     std::string capture_path, pace = "realtime", out_dir = "coex-monitor", window = "10s", period = "5m", sensor_id, smoothing = "1h",
-                switch_hold = "15m", fft_window = "hann";
+                switch_hold = "15m", fft_window = "hann", metrics_address;
+    MqttOptions mqtt;
     int keep_days = 30;
     double switch_margin = 0.1;
     po::options_description options("coex monitor (--device ARGS | --capture FILE) [options]");
@@ -92,7 +109,9 @@ int run_monitor(const std::vector<std::string>& args) {
         ("width", po::value(&analysis_options.width)->value_name("MHz"), "channel width to recommend for: 20 (default) or 40")
         ("fft", po::value(&analysis_options.fft_size)->value_name("N"), "FFT size, a power of two (default: ~78 kHz bins for the sample rate)")
         ("fft-window", po::value(&fft_window)->value_name("NAME"), "spectrogram window: hann (default), hamming, blackman-harris, rect")
-        ("no-decode", po::bool_switch(&analysis_options.no_decode), "do not decode packets (less CPU; classes rest on behaviour and shape)");
+        ("no-decode", po::bool_switch(&analysis_options.no_decode), "do not decode packets (less CPU; classes rest on behaviour and shape)")
+        ("metrics", po::value(&metrics_address)->value_name("HOST:PORT"), "serve Prometheus metrics at http://HOST:PORT/metrics (docs/publish.md)");
+    add_mqtt_options(options, mqtt);
     add_radio_options(options, radio, true);
     po::variables_map vm;
     if (!parse_command_line(args, options, {}, {}, vm)) return 0;
@@ -122,11 +141,27 @@ int run_monitor(const std::vector<std::string>& args) {
     std::optional<double> duration;
     if (!radio.duration.empty()) duration = parse_seconds("--duration", radio.duration);
     monitor::validate(config);
+    std::optional<publish::MqttSinkConfig> mqtt_sink_config;
+    if (!mqtt.url.empty()) mqtt_sink_config = publish::MqttSinkConfig{mqtt_config_from(mqtt), config.sensor_id, "coex", "homeassistant", "coex monitor", COEX_VERSION};
+    std::optional<publish::MetricsConfig> metrics_config;
+    if (!metrics_address.empty()) metrics_config = parse_metrics_address("--metrics", metrics_address);
 
     const auto& stop = install_stop_signals();
     std::vector<std::unique_ptr<monitor::Sink>> sinks;
     sinks.push_back(std::make_unique<monitor::EventLog>(config.out_dir, config.keep_days));
     sinks.push_back(std::make_unique<PrintedEvents>());
+    // Declared before the Monitor, so they outlive it: MQTT connects in the background (a broker that is
+    // away only queues), and the metrics endpoint is open before the first window.
+    std::optional<publish::MqttSink> mqtt_sink;
+    if (mqtt_sink_config) {
+        mqtt_sink.emplace(*mqtt_sink_config);
+        sinks.push_back(std::make_unique<BorrowedSink>(*mqtt_sink));
+    }
+    std::optional<publish::MetricsSink> metrics_sink;
+    if (metrics_config) {
+        metrics_sink.emplace(*metrics_config, mqtt_sink ? &mqtt_sink->client() : nullptr);
+        sinks.push_back(std::make_unique<BorrowedSink>(*metrics_sink));
+    }
 
     const auto wall_start = std::chrono::steady_clock::now();
     const auto wall = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };

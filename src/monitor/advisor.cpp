@@ -41,6 +41,9 @@ std::optional<double> ChannelAdvisor::smoothed_cost(int channel) const {
     return it->second;
 }
 
+// Channels that must have been costed before the advisor names one (recommend.cpp asks as many).
+constexpr std::size_t kMinCandidates = 3;
+
 void ChannelAdvisor::update(WindowState& state) {
     const double now = state.end_unix_s;
     for (const auto& c : state.channels) {
@@ -59,6 +62,12 @@ void ChannelAdvisor::update(WindowState& state) {
     }
     if (costs_.empty()) {
         state.headline = "no channel seen whole yet: no recommendation";
+        return;
+    }
+    if (costs_.size() < kMinCandidates) {
+        // As the one-shot recommendation: a radio parked on one channel cannot say another is better.
+        state.headline = "only " + std::to_string(costs_.size()) + " channel" + (costs_.size() == 1 ? " was" : "s were") +
+                         " seen whole so far, too few to choose from: sweep the band (--band 2400:2483.5) to get a recommendation";
         return;
     }
     const auto best = std::min_element(costs_.begin(), costs_.end(), [](const auto& a, const auto& b) { return a.second < b.second; });

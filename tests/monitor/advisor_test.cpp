@@ -88,13 +88,13 @@ TEST(ChannelAdvisor, AnOvenForTenMinutesDoesNotMoveItALastingNeighbourDoes) {
 
 TEST(ChannelAdvisor, TheHoldMustBeUnbroken) {
     ChannelAdvisor advisor(AdvisorConfig{.time_constant_s = 60.0, .switch_factor = 0.7, .switch_margin = 0.1, .hold_s = 600.0});
-    (void)run(advisor, 0, 600, {{1, 0.1}, {6, 0.5}}, 1);
+    (void)run(advisor, 0, 600, {{1, 0.1}, {6, 0.5}, {11, 0.95}}, 1);
     // Channel 6 better for 8 min (smoothing is quick here), then not, then better again: the clock restarts.
-    auto a = run(advisor, 600, 1080, {{1, 0.9}, {6, 0.1}}, 6);
+    auto a = run(advisor, 600, 1080, {{1, 0.9}, {6, 0.1}, {11, 0.95}}, 6);
     EXPECT_FALSE(a.switched_at);
     EXPECT_TRUE(mentions(a.last, "before the recommendation moves"));
-    (void)run(advisor, 1080, 1380, {{1, 0.1}, {6, 0.5}}, 6);
-    auto b = run(advisor, 1380, 2400, {{1, 0.9}, {6, 0.1}}, 6);
+    (void)run(advisor, 1080, 1380, {{1, 0.1}, {6, 0.5}, {11, 0.95}}, 6);
+    auto b = run(advisor, 1380, 2400, {{1, 0.9}, {6, 0.1}, {11, 0.95}}, 6);
     ASSERT_TRUE(b.switched_at);
     EXPECT_GE(*b.switched_at - 1380, 600.0);
     EXPECT_LT(*b.switched_at - 1380, 600.0 + 300.0);  // the smoothing adds a few minutes at most
@@ -118,6 +118,21 @@ TEST(ChannelAdvisor, NoChannelSeenNoRecommendation) {
     advisor.update(s);
     EXPECT_FALSE(s.recommended_channel);
     EXPECT_THROW(ChannelAdvisor(AdvisorConfig{.time_constant_s = 0}), ConfigError);
+}
+
+TEST(ChannelAdvisor, OneOrTwoChannelsAreTooFewToChooseFrom) {
+    // A radio parked on channel 6 sees only 6: naming it "the best" would be a guess.
+    ChannelAdvisor advisor;
+    auto parked = window(0, {{6, 0.5}});
+    advisor.update(parked);
+    EXPECT_FALSE(parked.recommended_channel);
+    EXPECT_NE(parked.headline.find("too few to choose from"), std::string::npos) << parked.headline;
+    auto two = window(10, {{6, 0.5}, {11, 0.1}});
+    advisor.update(two);
+    EXPECT_FALSE(two.recommended_channel);
+    auto three = window(20, {{1, 0.3}, {6, 0.5}, {11, 0.1}});
+    advisor.update(three);
+    EXPECT_EQ(three.recommended_channel, 11);
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ private:
     std::size_t current_segment_ = static_cast<std::size_t>(-1);
     std::uint64_t next_sample_ = 0;  // expected first_sample of the next block in this segment
     double segment_start_s_ = 0.0;
+    std::uint64_t segment_first_sample_ = 0;  // the segment's first sample this analyser saw
     std::uint64_t frames_ = 0;
     std::uint64_t tuning_frames_ = 0;
     std::uint64_t frame_origin_ = 0;      // sample where the spectrogram's current run of frames began
