@@ -23,10 +23,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$coex" synth "$root/tests/source/scenes/room-ch6.json" -o "$work/room.h5" >/dev/null
+# With Debian's mosquitto installed, the monitor also publishes to a broker of its own on a free port and
+# serves its metrics, as it would in a house; both are checked at the end.
+publish=()
+broker=""
+if command -v mosquitto >/dev/null; then
+    port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    metrics_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$work/mosquitto.conf"
+    mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+    broker=$!
+    trap 'kill $broker 2>/dev/null; rm -rf "$work"' EXIT
+    sleep 0.5
+    publish=(--mqtt "mqtt://127.0.0.1:$port" --metrics "127.0.0.1:$metrics_port")
+fi
 echo "soak: coex monitor, ${minutes} min at 20 MS/s, driver=coexsim,capture=<room-ch6 0.2 s, looped>, channel 6; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
     "$coex" monitor --device "driver=coexsim,capture=$work/room.h5" --rate 20e6 --band 2428:2446 --duration "${minutes}m" \
-    --period 1m --view off --sensor-id soak --out "$work/out" >"$work/monitor.txt" 2>"$work/monitor.err" &
+    --period 1m --view off --sensor-id soak --out "$work/out" "${publish[@]}" >"$work/monitor.txt" 2>"$work/monitor.err" &
 timer=$!
 sleep 2
 pid=$(pgrep -P "$timer" -x coex || true)
@@ -36,6 +50,11 @@ rss_start=$(rss "$pid")
 # The end: a few seconds before --duration stops it.
 sleep $(( minutes * 60 - 60 - 5 > 0 ? minutes * 60 - 60 - 5 : 0 ))
 rss_end=$(rss "$pid")
+if [[ -n $broker ]]; then
+    curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt" || echo "soak: the metrics endpoint did not answer" >&2
+    timeout 5 mosquitto_sub -p "$port" -t 'coex/soak/state' -C 1 >"$work/state.json" || echo "soak: no retained state on the broker" >&2
+    grep -E '^coex_mqtt_(published|dropped|queued)' "$work/metrics.txt" | sed 's/^/  mqtt       /' || true
+fi
 wait "$timer" || { echo "soak: coex monitor failed:"; cat "$work/monitor.err"; exit 1; }
 python3 - "$work/out/status.json" "$work/time" "$rss_start" "$rss_end" "$work/monitor.txt" "$work/out" <<'PY'
 import json, os, re, sys

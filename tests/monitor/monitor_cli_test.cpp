@@ -2,6 +2,7 @@
 // 20 s and off at 40 s gives events within one window of those times; the period report, the day picture
 // and the status file are there and valid; SIGTERM mid-run leaves every file valid; bad options exit 2.
 #include "../source/process.hpp"
+#include "../support/mosquitto_broker.hpp"
 
 #include "coex/monitor/state.hpp"
 
@@ -133,6 +134,53 @@ TEST_F(MonitorCli, OvenOnAt20OffAt40GivesEventsWithinAWindow) {
     EXPECT_GE(png.height, 600u);
     EXPECT_GT(fs::file_size(days[0]), 10000u);
     expect_every_file_valid(out);
+}
+
+// The same oven through a real Mosquitto broker: the events arrive on coex/<sensor>/events with the
+// times the event log has, each window's state is retained, Home Assistant's discovery configs are there,
+// and the availability ends "offline".
+TEST_F(MonitorCli, OvenEventsArriveThroughTheBroker) {
+    COEX_REQUIRE_MOSQUITTO();
+    test::MosquittoBroker broker("monitor-oven");
+    ASSERT_TRUE(broker.start());
+    test::TestSubscriber sub(broker.port(), {"coex/#", "homeassistant/#"});
+    ASSERT_TRUE(sub.wait_subscribed());
+    const auto out = dir_ / "mqtt";
+    const auto r = test::run({kCoex, "monitor", "--capture", capture_.string(), "--pace", "fast", "--out", out.string(), "--sensor-id", "kitchen",
+                              "--mqtt", "mqtt://127.0.0.1:" + std::to_string(broker.port())},
+                             dir_, 60);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const double origin = load(out / "status.json")["origin"].get<double>();
+    ASSERT_TRUE(sub.wait_for([](const auto& m) {
+        for (const auto& x : m)
+            if (x.topic == "coex/kitchen/availability" && x.payload == "offline") return true;
+        return false;
+    }));
+    std::optional<monitor::Event> on, off;
+    for (const auto& m : sub.on("coex/kitchen/events")) {
+        const auto e = monitor::event_from_json(m.payload, m.topic);
+        EXPECT_EQ(e.class_key, "microwave_oven");
+        if (e.kind == monitor::EventKind::appeared) on = e;
+        if (e.kind == monitor::EventKind::disappeared) off = e;
+    }
+    ASSERT_TRUE(on && off);
+    EXPECT_NEAR(on->start_unix_s - origin, 20.0, 10.0);  // within one window of the truth
+    ASSERT_TRUE(off->end_unix_s);
+    EXPECT_NEAR(*off->end_unix_s - origin, 40.0, 10.0);
+    // The broker's copy equals the event log's.
+    const auto logged = events_in(out / "events.jsonl");
+    ASSERT_EQ(logged.size(), 2u);
+    EXPECT_EQ(monitor::to_json(logged[0]), monitor::to_json(*on));
+    EXPECT_EQ(monitor::to_json(logged[1]), monitor::to_json(*off));
+    const auto states = sub.on("coex/kitchen/state");
+    ASSERT_EQ(states.size(), 6u);  // one per window
+    const auto last = monitor::window_state_from_json(states.back().payload, "coex/kitchen/state");
+    EXPECT_EQ(last.windows, 6u);
+    EXPECT_NEAR(last.observed_s, 0.9, 0.2);  // 100 ms a second seen of a ~9 s last window
+    std::size_t discovery = 0;
+    for (const auto& m : sub.messages())
+        if (m.topic.rfind("homeassistant/", 0) == 0 && m.topic.find("coex_kitchen_") != std::string::npos) ++discovery;
+    EXPECT_GE(discovery, 4u);
 }
 
 TEST_F(MonitorCli, SigtermMidRunLeavesEveryFileValid) {
