@@ -46,6 +46,7 @@ parallel=()
 set +e
 cd "$build"
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0 \
 "$build/fuzz/${target}_fuzzer" "$corpus" "$root/tests/fuzz/corpus/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=300000 -print_final_stats=1 \
     "${parallel[@]}" -artifact_prefix="$findings/" >"$log" 2>&1

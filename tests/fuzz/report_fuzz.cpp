@@ -5,7 +5,8 @@
 #include "coex/eval/score.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto [report, labels] = coex::fuzz::split_two(data, size);
-    coex::fuzz::expect_clean_rejection([&] { (void)coex::eval::score_capture(std::string(report), std::string(labels), "fuzz"); });
+    const auto parts = coex::fuzz::split_two(data, size);
+    const std::string report(parts.first), labels(parts.second);
+    coex::fuzz::expect_clean_rejection([&] { (void)coex::eval::score_capture(report, labels, "fuzz"); });
     return 0;
 }
