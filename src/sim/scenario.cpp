@@ -1,6 +1,7 @@
 // Scene files: parsing and validation (docs/scenes.md).
 #include "coex/sim/scenario.hpp"
 #include "coex/sim/esb.hpp"
+#include "coex/sim/receiver.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -212,6 +213,17 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
             e.fail(e.at("snr_db"), "needs a noise floor (receiver.noise_floor_dbfs_per_mhz); give level_dbfs instead");
     }
     s.cfo_ppm = e.number("cfo_ppm", -100, 100, "ppm");
+    if (auto d = e.number("cfo_drift_khz", 0, 1000, "kHz")) {
+        const auto tol = carrier_tolerance_hz(cls, 2441e6);
+        if (*d > 0.0 && !tol) e.fail(e.at("cfo_drift_khz"), "this emitter type has no carrier tolerance to drift within");
+        if (tol && *d * 1e3 > 2.0 * *tol)
+            e.fail(e.at("cfo_drift_khz"), fmt(*d) + " kHz is more than the standard's ±" + fmt(*tol / 1e3) + " kHz tolerance allows");
+        s.cfo_drift_hz = *d * 1e3;
+    }
+    if (auto m = e.number("multipath_rms_ns", 0, 500, "ns")) {
+        if (*m != 0.0 && *m < 5.0) e.fail(e.at("multipath_rms_ns"), fmt(*m) + " is below 5 ns (0 turns multipath off)");
+        s.multipath_rms_s = *m * 1e-9;
+    }
     if (auto r = e.number("ramp_us", 0, 1000, "µs")) s.ramp_s = *r * 1e-6;
     s.start_s = e.number_or("start_s", 0.0, 0.0, 3600.0, "s");
     s.stop_s = e.number("stop_s", 0.0, 3600.0, "s");
@@ -361,9 +373,45 @@ std::vector<double> sweep_plan(Obj& r) {
     return c;
 }
 
-ReceiverSpec parse_receiver(const json& j, const std::string& origin) {
+// A receiver model's imperfections over the spec's (the view, centre and rate are the caller's).
+void apply_model(ReceiverSpec& s, const ReceiverModel& m) {
+    s.model = std::string(m.name);
+    s.hardware = std::string(m.hardware);
+    s.sample_type = std::string(m.sample_type);
+    s.adc_bits = m.adc_bits;
+    s.dc_offset_dbfs = m.dc_offset_dbfs;
+    s.iq_gain_imbalance_db = m.iq_gain_imbalance_db;
+    s.iq_phase_imbalance_deg = m.iq_phase_imbalance_deg;
+    double tuning = s.center_hz;
+    if (!s.sweep_centers_hz.empty()) {
+        tuning = 0.0;
+        for (double c : s.sweep_centers_hz) tuning += c / static_cast<double>(s.sweep_centers_hz.size());
+    }
+    s.lo_offset_hz = m.lo_offset_khz * 1e3 + m.lo_error_ppm * 1e-6 * tuning;
+    s.passband_droop_db = m.passband_droop_db;
+    s.passband_tilt_db = m.passband_tilt_db;
+    s.agc_step_db = m.agc_step_db;
+    s.agc_steps_per_s = m.agc_steps_per_s;
+    s.multipath_rms_s = m.multipath_rms_ns * 1e-9;
+    s.tx_drift = m.tx_drift;
+}
+
+const ReceiverModel& model_named(Obj& r, const std::string& key, const std::string& name) {
+    const ReceiverModel* m = find_receiver_model(name);
+    if (!m) r.fail(r.at(key), "'" + name + "' is not one of " + receiver_model_names());
+    return *m;
+}
+
+ReceiverSpec parse_receiver(const json& j, const std::string& origin, const std::string& model_override) {
     Obj r(j, "receiver", origin);
     ReceiverSpec s;
+    const std::optional<std::string> own_model = r.string("model");
+    const ReceiverModel* model = nullptr;
+    if (own_model) model = &model_named(r, "model", *own_model);
+    if (!model_override.empty()) {
+        model = find_receiver_model(model_override);
+        if (!model) throw InputError("receiver model '" + model_override + "' is not one of " + receiver_model_names());
+    }
     const std::string view = r.choice("view", {"single", "wideband", "sweep", "narrow"}, "single");
     s.view = view == "wideband" ? ViewKind::wideband : view == "sweep" ? ViewKind::sweep : view == "narrow" ? ViewKind::narrow : ViewKind::single;
     const double default_rate = s.view == ViewKind::wideband ? 100 : s.view == ViewKind::narrow ? 2.4 : 20;
@@ -371,7 +419,18 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin) {
     const std::string default_hw = s.view == ViewKind::wideband ? "USRP B210-class receiver (simulated)"
                                    : s.view == ViewKind::narrow ? "RTL-SDR behind a 2.4 GHz downconverter (simulated)"
                                                                  : "HackRF One (simulated)";
-    s.sample_rate_hz = r.number_or("sample_rate_msps", default_rate, 0.2, 200, "MS/s") * 1e6;
+    const std::optional<double> given_rate = r.number("sample_rate_msps", 0.2, 200, "MS/s");
+    s.sample_rate_hz = given_rate.value_or(default_rate) * 1e6;
+    if (model && s.sample_rate_hz > model->max_rate_msps * 1e6 * (1 + 1e-9)) {
+        // A model parked on the scene from outside takes its fastest rate; a scene that names the
+        // model and a rate it cannot stream is refused.
+        if (given_rate && model_override.empty())
+            r.fail(r.at("sample_rate_msps"), fmt(*given_rate) + " MS/s is beyond a " + std::string(model->name) + " (at most " +
+                                                 fmt(model->max_rate_msps) + " MS/s)");
+        s.adapted = "sample rate " + fmt(s.sample_rate_hz / 1e6) + " -> " + fmt(model->max_rate_msps) + " MS/s (the fastest a " +
+                    std::string(model->name) + " streams)";
+        s.sample_rate_hz = model->max_rate_msps * 1e6;
+    }
     if (s.view == ViewKind::sweep) {
         if (r.has("center_mhz")) r.fail(r.at("center_mhz"), "a sweep takes centers_mhz or plan, not center_mhz");
         s.sweep_centers_hz = sweep_plan(r);
@@ -382,9 +441,11 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin) {
         s.center_hz = r.number_or("center_mhz", default_center, 2300, 2600, "MHz") * 1e6;
     }
     if (auto b = r.number("bandwidth_mhz", 0.01, 200, "MHz")) {
-        if (*b * 1e6 > s.sample_rate_hz) r.fail(r.at("bandwidth_mhz"), "exceeds the sample rate");
-        s.bandwidth_hz = *b * 1e6;
+        if (*b * 1e6 > s.sample_rate_hz && s.adapted.empty()) r.fail(r.at("bandwidth_mhz"), "exceeds the sample rate");
+        if (*b * 1e6 <= s.sample_rate_hz) s.bandwidth_hz = *b * 1e6;
     }
+    s.hardware = default_hw;
+    if (model) apply_model(s, *model);
     if (const json* f = r.get("noise_floor_dbfs_per_mhz")) {
         (void)f;
         s.noise_floor_dbfs_per_mhz = r.number("noise_floor_dbfs_per_mhz", -150, 0, "dBFS");
@@ -392,17 +453,35 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin) {
     if (auto off = r.boolean("noise")) {
         if (!*off) s.noise_floor_dbfs_per_mhz.reset();
     }
-    s.sample_type = r.choice("sample_type", {"int8", "int16", "float32"}, s.sample_type);
+    // The scene's own imperfections: over its model's when it names one; read (and checked) but
+    // replaced by a model given from outside.
+    ReceiverSpec own = s;
+    own.sample_type = r.choice("sample_type", {"int8", "int16", "float32"}, own.sample_type);
     if (auto dc = r.boolean("dc_spike")) {
-        if (!*dc) s.dc_offset_dbfs.reset();
+        if (!*dc) own.dc_offset_dbfs.reset();
     }
-    if (r.has("dc_offset_dbfs")) s.dc_offset_dbfs = r.number("dc_offset_dbfs", -150, 0, "dBFS");
-    s.iq_gain_imbalance_db = r.number_or("iq_gain_imbalance_db", s.iq_gain_imbalance_db, -3, 3, "dB");
-    s.iq_phase_imbalance_deg = r.number_or("iq_phase_imbalance_deg", s.iq_phase_imbalance_deg, -20, 20, "°");
-    s.lo_offset_hz = r.number_or("lo_offset_khz", 0, -1000, 1000, "kHz") * 1e3;
-    s.hardware = r.string("hardware").value_or(default_hw);
+    if (r.has("dc_offset_dbfs")) own.dc_offset_dbfs = r.number("dc_offset_dbfs", -150, 0, "dBFS");
+    own.iq_gain_imbalance_db = r.number_or("iq_gain_imbalance_db", own.iq_gain_imbalance_db, -3, 3, "dB");
+    own.iq_phase_imbalance_deg = r.number_or("iq_phase_imbalance_deg", own.iq_phase_imbalance_deg, -20, 20, "°");
+    own.lo_offset_hz = r.number_or("lo_offset_khz", own.lo_offset_hz / 1e3, -1000, 1000, "kHz") * 1e3;
+    own.hardware = r.string("hardware").value_or(own.hardware);
+    if (auto bits = r.integer("adc_bits", 4, 16)) own.adc_bits = static_cast<int>(*bits);
+    const int type_bits = own.sample_type == "int8" ? 8 : own.sample_type == "int16" ? 16 : 24;
+    if (own.adc_bits && *own.adc_bits > type_bits)
+        r.fail(r.at("adc_bits"), std::to_string(*own.adc_bits) + " bits do not fit " + own.sample_type + " samples");
+    own.passband_droop_db = r.number_or("passband_droop_db", own.passband_droop_db, 0, 20, "dB");
+    own.passband_tilt_db = r.number_or("passband_tilt_db", own.passband_tilt_db, -20, 20, "dB");
+    own.agc_step_db = r.number_or("agc_step_db", own.agc_step_db, 0, 20, "dB");
+    own.agc_steps_per_s = r.number_or("agc_steps_per_s", own.agc_step_db > 0 && own.agc_steps_per_s == 0 ? 10.0 : own.agc_steps_per_s,
+                                      0, 10000, "per second");
+    if (r.has("multipath_rms_ns")) {
+        const double ns = *r.number("multipath_rms_ns", 0, 500, "ns");
+        if (ns != 0.0 && ns < 5.0) r.fail(r.at("multipath_rms_ns"), fmt(ns) + " is below 5 ns (0 turns multipath off)");
+        own.multipath_rms_s = ns * 1e-9;
+    }
+    own.tx_drift = r.boolean("tx_drift").value_or(own.tx_drift);
     r.no_unknown_keys();
-    return s;
+    return model_override.empty() ? own : s;
 }
 
 }  // namespace
@@ -421,7 +500,7 @@ std::string label_class(const EmitterSpec& emitter) {
     return std::string(key(*emitter_class_of_scene_type(emitter.type)));
 }
 
-Scene parse_scene(const std::string& json_text, const std::string& origin) {
+Scene parse_scene(const std::string& json_text, const std::string& origin, const std::string& receiver_model) {
     json j;
     try {
         j = json::parse(json_text);
@@ -436,7 +515,7 @@ Scene parse_scene(const std::string& json_text, const std::string& origin) {
     s.description = top.string("description").value_or("");
     s.seed = static_cast<std::uint64_t>(top.integer("seed", 0, 9007199254740991LL).value_or(1));
     if (!top.has("receiver")) top.fail("receiver", "is required");
-    s.receiver = parse_receiver(*top.get("receiver"), origin);
+    s.receiver = parse_receiver(*top.get("receiver"), origin, receiver_model);
     const bool sweep = s.receiver.view == ViewKind::sweep;
     if (sweep) {
         if (top.has("duration_s")) top.fail("duration_s", "a sweep's duration follows from its plan (dwells, rounds, gaps); leave it out");
@@ -487,13 +566,13 @@ Scene parse_scene(const std::string& json_text, const std::string& origin) {
     return s;
 }
 
-Scene load_scene(const std::filesystem::path& path) {
+Scene load_scene(const std::filesystem::path& path, const std::string& receiver_model) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path.string() + ": cannot be read");
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw InputError(path.string() + ": cannot be read");
-    Scene s = parse_scene(text.str(), path.string());
+    Scene s = parse_scene(text.str(), path.string(), receiver_model);
     if (s.name.empty()) s.name = path.stem().string();
     return s;
 }

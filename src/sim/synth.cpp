@@ -11,6 +11,7 @@
 
 #include "coex/core/bands.hpp"
 #include "coex/core/error.hpp"
+#include "coex/sim/receiver.hpp"
 #include "coex/sim/scene.hpp"
 #include "timeline.hpp"
 
@@ -93,8 +94,9 @@ double overlap(const std::vector<Interval>& a, const std::vector<Interval>& b) {
     return s;
 }
 
-double quantisation_dbfs_per_mhz(const std::string& type, double rate_hz) {
-    const double step = type == "int8" ? 1.0 / 128.0 : type == "int16" ? 1.0 / 32768.0 : 0.0;
+double quantisation_dbfs_per_mhz(const std::string& type, std::optional<int> adc_bits, double rate_hz) {
+    double step = type == "int8" ? 1.0 / 128.0 : type == "int16" ? 1.0 / 32768.0 : 0.0;
+    if (adc_bits) step = std::max(step, std::ldexp(1.0, 1 - *adc_bits));
     if (step == 0.0) return -400.0;
     return 10.0 * std::log10(step * step / 6.0 / (rate_hz / 1e6));  // I and Q each step^2 / 12
 }
@@ -103,7 +105,7 @@ double quantisation_dbfs_per_mhz(const std::string& type, double rate_hz) {
 
 std::optional<double> effective_floor_dbfs_per_mhz(const ReceiverSpec& receiver) {
     if (!receiver.noise_floor_dbfs_per_mhz) return std::nullopt;
-    const double q = quantisation_dbfs_per_mhz(receiver.sample_type, receiver.sample_rate_hz);
+    const double q = quantisation_dbfs_per_mhz(receiver.sample_type, receiver.adc_bits, receiver.sample_rate_hz);
     return 10.0 * std::log10(std::pow(10.0, *receiver.noise_floor_dbfs_per_mhz / 10.0) + std::pow(10.0, q / 10.0));
 }
 
@@ -223,8 +225,33 @@ std::vector<cf32> Synthesizer::render(std::size_t index) {
                 continue;
             }
             std::mt19937_64 rng(it->seed);
-            auto wf = std::make_shared<const Waveform>(it->make(rng));
-            bursts.push_back(Burst{it->t0 - t0, it->rf_hz, it->power_dbfs, std::move(wf), e.ramp_s});
+            Waveform made = it->make(rng);
+            double power_dbfs = it->power_dbfs;
+            if (e.burst_drift_hz > 0.0) {
+                // A linear drift of random size and sign, its ends kept within the standard's tolerance.
+                std::mt19937_64 drift_rng(detail::mix_seed(it->seed, 0xD21F7ull));
+                double drift = e.burst_drift_hz * (2.0 * static_cast<double>(drift_rng() >> 11) * 0x1.0p-53 - 1.0);
+                if (e.tolerance_hz) {
+                    const double room = std::max(0.0, *e.tolerance_hz - std::abs(e.cfo_hz));
+                    drift = std::clamp(drift, -2.0 * room, 2.0 * room);
+                }
+                apply_linear_drift(made.samples, made.sample_rate_hz, drift);
+            }
+            if (!e.multipath.empty()) {
+                // The channel's gain at this burst's frequencies is part of its level (fading).
+                // Each path's phase at this burst's carrier: e^{-j 2 pi f_rf tau} (a hopper fades per hop).
+                std::vector<MultipathTap> at_carrier = e.multipath;
+                for (auto& tap : at_carrier) {
+                    const double cycles = it->rf_hz * tap.delay_s;
+                    tap.gain *= std::polar(1.0, -2.0 * std::numbers::pi * (cycles - std::floor(cycles)));
+                }
+                const double before = mean_power(made.samples);
+                apply_multipath(made.samples, made.sample_rate_hz, at_carrier);
+                const double after = mean_power(made.samples);
+                if (before > 0.0 && after > 0.0) power_dbfs += 10.0 * std::log10(after / before);
+            }
+            auto wf = std::make_shared<const Waveform>(std::move(made));
+            bursts.push_back(Burst{it->t0 - t0, it->rf_hz, power_dbfs, std::move(wf), e.ramp_s});
             ++st.bursts_placed;
         }
     }
@@ -245,10 +272,17 @@ std::vector<cf32> Synthesizer::render(std::size_t index) {
         (*e.direct)(std::span<cf32>(out).subspan(n0, n1 - n0), vc, fs, rng);
     }
 
-    // The receiver: thermal noise, IQ imbalance, DC offset, ADC clipping.
+    // The receiver: thermal noise, its baseband filter, AGC, IQ imbalance, DC offset, ADC clipping and
+    // resolution.
     if (rx.noise_floor_dbfs_per_mhz) {
         std::mt19937_64 rng(detail::mix_seed(m.scene.seed, 0x0015Eull, index));
         add_awgn(out, *rx.noise_floor_dbfs_per_mhz + 10.0 * std::log10(fs / 1e6), rng);
+    }
+    apply_passband(out, fs, rx.passband_droop_db, rx.passband_tilt_db);
+    if (rx.agc_step_db > 0.0) {
+        std::mt19937_64 rng(detail::mix_seed(m.scene.seed, 0xA6C57E95ull, index));
+        st.gain_steps = agc_steps(out.size(), fs, rx.agc_step_db, rx.agc_steps_per_s, rng);
+        apply_gain_steps(out, st.gain_steps);
     }
     const auto g = static_cast<float>(std::pow(10.0, rx.iq_gain_imbalance_db / 20.0));
     const double phi = rx.iq_phase_imbalance_deg * std::numbers::pi / 180.0;
@@ -267,6 +301,7 @@ std::vector<cf32> Synthesizer::render(std::size_t index) {
         st.clipped_samples += clip ? 1 : 0;
         x = cf32{std::clamp(i, -1.0f, 1.0f), std::clamp(q, -1.0f, 1.0f)};
     }
+    if (rx.adc_bits) quantize(out, *rx.adc_bits);
     m.stats[index] = st;
     m.rendered[index] = true;
     return out;
@@ -299,6 +334,19 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
     r["iq_gain_imbalance_db"] = rx.iq_gain_imbalance_db;
     r["iq_phase_imbalance_deg"] = rx.iq_phase_imbalance_deg;
     r["lo_offset_hz"] = rx.lo_offset_hz;
+    if (!rx.model.empty()) r["model"] = rx.model;
+    if (rx.adc_bits) r["adc_bits"] = *rx.adc_bits;
+    if (rx.passband_droop_db != 0.0 || rx.passband_tilt_db != 0.0) {
+        r["passband_droop_db"] = rx.passband_droop_db;
+        r["passband_tilt_db"] = rx.passband_tilt_db;
+    }
+    if (rx.agc_step_db > 0.0) {
+        r["agc_step_db"] = rx.agc_step_db;
+        r["agc_steps_per_s"] = rx.agc_steps_per_s;
+    }
+    if (rx.multipath_rms_s > 0.0) r["multipath_rms_ns"] = round_to(rx.multipath_rms_s * 1e9, 0.01);
+    if (rx.tx_drift) r["tx_drift"] = true;
+    if (!rx.adapted.empty()) r["adapted"] = rx.adapted;
     j["receiver"] = r;
 
     ordered_json segs = ordered_json::array();
@@ -315,6 +363,12 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
                           {"usable_low_mhz", round_to(m.usable_lo(s) / 1e6, 1e-6)},
                           {"usable_high_mhz", round_to(m.usable_hi(s) / 1e6, 1e-6)}};
         o["clipped_samples"] = m.rendered[i] ? ordered_json(m.stats[i].clipped_samples) : ordered_json(nullptr);
+        if (m.rendered[i] && !m.stats[i].gain_steps.empty()) {
+            ordered_json steps = ordered_json::array();
+            for (const auto& g : m.stats[i].gain_steps)
+                steps.push_back({round_to(m.seg_t0(s) + static_cast<double>(g.sample) / s.info.sample_rate_hz, 1e-9), g.gain_db});
+            o["agc_steps"] = steps;
+        }
         segs.push_back(o);
     }
     j["segments"] = segs;

@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "coex/core/bands.hpp"
+#include "coex/core/emitter_class.hpp"
 #include "coex/core/error.hpp"
 #include "coex/sim/bluetooth.hpp"
 #include "coex/sim/interferers.hpp"
@@ -619,6 +620,19 @@ std::vector<EmitterTimeline> build_timeline(const TimelineContext& ctx, std::siz
         },
         b.spec.params);
     for (auto& e : out) std::stable_sort(e.txs.begin(), e.txs.end(), [](const Tx& x, const Tx& y) { return x.t0 < y.t0; });
+    // Realism: drawn from streams of their own, so that turning them on moves no transmission.
+    const ReceiverSpec& rx = ctx.scene->receiver;
+    const EmitterClass cls = *emitter_class_of_scene_type(b.spec.type);
+    const double rms = b.spec.multipath_rms_s.value_or(rx.multipath_rms_s);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        auto& e = out[k];
+        e.tolerance_hz = carrier_tolerance_hz(cls, e.center_hz);
+        e.burst_drift_hz = b.spec.cfo_drift_hz.value_or(rx.tx_drift ? default_burst_drift_hz(cls) : 0.0);
+        if (rms > 0.0 && !e.txs.empty()) {
+            std::mt19937_64 rng(mix_seed(ctx.scene->seed, index + 1, 0x3017A7ull + k));
+            e.multipath = indoor_channel(rms, rng);
+        }
+    }
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "coex/core/types.hpp"
+#include "coex/sim/receiver.hpp"
 #include "coex/sim/scenario.hpp"
 #include "coex/sim/waveform.hpp"
 
@@ -52,6 +53,12 @@ struct EmitterTimeline {
     // who it is, as a decoder would name it: ("network", "SSID aa:bb:…"), ("piconet", "0x9e8b33"), ("advertiser", "c0:…")
     std::vector<std::pair<std::string, std::string>> identities;
     std::vector<int> wifi_channels;  // Wi-Fi channels whose airtime it counts towards
+    // Transmitter and room realism (docs/scenes.md, "Receiver models"), applied to each burst as it is
+    // rendered: a linear carrier drift of up to burst_drift_hz (peak-to-peak, random per burst) kept
+    // within +-tolerance_hz of the nominal carrier, and a static multipath channel.
+    double burst_drift_hz = 0.0;
+    std::optional<double> tolerance_hz;
+    std::vector<MultipathTap> multipath;
 };
 
 struct TimelineContext {

@@ -37,6 +37,16 @@ struct ReceiverSpec {
     double iq_phase_imbalance_deg = 0.5;
     double lo_offset_hz = 0.0;   // true tuning minus nominal tuning (a downconverter's LO error)
     std::string hardware;
+    // receiver models and what real radios add (docs/scenes.md, "Receiver models"; coex/sim/receiver.hpp)
+    std::string model;                 // hackrf, rtlsdr, usrp, pluto; empty: none
+    std::optional<int> adc_bits;       // effective ADC resolution; unset: the sample type's
+    double passband_droop_db = 0.0;    // baseband filter loss at +-0.45 x rate
+    double passband_tilt_db = 0.0;     // gain at +0.45 x rate minus gain at -0.45 x rate
+    double agc_step_db = 0.0;          // AGC gain steps (0: none) ...
+    double agc_steps_per_s = 0.0;      // ... at this mean rate
+    double multipath_rms_s = 0.0;      // default indoor delay spread of every emitter (0: none)
+    bool tx_drift = false;             // default: transmitters drift within a burst (their standard's limit)
+    std::string adapted;               // what a model given from outside (coex eval) changed, for people
 };
 
 // Level of an emitter at the receiver: an SNR over the noise floor in the emitter's bandwidth, or
@@ -146,6 +156,8 @@ struct EmitterSpec {
     LevelSpec level;    // usb3_noise: rise over the floor, see Usb3Spec / docs
     std::optional<double> rise_db;   // usb3_noise only
     std::optional<double> cfo_ppm;   // carrier offset; unset: drawn from the seed
+    std::optional<double> cfo_drift_hz;     // carrier change within a burst (peak); unset: the receiver's tx_drift
+    std::optional<double> multipath_rms_s;  // indoor delay spread; unset: the receiver's multipath_rms_s
     std::optional<double> ramp_s;    // power ramp; unset: the class default
     double start_s = 0.0;            // silent before
     std::optional<double> stop_s;    // silent after
@@ -172,8 +184,11 @@ struct Scene {
 };
 
 // Parses and validates a scene; `origin` prefixes every message (normally the file name).
-Scene parse_scene(const std::string& json_text, const std::string& origin);
+// `receiver_model` (coex eval --receiver-model) puts the scene behind that receiver model instead of its
+// own: the model's imperfections replace the scene's (the view, centre and rate stay; a rate the model
+// cannot stream becomes its fastest, and receiver.adapted says so).
+Scene parse_scene(const std::string& json_text, const std::string& origin, const std::string& receiver_model = "");
 // Reads and parses a scene file (InputError when unreadable).
-Scene load_scene(const std::filesystem::path& path);
+Scene load_scene(const std::filesystem::path& path, const std::string& receiver_model = "");
 
 }  // namespace coex::sim

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "coex/core/types.hpp"
+#include "coex/sim/receiver.hpp"
 #include "coex/sim/scenario.hpp"
 
 namespace coex::sim {
@@ -25,6 +26,7 @@ struct RenderStats {
     std::uint64_t bursts_placed = 0;   // waveforms generated and added
     std::uint64_t bursts_skipped = 0;  // outside the segment in time or band (not generated)
     std::uint64_t clipped_samples = 0; // I or Q reached full scale
+    std::vector<GainStep> gain_steps;  // the AGC's steps in this segment
 };
 
 class Synthesizer {
