@@ -330,6 +330,12 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
             ++cc.duplicates;
             continue;
         }
+        if (reported[r].cls == key(EmitterClass::bluetooth_classic))
+            for (std::size_t l = 0; l < labels.size(); ++l)
+                if (labels[l].cls == key(EmitterClass::proprietary_gfsk) && band_overlap(reported[r], labels[l], rules.band_tolerance_mhz) >= 0.0) {
+                    ++s.classic_from_fixed_gfsk;
+                    break;
+                }
         ++cc.fp;
         if (!lies_on_weak(r)) ++s.classes_strong[reported[r].cls].fp;
         // A class the scene does not hold at all is a false detection (wrong class); another
@@ -337,6 +343,7 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         // that class its precision.
         const bool class_labelled = std::any_of(labels.begin(), labels.end(), [&](const Band& b) { return b.cls == reported[r].cls; });
         if (!class_labelled) ++s.false_detections;
+        if (!class_labelled && reported[r].cls == key(EmitterClass::usb3_noise)) ++s.false_usb3;
         if (!r_used_for_confusion[r]) ++s.confusion[{"none", reported[r].cls}];
     }
     s.false_detections += s.wifi_false_channels;
@@ -378,6 +385,8 @@ Summary summarize(const std::vector<CaptureScore>& scores) {
             m.false_detections_fp_scenes += s.false_detections;
         }
         m.false_detections += s.false_detections;
+        m.false_usb3 += s.false_usb3;
+        m.classic_from_fixed_gfsk += s.classic_from_fixed_gfsk;
         ClassCounts pooled;
         for (const auto& [c, cc] : s.classes) {
             m.classes[c] += cc;
@@ -470,6 +479,8 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
     o << "  false detections (a class the scene does not hold, or Wi-Fi on an idle channel): " << m.false_detections << " in all scenes, "
       << m.false_detections_fp_scenes
       << " on false-positive scenes (noise, CW, zeros, clipping)\n";
+    o << "  USB 3.0 noise reported in scenes without it: " << m.false_usb3 << "; Classic reported on a fixed-frequency GFSK link: "
+      << m.classic_from_fixed_gfsk << "\n";
 
     if (!m.classes_strong.empty()) {
         o << "\nEmitters labelled " << fmt("%g", kStrongSnrDb)
@@ -642,6 +653,8 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
     sum["confusion"] = conf;
     sum["false_detections"] = m.false_detections;
     sum["false_detections_fp_scenes"] = m.false_detections_fp_scenes;
+    sum["false_usb3"] = m.false_usb3;
+    sum["classic_from_fixed_gfsk"] = m.classic_from_fixed_gfsk;
     sum["recommendation"] = {{"scenes", m.recommendation_scenes}, {"reported", m.recommendation_reported}, {"agree", m.recommendation_agree}};
     sum["bursts"] = m.bursts_in_report ? ordered_json{{"labelled", m.bursts.labelled},
                                                       {"detected", m.bursts.detected},
@@ -679,6 +692,8 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
             if (v.tp || v.fp || v.fn || v.duplicates || v.matched_hidden) cc[k] = counts(v);
         c["classes"] = cc;
         c["false_detections"] = s.false_detections;
+        c["false_usb3"] = s.false_usb3;
+        c["classic_from_fixed_gfsk"] = s.classic_from_fixed_gfsk;
         c["recommendation"] = s.recommendation_expected
                                   ? ordered_json{{"expected", jopt(s.recommendation_expected_channel)},
                                                  {"reported", jopt(s.recommendation_reported_channel)}}
@@ -700,6 +715,8 @@ std::vector<std::string> check(const Summary& m, const Thresholds& t) {
                         std::to_string(*t.max_false_detections));
     if (t.max_wifi_false_channels && m.wifi_false_channels > *t.max_wifi_false_channels)
         fails.push_back("false Wi-Fi channels " + std::to_string(m.wifi_false_channels) + " > " + std::to_string(*t.max_wifi_false_channels));
+    if (t.max_false_usb3 && m.false_usb3 > *t.max_false_usb3)
+        fails.push_back("USB 3.0 reports in scenes without USB 3.0 noise " + std::to_string(m.false_usb3) + " > " + std::to_string(*t.max_false_usb3));
     auto metric = [&](const std::map<std::string, double>& mins, const char* what, auto get) {
         for (const auto& [c, v] : mins) {
             auto it = m.classes.find(c);

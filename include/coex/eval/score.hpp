@@ -78,6 +78,9 @@ struct CaptureScore {
     std::vector<LabelOutcome> outcomes;
     // Reported emitters of a class the scene does not hold + false Wi-Fi channels.
     int false_detections = 0;
+    // What a receiver's own response or a look-alike turns into (the Realism issue's acceptance):
+    int false_usb3 = 0;                // USB 3.0 noise reported in a scene that holds none
+    int classic_from_fixed_gfsk = 0;   // Classic reports lying on a fixed-frequency GFSK link (proprietary_gfsk label)
     bool recommendation_expected = false;
     std::optional<int> recommendation_expected_channel, recommendation_reported_channel;
     bool bursts_in_report = false;
@@ -108,6 +111,7 @@ struct Summary {
     std::map<std::string, std::map<std::string, std::pair<int, int>>> recall_by_snr;  // class -> bucket -> (detected, visible)
     std::map<std::pair<std::string, std::string>, int> confusion;
     int false_detections = 0, false_detections_fp_scenes = 0;
+    int false_usb3 = 0, classic_from_fixed_gfsk = 0;
     int recommendation_scenes = 0, recommendation_reported = 0, recommendation_agree = 0;
     bool bursts_in_report = false;
     BurstCounts bursts;
@@ -126,6 +130,7 @@ struct Thresholds {
     std::optional<double> max_mean_occupancy_error;  // mean |error|
     std::optional<int> max_false_detections;         // on the false-positive scenes (emitters + Wi-Fi channels)
     std::optional<int> max_wifi_false_channels;      // over all scenes
+    std::optional<int> max_false_usb3;               // USB 3.0 reports in scenes without USB 3.0 noise, all scenes
     std::optional<double> min_f1_all;                // every class that has labelled emitters
     std::map<std::string, double> min_f1, min_precision, min_recall;  // per class
     std::map<std::string, double> min_f1_strong;  // per class ("all" = every class with labels), labels ≥ kStrongSnrDb
