@@ -207,7 +207,7 @@ int run_eval(const std::vector<std::string>& args) {
     // One run: every scene behind one model (or the labelled captures), scored.
     struct Run {
         std::string model;
-        std::vector<std::string> adapted;  // "scene: what the model changed"
+        std::vector<std::string> skipped;  // "scene: why the model cannot have its view"
         std::vector<eval::CaptureScore> scores;
         eval::Summary summary;
         std::vector<std::string> fails;
@@ -226,7 +226,10 @@ int run_eval(const std::vector<std::string>& args) {
             for (std::size_t i = 0; i < files.size(); ++i) {
                 auto scene = sim::load_scene(files[i], model);
                 if (seed >= 0) scene.seed = static_cast<std::uint64_t>(seed);
-                if (!scene.receiver.adapted.empty()) run.adapted.push_back(files[i].stem().string() + ": " + scene.receiver.adapted);
+                if (!scene.receiver.beyond_model.empty()) {
+                    run.skipped.push_back(files[i].stem().string() + ": " + scene.receiver.beyond_model);
+                    continue;
+                }
                 const fs::path out = dir / (files[i].stem().string() + ".h5");
                 const auto r = eval::synthesize(scene, out);
                 if (!quiet) {
@@ -293,7 +296,7 @@ int run_eval(const std::vector<std::string>& args) {
             for (const auto& run : runs) {
                 nlohmann::ordered_json r;
                 r["receiver_model"] = run.model.empty() ? "none" : run.model;
-                r["adapted"] = run.adapted;
+                r["skipped"] = run.skipped;
                 r["thresholds_missed"] = run.fails;
                 r["eval"] = nlohmann::ordered_json::parse(eval::to_json(run.summary, run.scores));
                 j["receivers"].push_back(r);
@@ -306,9 +309,9 @@ int run_eval(const std::vector<std::string>& args) {
             if (per_model) {
                 std::cout << (&run == &runs.front() ? "" : "\n") << "==== receiver: " << (run.model.empty() ? "none (the scenes as written)" : run.model)
                           << " ====\n";
-                if (!run.adapted.empty()) {
-                    std::cout << "Adapted to the model (" << run.adapted.size() << " scenes):\n";
-                    for (const auto& a : run.adapted) std::cout << "  " << a << "\n";
+                if (!run.skipped.empty()) {
+                    std::cout << "Skipped: " << run.skipped.size() << " scenes whose view the model cannot have:\n";
+                    for (const auto& a : run.skipped) std::cout << "  " << a << "\n";
                 }
             }
             std::cout << eval::to_text(run.summary, run.scores);

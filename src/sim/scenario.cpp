@@ -427,9 +427,12 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin, const std:
         if (given_rate && model_override.empty())
             r.fail(r.at("sample_rate_msps"), fmt(*given_rate) + " MS/s is beyond a " + std::string(model->name) + " (at most " +
                                                  fmt(model->max_rate_msps) + " MS/s)");
-        s.adapted = "sample rate " + fmt(s.sample_rate_hz / 1e6) + " -> " + fmt(model->max_rate_msps) + " MS/s (the fastest a " +
-                    std::string(model->name) + " streams)";
-        s.sample_rate_hz = model->max_rate_msps * 1e6;
+        if (model_override.empty()) {
+            s.sample_rate_hz = model->max_rate_msps * 1e6;  // the view's default rate, capped to the model's
+        } else {
+            s.beyond_model = fmt(s.sample_rate_hz / 1e6) + " MS/s " + view + " view: beyond a " + std::string(model->name) + " (at most " +
+                             fmt(model->max_rate_msps) + " MS/s)";
+        }
     }
     if (s.view == ViewKind::sweep) {
         if (r.has("center_mhz")) r.fail(r.at("center_mhz"), "a sweep takes centers_mhz or plan, not center_mhz");
@@ -441,8 +444,8 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin, const std:
         s.center_hz = r.number_or("center_mhz", default_center, 2300, 2600, "MHz") * 1e6;
     }
     if (auto b = r.number("bandwidth_mhz", 0.01, 200, "MHz")) {
-        if (*b * 1e6 > s.sample_rate_hz && s.adapted.empty()) r.fail(r.at("bandwidth_mhz"), "exceeds the sample rate");
-        if (*b * 1e6 <= s.sample_rate_hz) s.bandwidth_hz = *b * 1e6;
+        if (*b * 1e6 > s.sample_rate_hz) r.fail(r.at("bandwidth_mhz"), "exceeds the sample rate");
+        s.bandwidth_hz = *b * 1e6;
     }
     s.hardware = default_hw;
     if (model) apply_model(s, *model);

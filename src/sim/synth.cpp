@@ -346,7 +346,6 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
     }
     if (rx.multipath_rms_s > 0.0) r["multipath_rms_ns"] = round_to(rx.multipath_rms_s * 1e9, 0.01);
     if (rx.tx_drift) r["tx_drift"] = true;
-    if (!rx.adapted.empty()) r["adapted"] = rx.adapted;
     j["receiver"] = r;
 
     ordered_json segs = ordered_json::array();

@@ -270,13 +270,19 @@ TEST(SimReceiver, ModelsAndTheirKeysAreChecked) {
     EXPECT_DOUBLE_EQ(*own.receiver.dc_offset_dbfs, -50.0);
     EXPECT_DOUBLE_EQ(own.receiver.passband_droop_db, 1.0);
     EXPECT_DOUBLE_EQ(own.receiver.iq_phase_imbalance_deg, 2.0);
-    // A model given from outside (coex eval --receiver-model) replaces the scene's imperfections,
-    // keeps its view and centre, and takes its fastest rate when the scene's is beyond it.
-    const auto outside = parse_scene(R"({"receiver": {"view": "wideband", "dc_offset_dbfs": -50}})", "t", "rtlsdr");
-    EXPECT_EQ(outside.receiver.view, ViewKind::wideband);
-    EXPECT_DOUBLE_EQ(outside.receiver.center_hz, 2442e6);
-    EXPECT_DOUBLE_EQ(outside.receiver.sample_rate_hz, 2.4e6);
-    EXPECT_DOUBLE_EQ(*outside.receiver.dc_offset_dbfs, -25.0);
-    EXPECT_NE(outside.receiver.adapted.find("100 -> 2.4 MS/s"), std::string::npos) << outside.receiver.adapted;
+    // A model given from outside (coex eval --receiver-model) replaces the scene's imperfections and
+    // keeps its view, centre and rate; a view the model cannot have is marked.
+    const auto outside = parse_scene(R"({"receiver": {"view": "single", "dc_offset_dbfs": -70}})", "t", "pluto");
+    EXPECT_EQ(outside.receiver.view, ViewKind::single);
+    EXPECT_DOUBLE_EQ(outside.receiver.center_hz, 2437e6);
+    EXPECT_DOUBLE_EQ(outside.receiver.sample_rate_hz, 20e6);
+    EXPECT_DOUBLE_EQ(*outside.receiver.dc_offset_dbfs, -50.0);  // pluto's own figure, not the scene's -70
+    EXPECT_DOUBLE_EQ(outside.receiver.iq_phase_imbalance_deg, 1.0);
+    EXPECT_EQ(outside.receiver.sample_type, "int16");
+    EXPECT_TRUE(outside.receiver.beyond_model.empty());
+    const auto beyond = parse_scene(R"({"receiver": {"view": "wideband"}})", "t", "rtlsdr");
+    EXPECT_EQ(beyond.receiver.beyond_model, "100 MS/s wideband view: beyond a rtlsdr (at most 2.4 MS/s)");
+    // A scene naming a model without a rate gets the view's default rate, capped to the model's.
+    EXPECT_DOUBLE_EQ(parse_scene(R"({"receiver": {"view": "single", "model": "rtlsdr"}})", "t").receiver.sample_rate_hz, 2.4e6);
     EXPECT_THROW((void)parse_scene(R"({"receiver": {}})", "t", "sdrplay"), InputError);
 }

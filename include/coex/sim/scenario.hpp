@@ -46,7 +46,9 @@ struct ReceiverSpec {
     double agc_steps_per_s = 0.0;      // ... at this mean rate
     double multipath_rms_s = 0.0;      // default indoor delay spread of every emitter (0: none)
     bool tx_drift = false;             // default: transmitters drift within a burst (their standard's limit)
-    std::string adapted;               // what a model given from outside (coex eval) changed, for people
+    // A model given from outside (coex eval) that cannot have this view (its rate is beyond the model):
+    // why, for people; the scene is then not synthesised behind that model.
+    std::string beyond_model;
 };
 
 // Level of an emitter at the receiver: an SNR over the noise floor in the emitter's bandwidth, or
@@ -185,8 +187,8 @@ struct Scene {
 
 // Parses and validates a scene; `origin` prefixes every message (normally the file name).
 // `receiver_model` (coex eval --receiver-model) puts the scene behind that receiver model instead of its
-// own: the model's imperfections replace the scene's (the view, centre and rate stay; a rate the model
-// cannot stream becomes its fastest, and receiver.adapted says so).
+// own: the model's imperfections replace the scene's (the view, centre and rate stay; when the rate is
+// beyond the model, receiver.beyond_model says so and the scene is not to be synthesised behind it).
 Scene parse_scene(const std::string& json_text, const std::string& origin, const std::string& receiver_model = "");
 // Reads and parses a scene file (InputError when unreadable).
 Scene load_scene(const std::filesystem::path& path, const std::string& receiver_model = "");
