@@ -16,6 +16,7 @@ namespace {
 constexpr double kSpurRise = 10.0;      // linear: 10 dB over the local floor
 constexpr std::size_t kLocalSpan = 24;  // bins each side for the local floor
 constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
+constexpr double kNumericalFloorDbfs = -150.0;  // a "tone" weaker than this is arithmetic, not RF
 // Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
 // for a 10 dB rise to mean a tone rather than chance.
 constexpr std::uint64_t kMinObservations = 300;
@@ -61,13 +62,20 @@ public:
             const double reference = *mid;
             if (!(reference > 0.0) || f[k] < (short_look ? kShortSpurRise : kSpurRise) * reference) continue;
             if (short_look && !(f[k - kSkirtBins] * kShortSpurSkirt <= f[k] && f[k + kSkirtBins] * kShortSpurSkirt <= f[k])) continue;
-            // parabolic interpolation of the peak on a log scale
-            const double a = std::log(f[k - 1]), b = std::log(f[k]), c = std::log(f[k + 1]);
-            const double denom = a - 2.0 * b + c;
-            const double delta = denom != 0.0 ? 0.5 * (a - c) / denom : 0.0;
+            // parabolic interpolation of the peak on a log scale (a neighbour with no power at all —
+            // a constant stream has none off DC — leaves the bin centre)
+            double delta = 0.0;
+            if (f[k - 1] > 0.0f && f[k + 1] > 0.0f) {
+                const double a = std::log(f[k - 1]), b = std::log(f[k]), c = std::log(f[k + 1]);
+                const double denom = a - 2.0 * b + c;
+                if (denom != 0.0) delta = 0.5 * (a - c) / denom;
+            }
             double power = 0.0;
             for (std::size_t j = k - 3; j <= k + 3; ++j) power += std::max(0.0, static_cast<double>(f[j]) - reference);
             power /= v.bin_enbw;
+            // A peak bin below what any receiver's ADC resolves (a 24-bit converter's floor is near
+            // −146 dBFS): the FFT's own rounding of a constant or near-empty stream, not a tone on the air.
+            if (10.0 * std::log10(std::max(static_cast<double>(f[k]) / v.bin_enbw, 1e-300)) < kNumericalFloorDbfs) continue;
             const double mhz = (centre + offset + delta * bin_hz) / 1e6;
             spurs_.push_back({mhz, 10.0 * std::log10(std::max(power, 1e-30)), 10.0 * std::log10(f[k] / reference),
                               bin_hz / 1e6, tunings_.size() - 1});
