@@ -3,6 +3,12 @@
 // Wireless Devices", 2012), continuous while the link is up. It shows as a rise of the noise floor
 // tens of MHz wide, with no burst structure, against the cleanest part of the band. A rise the width
 // and place of one Wi-Fi channel is more likely that channel busy all the time, and is not called USB.
+// The receiver shapes its own floor too: its baseband filter droops towards the band edges, and a
+// wideband front end can be several dB lower on one side. That shape is smooth and sits at the same
+// baseband place whatever the tuning. So a rise is called USB 3.0 only with evidence that it is on the
+// air: an edge inside a tuning steeper than a receiver's passband makes (≥ 3 dB within 3 MHz, well
+// inside the passband), or the same baseband place seen from another tuning lower by ≥ 3 dB. A rise
+// without either is counted (usb3.rises_without_evidence) and its band kept in the stats, not named.
 #include "detectors.hpp"
 
 #include "coex/core/bands.hpp"
@@ -19,12 +25,27 @@ constexpr int kMinCutWidthMhz = 8;      // the same, for a rise running off the 
 constexpr double kReferenceShare = 0.2; // the clean floor: the 20th percentile of the per-MHz floors
 constexpr double kStrongToneRatio = 1000.0; // a bin 30 dB over the clean floor holds a strong tone…
 constexpr double kToneOverOwnFloor = 4.0;    // …when it also stands out of its own MHz
+// Evidence that a rise is on the air, not the receiver's passband: a climb of kEdgeDb within
+// kEdgeSpanMhz between cells no farther out than kInnerShare of the tuning's usable half-width (where
+// a receiver's filter droops ≤ 1 dB and a 7 dB one-sided tilt adds ≤ 1.2 dB over 3 MHz), or a cell
+// kEdgeDb over the same baseband place seen from another tuning.
+constexpr double kEdgeDb = 3.0;
+constexpr int kEdgeSpanMhz = 3;
+constexpr double kInnerShare = 0.7;
 
 class Usb3NoiseDetector final : public Detector {
 public:
     void end_tuning(const TuningSummary& v) override {
         const auto& grid = *v.geometry->grid;
         quiet_floor_.add(grid, v.cell_floor, v.geometry->bin_hz);
+        SeenTuning seen;
+        seen.center_mhz = v.geometry->segment.center_frequency_hz / 1e6;
+        seen.inner_half_mhz = kInnerShare * 0.5 * (grid.usable_high_mhz() - grid.usable_low_mhz());
+        for (std::size_t c = 0; c < grid.size() && c < v.cell_floor.size(); ++c) {
+            const double density = v.cell_floor[c] * 1e6 / (static_cast<double>(grid.bins_in(c)) * v.geometry->bin_hz);
+            if (density > 0.0) seen.density[grid.first_mhz() + static_cast<int>(c)] = density;
+        }
+        tunings_.push_back(std::move(seen));
         // Strong steady tones: their skirts and an overdriven receiver's intermodulation raise the floor
         // around them, which is not broadband noise from a device. Keep each MHz's strongest bin, in
         // the units of the floor (as if its power were spread over a MHz).
@@ -66,6 +87,12 @@ public:
             report(cells, i, last_raised, reference, observation, out);
             i = last_raised + 1;
         }
+        if (rises_without_evidence_ > 0) {
+            findings.counters["usb3.rises_without_evidence"] = rises_without_evidence_;
+            // "raised floor over X–Y MHz, source unknown": its band, for people reading the stats
+            findings.counters["usb3.unexplained_rise_low_mhz"] = static_cast<std::uint64_t>(widest_unexplained_.first);
+            findings.counters["usb3.unexplained_rise_high_mhz"] = static_cast<std::uint64_t>(widest_unexplained_.second);
+        }
     }
 
 private:
@@ -89,6 +116,11 @@ private:
         }
         for (const auto& ch : wifi_channels(RegDomain::jp))
             if (!cut && width >= 15 && width <= 19 && std::abs(0.5 * (low + high) - ch.center_mhz) <= 1.5) return;  // one busy Wi-Fi channel
+        if (!on_the_air(low, high)) {
+            ++rises_without_evidence_;
+            if (width > widest_unexplained_.second - widest_unexplained_.first) widest_unexplained_ = {low, high};
+            return;
+        }
         double excess = 0.0;
         std::vector<double> rises;
         for (std::size_t i = first; i <= last; ++i) {
@@ -123,6 +155,51 @@ private:
         out.push_back(std::move(e));
     }
 
+    // One tuning's floor per whole MHz, for the evidence that a rise is on the air.
+    struct SeenTuning {
+        double center_mhz = 0.0;
+        double inner_half_mhz = 0.0;  // cells this close to the centre are inside the passband proper
+        std::map<int, double> density;
+        [[nodiscard]] const double* inner(int mhz) const {
+            if (std::abs(mhz - center_mhz) > inner_half_mhz) return nullptr;
+            const auto it = density.find(mhz);
+            return it == density.end() ? nullptr : &it->second;
+        }
+    };
+
+    // A steep edge of the rise [low, high] inside one tuning, or the rise over the same baseband place
+    // seen from another tuning.
+    [[nodiscard]] bool on_the_air(int low, int high) const {
+        const double step = std::pow(10.0, kEdgeDb / 10.0);
+        for (const auto& t : tunings_) {
+            for (int in = 0; in < kEdgeSpanMhz; ++in)
+                for (int out = 1; in + out <= kEdgeSpanMhz; ++out) {
+                    const double* a = t.inner(low + in);
+                    const double* b = t.inner(low - out);
+                    if (a && b && *a >= step * *b) return true;
+                    a = t.inner(high - in);
+                    b = t.inner(high + out);
+                    if (a && b && *a >= step * *b) return true;
+                }
+            for (int m = low; m <= high; ++m) {
+                const double* here = t.inner(m);
+                if (!here) continue;
+                for (const auto& other : tunings_) {
+                    const int shift = static_cast<int>(std::lround(other.center_mhz - t.center_mhz));
+                    if (std::abs(shift) < kEdgeSpanMhz) continue;
+                    const int there_mhz = m + shift;
+                    if (there_mhz >= low && there_mhz <= high) continue;  // inside the rise as well
+                    const double* there = other.inner(there_mhz);
+                    if (there && *here >= step * *there) return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    std::vector<SeenTuning> tunings_;
+    std::uint64_t rises_without_evidence_ = 0;
+    std::pair<int, int> widest_unexplained_{0, -1};
     dsp::QuietestFloor quiet_floor_;  // per whole MHz: noise density, dBFS-linear per MHz
     std::map<int, double> peak_;   // per whole MHz: its strongest bin's floor, in the same units
 };

@@ -125,6 +125,33 @@ TEST(FloorEmitters, Usb3NoiseOverChannel1) {
     for (const auto& c : r.wifi) EXPECT_LT(c.occupancy, 0.01) << c.channel;
 }
 
+// The receiver's own passband is not USB 3.0 noise: a wideband front end 7 dB lower on one side
+// (and drooping at both edges) raises one half of the floor over the other, smoothly. The rise is
+// counted and its band kept in the stats, but nothing is named. The same receiver with USB 3.0 noise
+// over 2400–2428 MHz (a steep edge at 2428 MHz) still names it.
+TEST(FloorEmitters, AReceiversTiltedPassbandIsNoUsb3Noise) {
+    for (const bool usb : {false, true}) {
+        std::string text = R"({"seed": 31, "duration_s": 0.04, "receiver": {"view": "wideband", "passband_droop_db": 4,
+            "passband_tilt_db": 7, "sample_type": "float32"}, "emitters": [)";
+        if (usb) text += R"({"type": "usb3_noise", "low_mhz": 2400, "high_mhz": 2428, "rise_db": 12})";
+        text += "]}";
+        sim::Synthesizer synth(sim::parse_scene(text, "tilt.json"));
+        const auto samples = synth.render(0);
+        const auto r = analyze(samples, 2442e6, 100e6);
+        const auto found = of_class(r, "usb3_noise");
+        if (!usb) {
+            EXPECT_TRUE(found.empty()) << classes(r);
+            EXPECT_TRUE(r.emitters.empty()) << classes(r);
+            ASSERT_TRUE(r.stats.counters.contains("usb3.rises_without_evidence")) << counters(r);
+            EXPECT_GE(r.stats.counters.at("usb3.rises_without_evidence"), 1u);
+            EXPECT_GT(r.stats.counters.at("usb3.unexplained_rise_low_mhz"), 2442u);  // the upper, raised side
+        } else {
+            ASSERT_EQ(found.size(), 1u) << classes(r);
+            EXPECT_NEAR(found[0]->high_mhz, 2428.0, 1.5);
+        }
+    }
+}
+
 TEST(FloorEmitters, MicrowaveOvenAt50HzMains) {
     std::mt19937_64 rng(5);
     std::vector<sim::Burst> bursts;
