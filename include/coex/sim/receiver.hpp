@@ -46,9 +46,9 @@ struct ReceiverModel {
 // The baseband filter: gain (dB) at baseband offset f of a receiver at `rate_hz` whose passband loses
 // droop_db at +-0.45 x rate and whose upper edge is tilt_db above its lower edge:
 //   g(x) = -droop_db x^4 + tilt_db x / 2,  x = f / (0.45 rate).
-// x^4: flat in the middle, falling towards the edges like the low-order analogue filters of these
-// tuners (a Butterworth's loss grows as x^(2n) beyond its corner; 4 matches a HackRF's MAX2837 set to
-// 0.75 x rate at 0.45 x rate within a dB).
+// x^4: flat in the middle and falling towards the edges, the shape of a low-order analogue filter's
+// passband near its corner (a smooth stand-in with the model's figure at the edge, not a fitted
+// response).
 [[nodiscard]] double passband_gain_db(double f_hz, double rate_hz, double droop_db, double tilt_db);
 // Applies that gain to x (a linear-phase 255-tap FIR, by overlap-save FFT convolution; output aligned
 // with the input).
