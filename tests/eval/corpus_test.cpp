@@ -182,6 +182,36 @@ TEST_F(EvalCorpus, CliEvalExitCodes) {
     EXPECT_EQ(run("eval", dir_).code, 2);
 }
 
+TEST_F(EvalCorpus, CliEvalReceiverModelsScoredApart) {
+    fs::create_directories(dir_ / "scenes");
+    std::ofstream(dir_ / "scenes" / "noise.json") << R"({"seed": 10, "duration_s": 0.02, "receiver": {"view": "single"}})";
+    std::ofstream(dir_ / "scenes" / "wide.json") << R"({"seed": 11, "duration_s": 0.005, "receiver": {"view": "wideband"}})";
+    const std::string base = "eval -q --fft-estimate --scenes " + (dir_ / "scenes").string() + " --work " + (dir_ / "work").string();
+    auto r = run(base + " --receiver-model none,hackrf,usrp --max-false-usb3 0 --json " + (dir_ / "m.json").string(), dir_);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("==== receiver: hackrf ===="), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("wide: 100 MS/s wideband view: beyond a hackrf (at most 20 MS/s)"), std::string::npos) << r.out;
+    const auto j = json::parse(std::ifstream(dir_ / "m.json"));
+    EXPECT_EQ(j["schema"], "coex-eval-receivers/1");
+    ASSERT_EQ(j["receivers"].size(), 3u);
+    EXPECT_EQ(j["receivers"][1]["receiver_model"], "hackrf");
+    EXPECT_EQ(j["receivers"][1]["eval"]["summary"]["captures"], 1);  // the wideband scene skipped
+    EXPECT_EQ(j["receivers"][2]["eval"]["summary"]["captures"], 2);  // a USRP has 100 MS/s
+    EXPECT_EQ(j["receivers"][0]["eval"]["summary"]["false_usb3"], 0);
+    // Each model's captures are its own, with its hardware and imperfections in the labels.
+    const auto labels = json::parse(std::ifstream(dir_ / "work" / "usrp" / "noise.labels.json"));
+    EXPECT_EQ(labels["receiver"]["model"], "usrp");
+    EXPECT_EQ(labels["receiver"]["sample_type"], "int16");
+    EXPECT_EQ(labels["receiver"]["passband_tilt_db"], 6.0);
+    // Bad model names and a model without --scenes: exit 2, one line naming the option.
+    r = run(base + " --receiver-model sdrplay", dir_);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--receiver-model: 'sdrplay' is not one of none, hackrf, rtlsdr, usrp, pluto"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(run(base + " --receiver-model hackrf,hackrf", dir_).code, 2);
+    EXPECT_EQ(run("eval " + (dir_ / "work").string() + " --receiver-model hackrf", dir_).code, 2);
+}
+
 TEST(EvalBundled, CommittedExamplesHaveTheirLabels) {
     const fs::path captures = fs::path(COEX_SOURCE_DIR) / "captures";
     for (const char* name : {"living-room-ch6", "seed-story-sweep"}) {

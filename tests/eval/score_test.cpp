@@ -271,3 +271,33 @@ TEST(EvalScore, StrongTableLeavesWeakLabelsAndWhatLiesOnThemOut) {
     ASSERT_EQ(fails.size(), 1u);  // the oven (reported only falsely: F1 0); unknown has no strong label, BLE is 1.0
     EXPECT_NE(fails[0].find("microwave_oven"), std::string::npos) << fails[0];
 }
+
+TEST(EvalScore, RealismCountsFalseUsb3AndClassicOnAFixedGfskLink) {
+    // A scene without USB 3.0 noise where the report names it (a receiver's passband), and a
+    // fixed-frequency GFSK link reported as Classic (beside its correct report).
+    Pair p;
+    p.labels["emitters"] = {label("proprietary_gfsk", 2442.5, 2443.5), label("wifi_ofdm", 2428.7, 2445.3)};
+    p.report["emitters"] = {reported("usb3_noise", 2452.5, 2478.5), reported("proprietary_gfsk", 2442.5, 2443.5),
+                            reported("bluetooth_classic", 2442.5, 2443.5), reported("wifi_ofdm", 2428.7, 2445.3)};
+    const auto s = p.score();
+    EXPECT_EQ(s.false_usb3, 1);
+    EXPECT_EQ(s.classic_from_fixed_gfsk, 1);
+    // With USB 3.0 labelled, a USB 3.0 report elsewhere is a false positive of the class but not a
+    // "false USB 3.0 from the receiver" (the scene holds the class).
+    Pair q;
+    q.labels["emitters"] = {label("usb3_noise", 2400, 2428)};
+    q.report["emitters"] = {reported("usb3_noise", 2400, 2428), reported("usb3_noise", 2460, 2480)};
+    const auto t = q.score();
+    EXPECT_EQ(t.false_usb3, 0);
+    const auto m = summarize({s, t});
+    EXPECT_EQ(m.false_usb3, 1);
+    EXPECT_EQ(m.classic_from_fixed_gfsk, 1);
+    Thresholds th;
+    th.max_false_usb3 = 0;
+    const auto fails = check(m, th);
+    ASSERT_EQ(fails.size(), 1u);
+    EXPECT_NE(fails[0].find("USB 3.0 reports in scenes without USB 3.0 noise 1 > 0"), std::string::npos) << fails[0];
+    const json j = json::parse(to_json(m, {s, t}));
+    EXPECT_EQ(j["summary"]["false_usb3"], 1);
+    EXPECT_EQ(j["summary"]["classic_from_fixed_gfsk"], 1);
+}
