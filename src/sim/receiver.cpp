@@ -68,6 +68,12 @@ std::string receiver_model_names() {
     return out;
 }
 
+double model_min_floor_dbfs_per_mhz(const ReceiverModel& model, double rate_hz) {
+    const double lsb = std::ldexp(1.0, 1 - model.adc_bits);
+    const double total = 2.0 * (model.noise_lsb * lsb) * (model.noise_lsb * lsb);  // I and Q
+    return 10.0 * std::log10(total / (rate_hz / 1e6));
+}
+
 double passband_gain_db(double f_hz, double rate_hz, double droop_db, double tilt_db) {
     const double x = f_hz / (kEdge * rate_hz);
     return -droop_db * x * x * x * x + 0.5 * tilt_db * x;

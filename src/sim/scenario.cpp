@@ -449,10 +449,15 @@ ReceiverSpec parse_receiver(const json& j, const std::string& origin, const std:
     }
     s.hardware = default_hw;
     if (model) apply_model(s, *model);
+    const bool floor_given = r.has("noise_floor_dbfs_per_mhz");
     if (const json* f = r.get("noise_floor_dbfs_per_mhz")) {
         (void)f;
         s.noise_floor_dbfs_per_mhz = r.number("noise_floor_dbfs_per_mhz", -150, 0, "dBFS");
     }
+    // A model's gain keeps the thermal noise over its ADC's LSB (unless the scene sets its own floor
+    // and names the model itself).
+    if (model && s.noise_floor_dbfs_per_mhz && (!floor_given || !model_override.empty()))
+        s.noise_floor_dbfs_per_mhz = std::max(*s.noise_floor_dbfs_per_mhz, model_min_floor_dbfs_per_mhz(*model, s.sample_rate_hz));
     if (auto off = r.boolean("noise")) {
         if (!*off) s.noise_floor_dbfs_per_mhz.reset();
     }

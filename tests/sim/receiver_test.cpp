@@ -124,13 +124,20 @@ TEST(SimReceiver, AdcBitsQuantiseToTheirGrid) {
         EXPECT_FLOAT_EQ(v.real() * 64.0f, std::round(v.real() * 64.0f));
         EXPECT_FLOAT_EQ(v.imag() * 64.0f, std::round(v.imag() * 64.0f));
     }
-    // The rtlsdr model's floor includes the 7-bit quantisation noise: -57 dBFS/MHz at 2.4 MS/s.
+    // The rtlsdr model's gain keeps the thermal noise at 1 LSB rms per component (-36.9 dBFS/MHz at
+    // 2.4 MS/s, over the scene's -55), and its floor adds the 7-bit quantisation noise (-47.6 dBFS/MHz).
     const auto scene = parse_scene(R"({"receiver": {"view": "narrow", "model": "rtlsdr"}})", "t");
     ASSERT_TRUE(scene.receiver.adc_bits);
     EXPECT_EQ(*scene.receiver.adc_bits, 7);
+    const double thermal = 10.0 * std::log10(2.0 * std::pow(2.0, -12) / 2.4);
+    EXPECT_NEAR(*scene.receiver.noise_floor_dbfs_per_mhz, thermal, 0.01);
     const double q = 10.0 * std::log10(std::pow(2.0, -12) / 6.0 / 2.4);
-    const double expected = 10.0 * std::log10(std::pow(10.0, -5.5) + std::pow(10.0, q / 10.0));
+    const double expected = 10.0 * std::log10(std::pow(10.0, thermal / 10.0) + std::pow(10.0, q / 10.0));
     EXPECT_NEAR(*effective_floor_dbfs_per_mhz(scene.receiver), expected, 0.01);
+    // A scene naming the model and its own floor keeps it; a 12-bit model leaves -55 alone.
+    EXPECT_DOUBLE_EQ(*parse_scene(R"({"receiver": {"view": "narrow", "model": "rtlsdr", "noise_floor_dbfs_per_mhz": -50}})", "t")
+                          .receiver.noise_floor_dbfs_per_mhz, -50.0);
+    EXPECT_DOUBLE_EQ(*parse_scene(R"({"receiver": {"view": "single"}})", "t", "usrp").receiver.noise_floor_dbfs_per_mhz, -55.0);
 }
 
 TEST(SimReceiver, MultipathDelaySpreadIsTheRequestedRms) {

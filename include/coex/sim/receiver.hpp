@@ -32,6 +32,9 @@ struct ReceiverModel {
     double passband_tilt_db = 0.0;    // gain at +0.45 x rate minus gain at -0.45 x rate
     double agc_step_db = 0.0;         // 0: no AGC
     double agc_steps_per_s = 0.0;
+    // Its gain set as users set it: the thermal noise at least this many LSB rms per component, so the
+    // ADC sees noise rather than a constant (a floor under an LSB is a receiver set wrong).
+    double noise_lsb = 1.0;
     // The room and the transmitters the model's scenes assume (defaults for every emitter):
     double multipath_rms_ns = 0.0;    // indoor delay spread (0: none)
     bool tx_drift = false;            // carriers drift within their standard's tolerance
@@ -42,6 +45,8 @@ struct ReceiverModel {
 [[nodiscard]] const ReceiverModel* find_receiver_model(std::string_view name);
 // "hackrf, rtlsdr, usrp, pluto"
 [[nodiscard]] std::string receiver_model_names();
+// The thermal floor (dBFS per MHz) at which the model's noise is noise_lsb rms per component at this rate.
+[[nodiscard]] double model_min_floor_dbfs_per_mhz(const ReceiverModel& model, double rate_hz);
 
 // The baseband filter: gain (dB) at baseband offset f of a receiver at `rate_hz` whose passband loses
 // droop_db at +-0.45 x rate and whose upper edge is tilt_db above its lower edge:
