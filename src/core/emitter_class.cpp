@@ -13,8 +13,8 @@ namespace {
 std::string percent(double share) { return format("%.0f %%", 100.0 * share); }
 
 // (rows are in enum order; the static_assert below and info() rely on it)
-const std::array<EmitterClassInfo, 10>& table() {
-    static const std::array<EmitterClassInfo, 10> rows{{
+const std::array<EmitterClassInfo, 11>& table() {
+    static const std::array<EmitterClassInfo, 11> rows{{
         {EmitterClass::wifi_ofdm, "wifi_ofdm", "Wi-Fi OFDM", 0xffffff, true, ChannelCostModel::wifi_airtime, 1.0,
          nullptr, nullptr, "", "", {"wifi_ofdm"}},
         {EmitterClass::wifi_dsss, "wifi_dsss", "Wi-Fi DSSS (11b)", 0xffffff, true, ChannelCostModel::wifi_airtime, 1.0,
@@ -77,12 +77,27 @@ const std::array<EmitterClassInfo, 10>& table() {
                            "untouched; if it matters, move its receiver away from the router and the Bluetooth devices.",
                            e.center_mhz, percent(e.duty_cycle).c_str());
          },
-         "", "", {"esb"}},
+         "", "", {"esb", "toy_fsk"}},
+        // LTE-numerology OFDM (drones' video downlinks and their kin): flat-topped like Wi-Fi, but not 802.11 —
+        // it holds its band whatever the Wi-Fi channel's own traffic does, so it costs by overlap, never as airtime
+        {EmitterClass::ofdm_not_wifi, "ofdm_not_wifi", "OFDM, not Wi-Fi: drone or video link", 0x7cfc9a, false, ChannelCostModel::band_overlap,
+         1.0,
+         [](const EmitterExtent& e) {
+             return format("a drone or video sender's OFDM on %.0f–%.0f MHz (%+.0f dB), on %s of the time", e.low_mhz, e.high_mhz,
+                           e.above_floor_db, percent(e.duty_cycle).c_str());
+         },
+         [](const EmitterExtent& e) {
+             return format("A drone or video sender on %.0f–%.0f MHz (OFDM, not Wi-Fi; %s of the time): Wi-Fi cannot share those "
+                           "frequencies with it by taking turns — pick a Wi-Fi channel clear of them, move the drone's controller or "
+                           "the video sender away, or switch the link to 5.8 GHz if it has that band.",
+                           e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
+         },
+         "", "", {"drone_ofdm"}},
         {EmitterClass::unknown, "unknown", "unknown", 0xd0d0d0, false, ChannelCostModel::band_overlap, 1.0,
          [](const EmitterExtent& e) {
              return format("an unclassified emitter at %.0f–%.0f MHz, %s of the time", e.low_mhz, e.high_mhz, percent(e.duty_cycle).c_str());
          },
-         nullptr, "", "", {"fhss_phone"}},
+         nullptr, "", "", {"fhss_phone", "fm_video"}},
     }};
     return rows;
 }

@@ -1,6 +1,7 @@
 // Scene files: parsing and validation (docs/scenes.md).
 #include "coex/sim/scenario.hpp"
 #include "coex/sim/esb.hpp"
+#include "coex/sim/lookalike.hpp"
 #include "coex/sim/receiver.hpp"
 
 #include <nlohmann/json.hpp>
@@ -338,13 +339,50 @@ EmitterSpec parse_emitter(const json& j, const std::string& path, const std::str
         p.on_fraction = e.number_or("on_fraction", p.on_fraction, 0.1, 0.5);
         p.drift_hz = e.number_or("drift_mhz", p.drift_hz / 1e6, 0, 10, "MHz") * 1e6;
         s.params = p;
-    } else if (cls == EmitterClass::proprietary_gfsk) {  // "esb"
+    } else if (s.type == "esb") {
         EsbSpec p;
         p.freq_hz = e.required_number("freq_mhz", 2400, 2525, "MHz") * 1e6;
         const double shortest_ms = 1e3 * esb_packet_duration_s(5, esb_max_payload_bytes) + 0.13;  // + the radio's 130 µs turnaround
         p.interval_s = e.number_or("interval_ms", p.interval_s * 1e3, shortest_ms, 1000, "ms") * 1e-3;
         p.payload_bytes = static_cast<std::size_t>(e.integer("payload_bytes", 0, 32).value_or(static_cast<long long>(p.payload_bytes)));
         p.address_bytes = static_cast<std::size_t>(e.integer("address_bytes", 3, 5).value_or(static_cast<long long>(p.address_bytes)));
+        if (auto r = e.integer("rate_mbps", 1, 2)) p.symbol_rate_hz = static_cast<double>(*r) * 1e6;
+        const double packet_ms = 1e3 * esb_packet_duration_s(p.address_bytes, p.payload_bytes, 2, p.symbol_rate_hz);
+        if (p.interval_s * 1e3 < packet_ms + 0.13)
+            e.fail(e.at("interval_ms"), fmt(p.interval_s * 1e3) + " ms is shorter than a packet and the radio's 130 µs turnaround (" +
+                                            fmt(packet_ms + 0.13) + " ms)");
+        for (double f : e.numbers("hop_mhz", 2400, 2525, "MHz")) p.hop_hz.push_back(f * 1e6);
+        if (e.has("hop_mhz") && p.hop_hz.size() < 2) e.fail(e.at("hop_mhz"), "a hopping link needs at least 2 frequencies");
+        if (auto h = e.number("hop_every_ms", 1, 10000, "ms")) p.hop_every_s = *h * 1e-3;
+        p.lost_share = e.number_or("lost_share", p.lost_share, 0.0, 0.5);
+        if (p.hop_hz.empty() && (e.has("hop_every_ms") || e.has("lost_share")))
+            e.fail(e.at(e.has("hop_every_ms") ? "hop_every_ms" : "lost_share"), "needs hop_mhz (the frequencies the link hops over)");
+        s.params = p;
+    } else if (s.type == "toy_fsk") {
+        ToyFskSpec p;
+        p.freq_hz = e.required_number("freq_mhz", 2400, 2525, "MHz") * 1e6;
+        p.payload_bytes = static_cast<std::size_t>(e.integer("payload_bytes", 1, 64).value_or(static_cast<long long>(p.payload_bytes)));
+        const double packet_ms = 1e3 * toy_fsk_packet_duration_s(p.payload_bytes);
+        p.interval_s = e.number_or("interval_ms", p.interval_s * 1e3, 0.2, 1000, "ms") * 1e-3;
+        if (p.interval_s * 1e3 < 1.1 * packet_ms)
+            e.fail(e.at("interval_ms"), fmt(p.interval_s * 1e3) + " ms is shorter than a packet with its jitter (" + fmt(1.1 * packet_ms) + " ms)");
+        p.deviation_hz = e.number_or("deviation_khz", p.deviation_hz / 1e3, 50, 500, "kHz") * 1e3;
+        s.params = p;
+    } else if (cls == EmitterClass::ofdm_not_wifi) {  // "drone_ofdm"
+        DroneOfdmSpec p;
+        p.center_hz = e.number_or("center_mhz", p.center_hz / 1e6, 2400, 2500, "MHz") * 1e6;
+        if (const json* w = e.get("channel_mhz")) {
+            if (!w->is_number_integer() || (w->get<int>() != 10 && w->get<int>() != 20)) e.fail(e.at("channel_mhz"), "must be 10 or 20");
+            p.channel_mhz = w->get<int>();
+        }
+        p.bits_per_symbol = e.choice("modulation", {"qpsk", "16qam"}, "qpsk") == "16qam" ? 4 : 2;
+        p.frame_s = e.number_or("frame_ms", p.frame_s * 1e3, 1, 100, "ms") * 1e-3;
+        p.duty = e.number_or("duty", p.duty, 0.05, 1.0);
+        s.params = p;
+    } else if (s.type == "fm_video") {
+        FmVideoSpec p;
+        p.center_hz = e.number_or("center_mhz", p.center_hz / 1e6, 2400, 2500, "MHz") * 1e6;
+        p.peak_deviation_hz = e.number_or("deviation_mhz", p.peak_deviation_hz / 1e6, 1, 8, "MHz") * 1e6;
         s.params = p;
     } else if (s.type == "fhss_phone") {
         FhssPhoneSpec p;

@@ -13,6 +13,7 @@
 #include "coex/core/error.hpp"
 #include "coex/sim/bluetooth.hpp"
 #include "coex/sim/interferers.hpp"
+#include "coex/sim/lookalike.hpp"
 #include "coex/sim/scene.hpp"
 #include "coex/sim/wifi.hpp"
 #include "coex/sim/wifi_mac.hpp"
@@ -352,9 +353,16 @@ std::vector<EmitterTimeline> bt_classic(Builder& b, const BtClassicSpec& p) {
     return {std::move(e)};
 }
 
-// ---- nRF24-style Enhanced ShockBurst on one frequency ------------------------------------------------
+// ---- nRF24-style Enhanced ShockBurst, on one frequency or hopping over a list -------------------------
 std::vector<EmitterTimeline> esb(Builder& b, const EsbSpec& p) {
-    auto e = b.start(p.freq_hz, 1e6, 1e6);
+    const bool hops = !p.hop_hz.empty();
+    const double width = p.symbol_rate_hz > 1.5e6 ? 2e6 : 1e6;
+    double f_min = p.freq_hz, f_max = p.freq_hz;
+    for (double f : p.hop_hz) {
+        f_min = std::min(f_min, f);
+        f_max = std::max(f_max, f);
+    }
+    auto e = b.start(hops ? 0.5 * (f_min + f_max) : p.freq_hz, width, width);
     e.cfo_hz = b.cfo_hz(p.freq_hz, 20.0);  // the radio's crystal (±20 ppm)
     // the nRF24's PA settles in its 130 µs TX settling time, before the preamble's first bit: only the
     // edges of the carrier itself are shaped, not the one-octet preamble
@@ -364,16 +372,75 @@ std::vector<EmitterTimeline> esb(Builder& b, const EsbSpec& p) {
     std::string address_hex;
     for (auto a : address) address_hex += format("%02x", a);
     e.identities.emplace_back("address", address_hex);
-    const double duration = esb_packet_duration_s(p.address_bytes, p.payload_bytes);
+    const double rate = p.symbol_rate_hz;
+    const double duration = esb_packet_duration_s(p.address_bytes, p.payload_bytes, 2, rate);
     const std::size_t payload = p.payload_bytes;
     int pid = 0;
-    for (double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.interval_s) : b.lo; t < b.hi; t += p.interval_s * uniform(b.rng, 0.95, 1.05)) {
+    std::size_t hop = 0;
+    double next_hop = hops && p.hop_every_s ? *p.hop_every_s : 0.0;
+    const double t_first = b.lo < 0 ? -uniform(b.rng, 0.0, p.interval_s) : b.lo;
+    for (double t = t_first; t < b.hi; t += p.interval_s * uniform(b.rng, 0.95, 1.05)) {
+        if (hops && p.hop_every_s && t - t_first >= next_hop) {  // a dongle that changes channel on a schedule
+            hop = (hop + 1) % p.hop_hz.size();
+            next_hop += *p.hop_every_s;
+        }
+        const double f = hops ? p.hop_hz[hop] : p.freq_hz;
         const int this_pid = pid;
-        b.add(e, t, duration, p.freq_hz, 0.5e6, e.level_dbfs,
-              [address, payload, this_pid](std::mt19937_64& rng) { return esb_packet(address, payload, this_pid, rng, 4.0); });
+        b.add(e, t, duration, f, 0.5 * width, e.level_dbfs,
+              [address, payload, this_pid, rate](std::mt19937_64& rng) { return esb_packet(address, payload, this_pid, rng, 4.0, rate); });
         pid = (pid + 1) % 4;  // a new packet each time: the PID counts
+        // a packet the dongle did not acknowledge: the mouse moves on to the next channel of its list
+        if (hops && !p.hop_every_s && uniform(b.rng) < p.lost_share) hop = (hop + 1) % p.hop_hz.size();
     }
-    e.facts = {{"interval_s", p.interval_s}, {"packet_s", duration}};
+    e.facts = {{"interval_s", p.interval_s}, {"packet_s", duration}, {"rate_mbps", rate / 1e6}};
+    if (hops) e.facts.emplace_back("hop_frequencies", static_cast<double>(p.hop_hz.size()));
+    return {std::move(e)};
+}
+
+// ---- a toy remote's fixed-frequency 2-FSK ------------------------------------------------------------
+std::vector<EmitterTimeline> toy_fsk(Builder& b, const ToyFskSpec& p) {
+    auto e = b.start(p.freq_hz, 1e6, 1e6);
+    e.cfo_hz = b.cfo_hz(p.freq_hz, 20.0);
+    e.ramp_s = b.ramp(1.0 * us);
+    auto id = b.identity_rng();
+    const auto sync = static_cast<std::uint32_t>(draw_uint(id, 0, 0xFFFFFFFFu));
+    const double duration = toy_fsk_packet_duration_s(p.payload_bytes);
+    const std::size_t payload = p.payload_bytes;
+    const double deviation = p.deviation_hz;
+    for (double t = b.lo < 0 ? -uniform(b.rng, 0.0, p.interval_s) : b.lo; t < b.hi; t += p.interval_s * uniform(b.rng, 0.95, 1.05))
+        b.add(e, t, duration, p.freq_hz, 0.5e6, e.level_dbfs,
+              [sync, payload, deviation](std::mt19937_64& rng) { return toy_fsk_packet(sync, payload, deviation, rng, 4.0); });
+    e.facts = {{"interval_s", p.interval_s}, {"packet_s", duration}, {"deviation_khz", p.deviation_hz / 1e3}};
+    return {std::move(e)};
+}
+
+// ---- a drone's LTE-numerology OFDM downlink -------------------------------------------------------------
+std::vector<EmitterTimeline> drone_ofdm(Builder& b, const DroneOfdmSpec& p) {
+    const LteNumerology num = lte_numerology(p.channel_mhz);
+    const double occupied = num.occupied_hz();
+    auto e = b.start(p.center_hz, occupied, occupied);
+    e.cfo_hz = b.cfo_hz(p.center_hz, 10.0);
+    e.ramp_s = b.ramp(p.duty < 1.0 ? 2.0 * us : 0.0);  // a continuous link's frames follow each other without a gap
+    const double on = p.frame_s * p.duty;
+    const int bits = p.bits_per_symbol;
+    const double start = b.lo < 0 ? (p.duty < 1.0 ? -uniform(b.rng, 0.0, p.frame_s) : b.lo) : b.lo;
+    for (double t = start; t < b.hi; t += p.frame_s)
+        b.add(e, t, on, p.center_hz, 0.5 * occupied, e.level_dbfs, [num, on, bits](std::mt19937_64& rng) { return lte_ofdm(num, on, bits, rng); });
+    e.facts = {{"channel_mhz", static_cast<double>(p.channel_mhz)}, {"subcarrier_spacing_khz", 15.0}, {"duty", p.duty}};
+    return {std::move(e)};
+}
+
+// ---- an analog FM video sender ------------------------------------------------------------------------
+std::vector<EmitterTimeline> fm_video(Builder& b, const FmVideoSpec& p) {
+    const double occupied = 2.0 * (p.peak_deviation_hz + 5e6);  // Carson's rule over the 5 MHz video
+    auto e = b.start(p.center_hz, occupied, occupied);
+    e.cfo_hz = b.cfo_hz(p.center_hz, 20.0);
+    e.ramp_s = 0.0;  // one carrier, cut into pieces only to be made
+    constexpr double piece = 0.01;
+    const double deviation = p.peak_deviation_hz;
+    for (double t = b.lo; t < b.hi; t += piece)
+        b.add(e, t, piece, p.center_hz, 0.5 * occupied, e.level_dbfs, [deviation](std::mt19937_64& rng) { return sim::fm_video(piece, deviation, rng); });
+    e.facts = {{"peak_deviation_mhz", p.peak_deviation_hz / 1e6}};
     return {std::move(e)};
 }
 
@@ -616,6 +683,9 @@ std::vector<EmitterTimeline> build_timeline(const TimelineContext& ctx, std::siz
             else if constexpr (std::is_same_v<T, CombSpec>) return comb(b, p);
             else if constexpr (std::is_same_v<T, MicrowaveSpec>) return microwave(b, p);
             else if constexpr (std::is_same_v<T, EsbSpec>) return esb(b, p);
+            else if constexpr (std::is_same_v<T, ToyFskSpec>) return toy_fsk(b, p);
+            else if constexpr (std::is_same_v<T, DroneOfdmSpec>) return drone_ofdm(b, p);
+            else if constexpr (std::is_same_v<T, FmVideoSpec>) return fm_video(b, p);
             else return fhss_phone(b, p);
         },
         b.spec.params);

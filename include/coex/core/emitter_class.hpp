@@ -24,6 +24,7 @@ enum class EmitterClass : std::uint8_t {
     narrowband_spur,
     microwave_oven,
     proprietary_gfsk,  // a fixed-frequency link with Bluetooth's modulation and none of its hopping
+    ofdm_not_wifi,     // wide OFDM that is not 802.11: a drone's video link and its kin
     unknown,
 };
 

@@ -137,11 +137,41 @@ struct MicrowaveSpec {
 
 // An nRF24-style proprietary link (Enhanced ShockBurst, 1 Mb/s GFSK) parked on one frequency: a
 // wireless mouse or a toy remote sending a packet every interval.
+// With hop_hz, it hops like a gaming mouse's or keyboard's dongle: over that list, in order, every
+// hop_every_s, or (hop_every_s unset) when a packet goes unacknowledged (lost_share of them).
 struct EsbSpec {
     double freq_hz = 2440e6;
     double interval_s = 1e-3;        // packet to packet (±5 % jitter)
     std::size_t payload_bytes = 8;
     std::size_t address_bytes = 5;   // the address itself is drawn from the scene's seed
+    double symbol_rate_hz = 1e6;     // 1e6 or 2e6 (the nRF24L01+'s 2 Mb/s mode, ±320 kHz)
+    std::vector<double> hop_hz;      // empty: fixed on freq_hz
+    std::optional<double> hop_every_s;
+    double lost_share = 0.05;
+};
+
+// An OFDM video/control downlink with LTE's numerology (a drone's video link): 10 or 20 MHz,
+// continuous, or in frames of frame_s sent with the given duty.
+struct DroneOfdmSpec {
+    double center_hz = 2447e6;
+    int channel_mhz = 10;
+    int bits_per_symbol = 2;         // 2 QPSK, 4 16-QAM
+    double frame_s = 0.01;
+    double duty = 1.0;               // 1: continuous
+};
+
+// An analog FM video sender (AV sender, baby camera): a continuous carrier.
+struct FmVideoSpec {
+    double center_hz = 2432e6;
+    double peak_deviation_hz = 4e6;
+};
+
+// A toy remote's fixed-frequency 1 Mb/s 2-FSK, a packet every interval.
+struct ToyFskSpec {
+    double freq_hz = 2460e6;
+    double interval_s = 5e-3;        // ±5 % jitter
+    std::size_t payload_bytes = 10;
+    double deviation_hz = 160e3;
 };
 
 struct FhssPhoneSpec {
@@ -149,11 +179,13 @@ struct FhssPhoneSpec {
 };
 
 using EmitterParams = std::variant<WifiOfdmSpec, WifiDsssSpec, BtClassicSpec, BleSpec, ZigbeeSpec, Usb3Spec,
-                                   ToneSpec, CombSpec, MicrowaveSpec, FhssPhoneSpec, EsbSpec>;
+                                   ToneSpec, CombSpec, MicrowaveSpec, FhssPhoneSpec, EsbSpec, DroneOfdmSpec, FmVideoSpec,
+                                   ToyFskSpec>;
 
 struct EmitterSpec {
     std::string type;   // the scene file's "type": wifi_ofdm, wifi_dsss, bluetooth_classic, ble,
-                        // zigbee, usb3_noise, cw, comb, microwave_oven, fhss_phone
+                        // zigbee, usb3_noise, cw, comb, microwave_oven, fhss_phone, esb,
+                        // drone_ofdm, fm_video, toy_fsk
     std::string name;   // optional, for people
     LevelSpec level;    // usb3_noise: rise over the floor, see Usb3Spec / docs
     std::optional<double> rise_db;   // usb3_noise only
