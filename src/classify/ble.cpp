@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace coex::classify {
 namespace {
@@ -93,6 +94,11 @@ public:
             }
         }
         if (packets_.empty()) return;
+        if (stays_off_advertising(observation)) {
+            report_few_frequency_link(observation, out);
+            packets_.clear();
+            return;
+        }
         std::map<int, int> adv;
         std::vector<double> event_starts;
         std::vector<int> data_mhz;
@@ -171,6 +177,8 @@ public:
 
 private:
     static constexpr double kGridToleranceMhz = 0.35;
+    static constexpr std::size_t kMinStayingPackets = 12;
+    static constexpr std::size_t kWideViewDataChannels = 6;  // a 20 MS/s receiver holds 7
     static constexpr std::uint32_t kAdvertisingAccessAddress = 0x8E89BED6u;
     struct Packet {
         double center, start, end, level, above;
@@ -184,6 +192,45 @@ private:
         for (const auto& p : packets)
             out.push_back({p.start, p.end, p.center - half_width_mhz, p.center + half_width_mhz, p.level, p.above});
         return out;
+    }
+
+    // A BLE connection hops over its data channels (both channel selection algorithms visit every used
+    // one, and a connection that keeps only a few is rare): many undecoded packets, none on an
+    // advertising channel, that stay on three frequencies or fewer of a view holding six data
+    // channels or more are a proprietary link with BLE's modulation (a 2 Mb/s nRF24-style mouse, ±320 kHz).
+    [[nodiscard]] bool stays_off_advertising(const Observation& observation) const {
+        std::vector<double> centres;
+        for (const auto& p : packets_) {
+            if (p.adv != 0 || p.decode.checksum_ok) return false;
+            centres.push_back(p.center);
+        }
+        // frequencies: centres more than 1 MHz apart (one channel's packets scatter by a few hundred kHz)
+        std::sort(centres.begin(), centres.end());
+        std::size_t frequencies = 1;
+        for (std::size_t i = 1; i < centres.size(); ++i) frequencies += centres[i] - centres[i - 1] > 1.0;
+        std::size_t data_channels_observed = 0;
+        for (int m = 2404; m <= 2478; m += 2)
+            if (m != 2426) data_channels_observed += observation.seconds_at(m) > 0.0;
+        return packets_.size() >= kMinStayingPackets && frequencies <= 3 && data_channels_observed >= kWideViewDataChannels;
+    }
+
+    void report_few_frequency_link(const Observation& observation, std::vector<report::Emitter>& out) const {
+        std::set<int> mhz;
+        for (const auto& p : packets_) mhz.insert(static_cast<int>(std::lround(p.center)));
+        report::Emitter e = util::emitter_from_bursts(EmitterClass::proprietary_gfsk, spans(packets_, 1.0), observation, 1.0);
+        e.confidence = std::min(0.8, 0.5 + 0.01 * static_cast<double>(packets_.size()));
+        e.evidence = {report::EvidenceBasis::behaviour,
+                      util::format("GFSK at BLE's ±250/500 kHz, but %zu packets stayed on %zu frequencies, none on an advertising "
+                                   "channel and none decoded; a BLE connection hops over its data channels",
+                                   packets_.size(), mhz.size())};
+        std::vector<BurstDecode> decodes;
+        for (const auto& p : packets_) decodes.push_back(tried_only(p.decode));
+        e.evidence.decode = util::decode_counts(decodes);
+        e.fields = {{"frequencies", mhz.size()}};
+        e.summary = util::format("a GFSK link on %s (%zu packets): BLE's modulation without its channel hopping — a wireless mouse, "
+                                 "keyboard or game pad (2 Mb/s)",
+                                 util::mhz_ranges(std::vector<int>(mhz.begin(), mhz.end())).c_str(), packets_.size());
+        out.push_back(std::move(e));
     }
 
     static void report_off_plan(const std::vector<Packet>& packets, const std::vector<int>& mhz, const Observation& observation,
@@ -203,7 +250,7 @@ private:
 
 }  // namespace
 
-const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown}, {decode::Protocol::ble},
+const DetectorDescriptor kBleDetector{EmitterClass::ble, "Bluetooth Low Energy", {EmitterClass::ble, EmitterClass::unknown, EmitterClass::proprietary_gfsk}, {decode::Protocol::ble},
                                       [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BleDetector>()); }};
 
 }  // namespace coex::classify

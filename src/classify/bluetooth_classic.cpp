@@ -14,6 +14,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <set>
 
 namespace coex::classify {
 namespace {
@@ -29,6 +30,16 @@ constexpr double kMaxHopperPacketsPerChannelS = 400.0;
 // …judged from enough packets that a short look cannot fake the rate (8 on one channel where a
 // hopper at 80/s would be expected to leave 1–2 in a 20 ms dwell: Poisson P(≥ 8) < 10⁻⁴).
 constexpr std::size_t kMinFixedLinkPackets = 8;
+// A view of this many Bluetooth channels or more sees a hopper spread out; 5 packets that stay on one
+// or two of them are a fixed link.
+constexpr std::size_t kWideViewChannels = 10;
+constexpr std::size_t kMinStayingPackets = 5;
+// One piconet puts ≤ 80 packets/s on a channel; a channel with more, and 4× the rate of the typical
+// channel in use, carries a fixed link beside the hopper.
+constexpr double kMaxOneHopperPerChannelS = 80.0;
+constexpr double kBusierThanHopsRatio = 4.0;
+constexpr double kSteadyGapShare = 0.6;   // of its gaps one interval (±20 %)…
+constexpr double kSteadySpanShare = 0.5;  // …over half the time the channel was watched, or more
 
 class BluetoothClassicDetector final : public Detector, public JudgesBursts, public ClaimsPieces {
 public:
@@ -86,6 +97,20 @@ public:
         std::size_t channels_observed = 0;
         for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
         if (hops_.size() < (channels_observed <= 3 ? 2u : 3u)) return;
+        {
+            // Classic rests on hopping or an access code: a few packets on one or two channels of a wide
+            // view, none decoded, show neither (too few to call a fixed link either)
+            std::set<int> channels;
+            bool br = false;
+            for (const auto& h : hops_) {
+                channels.insert(h.channel);
+                br = br || (!h.esb && h.decode.checksum_ok);
+            }
+            if (!br && channels.size() <= 2 && channels_observed >= kWideViewChannels) {
+                report_unsettled(observation, out);
+                return;
+            }
+        }
         std::map<int, int> count;
         std::map<int, double> on_time;
         std::vector<double> levels, above, deviations, phases;
@@ -250,19 +275,40 @@ private:
             if (h.esb && h.decode.checksum_ok) ++esb_proven[h.channel];
             if (!h.esb && h.decode.checksum_ok) ++br_proven[h.channel];
         }
+        // Where the receiver watched many channels, a hopper spreads its packets over them: packets
+        // that stay on one or two channels are a fixed-frequency link (a hopper over ≥ 20 channels
+        // puts 5 packets on 2 of them with probability < 0.3 %), and so is one channel far busier than
+        // the others a hopper uses (a toy remote beside a Bluetooth speaker).
+        std::size_t channels_observed = 0;
+        for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
+        const bool wide_view = channels_observed >= kWideViewChannels;
+        std::vector<double> rates;
+        for (const auto& [k, n] : count)
+            if (const double seconds = observation.seconds_at(bt_classic_first_mhz + k); seconds > 0.0) rates.push_back(static_cast<double>(n) / seconds);
+        const double typical_rate = rates.empty() ? 0.0 : util::median(rates);
         for (const auto& [k, n] : count) {
             const double seconds = observation.seconds_at(bt_classic_first_mhz + k);
+            const double rate = seconds > 0.0 ? static_cast<double>(n) / seconds : 0.0;
             const bool too_busy_for_a_hopper =
-                n >= kMinFixedLinkPackets && seconds > 0.0 && static_cast<double>(n) / seconds > kMaxHopperPacketsPerChannelS;
-            // decoded packets outweigh the rate: ESB's say link, BR access codes say hopper
-            if (esb_proven.count(k) || (too_busy_for_a_hopper && !br_proven.count(k))) fixed.push_back(k);
+                n >= kMinFixedLinkPackets && seconds > 0.0 && rate > kMaxHopperPacketsPerChannelS;
+            const bool stays_put = wide_view && br_proven.empty() && count.size() <= 2 && n >= kMinStayingPackets;
+            const bool busiest_by_far = wide_view && count.size() >= 3 && n >= kMinFixedLinkPackets && rate > kMaxOneHopperPerChannelS &&
+                                        rate > kBusierThanHopsRatio * typical_rate && sends_steadily(k, seconds);
+            // decoded packets outweigh the rate: ESB's say link, BR access codes say hopper — though a
+            // hopper passing through now and then does not make a steady link beside it one
+            const bool hopper_passes = br_proven.count(k) && kBusierThanHopsRatio * static_cast<double>(br_proven[k]) < static_cast<double>(n);
+            if (esb_proven.count(k) || (too_busy_for_a_hopper && !br_proven.count(k)) ||
+                ((stays_put || busiest_by_far) && (!br_proven.count(k) || (busiest_by_far && hopper_passes))))
+                fixed.push_back(k);
+            if (!esb_proven.count(k) && !too_busy_for_a_hopper && (stays_put || busiest_by_far) && (!br_proven.count(k) || hopper_passes))
+                stayed_.push_back(k);
         }
         for (int k : fixed) {
             std::vector<BurstSpan> spans;
             std::vector<double> deviations;
             std::vector<BurstDecode> decodes;
             for (const auto& h : hops_)
-                if (h.channel == k) {
+                if (h.channel == k && !is_br_proven(h)) {
                     const double mhz = bt_classic_first_mhz + k;
                     spans.push_back({h.start, h.end, mhz - 0.5, mhz + 0.5, h.level, h.above});
                     deviations.push_back(h.deviation);
@@ -274,9 +320,13 @@ private:
             // Behaviour, not a decoded packet: the rate rules Bluetooth out; what the link is, its
             // modulation only suggests.
             e.confidence = std::min(0.8, 0.5 + 0.01 * static_cast<double>(spans.size()));
+            const bool stayed = std::find(stayed_.begin(), stayed_.end(), k) != stayed_.end();
             e.evidence = {report::EvidenceBasis::behaviour,
-                          "1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a Bluetooth hopper can "
-                          "put there"};
+                          stayed ? util::format("1 MHz GFSK like Bluetooth's, but its packets stayed on this channel while the receiver "
+                                                "watched %zu; a Bluetooth hopper spreads over 20 or more",
+                                                channels_observed)
+                                 : std::string("1 MHz GFSK like Bluetooth's, but more packets per second on one channel than a "
+                                               "Bluetooth hopper can put there")};
             e.evidence.decode = util::decode_counts(decodes);
             e.identities = util::identities(decodes, "address");
             if (esb_proven.count(k)) {
@@ -299,17 +349,60 @@ private:
             out.push_back(std::move(e));
         }
         if (fixed.empty()) return;
-        std::erase_if(hops_, [&](const Hop& h) { return std::find(fixed.begin(), fixed.end(), h.channel) != fixed.end(); });
+        // (a BR packet proven on such a channel stays the hopper's)
+        std::erase_if(hops_, [&](const Hop& h) { return !is_br_proven(h) && std::find(fixed.begin(), fixed.end(), h.channel) != fixed.end(); });
+    }
+
+    static bool is_br_proven(const Hop& h) { return !h.esb && h.decode.checksum_ok; }
+
+    // A fixed link sends on a clock (a remote every few ms), all the time the channel is watched: most
+    // gaps between its packets on the channel are one interval, and they span most of the watching. A
+    // hopper's visits come at random; the pieces of one packet split under a raised floor come in a
+    // cluster a few ms long.
+    [[nodiscard]] bool sends_steadily(int channel, double observed_s) const {
+        std::vector<double> starts;
+        for (const auto& h : hops_)
+            if (h.channel == channel) starts.push_back(h.start);
+        std::sort(starts.begin(), starts.end());
+        std::vector<double> gaps;
+        for (std::size_t i = 1; i < starts.size(); ++i) gaps.push_back(starts[i] - starts[i - 1]);
+        if (gaps.size() < kMinFixedLinkPackets - 1 || starts.back() - starts.front() < kSteadySpanShare * observed_s) return false;
+        const double typical = util::median(gaps);
+        const auto steady = std::count_if(gaps.begin(), gaps.end(), [&](double g) { return std::abs(g - typical) <= 0.2 * typical; });
+        return static_cast<double>(steady) >= kSteadyGapShare * static_cast<double>(gaps.size());
+    }
+
+    // Packets with Bluetooth's modulation too few to show hopping or a fixed link: reported as what
+    // they are, not as a class.
+    void report_unsettled(const Observation& observation, std::vector<report::Emitter>& out) const {
+        std::vector<BurstSpan> spans;
+        std::vector<int> mhz;
+        for (const auto& h : hops_) {
+            const double f = bt_classic_first_mhz + h.channel;
+            spans.push_back({h.start, h.end, f - 0.5, f + 0.5, h.level, h.above});
+            mhz.push_back(static_cast<int>(f));
+        }
+        std::sort(mhz.begin(), mhz.end());
+        mhz.erase(std::unique(mhz.begin(), mhz.end()), mhz.end());
+        report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans, observation, 0.5);
+        e.confidence = 0.5;
+        e.evidence = {report::EvidenceBasis::shape, "1 MHz GFSK like Bluetooth's, on too few channels to show hopping and too few packets "
+                                                    "to show a fixed link; none decoded"};
+        e.fields = {{"bandwidth_mhz", 1.0}, {"frequencies", mhz.size()}, {"why_unknown", "Bluetooth's modulation without its hopping or an access code"}};
+        e.summary = util::format("%zu GFSK packets at %s: Bluetooth's modulation, but neither hopping nor decoded — fits no known class",
+                                 hops_.size(), util::mhz_ranges(mhz).c_str());
+        out.push_back(std::move(e));
     }
 
     std::vector<Hop> hops_;
+    std::vector<int> stayed_;  // fixed links told by their staying put (or by being far the busiest channel)
 };
 
 }  // namespace
 
 const DetectorDescriptor kBluetoothClassicDetector{
     EmitterClass::bluetooth_classic, "Bluetooth Classic (BR) hopping, and fixed-frequency links with its modulation",
-    {EmitterClass::bluetooth_classic, EmitterClass::proprietary_gfsk}, {decode::Protocol::bt_br, decode::Protocol::esb},
+    {EmitterClass::bluetooth_classic, EmitterClass::proprietary_gfsk, EmitterClass::unknown}, {decode::Protocol::bt_br, decode::Protocol::esb},
     [](const DetectorSetup&) { return std::unique_ptr<Detector>(std::make_unique<BluetoothClassicDetector>()); }};
 
 }  // namespace coex::classify

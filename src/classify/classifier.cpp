@@ -71,6 +71,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
         r.owns_time = dynamic_cast<OwnsTime*>(r.detector.get());
         r.claims_pieces = dynamic_cast<ClaimsPieces*>(r.detector.get());
         r.takes_proven = dynamic_cast<TakesProvenBursts*>(r.detector.get());
+        r.looks = dynamic_cast<LooksAtClosedBursts*>(r.detector.get());
         detectors_.push_back(std::move(r));
     }
     for (auto& r : detectors_) {
@@ -79,6 +80,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
         if (r.judges) judges_.push_back(&r);
         if (r.explains) explainers_.push_back(&r);
         if (r.owns_time) time_owners_.push_back(r.owns_time);
+        if (r.looks) lookers_.push_back(r.looks);
     }
 }
 
@@ -170,6 +172,8 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     BurstFeatures f;
     f.start_s = b.start_s;
     f.end_s = b.end_s;
+    f.first_sample = b.first_sample;
+    f.end_sample = b.end_sample;
     f.frames = b.frames;
     const double first_mhz = tuning_.grid->first_mhz() + b.lo_cell;
     double total = 0.0, weighted = 0.0;
@@ -357,6 +361,7 @@ void Classifier::close(const TrackedBurst& b) {
         return;
     }
     decode_burst(b, f);
+    for (auto* l : lookers_) l->look(f);
     pending_.push_back(std::move(f));
 }
 

@@ -19,6 +19,7 @@ extern const DetectorDescriptor kMicrowaveOvenDetector;
 extern const DetectorDescriptor kUnknownDetector;
 extern const DetectorDescriptor kNarrowbandSpurDetector;
 extern const DetectorDescriptor kUsb3NoiseDetector;
+extern const DetectorDescriptor kOfdmNotWifiDetector;
 
 // Below this, a burst's deviation and width are too noisy to name a modulation by (and noise
 // fluctuating over a raised floor starts to look like bursts).
@@ -44,6 +45,12 @@ struct BurstDecode {
     out.tried = d.tried;
     return out;
 }
+
+// Whether `piece` (an 'unknown' entry) is a piece of the OFDM-not-Wi-Fi link `link`: energy inside its
+// band that its own checks missed (the first piece of a transmission, a few frames only, a piece whose
+// centre jitters like a magnetron's), or its filter's skirt in the MHz beside an edge. Both the link's
+// detector and Wi-Fi's (which hands such links over) claim pieces by it.
+[[nodiscard]] bool is_piece_of_ofdm_link(const report::Emitter& link, const report::Emitter& piece);
 
 namespace util {
 

@@ -11,6 +11,7 @@ namespace coex::classify {
 std::span<const DetectorDescriptor> detector_registry() {
     static const DetectorDescriptor registry[] = {
         kWifiDetector,               // 802.11 on the channel grid, frame by frame: claims its cells before bursts are tracked
+        kOfdmNotWifiDetector,        // wide OFDM with LTE's 66.7 µs symbols (drones' video links): the Wi-Fi claim left it
         kZigbeeDetector,             // 2 MHz MSK on the 2405 + 5k grid, with its 16 µs preamble
         kMicrowaveOvenDetector,      // drifting magnetron carrier, half of each mains cycle (and its pieces)
         kBluetoothClassicDetector,   // 1 MHz GFSK ±160 kHz on 2402 + k
@@ -36,6 +37,7 @@ std::string_view rejection_key(Rejection why) {
         case Rejection::carrier_drifts: return "carrier_drifts";
         case Rejection::carrier_steady: return "carrier_steady";
         case Rejection::wrong_duration: return "wrong_duration";
+        case Rejection::no_cyclic_prefix: return "no_cyclic_prefix";
     }
     return "";  // outside the set: the framework counts it as a bug
 }

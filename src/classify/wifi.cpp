@@ -4,6 +4,7 @@
 // Wi-Fi table, and reports one emitter per channel and PHY.
 #include "channelizer.hpp"
 #include "detectors.hpp"
+#include "ofdm_numerology.hpp"
 
 #include "coex/classify/wifi_occupancy.hpp"
 #include "coex/core/text.hpp"
@@ -24,8 +25,18 @@ public:
         if (history_) occupancy_.set_kind_judge([this](const WifiBurstSpan& span) { return judge_kind(span); });
         for (const auto& d : setup.decoders)
             if (d.wideband) decoders_.push_back({&d, d.make()});
-        if (history_ && !decoders_.empty())
-            occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) { decode_transmission(span); });
+        if (history_)
+            occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) {
+                look_for_lte_prefix(span, span.center_mhz);
+                if (!decoders_.empty()) decode_transmission(span);
+            });
+        // a channel seen in part: its visible part, centred on what the tuning holds of it
+        if (history_)
+            occupancy_.set_partial_transmission_sink([this](const WifiBurstSpan& span) {
+                const double half = 0.5 * tuning_.segment.usable_bandwidth_hz() / 1e6, centre = tuning_.segment.center_frequency_hz / 1e6;
+                const double low = std::max(span.center_mhz - 8.3, centre - half), high = std::min(span.center_mhz + 8.3, centre + half);
+                if (high - low >= 5.0) look_for_lte_prefix(span, 0.5 * (low + high));
+            });
     }
 
     void begin_tuning(const TuningGeometry& tuning) override {
@@ -41,6 +52,7 @@ public:
     // Wideband (≥ 10 MHz) bursts centred on an OFDM channel, which its shape check left: an HT40 frame
     // spilling over two 20 MHz channels.
     [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
+        if (e.emitter_class == EmitterClass::ofdm_not_wifi) return is_piece_of_ofdm_link(e, piece);  // a link it handed over
         if (e.emitter_class != EmitterClass::wifi_ofdm) return false;
         const bool inside = piece.low_mhz >= e.low_mhz - 2.0 && piece.high_mhz <= e.high_mhz + 2.0;  // a sliver's edges are a cell coarse
         const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
@@ -63,13 +75,34 @@ public:
                                          std::nullopt, networks(c.channel), decoded_row(c.channel, observed_s, occupancy)});
         }
         const auto found = occupancy_.emitters();
-        std::uint64_t leaks = 0;
+        std::uint64_t leaks = 0, not_wifi = 0;
         for (const auto& w : found) {
             if (is_neighbours_leak(w, found)) {
                 ++leaks;
                 continue;
             }
+            if (is_lte_numerology(w.channel)) {
+                ++not_wifi;
+                out.emitters.push_back(ofdm_not_wifi_emitter(w, tallies_.at(w.channel).lte_looks, tallies_.at(w.channel).lte_prefix));
+                continue;
+            }
             out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
+        }
+        // what they claimed was not Wi-Fi: the channel's Wi-Fi occupancy is none of it
+        for (auto& row : out.wifi_channels)
+            if (is_lte_numerology(row.channel)) {
+                row.occupancy = 0.0;
+                row.bursts = 0;
+            }
+        std::uint64_t lte_looks = 0, lte_prefix = 0;
+        for (const auto& [channel, t] : tallies_) {
+            lte_looks += t.lte_looks;
+            lte_prefix += t.lte_prefix;
+        }
+        if (lte_looks > 0) {  // (only where some transmission was long enough to look at)
+            out.counters["wifi.transmissions_looked_for_lte_prefix"] = lte_looks;
+            out.counters["wifi.transmissions_with_lte_prefix"] = lte_prefix;
+            out.counters["wifi.channels_handed_to_ofdm_not_wifi"] = not_wifi;
         }
         if (!decoders_.empty()) {
             out.counters["wifi.channels_dropped_as_neighbours_leak"] = leaks;
@@ -125,6 +158,61 @@ private:
             }
         ++pieces_proven_;
         tally_packets(tallies_[channel], burst.packets);
+    }
+
+    // A long transmission's samples, looked at for LTE's cyclic prefix (66.7 µs symbols): OFDM that is
+    // flat over a channel like Wi-Fi's but is a drone's video link (ofdm_not_wifi.cpp says more).
+    // A transmission cut into pieces (its level steps) is looked at over six symbols up to a piece's end,
+    // reaching back before its start if need be (what came before a short Wi-Fi frame does not
+    // correlate with it at 66.7 µs; what comes after is not yet held).
+    void look_for_lte_prefix(const WifiBurstSpan& span, double center_mhz) {
+        const double rate = tuning_.segment.sample_rate_hz;
+        const auto skip = static_cast<std::uint64_t>(24e-6 * rate);  // past an 802.11 preamble, if any
+        auto& tally = tallies_[span.channel];
+        if (tally.lte_looks >= kLteLooksPerChannel) return;
+        const auto least = static_cast<std::uint64_t>(kLteLookMinSeconds * rate), most = static_cast<std::uint64_t>(kLteLookSeconds * rate);
+        const std::uint64_t end = span.end_sample;
+        const std::uint64_t from = span.first_sample + skip < end ? span.first_sample + skip : span.first_sample;
+        const std::uint64_t begin = std::max(end > most ? end - most : 0, std::min(from, end > least ? end - least : 0));
+        history_->copy(begin, end, wide_);
+        if (wide_.size() < static_cast<std::size_t>(0.9 * kLteLookMinSeconds * rate)) return;
+        remove_dc(wide_);
+        const double narrowed = channelizer_.to_baseband(wide_, rate, center_mhz * 1e6 - tuning_.segment.center_frequency_hz, kDecodeRate, baseband_);
+        remove_dc(baseband_);
+        ++tally.lte_looks;
+        if (shows_lte_prefix(cyclic_prefix_look(baseband_, narrowed, kLteUsefulSymbolSeconds))) ++tally.lte_prefix;
+    }
+
+    // A channel whose long transmissions showed LTE's cyclic prefix, half of them or more, and none of
+    // whose transmissions showed an 802.11 preamble to the decoders: not Wi-Fi.
+    [[nodiscard]] bool is_lte_numerology(int channel) const {
+        const auto it = tallies_.find(channel);
+        if (it == tallies_.end()) return false;
+        const auto& t = it->second;
+        return t.lte_looks >= 1 && 2 * t.lte_prefix >= t.lte_looks && t.ppdus == 0 && t.kind[0].framed + t.kind[1].framed == 0;
+    }
+
+    static report::Emitter ofdm_not_wifi_emitter(const WifiEmitterStats& w, std::uint64_t looks, std::uint64_t with_prefix) {
+        report::Emitter e;
+        e.emitter_class = EmitterClass::ofdm_not_wifi;
+        e.low_mhz = w.center_mhz - 8.3;
+        e.high_mhz = w.center_mhz + 8.3;
+        e.center_mhz = w.center_mhz;
+        e.level_dbfs = w.mean_power_dbfs;
+        e.above_floor_db = w.above_floor_db;
+        e.duty_cycle = w.observed_s > 0.0 ? std::min(1.0, w.airtime_s / w.observed_s) : 0.0;
+        e.bursts = w.bursts;
+        e.first_s = w.first_s;
+        e.last_s = w.last_s;
+        e.confidence = std::min(0.9, 0.6 + 0.05 * static_cast<double>(with_prefix));
+        e.evidence = {report::EvidenceBasis::behaviour,
+                      util::format("flat over a Wi-Fi channel's width, but %llu of %llu long transmissions showed a cyclic prefix at "
+                                   "66.7 µs (LTE's 15 kHz subcarriers) and none an 802.11 preamble",
+                                   static_cast<unsigned long long>(with_prefix), static_cast<unsigned long long>(looks))};
+        e.fields = {{"bandwidth_mhz", e.high_mhz - e.low_mhz}, {"continuous", false}, {"subcarrier_spacing_khz", 15.0}};
+        e.summary = util::format("OFDM, not Wi-Fi, on Wi-Fi channel %d's band, %.0f %% of the time: a drone's video link or a video sender",
+                                 w.channel, 100.0 * e.duty_cycle);
+        return e;
     }
 
     // Every PPDU in a transmission (data, SIFS, ACK come as one): its header checks, rate, duration, and
@@ -251,6 +339,7 @@ private:
         struct {
             std::uint64_t framed = 0, proven = 0;
         } kind[2];  // [0] OFDM, [1] DSSS
+        std::uint64_t lte_looks = 0, lte_prefix = 0;  // long transmissions looked at for LTE's prefix, and showing it
     };
 
     // A channel's decoded facts: the PPDUs whose header check held, their rates and airtime, and the
@@ -324,6 +413,9 @@ private:
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
     static constexpr double kDecodeRate = 20e6;
     static constexpr std::uint64_t kLeakMinTried = 3;  // transmissions tried before a channel's silence counts
+    static constexpr double kLteLookMinSeconds = 400e-6;  // six LTE symbols
+    static constexpr double kLteLookSeconds = 2e-3;
+    static constexpr std::uint64_t kLteLooksPerChannel = 32;
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
     std::vector<WifiChannel> channels_;
@@ -348,7 +440,7 @@ private:
 }  // namespace
 
 const DetectorDescriptor kWifiDetector{EmitterClass::wifi_ofdm, "Wi-Fi (802.11 OFDM and DSSS)",
-                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss},
+                                       {EmitterClass::wifi_ofdm, EmitterClass::wifi_dsss, EmitterClass::ofdm_not_wifi},
                                        {decode::Protocol::wifi_ofdm, decode::Protocol::wifi_dsss},
                                        [](const DetectorSetup& setup) { return std::unique_ptr<Detector>(std::make_unique<WifiDetector>(setup)); }};
 

@@ -206,12 +206,17 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
         p.far += band_signal[t.partial_near_low ? bands - 1 : 0];
         p.on_s += frame_seconds_;
         ++p.frames;
+        if (p.run == 0) p.run_first_sample = frame.first_sample;
         ++p.run;
         if (p.run == kMinPartialFrames) ++p.bursts;  // a transmission: at least this many frames in a row
         if (p.first_s < 0.0) p.first_s = frame.time_s;
         p.last_s = frame.time_s + frame_seconds_;
     }
-    if (!on) p.run = 0;
+    if (!on) {
+        if (p.run >= kMinPartialFrames && partial_sink_)
+            partial_sink_({t.channel.center_mhz, p.run_first_sample, frame.first_sample, false, t.channel.number});
+        p.run = 0;
+    }
 }
 
 void WifiOccupancyDetector::claim(const Tracked& t) {

@@ -61,6 +61,7 @@ private:
         OwnsTime* owns_time = nullptr;
         ClaimsPieces* claims_pieces = nullptr;
         TakesProvenBursts* takes_proven = nullptr;
+        LooksAtClosedBursts* looks = nullptr;
         std::uint64_t accepted = 0;
         std::array<std::uint64_t, kRejectionCount> rejected{};
         std::uint64_t outcomes_outside_set = 0;  // a bug in the detector, counted apart
@@ -69,6 +70,7 @@ private:
     std::vector<ClaimsCells*> claimers_;
     std::vector<WatchesFrames*> watchers_;
     std::vector<Registered*> judges_, explainers_;
+    std::vector<LooksAtClosedBursts*> lookers_;
     std::vector<OwnsTime*> time_owners_;
     std::vector<std::uint8_t> claimed_;  // the claims of this frame, when more than one detector claims
     std::unique_ptr<class BurstTracker> tracker_;

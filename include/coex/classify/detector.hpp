@@ -23,6 +23,7 @@ namespace coex::classify {
 // floor, followed from frame to frame while it stays put.
 struct BurstFeatures {
     double start_s = 0.0, end_s = 0.0;
+    std::uint64_t first_sample = 0, end_sample = 0;  // its span within the segment (for a look at its samples)
     double low_mhz = 0.0, high_mhz = 0.0;  // cells the burst lit, edge to edge
     double center_mhz = 0.0;               // power-weighted centre
     double bandwidth_mhz = 0.0;            // width holding 90 % of its power (cell resolution, interpolated)
@@ -60,8 +61,9 @@ enum class Rejection : std::uint8_t {
     carrier_drifts,       // a radio's carrier holds still within a packet; this one wanders
     carrier_steady,       // a magnetron's carrier sweeps; this one holds still
     wrong_duration,       // no packet of the protocol lasts this long (or this short)
+    no_cyclic_prefix,     // OFDM's cyclic prefix is not there at the numerology's symbol length
 };
-inline constexpr std::size_t kRejectionCount = static_cast<std::size_t>(Rejection::wrong_duration) + 1;
+inline constexpr std::size_t kRejectionCount = static_cast<std::size_t>(Rejection::no_cyclic_prefix) + 1;
 // The name a rejection is counted under in the stats ("detector.<key>.rejected.<name>").
 [[nodiscard]] std::string_view rejection_key(Rejection why);
 
@@ -167,6 +169,15 @@ public:
     virtual ~ExplainsBursts() = default;
     [[nodiscard]] virtual double settled_until_s() const = 0;
     virtual bool explains(const BurstFeatures& burst) = 0;
+};
+
+// Sees each closed burst at once, while its samples are still held: judging waits until every
+// explainer has settled (an oven's, several mains cycles), by when a long tuning's samples are gone.
+// A detector that needs its own look at a burst's samples takes it here and judges by it later.
+class LooksAtClosedBursts {
+public:
+    virtual ~LooksAtClosedBursts() = default;
+    virtual void look(const BurstFeatures& burst) = 0;
 };
 
 // Time during which its emitters drowned [low_mhz, high_mhz] (an oven's on-periods over a Wi-Fi

@@ -76,6 +76,9 @@ public:
     // Told of every transmission counted on a channel seen whole, before its kind is judged (the
     // packet decoders look at each).
     void set_transmission_sink(std::function<void(const WifiBurstSpan&)> sink) { transmission_sink_ = std::move(sink); }
+    // Told of every transmission counted on a channel seen only in part, when it ends (its centre is the
+    // channel's, which the tuning does not hold).
+    void set_partial_transmission_sink(std::function<void(const WifiBurstSpan&)> sink) { partial_sink_ = std::move(sink); }
 
     void begin_tuning(const TuningGeometry& tuning);
     void on_frame(const Frame& frame);
@@ -129,6 +132,7 @@ private:
             double on_s = 0.0, seen_s = 0.0, power = 0.0, floor = 0.0, near = 0.0, far = 0.0;
             double first_s = -1.0, last_s = 0.0;
             std::uint64_t bursts = 0, frames = 0, run = 0;
+            std::uint64_t run_first_sample = 0;
         } partial;
         int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the tuning
     };
@@ -155,7 +159,7 @@ private:
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
-    std::function<void(const WifiBurstSpan&)> transmission_sink_;
+    std::function<void(const WifiBurstSpan&)> transmission_sink_, partial_sink_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
     std::vector<double> shortfall_;  // per cell, for the idle-frame test

@@ -1,0 +1,107 @@
+// Look-alikes from the simulator's generators (coex/sim/lookalike.hpp, esb.hpp): emitters that share a
+// PHY or a shape with a class coex knows without being it. None may become a known class: LTE-numerology
+// OFDM is ofdm_not_wifi and feeds no Wi-Fi occupancy; a toy remote's and a 2 Mb/s mouse's fixed links
+// are proprietary links, never Classic or BLE; an FM video sender is none of the packet classes.
+#include "classify_helpers.hpp"
+
+#include "coex/sim/esb.hpp"
+#include "coex/sim/lookalike.hpp"
+
+#include <gtest/gtest.h>
+
+namespace coex {
+namespace {
+
+using namespace testing;
+
+// The classes a look-alike must never be reported as.
+void expect_no_known_packet_class(const report::Report& r) {
+    for (const char* c : {"wifi_ofdm", "wifi_dsss", "bluetooth_classic", "ble", "zigbee"})
+        EXPECT_TRUE(of_class(r, c).empty()) << c << ": " << classes(r) << counters(r);
+}
+
+void expect_no_wifi_occupancy(const report::Report& r) {
+    for (const auto& c : r.wifi) EXPECT_LE(c.occupancy, 0.0) << "channel " << c.channel;
+}
+
+// A drone's downlink: LTE-numerology OFDM frames of frame_s, the first on_s of each sent.
+std::vector<sim::Burst> drone_link(int channel_mhz, double center_mhz, double duration_s, double frame_s, double on_s, double power_dbfs,
+                                   std::mt19937_64& rng) {
+    const auto num = sim::lte_numerology(channel_mhz);
+    std::vector<sim::Burst> out;
+    for (double t = -0.5e-3; t < duration_s; t += frame_s)
+        out.push_back({t, center_mhz * 1e6, power_dbfs, std::make_shared<sim::Waveform>(sim::lte_ofdm(num, on_s, 2, rng)), 2e-6});
+    return out;
+}
+
+TEST(LookAlikes, ContinuousDroneLinkIsOfdmNotWifi) {
+    std::mt19937_64 rng(31);
+    // 10 MHz (9 MHz used) at DroneID-style 2434.5 MHz, on all the time, 20 dB over the floor
+    Scene s{{2437e6, 20e6, 1'000'000}, drone_link(10, 2434.5, 0.05, 0.01, 0.01, power_for_snr(20, 9.0), rng), -100.0, 32};
+    const auto r = analyze(s);
+    const auto link = of_class(r, "ofdm_not_wifi");
+    ASSERT_EQ(link.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(link[0]->evidence.basis, report::EvidenceBasis::behaviour) << link[0]->evidence.detail;
+    EXPECT_NEAR(link[0]->low_mhz, 2430.0, 1.5);
+    EXPECT_NEAR(link[0]->high_mhz, 2439.0, 1.5);
+    EXPECT_GT(link[0]->duty_cycle, 0.9);
+    expect_no_known_packet_class(r);
+    expect_no_wifi_occupancy(r);
+}
+
+TEST(LookAlikes, BurstyDroneLinkOnAWifiChannelFeedsNoWifiOccupancy) {
+    std::mt19937_64 rng(33);
+    // 20 MHz (18 MHz used) centred on channel 6 itself, 3 ms of every 5: Wi-Fi's width and place
+    Scene s{{2437e6, 40e6, 2'000'000}, drone_link(20, 2437.0, 0.05, 5e-3, 3e-3, power_for_snr(20, 18.0), rng), -100.0, 34};
+    const auto r = analyze(s);
+    const auto link = of_class(r, "ofdm_not_wifi");
+    ASSERT_EQ(link.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(link[0]->evidence.basis, report::EvidenceBasis::behaviour) << link[0]->evidence.detail;
+    EXPECT_NEAR(link[0]->center_mhz, 2437.0, 1.5);
+    EXPECT_NEAR(link[0]->duty_cycle, 0.6, 0.2);
+    expect_no_known_packet_class(r);
+    expect_no_wifi_occupancy(r);
+}
+
+TEST(LookAlikes, ToyRemoteFskIsAFixedLinkNotClassic) {
+    std::mt19937_64 rng(35);
+    std::vector<sim::Burst> packets;
+    for (double t = 0.2e-3; t < 0.1; t += 5e-3)
+        packets.push_back({t, 2441e6, power_for_snr(20, 1.0), std::make_shared<sim::Waveform>(sim::toy_fsk_packet(0x5A3C96E1u, 10, 160e3, rng)),
+                           1e-6});
+    Scene s{{2437e6, 20e6, 2'000'000}, packets, -100.0, 36};
+    const auto r = analyze(s);
+    expect_no_known_packet_class(r);
+    const auto link = of_class(r, "proprietary_gfsk");
+    ASSERT_EQ(link.size(), 1u) << classes(r) << counters(r);
+    EXPECT_NEAR(link[0]->center_mhz, 2441.0, 0.2);
+    EXPECT_EQ(link[0]->evidence.basis, report::EvidenceBasis::behaviour);
+}
+
+TEST(LookAlikes, TwoMegabitMouseIsNotBle) {
+    std::mt19937_64 rng(37);
+    const std::vector<std::uint8_t> address = {0x4B, 0x21, 0x9E, 0x07, 0xC3};
+    std::vector<sim::Burst> packets;
+    for (double t = 0.2e-3; t < 0.1; t += 1e-3)
+        packets.push_back({t, 2445e6, power_for_snr(20, 2.0), std::make_shared<sim::Waveform>(sim::esb_packet(address, 8, 0, rng, 4.0, 2e6)),
+                           0.5e-6});
+    Scene s{{2442e6, 20e6, 2'000'000}, packets, -100.0, 38};
+    const auto r = analyze(s);
+    expect_no_known_packet_class(r);
+    EXPECT_FALSE(of_class(r, "proprietary_gfsk").empty()) << classes(r) << counters(r);
+}
+
+TEST(LookAlikes, FmVideoSenderIsNoPacketClassAndNoOfdm) {
+    std::mt19937_64 rng(39);
+    std::vector<sim::Burst> pieces;
+    for (double t = -1e-3; t < 0.03; t += 0.01)
+        pieces.push_back({t, 2437e6, power_for_snr(20, 18.0), std::make_shared<sim::Waveform>(sim::fm_video(0.01, 4e6, rng))});
+    Scene s{{2437e6, 40e6, 1'200'000}, pieces, -100.0, 40};
+    const auto r = analyze(s);
+    expect_no_known_packet_class(r);
+    EXPECT_TRUE(of_class(r, "ofdm_not_wifi").empty()) << classes(r) << counters(r);
+    expect_no_wifi_occupancy(r);
+}
+
+}  // namespace
+}  // namespace coex
