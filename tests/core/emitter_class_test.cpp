@@ -34,7 +34,11 @@ TEST(EmitterClassTable, EverySceneTypeBelongsToOneClass) {
     EXPECT_EQ(emitter_class_of_scene_type("cw"), EmitterClass::narrowband_spur);
     EXPECT_EQ(emitter_class_of_scene_type("fhss_phone"), EmitterClass::unknown);
     EXPECT_EQ(emitter_class_of_scene_type("wifi_dsss"), EmitterClass::wifi_dsss);
-    EXPECT_FALSE(emitter_class_of_scene_type("drone_ofdm"));
+    // the look-alikes: a class of their own where one exists, else unknown — never a known packet class
+    EXPECT_EQ(emitter_class_of_scene_type("drone_ofdm"), EmitterClass::ofdm_not_wifi);
+    EXPECT_EQ(emitter_class_of_scene_type("toy_fsk"), EmitterClass::proprietary_gfsk);
+    EXPECT_EQ(emitter_class_of_scene_type("fm_video"), EmitterClass::unknown);
+    EXPECT_FALSE(emitter_class_of_scene_type("lte_uplink"));
 }
 
 TEST(EmitterClassTable, WhatTheRecommendationNeedsIsThere) {
@@ -51,6 +55,11 @@ TEST(EmitterClassTable, WhatTheRecommendationNeedsIsThere) {
     EXPECT_NE(words.find("2400–2428 MHz (+14 dB)"), std::string::npos) << words;
     EXPECT_NE(words.find("move or shield the USB 3.0 device"), std::string::npos) << words;
     EXPECT_EQ(info(EmitterClass::unknown).remediation, nullptr);  // nothing known to do about what is not named
+    // OFDM that is not Wi-Fi costs by band overlap, never as Wi-Fi airtime, and names its band
+    EXPECT_FALSE(is_wifi(EmitterClass::ofdm_not_wifi));
+    EXPECT_EQ(info(EmitterClass::ofdm_not_wifi).cost_model, ChannelCostModel::band_overlap);
+    const std::string drone = info(EmitterClass::ofdm_not_wifi).remediation({2440.0, 2449.0, 2444.5, 18.0, 0.5});
+    EXPECT_EQ(drone.rfind("A drone or video sender on 2440–2449 MHz", 0), 0u) << drone;
     EXPECT_EQ(info(EmitterClass::narrowband_spur).cost_words({2437.0, 2437.0, 2437.0, 20.0, 1.0}), "a steady tone at 2437.0 MHz (+20 dB)");
 }
 

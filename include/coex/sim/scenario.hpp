@@ -153,7 +153,7 @@ struct EsbSpec {
 // An OFDM video/control downlink with LTE's numerology (a drone's video link): 10 or 20 MHz,
 // continuous, or in frames of frame_s sent with the given duty.
 struct DroneOfdmSpec {
-    double center_hz = 2447e6;
+    double center_hz = 2444.5e6;  // off the Wi-Fi grid, where DJI-style links sit
     int channel_mhz = 10;
     int bits_per_symbol = 2;         // 2 QPSK, 4 16-QAM
     double frame_s = 0.01;
