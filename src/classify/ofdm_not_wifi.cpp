@@ -23,7 +23,8 @@ constexpr double kMinWidthMhz = 5.0;        // the narrowest LTE-numerology link
 constexpr double kMaxWidthMhz = 25.0;
 constexpr double kMinBurstSeconds = 30e-6;   // a piece of a transmission at least this long is looked at…
 constexpr double kMinLookSeconds = 400e-6;   // …over six symbols or more
-constexpr double kLookSeconds = 10e-3;       // the prefix looked for over this much of a burst or a continuous link
+constexpr double kLookSeconds = 2e-3;        // the prefix looked for over this much of a burst…
+constexpr double kContinuousLookSeconds = 10e-3;  // …or of a continuous link
 constexpr double kRaisedFloorRatio = 4.0;    // a continuous link: its cells' floor 6 dB over the tuning's quiet floor
 constexpr double kQuietShoulderRatio = 2.0;  // and the cells beside it within 3 dB of it (steep edges)
 constexpr double kMaxTopRippleRatio = 4.0;   // and flat on top (within 6 dB)
@@ -152,9 +153,9 @@ public:
             std::vector<cf32> held;
             const std::uint64_t from = history_->copy(0, std::numeric_limits<std::uint64_t>::max(), held);
             if (held.empty()) continue;
-            const auto keep = static_cast<std::uint64_t>(kLookSeconds * tuning_.segment.sample_rate_hz);
+            const auto keep = static_cast<std::uint64_t>(kContinuousLookSeconds * tuning_.segment.sample_rate_hz);
             const std::uint64_t end = from + held.size();
-            const auto look = look_at(end > keep ? std::max(from, end - keep) : from, end, 0.5 * (low + high), high - low);
+            const auto look = look_at(end > keep ? std::max(from, end - keep) : from, end, 0.5 * (low + high), high - low, kContinuousLookSeconds);
             if (!shows_lte_prefix(look)) continue;
             double excess = 0.0, rise = 0.0;
             for (std::size_t c = first; c <= last; ++c) {
@@ -212,10 +213,10 @@ public:
 private:
     // The prefix's correlation in [begin, end) of the tuning's samples, brought to baseband around
     // centre_mhz and narrowed to about the band.
-    CyclicPrefixLook look_at(std::uint64_t begin, std::uint64_t end, double center_mhz, double width_mhz) {
+    CyclicPrefixLook look_at(std::uint64_t begin, std::uint64_t end, double center_mhz, double width_mhz, double longest_s = kLookSeconds) {
         if (!history_ || end <= begin) return {};
         const double rate = tuning_.segment.sample_rate_hz;
-        begin = std::max(begin, end - std::min(end, static_cast<std::uint64_t>(kLookSeconds * rate)));
+        begin = std::max(begin, end - std::min(end, static_cast<std::uint64_t>(longest_s * rate)));
         history_->copy(begin, end, snippet_);
         if (static_cast<double>(snippet_.size()) < 0.8 * static_cast<double>(end - begin)) return {};  // mostly gone
         remove_dc(snippet_);

@@ -27,8 +27,8 @@ public:
             if (d.wideband) decoders_.push_back({&d, d.make()});
         if (history_)
             occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) {
-                look_for_lte_prefix(span, span.center_mhz);
                 if (!decoders_.empty()) decode_transmission(span);
+                look_for_lte_prefix(span, span.center_mhz);
             });
         // a channel seen in part: its visible part, centred on what the tuning holds of it
         if (history_)
@@ -169,7 +169,8 @@ private:
         const double rate = tuning_.segment.sample_rate_hz;
         const auto skip = static_cast<std::uint64_t>(24e-6 * rate);  // past an 802.11 preamble, if any
         auto& tally = tallies_[span.channel];
-        if (tally.lte_looks >= kLteLooksPerChannel) return;
+        // a channel that has shown an 802.11 preamble stays Wi-Fi: no more looks needed there
+        if (tally.lte_looks >= kLteLooksPerChannel || tally.ppdus > 0 || tally.kind[0].framed + tally.kind[1].framed > 0) return;
         const auto least = static_cast<std::uint64_t>(kLteLookMinSeconds * rate), most = static_cast<std::uint64_t>(kLteLookSeconds * rate);
         const std::uint64_t end = span.end_sample;
         const std::uint64_t from = span.first_sample + skip < end ? span.first_sample + skip : span.first_sample;
@@ -414,8 +415,8 @@ private:
     static constexpr double kDecodeRate = 20e6;
     static constexpr std::uint64_t kLeakMinTried = 3;  // transmissions tried before a channel's silence counts
     static constexpr double kLteLookMinSeconds = 400e-6;  // six LTE symbols
-    static constexpr double kLteLookSeconds = 2e-3;
-    static constexpr std::uint64_t kLteLooksPerChannel = 32;
+    static constexpr double kLteLookSeconds = 1e-3;
+    static constexpr std::uint64_t kLteLooksPerChannel = 12;
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
     std::vector<WifiChannel> channels_;
