@@ -32,6 +32,7 @@ constexpr double kMaxTopRippleRatio = 4.0;   // and flat on top (within 6 dB)
 // wide, at most 1.5 MHz outside its band, no stronger than the link, within 2 ms of a sighting of it
 constexpr double kSkirtMaxWidthMhz = 2.5, kSkirtMhz = 1.5, kSkirtOverLinkDb = 3.0, kSkirtSeconds = 2e-3;
 constexpr std::size_t kRecentLinks = 64;
+constexpr double kPieceGapSeconds = 300e-6;  // pieces of one transmission: closer than this (a Wi-Fi SIFS + ACK is 60 µs)
 
 struct Sighting {
     double start, end, low_mhz, high_mhz, level_dbfs, above_floor_db;
@@ -245,7 +246,27 @@ private:
             elsewhere.push_back(s.look.elsewhere);
         }
         report::Emitter e = util::emitter_from_bursts(EmitterClass::ofdm_not_wifi, spans, observation, 0.5);
-        if (continuous > 0) e.duty_cycle = 1.0;
+        if (continuous > 0) {
+            e.duty_cycle = 1.0;
+        } else {
+            // The tracker cuts a frame into pieces where its level steps, and a few pieces fail their own
+            // look (too short, or cut by Wi-Fi's claim): pieces less than kPieceGapSeconds apart are one
+            // frame on the air, gaps and all.
+            std::vector<std::pair<double, double>> on;
+            for (const auto& s : sightings) on.emplace_back(s.start, s.end);
+            std::sort(on.begin(), on.end());
+            double total = 0.0, from = on.front().first, to = on.front().second;
+            for (const auto& [a, b] : on) {
+                if (a > to + kPieceGapSeconds) {
+                    total += to - from;
+                    from = a;
+                }
+                to = std::max(to, b);
+            }
+            total += to - from;
+            const double seen = observation.seconds_over(e.low_mhz + 0.5, e.high_mhz - 0.5);
+            if (seen > 0.0) e.duty_cycle = std::min(1.0, total / seen);
+        }
         const double width = e.high_mhz - e.low_mhz;
         if (measured > 0) {
             const double c = util::median(correlations), other = util::median(elsewhere);

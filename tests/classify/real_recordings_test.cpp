@@ -35,6 +35,9 @@ TEST(RealRecordings, OpenofdmFramesAreWifiOfdm) {
         ASSERT_EQ(ofdm.size(), 1u);
         EXPECT_EQ(ofdm[0]->center_mhz, 2437.0);
         EXPECT_TRUE(of_class(r, "wifi_dsss").empty());
+        // real 802.11 OFDM (3.2 µs symbols, pilots every 4 µs) shows no LTE prefix at 66.7 µs
+        EXPECT_TRUE(of_class(r, "ofdm_not_wifi").empty());
+        EXPECT_EQ(r.stats.counters.count("wifi.channels_handed_to_ofdm_not_wifi") ? r.stats.counters.at("wifi.channels_handed_to_ofdm_not_wifi") : 0u, 0u);
     }
 }
 
@@ -48,6 +51,9 @@ TEST_P(NrfRecording, NamesWhatWasTransmitted) {
     for (const auto& wanted : GetParam().second) EXPECT_EQ(of_class(r, wanted).size(), 1u) << wanted << " in " << classes(r);
     EXPECT_TRUE(of_class(r, "bluetooth_classic").empty()) << classes(r);
     EXPECT_TRUE(of_class(r, "wifi_ofdm").empty()) << classes(r);
+    // a raw BLE-PHY radio and 802.15.4 are not the look-alike classes either
+    EXPECT_TRUE(of_class(r, "ofdm_not_wifi").empty()) << classes(r);
+    EXPECT_TRUE(of_class(r, "proprietary_gfsk").empty()) << classes(r);
     for (const auto* z : of_class(r, "zigbee")) EXPECT_EQ(std::get<double>(field(*z, "channel")->data), 15.0);
 }
 
