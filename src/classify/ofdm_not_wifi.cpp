@@ -26,7 +26,7 @@ constexpr double kMinLookSeconds = 400e-6;   // …over six symbols or more
 constexpr double kLookSeconds = 2e-3;        // the prefix looked for over this much of a burst…
 constexpr double kContinuousLookSeconds = 10e-3;  // …or of a continuous link
 constexpr double kRaisedFloorRatio = 4.0;    // a continuous link: its cells' floor 6 dB over the tuning's quiet floor
-constexpr double kQuietShoulderRatio = 2.0;  // and the cells beside it within 3 dB of it (steep edges)
+constexpr double kSteepEdgeRatio = 0.5;      // and the cells beside it ≥ 3 dB under its lowest (steep edges)
 constexpr double kMaxTopRippleRatio = 4.0;   // and flat on top (within 6 dB)
 // the skirt of a link's filter, or its edge MHz left over where Wi-Fi's claim covered the rest: ≤ 2.5 MHz
 // wide, at most 1.5 MHz outside its band, no stronger than the link, within 2 ms of a sighting of it
@@ -149,7 +149,7 @@ public:
             if ((cut_low && cut_high) || width < kMinWidthMhz || width > kMaxWidthMhz) continue;
             const double outside = std::max(cut_low ? 0.0f : floor[first - 1], cut_high ? 0.0f : floor[last + 1]);
             const auto top = std::minmax_element(floor.begin() + static_cast<std::ptrdiff_t>(first), floor.begin() + static_cast<std::ptrdiff_t>(last) + 1);
-            if (outside > kQuietShoulderRatio * quiet * kRaisedFloorRatio || *top.second > kMaxTopRippleRatio * *top.first) continue;
+            if (outside > kSteepEdgeRatio * *top.first || *top.second > kMaxTopRippleRatio * *top.first) continue;
             const double low = grid.first_mhz() + static_cast<double>(first) - 0.5, high = grid.first_mhz() + static_cast<double>(last) + 0.5;
             std::vector<cf32> held;
             const std::uint64_t from = history_->copy(0, std::numeric_limits<std::uint64_t>::max(), held);
