@@ -8,8 +8,11 @@
 // preamble candidate (a stretch of alternating symbols, trimmed of noise before the signal) is
 // detected once, coherently, trained on the 8 symbols ending one before the stretch does and then
 // on the first pass's decisions; the address may start at any of the last symbols of the stretch
-// (it continues the alternation for a random number of bits), and each start is framed with
-// address widths 5, 4, 3 and CRC-16, then CRC-8. Only a holding CRC frames a packet. Where two
+// (it continues the alternation for a random number of bits), from the 4th symbol on (a
+// transmitter's PA ramp may eat half the preamble), and each start is framed with address widths
+// 5, 4, 3 and CRC-16, then CRC-8. Only a holding CRC frames a packet. The last symbol of a packet
+// is its weakest (the ramp-down overlaps it and no symbol follows to train its phase): its bit is
+// left to CRC-16, which is taken to hold when it holds with that bit either way. Where two
 // widths hold (the shorter one reading its PCF inside the address, with a payload one octet
 // longer: a few % of frames) the wider is taken and the kind says "esb, address width
 // ambiguous". Legacy ShockBurst (no PCF) is not tried.
@@ -18,10 +21,10 @@
 // [0.3, 1.0] x the ESB deviation (BLE's and 802.15.4's wider swings fall outside), preamble
 // symbols fitting offset +- eye, a constant envelope ((mean|y|)^2 / mean|y|^2 > 0.88; Gaussian
 // noise gives 0.785) and an envelope rise before it; at most 12 candidates per burst and rate are
-// detected. Each tests <= 7 starts x 3 widths with CRC-16 (P = 21 x 2^-16 = 3e-4), and the frame
-// must end where the burst's energy ends (+-8 symbols: for a frame found inside a longer foreign
-// burst, ~16 of its ~400-3000 symbols, <= 0.04), so a busy foreign GFSK burst is falsely taken with
-// P <= 24 x 3e-4 x 0.04 ~ 3e-4 in the worst case. (Without the end check, 1 BR burst of ~550 in a
+// detected. Each tests <= 10 starts x 3 widths x 2 values of the last bit with CRC-16 (P = 60 x
+// 2^-16 = 9e-4), and the frame must end where the burst's energy ends (+-8 symbols: for a frame
+// found inside a longer foreign burst, ~16 of its ~400-3000 symbols, <= 0.04), so a busy foreign
+// GFSK burst is falsely taken with P <= 24 x 9e-4 x 0.04 ~ 9e-4 in the worst case. (Without the end check, 1 BR burst of ~550 in a
 // 3 s Bluetooth scene was taken: 0 with it.) CRC-8 is far weaker (21 x 2^-8 per candidate): such
 // a framing is reported checksum_checked = true, checksum_ok = false until the same
 // address has been framed by CRC-8 twice (the decoder remembers the last 32 such addresses; a
@@ -47,6 +50,9 @@ constexpr std::size_t kRememberedAddresses = 32;
 // Sequence detections spent per burst and rate (each candidate passed the eye, GFSK-fit, constant
 // envelope and envelope-rise gates): bounds the cost of busy or noisy bursts.
 constexpr int kMaxCandidates = 12;
+// The earliest symbol of a (trimmed) alternating run the address may start at: after 4 preamble
+// symbols, the other 4 lost to a PA ramp-up (nRF24L01+ and BLE radios ramp for 2-4 µs) or noise.
+constexpr std::size_t kEarliestAddress = 4;
 
 std::uint32_t bits_msb(std::span<const std::uint8_t> bits, std::size_t at, int width) {
     std::uint32_t v = 0;
@@ -90,7 +96,7 @@ private:
     // the alternation (at least one), and perhaps a noise symbol or two before the preamble. The
     // detection is trained on the 8 symbols that end one symbol before the run does (inside the
     // packet whatever the noise did before it); the address may start anywhere from 8 symbols into
-    // the run (7 for a preamble symbol lost to noise) to one past its end: each start is framed
+    // the run (fewer where a PA ramp or noise took preamble symbols) to one past its end: each start is framed
     // on the same detected bits.
     bool try_run(const gfsk::Run& raw_run, double rate, double deviation, int& budget, std::vector<Packet>& out) {
         const gfsk::Run run = demod_.trim_to_signal(raw_run);
@@ -110,7 +116,7 @@ private:
         --budget;
         // address starts, as bit indices into the detected stream (bit 0 = the window's first)
         // (an address may continue the preamble's alternation for up to 8 bits: 0xAB…, 0x55…)
-        const std::size_t first_start = std::max<std::size_t>({7, window_end - 8, run.symbols >= 16 ? run.symbols - 16 : 0}) - (window_end - 8);
+        const std::size_t first_start = std::max<std::size_t>({kEarliestAddress, window_end - 8, run.symbols >= 16 ? run.symbols - 16 : 0}) - (window_end - 8);
         const std::size_t last_start = run.symbols + 1 - (window_end - 8);
         // coherent detection: trained on the window, then again on the first pass's decisions
         // (a longer reference for the carrier's phase and frequency)
@@ -168,7 +174,9 @@ private:
                 const std::span<const std::uint8_t> covered(bits_.data() + address, covered_end - address);
                 const std::uint32_t crc = crc_octets == 2 ? coding::lfsr_crc(covered, 0x1021u, 16, 0xFFFFu)
                                                           : coding::lfsr_crc(covered, 0x07u, 8, 0xFFu);
-                if (crc != bits_msb(bits_, covered_end, static_cast<int>(crc_bits))) continue;
+                const std::uint32_t received = bits_msb(bits_, covered_end, static_cast<int>(crc_bits));
+                // CRC-16 decides the packet's last bit (see above); CRC-8 is too weak to spare one
+                if (crc != received && !(crc_octets == 2 && (crc ^ received) == 1u)) continue;
                 if (found.crc_octets == 0) {
                     found = Frame{width, payload, crc_octets, false};
                 } else {

@@ -43,7 +43,8 @@ TEST(EsbSim, TwoMegabitModeDeviatesBy320kHz) {
     EXPECT_NEAR(peak, 320e3, 20e3);
 }
 
-double esb_decode_rate(double symbol_rate, double input_rate, int trials, std::uint64_t seed, double* worst_start = nullptr) {
+double esb_decode_rate(double symbol_rate, double input_rate, int trials, std::uint64_t seed, double* worst_start = nullptr,
+                       double ramp_s = 0.0, double snr_db = 12.0, bool deviation_hint = false) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int> width(3, 5), payload(0, 32), byte(0, 255), pid(0, 3);
     std::uniform_real_distribution<double> cfo(-100e3, 100e3), centre(-0.3e6, 0.3e6), margin(50e-6, 150e-6);
@@ -60,9 +61,13 @@ double esb_decode_rate(double symbol_rate, double input_rate, int trials, std::u
         imp.noise_bandwidth_hz = symbol_rate;
         imp.margin_before_s = margin(rng);
         imp.margin_after_s = margin(rng);
+        imp.ramp_s = ramp_s;
+        imp.snr_db = snr_db;
         const Burst b = test::impair(w, 2440e6 + centre_error, imp, rng);
         std::vector<Packet> out;
-        decoder->decode(b.input(), out);
+        Input in = b.input();
+        if (deviation_hint) in.measured_deviation_hz = sim::esb_mod_index * symbol_rate / 2.0;  // as the framework measures it
+        decoder->decode(in, out);
         for (const auto& p : out) {
             if (!p.checksum_ok) continue;
             EXPECT_DOUBLE_EQ(p.rate_mbps, symbol_rate / 1e6);
@@ -92,8 +97,9 @@ TEST(EsbDecoder, OneMegabitAt12dB) {
         const double r = esb_decode_rate(1e6, rate, 60, 300 + static_cast<std::uint64_t>(rate / 1e5), &worst);
         std::printf("ESB 1 Mb/s at %.1f MS/s, 12 dB: %.1f %% with CRC-16, start within %.2f us\n", rate / 1e6, 100 * r, worst * 1e6);
         // below the 95 % aimed at: h = 0.32 leaves the detector a bit error rate of ~2e-4 at
-        // 12 dB even with ideal sync (94 %), and the unknown address costs sync; measured 75-80 %
-        EXPECT_GE(r, rate < 3e6 ? 0.50 : 0.70) << rate;
+        // 12 dB even with ideal sync (94 %), and the unknown address costs sync; measured 85-90 %
+        // (78 % at 2.4 MS/s)
+        EXPECT_GE(r, rate < 3e6 ? 0.65 : 0.80) << rate;
         EXPECT_LT(worst, 1e-6);
     }
 }
@@ -103,9 +109,24 @@ TEST(EsbDecoder, TwoMegabitAt12dB) {
         double worst = 0.0;
         const double r = esb_decode_rate(2e6, rate, 60, 400 + static_cast<std::uint64_t>(rate / 1e5), &worst);
         std::printf("ESB 2 Mb/s at %.1f MS/s, 12 dB: %.1f %% with CRC-16, start within %.2f us\n", rate / 1e6, 100 * r, worst * 1e6);
-        EXPECT_GE(r, rate < 5e6 ? 0.50 : 0.75) << rate;  // measured 78-83 % (57 % at 4 MS/s)
+        EXPECT_GE(r, rate < 5e6 ? 0.65 : 0.85) << rate;  // measured 90-92 % (78 % at 4 MS/s)
         EXPECT_LT(worst, 0.5e-6);
     }
+}
+
+// A transmitter's PA ramps up over the preamble's first symbols and down over the CRC's last (the
+// simulator's scenes ramp every burst so): the decoder finds the address after half a preamble and
+// leaves the last bit to the CRC. With the framework's deviation hint, as in the pipeline (without it,
+// a 2 Mb/s packet whose whole preamble a 4 µs ramp took is tried at 1 Mb/s too, and once in ~500
+// such bursts a CRC-16 holds there by chance: the false-decode argument in esb.cpp).
+TEST(EsbDecoder, PowerRampsEatingHalfThePreamble) {
+    for (const double symbol_rate : {1e6, 2e6})
+        for (const double ramp_s : {0.0, 0.5e-6, 2e-6, 4e-6}) {
+            const double r = esb_decode_rate(symbol_rate, 10e6, 60, 700 + static_cast<std::uint64_t>(ramp_s * 1e7), nullptr, ramp_s, 20.0, true);
+            std::printf("ESB %.0f Mb/s at 10 MS/s, 20 dB, %.1f us ramps: %.1f %% with CRC-16\n", symbol_rate / 1e6, ramp_s * 1e6, 100 * r);
+            const double preamble_eaten = ramp_s * symbol_rate / 8.0;  // share of the 8 preamble symbols
+            if (preamble_eaten <= 0.5) EXPECT_GE(r, 0.9) << symbol_rate << " " << ramp_s;
+        }
 }
 
 TEST(EsbDecoder, Crc8FramingCountsOnlyWhenTheAddressComesAgain) {

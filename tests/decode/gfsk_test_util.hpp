@@ -28,6 +28,9 @@ struct Impairments {
     double margin_after_s = 80e-6;
     cf32 dc{0.08f, -0.05f};      // receiver LO leak, relative to the signal's amplitude 1
     bool quantise_8bit = true;
+    // a transmitter's power ramp: the waveform's first and last ramp_s weighted by a raised cosine
+    // (0 -> 1, 1 -> 0), as the simulator's scenes do (sim::Burst::ramp_s)
+    double ramp_s = 0.0;
 };
 
 struct Burst {
@@ -53,12 +56,17 @@ inline Burst impair(const sim::Waveform& w, double center_hz, const Impairments&
     std::normal_distribution<float> gauss(0.0f, static_cast<float>(std::sqrt(noise_power / 2.0)));
     std::uniform_real_distribution<double> phase0(0.0, 2.0 * std::numbers::pi);
     const double ph0 = phase0(rng);
+    const double ramp_n = imp.ramp_s * fs;
+    auto ramp = [&](std::size_t s) {
+        const double edge = static_cast<double>(std::min(s, w.samples.size() - 1 - s));
+        return edge >= ramp_n ? 1.0 : 0.5 - 0.5 * std::cos(std::numbers::pi * (edge + 0.5) / ramp_n);
+    };
     float peak = 0.0f;
     for (std::size_t i = 0; i < b.samples.size(); ++i) {
         cf32 v{};
         if (i >= before && i - before < w.samples.size()) {
             const double ph = ph0 + 2.0 * std::numbers::pi * imp.offset_hz * static_cast<double>(i) / fs;
-            v = w.samples[i - before] * cf32(static_cast<float>(std::cos(ph)), static_cast<float>(std::sin(ph)));
+            v = w.samples[i - before] * cf32(static_cast<float>(std::cos(ph) * ramp(i - before)), static_cast<float>(std::sin(ph) * ramp(i - before)));
         }
         v += cf32(gauss(rng), gauss(rng)) + imp.dc;
         b.samples[i] = v;
