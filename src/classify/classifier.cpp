@@ -429,6 +429,7 @@ void Classifier::judge(const BurstFeatures& f) {
         record.features.emplace_back("preamble_periodicity", f.preamble_periodicity);
         if (f.symbol_rate_hz > 0.0) record.features.emplace_back("symbol_rate_hz", f.symbol_rate_hz);
     }
+    if (f.decoders_ran) record.features.emplace_back("decoders_ran", true);
     if (!f.packets.empty()) {
         report::Value::Array packets;
         for (const auto& p : f.packets) {
