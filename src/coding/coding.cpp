@@ -237,6 +237,20 @@ std::uint32_t ble_crc24(std::span<const std::uint8_t> pdu_bits, std::uint32_t in
     return lfsr_crc(pdu_bits, 0x00065Bu, 24, init);
 }
 
+std::uint32_t ble_crc24_init(std::span<const std::uint8_t> pdu_bits, std::uint32_t crc) {
+    // The register with the bits' own contribution removed (the CRC is linear in init and bits) is
+    // the init shifted through as many zero bits; each shift is undone from its low bit (the
+    // polynomial's x^0 term is set, so a low 1 says the feedback was 1).
+    constexpr std::uint32_t poly = 0x00065Bu, mask = 0xFFFFFFu;
+    std::uint32_t reg = (crc ^ lfsr_crc(pdu_bits, poly, 24, 0)) & mask;
+    for (std::size_t i = 0; i < pdu_bits.size(); ++i) {
+        const std::uint32_t feedback = reg & 1u;
+        if (feedback) reg ^= poly;
+        reg = (reg >> 1) | (feedback << 23);
+    }
+    return reg;
+}
+
 Bits ble_whitening_sequence(int channel_index, std::size_t n) {
     if (channel_index < 0 || channel_index > 39) throw ConfigError("BLE channel index must be 0..39");
     return whitening_lfsr(1u | (reflect(static_cast<std::uint32_t>(channel_index), 6) << 1), n);

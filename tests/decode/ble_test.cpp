@@ -231,6 +231,52 @@ TEST(BleDecoder, DataChannelPacketsAreFramedByTheirAccessAddress) {
     EXPECT_LE(misframed, trials / 10);
 }
 
+// A connection's packets (one AA, one CRC init, channel selection moving them) through one decoder:
+// the CRC init their CRCs give, once two packets agree, checks them; another connection's packets
+// under the same AA (another init) are never taken.
+TEST(BleDecoder, ConnectionCrcInitLearntFromItsPackets) {
+    auto d = test::make_decoder(Protocol::ble);
+    std::mt19937_64 rng(31);
+    sim::BleIdentity link;
+    link.access_address = 0x50654C8Du;
+    link.crc_init = 0x3A91C7u;
+    sim::BleIdentity impostor = link;
+    impostor.crc_init = 0x3A91C6u;
+    int framed = 0, ok = 0, impostor_ok = 0;
+    const int packets = 12;
+    for (int k = 0; k < packets; ++k) {
+        const int ch = (5 + 7 * k) % 37;
+        const double rf = 2402e6 + 2e6 * (ch <= 10 ? ch + 1 : ch + 2);
+        Impairments imp;
+        imp.offset_hz = 60e3;
+        imp.snr_db = 20.0;
+        imp.ramp_s = 4e-6;
+        for (const auto* who : {&link, &impostor}) {
+            if (who == &impostor && k % 3 != 2) continue;
+            const sim::Waveform w = sim::ble_packet(static_cast<std::size_t>(4 + 3 * k), sim::BlePhy::le1m, ch, *who, rng, 10.0);
+            std::vector<Packet> out;
+            d->decode(test::impair(w, rf, imp, rng).input(), out);
+            for (const auto& p : out) {
+                if (p.access_address != *link.access_address) continue;
+                if (who == &impostor) {
+                    impostor_ok += p.checksum_ok;
+                    continue;
+                }
+                ++framed;
+                ok += p.checksum_ok;
+                if (p.checksum_ok) {
+                    EXPECT_EQ(p.kind, "data, CRC init 0x3a91c7");
+                }
+            }
+        }
+    }
+    std::printf("connection packets framed %d / %d, checked by the learnt CRC init %d; another init's packets taken %d\n", framed,
+                packets, ok, impostor_ok);
+    EXPECT_GE(framed, packets - 1);
+    EXPECT_GE(ok, framed - 1);  // all but the first
+    EXPECT_EQ(impostor_ok, 0);
+}
+
 int count_ok(const Input& in, std::unique_ptr<Decoder>& d) {
     std::vector<Packet> out;
     d->decode(in, out);

@@ -125,7 +125,9 @@ TEST(EsbDecoder, PowerRampsEatingHalfThePreamble) {
             const double r = esb_decode_rate(symbol_rate, 10e6, 60, 700 + static_cast<std::uint64_t>(ramp_s * 1e7), nullptr, ramp_s, 20.0, true);
             std::printf("ESB %.0f Mb/s at 10 MS/s, 20 dB, %.1f us ramps: %.1f %% with CRC-16\n", symbol_rate / 1e6, ramp_s * 1e6, 100 * r);
             const double preamble_eaten = ramp_s * symbol_rate / 8.0;  // share of the 8 preamble symbols
-            if (preamble_eaten <= 0.5) EXPECT_GE(r, 0.9) << symbol_rate << " " << ramp_s;
+            if (preamble_eaten <= 0.5) {
+                EXPECT_GE(r, 0.9) << symbol_rate << " " << ramp_s;
+            }
         }
 }
 

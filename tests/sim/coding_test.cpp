@@ -2,6 +2,7 @@
 // independent implementations (CRC catalogue check values, Bluetooth SIG sample data).
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 #include <string>
 
@@ -111,6 +112,20 @@ TEST(SimCoding, InterleaverIsAPermutationAndInverts) {
             }
         }
     }
+}
+
+// A connection's CRC init comes back from any of its packets: the register run backwards.
+TEST(SimCoding, BleCrcInitRecoveredFromAPacket) {
+    std::mt19937_64 rng(5);
+    std::uniform_int_distribution<std::uint32_t> init24(0, 0xFFFFFF);
+    std::bernoulli_distribution bit(0.5);
+    for (std::size_t length : {16u, 24u, 200u, 2024u}) {
+        cs::Bits pdu(length);
+        for (auto& b : pdu) b = bit(rng);
+        const std::uint32_t init = init24(rng);
+        EXPECT_EQ(cs::ble_crc24_init(pdu, cs::ble_crc24(pdu, init)), init) << length;
+    }
+    EXPECT_EQ(cs::ble_crc24_init(ascii_bits("123456789"), cs::ble_crc24(ascii_bits("123456789"))), cs::ble_adv_crc_init);
 }
 
 // Catalogued CRC check values for "123456789" (refin = refout = true models).

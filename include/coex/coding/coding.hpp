@@ -120,6 +120,9 @@ inline constexpr std::uint32_t ble_adv_crc_init = 0x555555u;
 // CRC-24 (poly 0x00065B) over PDU bits; returns the register, sent MSB first. Equals the reflection
 // of the catalogued CRC-24/BLE value (check 0xC25A56 for "123456789").
 std::uint32_t ble_crc24(std::span<const std::uint8_t> pdu_bits, std::uint32_t init = ble_adv_crc_init);
+// The CRC init under which `crc` is the CRC-24 of `pdu_bits` (the register run backwards): a
+// connection's CRCInit is not on the air, but each of its packets yields it (Core Vol 6 Part B 3.1.1).
+std::uint32_t ble_crc24_init(std::span<const std::uint8_t> pdu_bits, std::uint32_t crc);
 // Whitening sequence for a channel index 0..39: position 0 = 1, positions 1..6 = channel index
 // (MSB in position 1).
 Bits ble_whitening_sequence(int channel_index, std::size_t n);
