@@ -16,6 +16,37 @@
 namespace coex::classify {
 namespace {
 
+// A burst's margins (its frames' edges are coarse) may hold the start or end of a stronger neighbour
+// on the same frequency (a Wi-Fi transmission a few µs after a Bluetooth packet): the decoders would
+// take it for the burst, whose level and carrier they measure on the loudest part. Past the first
+// 2 µs block of the margin that is 6 dB above the burst's median level, the margin is dropped (after
+// the burst) or zeroed (before it, so that packet times keep their origin).
+void quiet_stronger_margins(std::vector<cf32>& x, std::size_t burst_first, std::size_t burst_end, double rate) {
+    const auto block = std::max<std::size_t>(8, static_cast<std::size_t>(2e-6 * rate));
+    burst_end = std::min(burst_end, x.size());
+    if (burst_end < burst_first + 2 * block) return;
+    auto power = [&](std::size_t from) {
+        float p = 0.0f;
+        for (std::size_t i = from; i < from + block; ++i) p += std::norm(x[i]);
+        return p;
+    };
+    static thread_local std::vector<float> inside;
+    inside.clear();
+    for (std::size_t i = burst_first; i + block <= burst_end; i += block) inside.push_back(power(i));
+    std::nth_element(inside.begin(), inside.begin() + static_cast<std::ptrdiff_t>(inside.size() / 2), inside.end());
+    const float loud = 4.0f * inside[inside.size() / 2];
+    for (std::size_t i = burst_end; i + block <= x.size(); i += block)
+        if (power(i) > loud) {
+            x.resize(i);
+            break;
+        }
+    for (std::size_t i = burst_first; i >= block; i -= block)
+        if (power(i - block) > loud) {
+            std::fill(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(i), cf32{});
+            break;
+        }
+}
+
 bool any_proven(const std::vector<decode::Packet>& packets) {
     return std::any_of(packets.begin(), packets.end(), [](const decode::Packet& p) { return p.checksum_ok; });
 }
@@ -59,7 +90,7 @@ Classifier::Classifier(std::vector<WifiChannel> channels, bool keep_bursts, std:
     for (const auto& d : decoders)
         (d.wideband ? wideband_decoders_ : decoders_).push_back({&d, d.make(), false});
     wifi_channels_ = channels;
-    const DetectorSetup setup{std::move(channels), history_.get(), decoders};
+    const DetectorSetup setup{std::move(channels), history_.get(), decoders, keep_bursts_ ? &records_ : nullptr};
     detectors_.reserve(registry.size());
     for (const auto& d : registry) {
         Registered r{&d, d.make(setup)};
@@ -257,10 +288,11 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     if (!spend_decode_budget(f.start_s)) return;
     const double rate = tuning_.segment.sample_rate_hz;
     const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
-    const std::uint64_t end = std::min(b.end_sample, b.first_sample + static_cast<std::uint64_t>(needed_s * rate)) + margin;
-    history_->copy(b.first_sample > margin ? b.first_sample - margin : 0, end, decode_snippet_);
+    const std::uint64_t burst_end = std::min(b.end_sample, b.first_sample + static_cast<std::uint64_t>(needed_s * rate));
+    const std::uint64_t from = b.first_sample > margin ? b.first_sample - margin : 0;
+    history_->copy(from, burst_end + margin, decode_snippet_);
     if (decode_snippet_.empty()) return;
-    run_narrowband_decoders(f, decode_snippet_);
+    run_narrowband_decoders(f, decode_snippet_, b.first_sample - from, burst_end - from);
     // The burst tracker splits a packet whose level steps (a fade, the receiver's DC under it): a burst
     // that follows one at the same frequency within two frames, neither decoding, is tried joined to it.
     const bool proven = any_proven(f.packets);
@@ -268,10 +300,11 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     if (!proven && previous_.unproven && previous_.tuning == tuning_serial_ && std::abs(previous_.center_mhz - f.center_mhz) <= 0.3 &&
         b.first_sample <= previous_.end_sample + gap && b.first_sample >= previous_.end_sample &&
         b.end_sample - previous_.first_sample <= static_cast<std::uint64_t>(kMaxDecodedSeconds * rate) && spend_decode_budget(f.start_s)) {
-        history_->copy(previous_.first_sample > margin ? previous_.first_sample - margin : 0, b.end_sample + margin, decode_snippet_);
+        const std::uint64_t joined_from = previous_.first_sample > margin ? previous_.first_sample - margin : 0;
+        history_->copy(joined_from, b.end_sample + margin, decode_snippet_);
         std::vector<decode::Packet> joined;
         std::swap(joined, f.packets);
-        run_narrowband_decoders(f, decode_snippet_);
+        run_narrowband_decoders(f, decode_snippet_, previous_.first_sample - joined_from, b.end_sample - joined_from);
         if (any_proven(f.packets))
             ++split_bursts_joined_;
         else
@@ -293,11 +326,14 @@ void Classifier::count_packets(const std::vector<decode::Packet>& packets) {
 }
 
 // The selected narrowband decoders over `snippet` (a burst's samples with their margins).
-void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet) {
+void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end) {
     const double rate = tuning_.segment.sample_rate_hz;
     const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
     if (std::abs(offset_hz) < 1.5e6) remove_dc(snippet);  // the receiver's LO leak, inside the burst's band (as for measure)
     const double decoded_rate = channelizer_->to_baseband(snippet, rate, offset_hz, kDecodeRate, decode_baseband_);
+    const double factor = rate / decoded_rate;
+    quiet_stronger_margins(decode_baseband_, static_cast<std::size_t>(static_cast<double>(burst_first) / factor),
+                           static_cast<std::size_t>(static_cast<double>(burst_end) / factor), decoded_rate);
     for (auto& d : decoders_) {
         if (!d.selected || decoded_rate < d.descriptor->min_sample_rate_hz) continue;
         std::span<const cf32> samples(decode_baseband_);
@@ -357,10 +393,17 @@ void Classifier::close(const TrackedBurst& b) {
     const double low_edge = narrow ? grid.usable_low_mhz() : grid.first_mhz();
     const double high_edge = narrow ? grid.usable_high_mhz() : grid.last_mhz();
     if (f.low_mhz < low_edge + margin || f.high_mhz > high_edge - margin) {
-        ++bursts_at_edge_;
-        return;
+        // Its samples may still hold a packet whose checksum says what it is (the decoders find the
+        // carrier themselves): such a burst is judged on that proof; the others are left.
+        if (f.low_mhz >= grid.usable_low_mhz() && f.high_mhz <= grid.usable_high_mhz()) decode_burst(b, f);
+        if (!any_proven(f.packets)) {
+            ++bursts_at_edge_;
+            return;
+        }
+        ++bursts_at_edge_proven_;
+    } else {
+        decode_burst(b, f);
     }
-    decode_burst(b, f);
     for (auto* l : lookers_) l->look(f);
     pending_.push_back(std::move(f));
 }
@@ -514,6 +557,7 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_tuning_edge"] = bursts_at_edge_;
+    if (!decoders_.empty()) counters["bursts.at_tuning_edge_proven"] = bursts_at_edge_proven_;
     if (!decoders_.empty()) {
         counters["decode.bursts_tried"] = bursts_decoded_;
         counters["decode.bursts_routed"] = bursts_routed_by_decode_;

@@ -20,7 +20,7 @@ namespace {
 class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts {
 public:
     explicit WifiDetector(const DetectorSetup& setup)
-        : occupancy_(setup.wifi_channels), history_(setup.history), channels_(setup.wifi_channels) {
+        : occupancy_(setup.wifi_channels), history_(setup.history), channels_(setup.wifi_channels), records_(setup.burst_records) {
         // OFDM or DSSS: the samples say it more surely than the spectrum, which fading can tilt.
         if (history_) occupancy_.set_kind_judge([this](const WifiBurstSpan& span) { return judge_kind(span); });
         for (const auto& d : setup.decoders)
@@ -269,6 +269,35 @@ private:
         }
         ++tally.transmissions;
         if (proven[0] != proven[1]) decoded_kind_ = proven[1];
+        if (records_) record_transmission(span, static_cast<double>(span.first_sample > lead ? span.first_sample - lead : 0) / rate);
+    }
+
+    // With --bursts: the transmission tried, on its channel, and each packet framed in it with its
+    // own start (a transmission holds data, SIFS and ACK).
+    void record_transmission(const WifiBurstSpan& span, double snippet_start_s) {
+        const double rate = tuning_.segment.sample_rate_hz, t0 = tuning_.segment.start_time_s;
+        const bool dsss = std::any_of(packets_.begin(), packets_.end(), [](const decode::Packet& p) {
+            return p.checksum_ok && p.protocol == decode::Protocol::wifi_dsss;
+        });
+        const double half_mhz = dsss ? 11.0 : 10.0;
+        report::BurstRecord r;
+        r.start_s = t0 + static_cast<double>(span.first_sample) / rate;
+        r.end_s = t0 + static_cast<double>(span.end_sample) / rate;
+        r.low_mhz = span.center_mhz - half_mhz;
+        r.high_mhz = span.center_mhz + half_mhz;
+        r.center_mhz = span.center_mhz;
+        r.emitter_class = dsss || (packets_.empty() && span.dsss_by_shape) ? EmitterClass::wifi_dsss : EmitterClass::wifi_ofdm;
+        r.features.emplace_back("decoders_ran", true);
+        if (!packets_.empty()) {
+            report::Value::Array packets;
+            for (const auto& p : packets_)
+                packets.emplace_back(report::Value::Object{{"protocol", std::string(decode::protocol_key(p.protocol))},
+                                                           {"checksum_ok", p.checksum_ok},
+                                                           {"start_s", t0 + snippet_start_s + p.start_s},
+                                                           {"duration_us", 1e6 * p.duration_s}});
+            r.features.emplace_back("packets", std::move(packets));
+        }
+        records_->push_back(std::move(r));
     }
 
     // Wi-Fi needs its preamble: a channel none of whose transmissions showed one to the decoders (not
@@ -410,7 +439,7 @@ private:
     }
 
     static constexpr double kPreambleMarginSeconds = 4e-6;  // beyond the frames' edges
-    static constexpr double kDecodeBurst = 200.0;           // transmissions decoded before the budget bites
+    static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
     static constexpr double kDecodeRate = 20e6;
     static constexpr std::uint64_t kLeakMinTried = 3;  // transmissions tried before a channel's silence counts
@@ -420,6 +449,7 @@ private:
     WifiOccupancyDetector occupancy_;
     const SampleHistory* history_;
     std::vector<WifiChannel> channels_;
+    std::vector<report::BurstRecord>* records_;  // the report's burst list (--bursts), else null
     std::uint64_t pieces_proven_ = 0;
     struct WidebandDecoder {
         const decode::DecoderDescriptor* descriptor;

@@ -221,8 +221,8 @@ std::string to_json(const Report& r) {
         for (const auto& b : *r.bursts) {
             ordered_json o = {{"start_s", round_to(b.start_s, 7)}, {"end_s", round_to(b.end_s, 7)},
                               {"low_mhz", round_to(b.low_mhz, 3)}, {"high_mhz", round_to(b.high_mhz, 3)},
-                              {"center_mhz", round_to(b.center_mhz, 3)}, {"power_dbfs", round_to(b.power_dbfs, 1)},
-                              {"above_floor_db", round_to(b.above_floor_db, 1)},
+                              {"center_mhz", round_to(b.center_mhz, 3)}, {"power_dbfs", b.power_dbfs ? ordered_json(round_to(*b.power_dbfs, 1)) : ordered_json(nullptr)},
+                              {"above_floor_db", b.above_floor_db ? ordered_json(round_to(*b.above_floor_db, 1)) : ordered_json(nullptr)},
                               {"class", b.emitter_class ? ordered_json(std::string(key(*b.emitter_class))) : ordered_json(nullptr)}};
             for (const auto& [k, v] : b.features) o[k] = to_json_value(v);
             list.push_back(o);

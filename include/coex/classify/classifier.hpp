@@ -48,7 +48,8 @@ private:
     void decode_wifi_piece(const struct TrackedBurst& burst, BurstFeatures& f);
     bool spend_decode_budget(double now_s);
     void count_packets(const std::vector<decode::Packet>& packets);
-    void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet);
+    // `burst_first`, `burst_end`: the tracked burst's samples within the snippet (the rest is margin)
+    void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end);
 
     struct Registered {
         const DetectorDescriptor* descriptor;
@@ -88,6 +89,7 @@ private:
     std::uint64_t bursts_unclaimed_ = 0;  // no detector, not even 'unknown', took them
     std::uint64_t bursts_total_ = 0;
     std::uint64_t bursts_at_edge_ = 0;    // cut by the edge of the tuning: not judged
+    std::uint64_t bursts_at_edge_proven_ = 0;  // at the edge, but a packet in it decoded with its checksum: judged
     std::map<std::string, std::uint64_t> pieces_folded_;  // unknown entries folded into a known emitter, by its class
     std::map<std::string, std::uint64_t> explained_;  // bursts taken by a detector's explanation, by detector
     struct Rejected {

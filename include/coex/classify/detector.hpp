@@ -201,6 +201,9 @@ struct DetectorSetup {
     std::vector<WifiChannel> wifi_channels;  // of the regulatory domain
     const SampleHistory* history = nullptr;  // the tuning's last few ms of samples, for looks at a burst's own samples
     std::span<const decode::DecoderDescriptor> decoders{};  // the packet decoders in use (a detector makes its own)
+    // With --bursts: the report's burst list, where a detector that decodes on its own (Wi-Fi) lists
+    // what it tried; null otherwise.
+    std::vector<report::BurstRecord>* burst_records = nullptr;
 };
 
 struct DetectorDescriptor {

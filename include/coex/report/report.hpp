@@ -158,7 +158,8 @@ void redact(Report& report);
 // One burst the classifier judged (only kept when asked for: long captures hold very many).
 struct BurstRecord {
     double start_s = 0.0, end_s = 0.0, low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
-    double power_dbfs = 0.0, above_floor_db = 0.0;
+    // level; unset for a Wi-Fi transmission's record (its level is its channel's, in the Wi-Fi table)
+    std::optional<double> power_dbfs, above_floor_db;
     std::optional<EmitterClass> emitter_class;  // what the detector that accepted it is for; unset when none did
     Value::Object features;     // what it was judged on
 };
