@@ -177,6 +177,7 @@ int run_eval(const std::vector<std::string>& args) {
     if (!domain) throw UsageError{"--country: '" + country + "' is not one of US, EU, JP"};
     config.domain = *domain;
     config.spectrogram = spectrogram_config(spectrogram);
+    config.keep_bursts = true;  // the decoding score matches labelled packets to the decoded bursts
     analysis::validate(config);  // a bad --fft or --overlap is refused before any scene is made
     OutputFile json_out("--json", json_path);
 

@@ -120,6 +120,92 @@ void score_decoding(const json& reported, const json& label, DecodeCounts& c) {
         for (const auto& id : named) c.identities_extra += labelled.count(id) ? 0 : 1;
 }
 
+// The PHY (the report's packet protocol key) whose checksum proves each packet class.
+const char* protocol_of(const std::string& cls) {
+    static const std::map<std::string, const char*> protocols = {
+        {"ble", "bluetooth_le"},      {"bluetooth_classic", "bluetooth_br"}, {"zigbee", "ieee802154"},
+        {"proprietary_gfsk", "esb"}, {"wifi_dsss", "ieee80211_dsss"},        {"wifi_ofdm", "ieee80211_ofdm"}};
+    auto it = protocols.find(cls);
+    return it == protocols.end() ? nullptr : it->second;
+}
+
+// Per labelled packet: seen whole and alone (counted) and then decoded, or collided, or cut (score.hpp).
+void score_packets(const json& rep, const json& lab, CaptureScore& s) {
+    if (!rep.contains("bursts") || !rep["bursts"].is_array()) return;
+    s.packets_scored = true;
+    struct Span {
+        double t0, t1, lo, hi;
+    };
+    auto overlap = [](double a0, double a1, double b0, double b1) { return std::min(a1, b1) - std::max(a0, b0); };
+    // checksum-valid packets in the report, per protocol: their own time where given, else their burst's
+    std::map<std::string, std::vector<Span>> proven;
+    for (const auto& b : rep["bursts"]) {
+        if (!b.contains("packets") || !b["packets"].is_array()) continue;
+        for (const auto& p : b["packets"]) {
+            if (!p.value("checksum_ok", false)) continue;
+            Span sp{num(b, "start_s"), num(b, "end_s"), num(b, "low_mhz"), num(b, "high_mhz")};
+            if (auto t = opt_num(p, "start_s")) sp = {*t, *t + 1e-6 * num(p, "duration_us"), sp.lo, sp.hi};
+            proven[str(p, "protocol")].push_back(sp);
+        }
+    }
+    struct LabelledPacket {
+        std::size_t emitter;
+        double level;
+        Span span;
+    };
+    std::vector<LabelledPacket> all;
+    const json emitters = lab.value("emitters", json::array());
+    for (std::size_t i = 0; i < emitters.size(); ++i)
+        for (const auto& b : emitters[i].value("bursts", json::array()))
+            if (b.is_array() && b.size() >= 4)
+                all.push_back({i, num(emitters[i], "level_dbfs"), {b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()}});
+    const json segments = lab.value("segments", json::array());
+    for (const auto& p : all) {
+        const json& e = emitters[p.emitter];
+        const std::string cls = str(e, "class");
+        const char* protocol = protocol_of(cls);
+        const auto snr = opt_num(e, "above_floor_db");
+        if (!protocol || !e.value("visible", true) || !snr || *snr < kDecodeSnrDb - 0.5) continue;
+        // the dwell it falls in (or starts or ends in), and whether the view sees its band at all
+        const json* seg = nullptr;
+        for (const auto& g : segments)
+            if (overlap(p.span.t0, p.span.t1, num(g, "start_s"), num(g, "end_s")) > 0.0) seg = &g;
+        if (!seg || overlap(p.span.lo, p.span.hi, num(*seg, "usable_low_mhz"), num(*seg, "usable_high_mhz")) <= 0.0) continue;
+        PacketCounts& c = s.packets[cls];
+        // (its band is a nominal mask, 20-22 MHz for Wi-Fi: 80 % of it in view is seen whole)
+        const double inner = 0.4 * (p.span.hi - p.span.lo), centre = 0.5 * (p.span.lo + p.span.hi);
+        if (p.span.t0 < num(*seg, "start_s") || p.span.t1 > num(*seg, "end_s") || centre - inner < num(*seg, "usable_low_mhz") ||
+            centre + inner > num(*seg, "usable_high_mhz")) {
+            ++c.cut;
+            continue;
+        }
+        const bool collided = std::any_of(all.begin(), all.end(), [&](const LabelledPacket& o) {
+            return o.emitter != p.emitter && o.level >= p.level - kCollisionDb && overlap(o.span.t0, o.span.t1, p.span.t0, p.span.t1) > 0.0 &&
+                   overlap(o.span.lo, o.span.hi, p.span.lo, p.span.hi) > 0.0;
+        });
+        if (collided) {
+            ++c.collided;
+            continue;
+        }
+        ++c.counted;
+        // a proven packet covering most of it (or most of which it covers), its band within 0.5 MHz
+        const double duration = p.span.t1 - p.span.t0;
+        const auto& found = proven[protocol];
+        c.decoded += std::any_of(found.begin(), found.end(), [&](const Span& f) {
+            const double common = overlap(f.t0, f.t1, p.span.t0, p.span.t1);
+            return common > 0.5 * std::min(duration, f.t1 - f.t0) && overlap(f.lo - 0.5, f.hi + 0.5, p.span.lo, p.span.hi) >= 0.0;
+        });
+    }
+}
+
+PacketCounts& PacketCounts::operator+=(const PacketCounts& o) {
+    collided += o.collided;
+    cut += o.cut;
+    counted += o.counted;
+    decoded += o.decoded;
+    return *this;
+}
+
 DecodeCounts& DecodeCounts::operator+=(const DecodeCounts& o) {
     bursts += o.bursts;
     tried += o.tried;
@@ -214,6 +300,7 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         labels.push_back(std::move(b));
     }
     s.false_positive_scene = only_spurs;
+    score_packets(rep, lab, s);
 
     // ---- Wi-Fi occupancy -----------------------------------------------------------------------------
     std::map<int, json> truth;
@@ -417,6 +504,8 @@ Summary summarize(const std::vector<CaptureScore>& scores) {
         m.bursts.reported += s.bursts.reported;
         m.bursts.reported_true += s.bursts.reported_true;
         for (const auto& [c, d] : s.decoding) m.decoding[c] += d;
+        m.packets_scored = m.packets_scored || s.packets_scored;
+        for (const auto& [c, d] : s.packets) m.packets[c] += d;
     }
     return m;
 }
@@ -589,6 +678,23 @@ std::string to_text(const Summary& m, const std::vector<CaptureScore>& scores) {
         o << line;
     }
 
+    o << "\nDecoding per labelled packet, emitters labelled " << fmt("%.0f", kDecodeSnrDb)
+      << " dB or more over the floor: ";
+    if (!m.packets_scored) {
+        o << "not scored: the reports list no bursts (analyse with --bursts)\n";
+    } else {
+        o << "packets seen whole and alone (counted) and those decoded with a valid checksum;\n"
+          << "  apart: collided (another emitter within " << fmt("%.0f", kCollisionDb)
+          << " dB of its level overlaps it in time and frequency) and cut (by the capture's or a dwell's edge, or the view's band edge)\n";
+        std::snprintf(line, sizeof line, "  %-18s %8s %8s %9s %9s %8s\n", "class", "counted", "decoded", "share", "collided", "cut");
+        o << line;
+        for (const auto& [c, d] : m.packets) {
+            const std::string share = d.counted ? fmt("%.3f", static_cast<double>(d.decoded) / d.counted) : "-";
+            std::snprintf(line, sizeof line, "  %-18s %8d %8d %9s %9d %8d\n", c.c_str(), d.counted, d.decoded, share.c_str(), d.collided, d.cut);
+            o << line;
+        }
+    }
+
     o << "\nPer capture\n";
     std::snprintf(line, sizeof line, "  %-34s %-8s %7s %8s %4s %4s %4s %6s %7s %7s\n", "capture", "view", "chans", "occ max", "TP", "FP",
                   "FN", "false", "synth s", "anal s");
@@ -671,6 +777,10 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
                        {"identities_found", d.identities_found},
                        {"identities_extra", d.identities_extra}};
     sum["decoding"] = decoding;
+    ordered_json packets = ordered_json::object();
+    for (const auto& [c, d] : m.packets)
+        packets[c] = {{"counted", d.counted}, {"decoded", d.decoded}, {"collided", d.collided}, {"cut", d.cut}};
+    sum["decoding_per_packet"] = m.packets_scored ? packets : ordered_json(nullptr);
     j["summary"] = sum;
     ordered_json caps = ordered_json::array();
     for (const auto& s : scores) {

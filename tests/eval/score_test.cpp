@@ -300,4 +300,56 @@ TEST(EvalScore, RealismCountsFalseUsb3AndClassicOnAFixedGfskLink) {
     const json j = json::parse(to_json(m, {s, t}));
     EXPECT_EQ(j["summary"]["false_usb3"], 1);
     EXPECT_EQ(j["summary"]["classic_from_fixed_gfsk"], 1);
+
+// Decoding per labelled packet: a packet seen whole and alone counts, and is decoded when a
+// checksum-valid packet of its PHY covers it in the report's burst list; a packet another emitter
+// within 12 dB overlaps (collided) or the dwell's edge cuts (cut) is counted apart; a packet of an
+// emitter under 12 dB is not counted at all.
+TEST(EvalScore, DecodingPerLabelledPacket) {
+    Pair p;
+    p.labels["segments"] = {{{"start_s", 0.0}, {"end_s", 0.1}, {"usable_low_mhz", 2428.0}, {"usable_high_mhz", 2446.0}}};
+    json br = label("bluetooth_classic", 2401.5, 2480.5);
+    br["level_dbfs"] = -30.0;
+    br["bursts"] = {{0.010, 0.011, 2430.5, 2431.5},   // decoded
+                    {0.020, 0.021, 2432.5, 2433.5},   // framed, checksum failed: a miss
+                    {0.030, 0.031, 2434.5, 2435.5},   // under a Wi-Fi transmission 5 dB stronger: collided
+                    {0.040, 0.041, 2440.5, 2441.5},   // beside a weak one (20 dB under): counted, missed
+                    {0.0995, 0.1005, 2436.5, 2437.5}, // cut by the end of the capture
+                    {0.050, 0.051, 2427.5, 2428.5}};  // half outside the view's band: cut
+    json wifi = label("wifi_ofdm", 2428.7, 2445.3);
+    wifi["level_dbfs"] = -25.0;
+    wifi["bursts"] = {{0.0302, 0.0304, 2428.7, 2445.3}};
+    json weak = label("unknown", 2440.0, 2442.0);
+    weak["level_dbfs"] = -50.0;
+    weak["bursts"] = {{0.0404, 0.0406, 2440.0, 2442.0}};
+    json faint = label("zigbee", 2434.0, 2436.0, true, 8.0);
+    faint["level_dbfs"] = -45.0;
+    faint["bursts"] = {{0.060, 0.061, 2434.0, 2436.0}};
+    p.labels["emitters"] = {br, wifi, weak, faint};
+    auto record = [](double t0, double t1, double lo, double hi, const char* protocol, bool ok) {
+        return json{{"start_s", t0}, {"end_s", t1}, {"low_mhz", lo}, {"high_mhz", hi},
+                    {"packets", {{{"protocol", protocol}, {"checksum_ok", ok}, {"duration_us", 1e6 * (t1 - t0)}}}}};
+    };
+    p.report["bursts"] = {record(0.01, 0.011, 2430.6, 2431.4, "bluetooth_br", true), record(0.02, 0.021, 2432.6, 2433.4, "bluetooth_br", false),
+                          record(0.03, 0.031, 2434.6, 2435.4, "bluetooth_br", true),
+                          record(0.0402, 0.0408, 2440.6, 2441.4, "bluetooth_le", true)};  // another PHY: not proof
+    const auto s = p.score();
+    ASSERT_TRUE(s.packets_scored);
+    const auto& br_counts = s.packets.at("bluetooth_classic");
+    EXPECT_EQ(br_counts.counted, 3);
+    EXPECT_EQ(br_counts.decoded, 1);
+    EXPECT_EQ(br_counts.collided, 1);
+    EXPECT_EQ(br_counts.cut, 2);
+    EXPECT_EQ(s.packets.count("zigbee"), 0u);  // 8 dB over the floor: not scored
+    EXPECT_EQ(s.packets.at("wifi_ofdm").counted, 0);
+    EXPECT_EQ(s.packets.at("wifi_ofdm").collided, 1);  // the BR packet is within 12 dB of it
+    const auto m = summarize({s});
+    const std::string text = to_text(m, {s});
+    EXPECT_NE(text.find("bluetooth_classic         3        1     0.333         1        2"), std::string::npos) << text;
+
+    Pair without;  // a report without its burst list: not scored, and said so
+    without.labels = p.labels;
+    const auto n = without.score();
+    EXPECT_FALSE(n.packets_scored);
+    EXPECT_NE(to_text(summarize({n}), {n}).find("not scored: the reports list no bursts"), std::string::npos);
 }

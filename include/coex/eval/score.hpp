@@ -62,6 +62,19 @@ struct DecodeCounts {
     DecodeCounts& operator+=(const DecodeCounts& o);
 };
 
+// Decoding per labelled packet, per packet class: the packets of emitters labelled ≥ kDecodeSnrDb
+// over the floor that the view saw (docs/accuracy.md "Decoding"). Those another emitter overlapped in
+// time and frequency at a level within kCollisionDb of theirs (collided) and those the capture's or a
+// dwell's edge cut, in time or by the view's band edge (less than the middle 80 % of the labelled
+// band in the usable band: cut), are counted apart and not in `counted`;
+// `decoded`: counted packets a checksum-valid packet of the class's PHY covers in the report's burst
+// list (emitters' burst records, which the analysis gives when asked: --bursts).
+inline constexpr double kCollisionDb = 12.0;
+struct PacketCounts {
+    int collided = 0, cut = 0, counted = 0, decoded = 0;
+    PacketCounts& operator+=(const PacketCounts& o);
+};
+
 struct CaptureScore {
     std::string name, scene, view;
     bool false_positive_scene = false;  // no labelled emitters except narrowband spurs (noise, CW, zeros, clipped CW)
@@ -86,6 +99,8 @@ struct CaptureScore {
     bool bursts_in_report = false;
     BurstCounts bursts;
     std::map<std::string, DecodeCounts> decoding;  // packet classes, labels ≥ kDecodeSnrDb matched
+    bool packets_scored = false;                    // the report lists its bursts
+    std::map<std::string, PacketCounts> packets;    // packet classes, labels ≥ kDecodeSnrDb
 };
 
 // Throws InputError("<name>: ...") when either document is not what it should be.
@@ -116,6 +131,8 @@ struct Summary {
     bool bursts_in_report = false;
     BurstCounts bursts;
     std::map<std::string, DecodeCounts> decoding;
+    bool packets_scored = false;
+    std::map<std::string, PacketCounts> packets;
 };
 
 Summary summarize(const std::vector<CaptureScore>& scores);
