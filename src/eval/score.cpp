@@ -172,9 +172,10 @@ void score_packets(const json& rep, const json& lab, CaptureScore& s) {
             if (overlap(p.span.t0, p.span.t1, num(g, "start_s"), num(g, "end_s")) > 0.0) seg = &g;
         if (!seg || overlap(p.span.lo, p.span.hi, num(*seg, "usable_low_mhz"), num(*seg, "usable_high_mhz")) <= 0.0) continue;
         PacketCounts& c = s.packets[cls];
-        // (its band is a nominal mask, 20-22 MHz for Wi-Fi: 80 % of it in view is seen whole)
+        // (its band is a nominal mask, 20-22 MHz for Wi-Fi: 80 % of it in view is seen whole; the labels
+        // clip a packet to the capture, so one that starts or ends on the dwell's edge was cut there)
         const double inner = 0.4 * (p.span.hi - p.span.lo), centre = 0.5 * (p.span.lo + p.span.hi);
-        if (p.span.t0 < num(*seg, "start_s") || p.span.t1 > num(*seg, "end_s") || centre - inner < num(*seg, "usable_low_mhz") ||
+        if (p.span.t0 <= num(*seg, "start_s") || p.span.t1 >= num(*seg, "end_s") || centre - inner < num(*seg, "usable_low_mhz") ||
             centre + inner > num(*seg, "usable_high_mhz")) {
             ++c.cut;
             continue;
