@@ -131,10 +131,12 @@ public:
         e.evidence.decode = util::decode_counts(decodes);
         auto advertisers = util::identities(decodes, "advertiser");
         std::erase_if(advertisers, [](const report::Identity& id) { return !id.verified; });  // an AdvA counts from a valid CRC only
-        std::vector<BurstDecode> unverified;  // connections: access addresses of packets whose CRC init is unknown
+        // connections: access addresses of data PDUs (checked by a CRC init learnt from the link, or
+        // not) and of other packets framed without a valid CRC
+        std::vector<BurstDecode> by_access_address;
         for (const auto& d : decodes)
-            if (d.framed && !d.checksum_ok) unverified.push_back(d);
-        auto connections = util::identities(unverified, "connection", true);
+            if (d.framed && (d.link_data || !d.checksum_ok)) by_access_address.push_back(d);
+        auto connections = util::identities(by_access_address, "connection", true);
         std::erase_if(connections, [](const report::Identity& id) { return id.packets < 2; });  // one sighting is no connection
         std::size_t random_advertisers = 0;
         for (const auto& a : advertisers) random_advertisers += a.type == "random";

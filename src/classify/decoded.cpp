@@ -28,6 +28,7 @@ BurstDecode burst_decode(const BurstFeatures& burst, decode::Protocol protocol) 
     if (!packet) return d;
     d.framed = true;
     d.checksum_ok = packet->checksum_ok;
+    d.link_data = protocol == decode::Protocol::ble && packet->kind.starts_with("data");
     d.device = packet->device;
     d.device_type = packet->device_type;
     d.network = packet->network;

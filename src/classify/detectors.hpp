@@ -36,6 +36,7 @@ struct BurstSpan {
 // What decoding made of one burst an emitter is built from, for its evidence and identities.
 struct BurstDecode {
     bool tried = false, framed = false, checksum_ok = false;
+    bool link_data = false;  // a BLE connection's data PDU (kind "data…"), its CRC checked or not
     std::string device, device_type, network;
 };
 [[nodiscard]] BurstDecode burst_decode(const BurstFeatures& burst, decode::Protocol protocol);
