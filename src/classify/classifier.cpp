@@ -17,10 +17,12 @@ namespace coex::classify {
 namespace {
 
 // A burst's margins (its frames' edges are coarse) may hold the start or end of a stronger neighbour
-// on the same frequency (a Wi-Fi transmission a few µs after a Bluetooth packet): the decoders would
-// take it for the burst, whose level and carrier they measure on the loudest part. Past the first
-// 2 µs block of the margin that is 6 dB above the burst's median level, the margin is dropped (after
-// the burst) or zeroed (before it, so that packet times keep their origin).
+// on the same frequency (a Wi-Fi transmission a few µs after a Bluetooth packet), and so may the
+// burst's own tail when the neighbour's cells hid the seam from the tracker: the decoders would take
+// it for the burst, whose level and carrier they measure on the loudest part. From the first 2 µs
+// block 6 dB above the burst's median level after its first kStrongerHeadSeconds, the samples are
+// dropped; before the burst, up to such a block, they are zeroed (so that packet times keep their origin).
+constexpr double kStrongerHeadSeconds = 60e-6;  // a packet's start the decoders need whole (BR access code and header: 126 µs)
 void quiet_stronger_margins(std::vector<cf32>& x, std::size_t burst_first, std::size_t burst_end, double rate) {
     const auto block = std::max<std::size_t>(8, static_cast<std::size_t>(2e-6 * rate));
     burst_end = std::min(burst_end, x.size());
@@ -35,7 +37,8 @@ void quiet_stronger_margins(std::vector<cf32>& x, std::size_t burst_first, std::
     for (std::size_t i = burst_first; i + block <= burst_end; i += block) inside.push_back(power(i));
     std::nth_element(inside.begin(), inside.begin() + static_cast<std::ptrdiff_t>(inside.size() / 2), inside.end());
     const float loud = 4.0f * inside[inside.size() / 2];
-    for (std::size_t i = burst_end; i + block <= x.size(); i += block)
+    const auto head = burst_first + static_cast<std::size_t>(kStrongerHeadSeconds * rate);
+    for (std::size_t i = std::min(head, burst_end); i + block <= x.size(); i += block)
         if (power(i) > loud) {
             x.resize(i);
             break;
