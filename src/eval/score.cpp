@@ -122,11 +122,17 @@ void score_decoding(const json& reported, const json& label, DecodeCounts& c) {
 
 // The PHY (the report's packet protocol key) whose checksum proves each packet class.
 const char* protocol_of(const std::string& cls) {
-    static const std::map<std::string, const char*> protocols = {
-        {"ble", "bluetooth_le"},      {"bluetooth_classic", "bluetooth_br"}, {"zigbee", "ieee802154"},
-        {"proprietary_gfsk", "esb"}, {"wifi_dsss", "ieee80211_dsss"},        {"wifi_ofdm", "ieee80211_ofdm"}};
-    auto it = protocols.find(cls);
-    return it == protocols.end() ? nullptr : it->second;
+    const auto c = emitter_class_from_key(cls);
+    if (!c) return nullptr;
+    switch (*c) {
+        case EmitterClass::ble: return "bluetooth_le";
+        case EmitterClass::bluetooth_classic: return "bluetooth_br";
+        case EmitterClass::zigbee: return "ieee802154";
+        case EmitterClass::proprietary_gfsk: return "esb";
+        case EmitterClass::wifi_dsss: return "ieee80211_dsss";
+        case EmitterClass::wifi_ofdm: return "ieee80211_ofdm";
+        default: return nullptr;
+    }
 }
 
 // Per labelled packet: seen whole and alone (counted) and then decoded, or collided, or cut (score.hpp).
