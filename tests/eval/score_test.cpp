@@ -300,6 +300,7 @@ TEST(EvalScore, RealismCountsFalseUsb3AndClassicOnAFixedGfskLink) {
     const json j = json::parse(to_json(m, {s, t}));
     EXPECT_EQ(j["summary"]["false_usb3"], 1);
     EXPECT_EQ(j["summary"]["classic_from_fixed_gfsk"], 1);
+}
 
 // Decoding per labelled packet: a packet seen whole and alone counts, and is decoded when a
 // checksum-valid packet of its PHY covers it in the report's burst list; a packet another emitter
