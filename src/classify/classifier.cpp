@@ -3,6 +3,7 @@
 
 #include "burst_tracker.hpp"
 #include "channelizer.hpp"
+#include "detectors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -550,6 +551,10 @@ void Classifier::finish(report::Report& report) {
         }
     }
     fold_pieces(report.emitters, found_by);
+    const auto residue = std::remove_if(report.emitters.begin(), report.emitters.end(),
+                                        [](const report::Emitter& e) { return e.level_dbfs < kNumericalFloorDbfs; });
+    if (residue != report.emitters.end()) counters["emitters.below_numerical_floor"] += static_cast<std::uint64_t>(report.emitters.end() - residue);
+    report.emitters.erase(residue, report.emitters.end());
     // Shape alone is the weakest evidence: whatever a detector made of it, it says "likely", no more.
     for (auto& e : report.emitters)
         if (e.evidence.basis == report::EvidenceBasis::shape) e.confidence = std::min(e.confidence, kShapeOnlyConfidence);

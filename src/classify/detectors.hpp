@@ -27,6 +27,9 @@ inline constexpr double kMinAboveFloorDb = 6.0;
 // A radio's carrier holds still within a packet (crystal-locked, ±tens of kHz); the centre of a
 // burst whose frame-to-frame centre spreads wider than this is not a radio packet.
 inline constexpr double kMaxRadioDriftMhz = 0.3;
+// Weaker than this is arithmetic, not RF (no receiver's quantisation reaches it): an all-zero or
+// noiseless capture's rounding residue, never an emitter.
+inline constexpr double kNumericalFloorDbfs = -150.0;
 
 // A burst as the emitter built from it sees it.
 struct BurstSpan {

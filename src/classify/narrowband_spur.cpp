@@ -16,7 +16,6 @@ namespace {
 constexpr double kSpurRise = 10.0;      // linear: 10 dB over the local floor
 constexpr std::size_t kLocalSpan = 24;  // bins each side for the local floor
 constexpr std::size_t kDcGuard = 2;     // bins each side of DC not judged
-constexpr double kNumericalFloorDbfs = -150.0;  // a "tone" weaker than this is arithmetic, not RF
 // Each bin's floor rests on single-frame looks (χ² with 2 degrees of freedom): it takes a few hundred
 // for a 10 dB rise to mean a tone rather than chance.
 constexpr std::uint64_t kMinObservations = 300;
