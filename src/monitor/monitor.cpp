@@ -6,6 +6,7 @@
 #include "coex/core/emitter_class.hpp"
 #include "coex/core/error.hpp"
 #include "coex/render/day_picture.hpp"
+#include "coex/render/html.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -167,6 +168,7 @@ public:
             data_.legend_lines.push_back("recommendation at " + utc_time(last_->end_unix_s).substr(11, 8) + " UTC: " + last_->headline);
         const auto picture = render::draw_day(data_);
         write_whole_file(config_.out_dir / "days" / (date_ + ".png"), picture.png);
+        write_whole_file(config_.out_dir / "days" / (date_ + ".html"), render::render_day_html(data_, picture));
         remove_older_than(config_.out_dir / "days", "", date_, config_.keep_days);
         ++drawn_;
     }

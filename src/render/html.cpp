@@ -66,6 +66,34 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
+std::string render_day_html(const DayPictureData& data, const DayPicture& picture) {
+    const auto e = [](std::string_view t) { return html_escape(t); };
+    std::ostringstream h;
+    h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      << "<title>" << e(data.title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+    h << "<h1>" << e(data.title) << "</h1>\n";
+    for (const auto& line : data.legend_lines) h << "<p class=\"muted\">" << e(line) << "</p>\n";
+    if (!picture.png.empty())
+        h << "<figure>\n<img alt=\"The day: time of day down the page, the band across, each window's maximum and mean power, the events "
+             "marked, and each Wi-Fi channel's airtime\" src=\"data:image/png;base64,"
+          << base64(picture.png) << "\">\n</figure>\n";
+    h << "<h2>Events</h2>\n";
+    if (data.marks.empty()) {
+        h << "<p>No emitter appeared, changed or went this day.</p>\n";
+    } else {
+        h << "<table>\n<thead><tr><th>time (UTC)</th><th>event</th><th>band</th></tr></thead>\n<tbody>\n";
+        for (const auto& m : data.marks) {
+            const long t = std::lround(m.time_s);
+            h << "<tr><td>" << format("%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60) << "</td><td>" << e(m.label) << "</td><td>"
+              << format("%.1f–%.1f MHz", m.low_mhz, m.high_mhz) << "</td></tr>\n";
+        }
+        h << "</tbody>\n</table>\n";
+    }
+    h << "</body>\n</html>\n";
+    return h.str();
+}
+
 std::string render_html(const report::Report& r, const Picture* picture) {
     const auto e = [](std::string_view t) { return html_escape(t); };
     std::ostringstream h;

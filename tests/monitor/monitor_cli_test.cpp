@@ -77,6 +77,12 @@ protected:
             EXPECT_NO_THROW((void)load(f.path())) << f.path();
         }
         for (const auto& f : fs::directory_iterator(out / "days")) {
+            if (f.path().extension() == ".html") {
+                std::ifstream in(f.path());
+                const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                EXPECT_NE(page.find("</html>"), std::string::npos) << f.path();  // whole, never half-written
+                continue;
+            }
             EXPECT_EQ(f.path().extension(), ".png") << f.path();
             EXPECT_TRUE(read_png(f.path()).valid) << f.path();
         }
@@ -125,9 +131,17 @@ TEST_F(MonitorCli, OvenOnAt20OffAt40GivesEventsWithinAWindow) {
     EXPECT_EQ(period["emitters"][0]["windows"], 2);
     EXPECT_EQ(period["events"]["appeared"], 1);
     EXPECT_EQ(period["events"]["disappeared"], 1);
-    std::vector<fs::path> days;
-    for (const auto& f : fs::directory_iterator(out / "days")) days.push_back(f.path());
+    std::vector<fs::path> days, pages;
+    for (const auto& f : fs::directory_iterator(out / "days")) (f.path().extension() == ".png" ? days : pages).push_back(f.path());
     ASSERT_EQ(days.size(), 1u);
+    // The same day as a page: the picture embedded, the events said in a table.
+    ASSERT_EQ(pages.size(), 1u);
+    EXPECT_EQ(pages[0].stem(), days[0].stem());
+    std::ifstream page_in(pages[0]);
+    const std::string page((std::istreambuf_iterator<char>(page_in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(page.find("src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);
+    EXPECT_NE(page.find(" on</td>"), std::string::npos);
+    EXPECT_NE(page.find(" off</td>"), std::string::npos);
     const auto png = read_png(days[0]);
     EXPECT_TRUE(png.valid);
     EXPECT_GE(png.width, 1200u);
