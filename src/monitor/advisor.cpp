@@ -2,6 +2,7 @@
 #include "coex/monitor/advisor.hpp"
 
 #include "coex/core/error.hpp"
+#include "coex/core/format.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,11 +11,7 @@
 namespace coex::monitor {
 namespace {
 
-std::string cost_text(double x) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.2f", x);
-    return t;
-}
+std::string cost_text(double x) { return format("%.2f", x); }
 
 std::string duration_text(double s) {
     char t[32];
