@@ -170,6 +170,8 @@ void score_packets(const json& rep, const json& lab, CaptureScore& s) {
         const json& e = emitters[p.emitter];
         const std::string cls = str(e, "class");
         const char* protocol = protocol_of(cls);
+        // A proprietary link is decodable only when it speaks ESB: a toy remote's own framing is not.
+        if (protocol && emitter_class_from_key(cls) == EmitterClass::proprietary_gfsk && str(e, "type") != "esb") protocol = nullptr;
         const auto snr = opt_num(e, "above_floor_db");
         if (!protocol || !e.value("visible", true) || !snr || *snr < kDecodeSnrDb - 0.5) continue;
         // the dwell it falls in (or starts or ends in), and whether the view sees its band at all
