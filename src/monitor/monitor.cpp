@@ -160,7 +160,8 @@ public:
         }
         data_.legend_lines.clear();
         char line[256];
-        std::snprintf(line, sizeof line, "%zu rows of %.0f s · events: %llu appeared, %llu changed, %llu disappeared", data_.rows.size(), row_s_,
+        std::snprintf(line, sizeof line, "%zu row%s of %.0f s · events: %llu appeared, %llu changed, %llu disappeared", data_.rows.size(),
+                      data_.rows.size() == 1 ? "" : "s", row_s_,
                       static_cast<unsigned long long>(counts_[0]), static_cast<unsigned long long>(counts_[1]),
                       static_cast<unsigned long long>(counts_[2]));
         data_.legend_lines.emplace_back(line);
