@@ -511,9 +511,33 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::
         }
         return -1;
     };
+    // A fixed-frequency link proven by decoding owns the odd undecoded packet on its own channel that a
+    // packet class took by its shape alone (one cut by the capture's edge, or whose decode failed): a
+    // lone "BLE packet" in the middle of an ESB mouse's 1000 packets a second is the mouse's.
+    auto link_owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
+        if (piece.evidence.basis != report::EvidenceBasis::shape || piece.bursts > 2 || is_wifi(piece.emitter_class)) return -1;
+        for (std::size_t o = 0; o < emitters.size(); ++o) {
+            const auto& link = emitters[o];
+            if (link.emitter_class == EmitterClass::proprietary_gfsk && link.evidence.basis == report::EvidenceBasis::decoded &&
+                std::abs(link.center_mhz - piece.center_mhz) <= 0.5)
+                return static_cast<std::ptrdiff_t>(o);
+        }
+        return -1;
+    };
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
-        if (emitters[i].emitter_class != EmitterClass::unknown) continue;
+        if (emitters[i].emitter_class != EmitterClass::unknown) {
+            if (emitters[i].emitter_class == EmitterClass::proprietary_gfsk) continue;
+            const auto l = link_owner(emitters[i]);
+            if (l < 0) continue;
+            auto& into = emitters[static_cast<std::size_t>(l)];
+            into.bursts += emitters[i].bursts;
+            into.first_s = std::min(into.first_s, emitters[i].first_s);
+            into.last_s = std::max(into.last_s, emitters[i].last_s);
+            absorbed[i] = true;
+            ++pieces_folded_[std::string(key(into.emitter_class))];
+            continue;
+        }
         const auto o = owner(emitters[i]);
         if (o < 0) continue;
         auto& into = emitters[static_cast<std::size_t>(o)];
