@@ -46,7 +46,8 @@ TEST(Coverage, ASweepSeesEachChannelOnceARoundAndIsBlindInBetween) {
 TEST(Coverage, ContiguousBlocksAreOneLook) {
     source::CoverageTracker cov(RegDomain::us);
     for (int i = 0; i < 10; ++i) cov.add(at(2437.0), i * 0.01, 200'000);
-    const auto& ch6 = find(cov.results(), "wifi 6");
+    const auto rows = cov.results();  // find() returns into it: it must outlive ch6
+    const auto& ch6 = find(rows, "wifi 6");
     EXPECT_EQ(ch6.looks, 1u);
     EXPECT_NEAR(ch6.observed_s, 0.1, 1e-9);
     EXPECT_NEAR(ch6.longest_blind_s, 0.0, 1e-9);
