@@ -526,19 +526,8 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::
     };
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
-        if (emitters[i].emitter_class != EmitterClass::unknown) {
-            if (emitters[i].emitter_class == EmitterClass::proprietary_gfsk) continue;
-            const auto l = link_owner(emitters[i]);
-            if (l < 0) continue;
-            auto& into = emitters[static_cast<std::size_t>(l)];
-            into.bursts += emitters[i].bursts;
-            into.first_s = std::min(into.first_s, emitters[i].first_s);
-            into.last_s = std::max(into.last_s, emitters[i].last_s);
-            absorbed[i] = true;
-            ++pieces_folded_[std::string(key(into.emitter_class))];
-            continue;
-        }
-        const auto o = owner(emitters[i]);
+        const auto cls = emitters[i].emitter_class;
+        const auto o = cls == EmitterClass::unknown ? owner(emitters[i]) : cls == EmitterClass::proprietary_gfsk ? -1 : link_owner(emitters[i]);
         if (o < 0) continue;
         auto& into = emitters[static_cast<std::size_t>(o)];
         into.bursts += emitters[i].bursts;

@@ -417,15 +417,6 @@ TEST(WifiOfdmDecoder, HtMixedMcs0To7Ht20) {
 
 namespace {
 
-int data_subcarrier(int d) {  // 17.3.5.10: data subcarrier d = 0..47 -> -26..26 without pilots and DC
-    if (d <= 4) return d - 26;
-    if (d <= 17) return d - 25;
-    if (d <= 23) return d - 24;
-    if (d <= 29) return d - 23;
-    if (d <= 42) return d - 22;
-    return d - 21;
-}
-
 // Rewrites the 48 data tones of the 20 MS/s OFDM symbol whose CP starts at `at` with BPSK (or QBPSK)
 // of 48 coded bits (interleaved here), keeping its pilots and its tone amplitude. Plain DFTs.
 void rewrite_signal_symbol(std::vector<cf32>& x, std::size_t at, const coex::coding::Bits& coded48, bool qbpsk) {
@@ -436,7 +427,7 @@ void rewrite_signal_symbol(std::vector<cf32>& x, std::size_t at, const coex::cod
             f[static_cast<std::size_t>(k)] += std::complex<double>(x[at + 16 + static_cast<std::size_t>(n)].real(), x[at + 16 + static_cast<std::size_t>(n)].imag()) *
                                               std::polar(1.0, -2 * std::numbers::pi * k * n / 64.0);
     for (int d = 0; d < 48; ++d) {
-        const auto b = static_cast<std::size_t>((data_subcarrier(d) + 64) % 64);
+        const auto b = static_cast<std::size_t>((coex::coding::wifi_data_subcarrier(d) + 64) % 64);
         const double v = il[static_cast<std::size_t>(d)] ? 1.0 : -1.0;
         f[b] = std::abs(f[b]) * (qbpsk ? std::complex<double>(0.0, v) : std::complex<double>(v, 0.0));
     }
