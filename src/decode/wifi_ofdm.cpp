@@ -285,7 +285,11 @@ int ht_n_dbps(int mcs, bool forty) {
     static constexpr int d40[8] = {54, 108, 162, 216, 324, 432, 486, 540};
     if (mcs == 32) return forty ? 24 : 0;
     if (mcs < 0 || mcs > 31) return 0;
-    return (forty ? d40 : d20)[mcs % 8] * (mcs / 8 + 1);
+    // Two lookups, not `(forty ? d40 : d20)[i]`: Debian 12's GCC 12.2 compiles that expression to
+    // d20[0] for every index when UBSan instruments the function (-fsanitize=shift,
+    // signed-integer-overflow or integer-divide-by-zero; seen in a ten-line reproducer).
+    const int index = mcs % 8;
+    return (forty ? d40[index] : d20[index]) * (mcs / 8 + 1);
 }
 
 // Group delay of a resampler to 20 MS/s, in output samples: where a band-limited pulse comes out.
