@@ -6,6 +6,10 @@
 
 namespace coex::cli {
 
+// The whole command line after the program's name (the command, then its options): runs it and
+// returns the exit code, every exception mapped to its code and one line on stderr.
+int run_command_line(const std::vector<std::string>& words);
+
 int run_analyze(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
