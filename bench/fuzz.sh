@@ -10,7 +10,7 @@
 # then keeps it fixed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(capture_h5 capture_sigmf capture_raw scene report mqtt_state)
+targets=(capture_h5 capture_sigmf capture_raw scene report mqtt_state cli)
 
 usage() { echo "usage: $0 --list | TARGET SECONDS [JOBS]" >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
@@ -42,6 +42,8 @@ touch "$started"  # findings of earlier runs stay where they are; only this run'
 log=$build/fuzz-$target.log
 echo "fuzz: $target for ${seconds} s (${jobs} job(s)); seeds tests/fuzz/corpus/$target, corpus $corpus"
 parallel=()
+dictionary=()
+[[ -f $root/tests/fuzz/$target.dict ]] && dictionary=(-dict="$root/tests/fuzz/$target.dict")
 [[ $jobs -gt 1 ]] && parallel=(-jobs="$jobs" -workers="$jobs")  # libFuzzer then writes fuzz-N.log in the working directory
 set +e
 cd "$build"
@@ -49,7 +51,7 @@ ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stac
 LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0 \
 "$build/fuzz/${target}_fuzzer" "$corpus" "$root/tests/fuzz/corpus/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=300000 -print_final_stats=1 \
-    "${parallel[@]}" -artifact_prefix="$findings/" >"$log" 2>&1
+    "${dictionary[@]}" "${parallel[@]}" -artifact_prefix="$findings/" >"$log" 2>&1
 status=$?
 set -e
 grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb|new_units_added)|cov: ' "$log" | tail -6 || true

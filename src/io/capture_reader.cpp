@@ -4,6 +4,7 @@
 #include "coex/core/text.hpp"
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"
+#include "library_watchdog.hpp"
 #include "samples.hpp"
 
 #include <algorithm>
@@ -151,6 +152,12 @@ void CaptureReader::Impl::open() {
     if (is_hdf5 <= 0) {
         fail("not an HDF5 file");
     }
+    // HDF5 1.10 can loop forever in here on a damaged file (library_watchdog.hpp).
+    const LibraryWatchdog watchdog(name + ": file is damaged (HDF5 spent " +
+                                       std::to_string(kMetadataCpuLimit.count() / 1000) +
+                                       " s of CPU reading its metadata without finishing: HDF5 1.10 loops on a "
+                                       "damaged global heap; 1.14.2 and later reject it)",
+                                   kMetadataCpuLimit);
     file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file) {
         const std::string detail = h5::last_error();

@@ -139,6 +139,19 @@ TEST_F(Cli, BadFilesExitTwoWithOneLineNamingTheFile) {
     }
 }
 
+// A file a fuzzer made (tests/fuzz/corpus/capture_h5): its global heap is damaged so that Debian 12's
+// HDF5 1.10.8 never returns from reading a string attribute. The capture reader's watchdog ends it with
+// the one-line answer for a damaged file after 10 s of CPU.
+TEST_F(Cli, HdfLibraryThatNeverReturnsEndsInExitTwo) {
+    const fs::path file = dir_ / "damaged.h5";
+    fs::copy_file(fs::path(COEX_SOURCE_DIR) / "tests/fuzz/corpus/capture_h5/hdf5-loops-on-damaged-global-heap", file);
+    const auto r = run("analyze " + file.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(file.string() + ": file is damaged"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
 TEST_F(Cli, NanSamplesExitTwoNamingTheSample) {
     const auto path = dir_ / "nan.h5";
     {

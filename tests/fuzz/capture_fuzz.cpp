@@ -6,6 +6,7 @@
 
 #include "coex/io/open.hpp"
 
+#include <cstring>
 #include <string>
 
 #ifndef COEX_FUZZ_FORMAT
@@ -20,6 +21,40 @@ void read_everything(const std::filesystem::path& path, const coex::io::OpenOpti
     std::uint64_t seen = 0;
     // A header may claim more samples than the file holds: the reader must notice, not trust it.
     while (opened.source->next(block) && seen < (std::uint64_t{1} << 24)) seen += block.samples.size();
+}
+
+// True when a global heap collection in the bytes breaks the file format's rule that its objects tile
+// it exactly, the last (object 0, free space, whose size counts its own header) ending where the
+// collection ends. Debian 12's HDF5 1.10.8
+// loops forever decoding such a collection (fixed in HDF5 1.14.2); the tool ends that with a clear
+// error after 10 s of CPU (src/io/library_watchdog.hpp), which a fuzzer would report as a hang every
+// time. Such inputs are skipped; tests/cli has the tool's own answer to one.
+bool has_damaged_global_heap(const std::uint8_t* data, std::size_t size) {
+    auto u64 = [&](std::size_t at) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, data + at, 8);
+        return v;  // little-endian, as every HDF5 file is written on the machines that write ours
+    };
+    for (std::size_t at = 0; at + 16 <= size; ++at) {
+        if (std::memcmp(data + at, "GCOL", 4) != 0) continue;
+        const std::uint64_t length = u64(at + 8);
+        if (length < 16 || length > size - at) return true;
+        std::uint64_t offset = 16;
+        while (offset + 16 <= length) {
+            std::uint16_t index = 0;
+            std::memcpy(&index, data + at + offset, 2);
+            const std::uint64_t object = u64(at + offset + 8);
+            if (object > length) return true;
+            if (index == 0) {  // free space, its size counting its own header: the remainder
+                if (offset + object != length) return true;
+                break;
+            }
+            const std::uint64_t next = offset + 16 + (object + 7) / 8 * 8;
+            if (next > length) return true;
+            offset = next;
+        }
+    }
+    return false;
 }
 
 }  // namespace
@@ -47,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fuzz::TempFile file(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), name + ".cs16");
         fuzz::expect_clean_rejection([&] { read_everything(file.path(), options); });
     } else {
+        if (has_damaged_global_heap(data, size)) return 0;
         fuzz::TempFile file(data, size, "fuzz.h5");
         fuzz::expect_clean_rejection([&] { read_everything(file.path(), options); });
     }
