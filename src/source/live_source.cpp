@@ -144,8 +144,16 @@ private:
         while (clock_ < end) {
             if (stopping()) throw EndOfStream{EndReason::stopped, {}};
             const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(end - clock_, block_n_));
-            const std::size_t got = read_some(want, kReadTimeoutUs);
-            deliver(got);
+            std::size_t got = read_some(want, kReadTimeoutUs);
+            if (clock_ > end) {
+                // An overflow's gap reached past the dwell's end: the part beyond belongs to no dwell
+                // (a later dwell's settling counts it, a run's end never saw it), nor do the samples after.
+                sh_.lost.fetch_sub(clock_ - end, std::memory_order_relaxed);
+                clock_ = end;
+                sh_.stream.store(clock_, std::memory_order_relaxed);
+                got = 0;
+            }
+            deliver(static_cast<std::size_t>(std::min<std::uint64_t>(got, end - clock_)));
         }
         if (block_open_) close_block();  // a dwell's last block may be short
     }

@@ -109,6 +109,24 @@ TEST(LiveSource, AnOverflowIsLostExactlyAndStartsANewSegment) {
     expect_accounted(src);
 }
 
+TEST(LiveSource, AnOverflowAcrossTheEndIsLostOnlyUpToTheEnd) {
+    // A host too slow at the end of a run (a loaded machine) overflows across it: only the part of
+    // the gap inside the run is lost, and the run holds exactly its duration's samples.
+    FakeScript s;
+    s.overflows = {{498000, 5000}};
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.5;
+    cfg.settle_s = 0.0;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto got = drain(src, 1e6);
+    const auto c = src.counters();
+    EXPECT_EQ(c.samples_lost, 2000u);
+    EXPECT_EQ(c.samples_in, 498000u);
+    EXPECT_EQ(c.stream_samples, 500000u);
+    expect_accounted(src);
+}
+
 TEST(LiveSource, WithoutTimestampsASilentJumpCannotBeSeen) {
     // What a radio without device time (HackRF) gives: a loss is only known when it says so.
     FakeScript s;
