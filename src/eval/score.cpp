@@ -267,8 +267,10 @@ std::string snr_bucket(std::optional<double> snr_db) {
     return fmt("%+.0f dB", b);
 }
 
-CaptureScore score_capture(const std::string& report_json, const std::string& labels_json, const std::string& name,
-                           const MatchRules& rules) {
+namespace {
+
+CaptureScore score_parsed_capture(const std::string& report_json, const std::string& labels_json, const std::string& name,
+                                  const MatchRules& rules) {
     const json rep = parse(report_json, name, "report");
     const json lab = parse(labels_json, name, "labels file");
     if (!lab.is_object() || str(lab, "schema") != "coex-labels/1")
@@ -458,6 +460,17 @@ CaptureScore score_capture(const std::string& report_json, const std::string& la
         }
     }
     return s;
+}
+
+}  // namespace
+
+CaptureScore score_capture(const std::string& report_json, const std::string& labels_json, const std::string& name,
+                           const MatchRules& rules) {
+    try {
+        return score_parsed_capture(report_json, labels_json, name, rules);
+    } catch (const json::exception& e) {  // a field of the wrong type (a string where a number belongs, ...)
+        throw InputError(name + ": the report or its labels hold a value of the wrong type (" + e.what() + ")");
+    }
 }
 
 Summary summarize(const std::vector<CaptureScore>& scores) {
