@@ -11,13 +11,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <optional>
 
 namespace coex::classify {
 namespace {
 
-class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts {
+class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts, public ExplainsBursts {
 public:
     explicit WifiDetector(const DetectorSetup& setup)
         : occupancy_(setup.wifi_channels), history_(setup.history), channels_(setup.wifi_channels), records_(setup.burst_records) {
@@ -27,9 +28,16 @@ public:
             if (d.wideband) decoders_.push_back({&d, d.make()});
         if (history_)
             occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) {
-                if (!decoders_.empty()) decode_transmission(span);
+                if (!decoders_.empty()) {
+                    // (a faded one was decoded for its proof already)
+                    if (!(span.faded && attempted_ && attempted_->first_sample == span.first_sample)) attempt_decode(span);
+                    book_decode(span);
+                }
                 look_for_lte_prefix(span, span.center_mhz);
             });
+        // A transmission with faded frames is Wi-Fi when a PPDU decodes at its channel's centre.
+        if (history_ && !decoders_.empty()) occupancy_.set_proof([this](const WifiBurstSpan& span) { return prove(span); });
+        occupancy_.set_faded_sink([this](const WifiBurstSpan& span) { faded_.push_back(span); });
         // a channel seen in part: its visible part, centred on what the tuning holds of it
         if (history_)
             occupancy_.set_partial_transmission_sink([this](const WifiBurstSpan& span) {
@@ -57,6 +65,15 @@ public:
         const bool inside = piece.low_mhz >= e.low_mhz - 2.0 && piece.high_mhz <= e.high_mhz + 2.0;  // a sliver's edges are a cell coarse
         const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
         return inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5;
+    }
+
+    // The burst tracker's pieces of a counted transmission's faded frames (which it did not claim): a
+    // closed burst inside one's time and channel is that transmission's.
+    [[nodiscard]] double settled_until_s() const override { return occupancy_.settled_until_s(); }
+    bool explains(const BurstFeatures& b) override {
+        const bool inside = inside_faded(b);
+        if (inside) ++pieces_of_faded_;
+        return inside;
     }
 
     void finish(const Observation& /*observation*/, Findings& out) override {
@@ -118,6 +135,14 @@ public:
         out.counters["wifi.frames_ht40"] = n.frames_bonded;
         out.counters["wifi.kind_by_spectrum"] = n.kind_by_spectrum;
         out.counters["wifi.channels_blanked_by_oven"] = channels_blanked;
+        if (n.frames_faded > 0) {
+            out.counters["wifi.frames_faded"] = n.frames_faded;
+            out.counters["wifi.faded_transmissions_proven"] = n.faded_proven;
+            out.counters["wifi.faded_transmissions_by_channel"] = n.faded_by_channel;
+            out.counters["wifi.faded_transmissions_mostly_flat"] = n.faded_mostly_flat;
+            out.counters["wifi.faded_transmissions_rejected"] = n.faded_rejected;
+            out.counters["wifi.pieces_of_faded_transmissions"] = pieces_of_faded_;
+        }
         if (!decoders_.empty()) {
             out.counters["wifi.transmissions_decoded"] = transmissions_tried_;
             for (const auto& [name, n] : decode_counters_) out.counters[name] = n;
@@ -149,6 +174,7 @@ private:
     // header: a PPDU of the channel nearest it (cut by another emitter, or too short for the test). Its
     // decoded facts join the channel's; its airtime is not in the energy-based occupancy.
     void take(const BurstFeatures& burst) override {
+        if (inside_faded(burst)) return;  // its transmission's decode has it already
         int channel = 0;
         double best = 1e9;
         for (const auto& c : channels_)
@@ -216,11 +242,47 @@ private:
         return e;
     }
 
+    // A faded transmission's proof: a PPDU whose header check held, its carrier within kMaxProofOffsetHz
+    // of the channel's centre (the decoder is run there; a neighbour's PPDU 5 MHz off does not frame).
+    // A stretch that starts inside a PPDU already decoded on the channel (its length from the header) is
+    // the rest of that PPDU, cut off by a deeper fade.
+    WifiProof prove(const WifiBurstSpan& span) {
+        auto& tally = tallies_[span.channel];
+        if (span.start_s < tally.proven_until_s + tuning_.frame_seconds) return WifiProof::proven;
+        if (!attempt_decode(span)) return WifiProof::not_tried;
+        const double snippet_t0 = tuning_.segment.start_time_s + attempted_->snippet_start_s;
+        bool proven = false;
+        for (const auto& p : packets_)
+            if (p.checksum_ok && (p.protocol == decode::Protocol::wifi_ofdm || p.protocol == decode::Protocol::wifi_dsss) &&
+                std::abs(p.frequency_offset_hz) <= kMaxProofOffsetHz) {
+                proven = true;
+                tally.proven_until_s = std::max(tally.proven_until_s, snippet_t0 + p.start_s + p.duration_s);
+            }
+        return proven ? WifiProof::proven : WifiProof::unproven;
+    }
+
+    [[nodiscard]] bool inside_faded(const BurstFeatures& b) {
+        // (spans end in capture order; one ended well before this burst began explains nothing more)
+        while (!faded_.empty() && faded_.front().end_s < b.start_s - kFadedSpanKeepSeconds) faded_.pop_front();
+        // Most of its time under the channel's counted transmissions (each a frame wider: the tracker's
+        // burst may begin in the frame before, and run on through a SIFS gap into the ACK).
+        const double frame = tuning_.frame_seconds, length = std::max(b.end_s - b.start_s, 1e-9);
+        std::map<double, double> covered;  // by channel centre
+        for (const auto& s : faded_) {
+            if (b.low_mhz < s.center_mhz - 11.0 || b.high_mhz > s.center_mhz + 11.0) continue;
+            const double overlap = std::min(b.end_s, s.end_s + frame) - std::max(b.start_s, s.start_s - frame);
+            if (overlap > 0.0 && (covered[s.center_mhz] += overlap) >= kFadedPieceCovered * length) return true;
+        }
+        return false;
+    }
+
     // Every PPDU in a transmission (data, SIFS, ACK come as one): its header checks, rate, duration, and
-    // for beacons the network.
-    void decode_transmission(const WifiBurstSpan& span) {
+    // for beacons the network. Decoded into packets_ (false: over the budget, not decoded), then booked.
+    bool attempt_decode(const WifiBurstSpan& span) {
         decoded_kind_.reset();
         decoded_span_ = span.first_sample;
+        packets_.clear();
+        attempted_ = Attempt{span.first_sample, false, 0.0};
         const double rate = tuning_.segment.sample_rate_hz;
         // A budget per channel: every transmission of a short capture, then a steady share of a busy
         // channel's (a decode costs as much as the spectrum of 100 µs of samples). The rates, airtime and
@@ -229,26 +291,37 @@ private:
         const double now = tuning_.segment.start_time_s + static_cast<double>(span.first_sample) / rate;
         tally.tokens = std::min(kDecodeBurst, tally.tokens + std::max(0.0, now - tally.refilled_s) * kDecodesPerSecond);
         tally.refilled_s = now;
-        if (tally.tokens < 1.0) {
-            ++tally.skipped;
-            return;
-        }
+        if (tally.tokens < 1.0) return false;
         tally.tokens -= 1.0;
         // the first frame's start may be up to a frame late; the last frame ends after the transmission
         const auto lead = static_cast<std::uint64_t>((tuning_.frame_seconds + kPreambleMarginSeconds) * rate);
         const auto trail = static_cast<std::uint64_t>(kPreambleMarginSeconds * rate);
         history_->copy(span.first_sample > lead ? span.first_sample - lead : 0, span.end_sample + trail, wide_);
-        if (wide_.empty()) return;
+        if (wide_.empty()) return false;
         const double offset_hz = span.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
         // one 20 MHz channel: a wideband capture is cut down to 20–25 MS/s first (an HT40 PPDU's legacy
         // fields and HT-SIG are repeated on its primary channel, so they are still read)
         const double decoded_rate = channelizer_.to_baseband(wide_, rate, offset_hz, kDecodeRate, baseband_);
-        packets_.clear();
         const decode::Input input{baseband_, decoded_rate, span.center_mhz * 1e6};
         for (auto& d : decoders_) {
             // a transmission an earlier decoder proved (OFDM) is not searched for the other PHY
             if (std::any_of(packets_.begin(), packets_.end(), [](const decode::Packet& p) { return p.checksum_ok; })) break;
             if (decoded_rate >= d.descriptor->min_sample_rate_hz) d.decoder->decode(input, packets_);
+        }
+        attempted_ = Attempt{span.first_sample, true, static_cast<double>(span.first_sample > lead ? span.first_sample - lead : 0) / rate};
+        bool proven[2] = {false, false};
+        for (const auto& p : packets_)
+            if (p.checksum_ok) proven[p.protocol == decode::Protocol::wifi_dsss ? 1 : 0] = true;
+        if (proven[0] != proven[1]) decoded_kind_ = proven[1];
+        return true;
+    }
+
+    // The attempt's packets counted for the transmission's channel (a transmission that counts).
+    void book_decode(const WifiBurstSpan& span) {
+        auto& tally = tallies_[span.channel];
+        if (!attempted_ || attempted_->first_sample != span.first_sample || !attempted_->decoded) {
+            ++tally.skipped;
+            return;
         }
         ++transmissions_tried_;
         bool framed[2] = {false, false}, proven[2] = {false, false};
@@ -268,8 +341,7 @@ private:
             tally.kind[k].proven += proven[k];
         }
         ++tally.transmissions;
-        if (proven[0] != proven[1]) decoded_kind_ = proven[1];
-        if (records_) record_transmission(span, static_cast<double>(span.first_sample > lead ? span.first_sample - lead : 0) / rate);
+        if (records_) record_transmission(span, attempted_->snippet_start_s);
     }
 
     // With --bursts: the transmission tried, on its channel, and each packet framed in it with its
@@ -370,6 +442,7 @@ private:
             std::uint64_t framed = 0, proven = 0;
         } kind[2];  // [0] OFDM, [1] DSSS
         std::uint64_t lte_looks = 0, lte_prefix = 0;  // long transmissions looked at for LTE's prefix, and showing it
+        double proven_until_s = -1.0;  // capture time the last PPDU that proved a faded transmission ends
     };
 
     // A channel's decoded facts: the PPDUs whose header check held, their rates and airtime, and the
@@ -439,6 +512,10 @@ private:
     }
 
     static constexpr double kPreambleMarginSeconds = 4e-6;  // beyond the frames' edges
+    // 802.11's ±25 ppm at both ends plus a receiver's LO error: far under the 5 MHz to a neighbour
+    static constexpr double kMaxProofOffsetHz = 300e3;
+    static constexpr double kFadedSpanKeepSeconds = 0.05;
+    static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
     static constexpr double kDecodeRate = 20e6;
@@ -462,6 +539,14 @@ private:
     std::map<std::string, std::uint64_t> decode_counters_;
     std::uint64_t transmissions_tried_ = 0;
     std::optional<bool> decoded_kind_;  // the last transmission's kind, by its decoded header (true: DSSS)
+    struct Attempt {
+        std::uint64_t first_sample = 0;
+        bool decoded = false;          // false: over the budget
+        double snippet_start_s = 0.0;  // where the decoded samples began, within the segment
+    };
+    std::optional<Attempt> attempted_;  // the last transmission handed to the decoders, its packets in packets_
+    std::deque<WifiBurstSpan> faded_;   // counted transmissions with faded frames, in the order they ended
+    std::uint64_t pieces_of_faded_ = 0;
     std::uint64_t decoded_span_ = 0;
     Channelizer channelizer_;
     TuningGeometry tuning_;

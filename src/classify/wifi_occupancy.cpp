@@ -83,6 +83,21 @@ bool even(const double* sub_signal, const double* sub_noise, int bands, double e
     }
     return true;
 }
+
+// Flat but for one notch: at most kMaxFadedSubbands sub-bands, side by side, under kMinSubband of the
+// mean excess (two-path fading's notch is a few MHz wide; a signal narrower than the channel, or two
+// channels' signals seen from between them, leave more of it dark or dark at both sides).
+bool notched(const double* sub_signal, const double* sub_noise, int bands, double excess) {
+    int low = -1, high = -1, count = 0;
+    for (int k = 0; k < bands; ++k) {
+        const double sub = sub_noise[k] > 0.0 ? sub_signal[k] / sub_noise[k] : (sub_signal[k] > 0.0 ? 1e9 : 0.0);
+        if (sub >= WifiOccupancyDetector::kMinSubband * excess) continue;
+        if (low < 0) low = k;
+        high = k;
+        ++count;
+    }
+    return count > 0 && count <= WifiOccupancyDetector::kMaxFadedSubbands && high - low + 1 == count;
+}
 }  // namespace
 
 WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) {
@@ -266,16 +281,23 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
         const double threshold = t.burst_excess.empty() ? kOnExcess : kHoldExcess;
         const bool bonded = bonded_frame_[index] != 0;
         bool on = bonded || excess >= threshold;
+        // A notched frame is not claimed: its cells stay with the burst tracker until the
+        // transmission's preamble says it is Wi-Fi (then the pieces there are its own).
+        bool faded = false;
         if (on && !bonded && !even(sub_signal, sub_noise, kSubbands, excess)) {
-            on = false;
-            ++counters_.rejected_uneven;
+            faded = notched(sub_signal, sub_noise, kSubbands, excess);
+            if (!faded) {
+                on = false;
+                ++counters_.rejected_uneven;
+            }
         }
         if (on && !bonded && shoulder_excess(frame, t.shoulder_cells) > kMaxShoulder * excess) {
             on = false;
             ++counters_.rejected_shoulders;
         }
         if (on) {
-            ++counters_.frames_on;
+            ++(faded ? counters_.frames_faded : counters_.frames_on);
+            t.burst_faded += faded ? 1 : 0;
             double power = 0.0, channel_floor = 0.0;
             for (int i = 0; i < 17; ++i) {
                 power += cell[t.edge_first + i] - floor[t.edge_first + i];
@@ -292,7 +314,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             t.burst_floor.push_back(static_cast<float>(channel_floor));
             t.burst_edge += 0.5 * (sub_signal[0] + sub_signal[kSubbands - 1]);
             t.burst_centre += sub_signal[kSubbands / 2];
-            claim(t);
+            if (!faded) claim(t);
             std::fill(whole_claims_.begin() + t.claim_first, whole_claims_.begin() + t.claim_end, std::uint8_t{1});
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {
@@ -312,6 +334,7 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
         t.burst_power.clear();
         t.burst_floor.clear();
         t.burst_edge = t.burst_centre = 0.0;
+        t.burst_faded = 0;
     };
     if (n == 0) return;
     if (n == 1) {
@@ -326,7 +349,13 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n / 2), sorted.end());
     const double plateau = n >= 3 ? sorted[n / 2] : *std::max_element(e.begin(), e.end());
     const bool dsss_by_shape = t.burst_centre > 0.0 && t.burst_edge < kDsssEdgeRatio * t.burst_centre;
-    const WifiBurstSpan span{t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape, t.channel.number};
+    const WifiBurstSpan span{t.channel.center_mhz, t.burst_first_sample, t.burst_end_sample, dsss_by_shape, t.channel.number,
+                             t.burst_faded > 0, t.burst_start_s, t.burst_end_s};
+    if (span.faded && !counts_faded(t, span, n)) {
+        ++counters_.faded_rejected;
+        forget();
+        return;
+    }
     if (transmission_sink_) transmission_sink_(span);
     // The samples are asked while the channel's kind is unsettled, once it has carried both kinds, and
     // whenever the spectrum disagrees with the kind it carried: a channel of one kind stays that kind.
@@ -357,6 +386,36 @@ void WifiOccupancyDetector::close_burst(Tracked& t) {
     if (kind.first_s < 0.0) kind.first_s = t.burst_start_s;
     kind.last_s = t.burst_end_s;
     forget();
+}
+
+// A transmission with faded frames counts when the decoders find its preamble at the channel's centre
+// (a neighbour's, or two neighbours' seen from between them, is 5 MHz or more off: no PPDU there);
+// undecoded (the budget), when the channel's faded transmissions have decoded before; otherwise only
+// when most of its frames were flat, as those stretches would have counted on their own.
+bool WifiOccupancyDetector::counts_faded(Tracked& t, const WifiBurstSpan& span, std::size_t frames) {
+    const WifiProof proof = proof_ ? proof_(span) : WifiProof::not_tried;
+    if (proof != WifiProof::not_tried) ++t.faded_tried;
+    bool counts = false;
+    if (proof == WifiProof::proven) {
+        ++t.faded_proven;
+        ++counters_.faded_proven;
+        counts = true;
+    } else if (proof == WifiProof::not_tried && t.faded_proven >= kFadedProvenToTrust && 2 * t.faded_proven >= t.faded_tried) {
+        ++counters_.faded_by_channel;
+        counts = true;
+    } else if (const std::size_t flat = frames - t.burst_faded; flat >= 2 && flat >= t.burst_faded) {
+        ++counters_.faded_mostly_flat;
+        counts = true;
+    }
+    if (counts && faded_sink_) faded_sink_(span);
+    return counts;
+}
+
+double WifiOccupancyDetector::settled_until_s() const {
+    double until = std::numeric_limits<double>::infinity();
+    for (const auto& t : tracked_)
+        if (!t.burst_excess.empty() && t.burst_faded > 0) until = std::min(until, t.burst_start_s);
+    return until;
 }
 
 void WifiOccupancyDetector::gap() {

@@ -55,6 +55,11 @@ struct WifiOccupancyCounters {
     std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
     std::uint64_t frames_bonded = 0;       // frames holding an HT40 (40 MHz) transmission
     std::uint64_t kind_by_spectrum = 0;    // transmissions not judged by the samples: spectrum and channel agreed
+    std::uint64_t frames_faded = 0;        // flat but for one notch (a sub-band or two): frequency-selective fading
+    std::uint64_t faded_proven = 0;        // transmissions with faded frames, counted: a PPDU decoded at the channel's centre
+    std::uint64_t faded_by_channel = 0;    // … counted undecoded (over the budget) on a channel whose faded ones decode
+    std::uint64_t faded_mostly_flat = 0;   // … counted undecoded, most of their frames flat
+    std::uint64_t faded_rejected = 0;      // … not counted: no preamble at the centre, and mostly faded
 };
 
 // A Wi-Fi transmission that just ended, for a look at its samples.
@@ -63,6 +68,17 @@ struct WifiBurstSpan {
     std::uint64_t first_sample = 0, end_sample = 0;  // within the segment
     bool dsss_by_shape = false;                       // what the spectrum alone says
     int channel = 0;
+    // Some of its frames were faded (a sub-band or two under the evenness bar, the rest flat): its
+    // shape alone does not make it Wi-Fi, its preamble must (set_proof).
+    bool faded = false;
+    double start_s = 0.0, end_s = 0.0;  // capture time
+};
+
+// What the 802.11 decoders made of a faded transmission on its channel.
+enum class WifiProof {
+    proven,     // a PPDU whose header check held, at this channel's centre
+    unproven,   // tried: none
+    not_tried,  // over the decode budget
 };
 
 class WifiOccupancyDetector {
@@ -79,6 +95,16 @@ public:
     // Told of every transmission counted on a channel seen only in part, when it ends (its centre is the
     // channel's, which the tuning does not hold).
     void set_partial_transmission_sink(std::function<void(const WifiBurstSpan&)> sink) { partial_sink_ = std::move(sink); }
+    // Asked of a transmission with faded frames, when it ends, before it counts: whether the 802.11
+    // decoders find a PPDU at the channel's centre. Without one, such a transmission counts only when
+    // most of its frames were flat (as each flat stretch would have on its own).
+    void set_proof(std::function<WifiProof(const WifiBurstSpan&)> proof) { proof_ = std::move(proof); }
+    // Told of each transmission with faded frames that counted (its faded frames claimed no cells, so
+    // the burst tracker saw them: the pieces lying under it are its own).
+    void set_faded_sink(std::function<void(const WifiBurstSpan&)> sink) { faded_sink_ = std::move(sink); }
+    // Capture time before which every transmission with faded frames has been settled (the start of
+    // the earliest one still open; +inf when none is).
+    [[nodiscard]] double settled_until_s() const;
 
     void begin_tuning(const TuningGeometry& tuning);
     void on_frame(const Frame& frame);
@@ -100,6 +126,13 @@ public:
     // Edge sub-bands (±4.5…7.5 MHz) over the centre one: ≈1 for OFDM, ≈0.35 for DSSS's sinc².
     static constexpr double kDsssEdgeRatio = 0.6;
     static constexpr std::uint64_t kSettledKind = 8;
+    // Indoor multipath notches a 20 MHz channel: 50 ns of delay spread puts one 3 MHz sub-band more
+    // than 7 dB under the mean in ~28 % of channels. A frame flat but for at most this many adjacent
+    // sub-bands is "faded": it joins a transmission, which then needs its preamble to count.
+    static constexpr int kMaxFadedSubbands = 2;
+    // Undecoded faded transmissions count on a channel where this many faded ones decoded, and at
+    // least half of those tried.
+    static constexpr std::uint64_t kFadedProvenToTrust = 2;
 
 private:
     struct Tracked {
@@ -119,6 +152,8 @@ private:
         std::vector<float> burst_excess, burst_power, burst_floor;
         double burst_edge = 0.0, burst_centre = 0.0, burst_start_s = 0.0, burst_end_s = 0.0;
         std::uint64_t burst_first_sample = 0, burst_end_sample = 0;
+        std::uint64_t burst_faded = 0;                   // of its frames, faded ones
+        std::uint64_t faded_tried = 0, faded_proven = 0;  // the channel's faded transmissions the decoders tried, and proved
         // where the channel sits in the current tuning; empty when not seen whole
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
@@ -147,6 +182,7 @@ private:
     };
     [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame) const;
     void close_burst(Tracked& t);
+    bool counts_faded(Tracked& t, const WifiBurstSpan& span, std::size_t frames);
     void claim(const Tracked& t);
     void claim_partial(Tracked& t, const Frame& frame);
 
@@ -159,7 +195,8 @@ private:
     const dsp::MhzCellGrid* grid_ = nullptr;
     std::size_t fft_size_ = 0;
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
-    std::function<void(const WifiBurstSpan&)> transmission_sink_, partial_sink_;
+    std::function<void(const WifiBurstSpan&)> transmission_sink_, partial_sink_, faded_sink_;
+    std::function<WifiProof(const WifiBurstSpan&)> proof_;
     double frame_seconds_ = 0.0;
     WifiOccupancyCounters counters_;
     std::vector<double> shortfall_;  // per cell, for the idle-frame test
