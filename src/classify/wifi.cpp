@@ -105,12 +105,18 @@ public:
             }
             out.emitters.push_back(emitter(w, tallies_, !decoders_.empty()));
         }
-        // what they claimed was not Wi-Fi: the channel's Wi-Fi occupancy is none of it
-        for (auto& row : out.wifi_channels)
-            if (is_lte_numerology(row.channel)) {
+        // what they claimed was not Wi-Fi: the channel's Wi-Fi occupancy is none of it; nor is
+        // "airtime" under the numerical floor (a constant stream's FFT rounding, e.g. a DC leak alone)
+        std::uint64_t residue_channels = 0;
+        for (auto& row : out.wifi_channels) {
+            const bool residue = row.bursts > 0 && row.mean_power_dbfs && *row.mean_power_dbfs < kNumericalFloorDbfs;
+            if (is_lte_numerology(row.channel) || residue) {
                 row.occupancy = 0.0;
                 row.bursts = 0;
+                residue_channels += residue ? 1 : 0;
             }
+        }
+        if (residue_channels > 0) out.counters["wifi.channels_below_numerical_floor"] = residue_channels;
         std::uint64_t lte_looks = 0, lte_prefix = 0;
         for (const auto& [channel, t] : tallies_) {
             lte_looks += t.lte_looks;
