@@ -54,6 +54,13 @@ void quiet_stronger_margins(std::vector<cf32>& x, std::size_t burst_first, std::
 bool any_proven(const std::vector<decode::Packet>& packets) {
     return std::any_of(packets.begin(), packets.end(), [](const decode::Packet& p) { return p.checksum_ok; });
 }
+// A packet whose link's check value is learnt from later packets (a BLE connection's CRC init: the
+// first packet of a connection) is held this long before it is judged: the same connection event's
+// response (up to 2.3 ms later) or the next event at the shortest interval (7.5 ms) checks it.
+constexpr double kLinkCheckHoldSeconds = 8e-3;
+bool awaits_link_check(const BurstFeatures& f) {
+    return std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return !p.checksum_ok && p.link_key_count > 1; });
+}
 constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor warm-up plus the longest burst checked
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
@@ -170,7 +177,7 @@ void Classifier::on_frame(const Frame& frame) {
     if (claimed_any)
         for (std::size_t c = 0; c < seen.wifi_claimed.size() && c < wifi_claimed_frames_.size(); ++c) wifi_claimed_frames_[c] += seen.wifi_claimed[c] != 0;
     for (auto* w : watchers_) w->on_frame(seen);
-    if (!pending_.empty()) judge_settled(false);
+    if (!pending_.empty()) judge_settled(false, frame.time_s);
     // the outermost cells only see bursts cut by the edge (not judged), so they count as unobserved
     // (a narrow tuning judges bursts by a margin inside its band instead: all its cells count)
     if (tuning_cell_seconds_.empty()) {  // the tuning's first frame: find its inner cells' entries once (map entries stay put)
@@ -319,6 +326,31 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     f.decoders_ran = true;
     ++bursts_decoded_;
     count_packets(f.packets);
+    check_held_link_packets(f.packets);
+}
+
+// A packet checked by a value its link's packets gave (Packet::link_keys: a BLE connection's learnt
+// CRC init) checks the link's earlier packets, held unjudged (judge_settled), whose own checksum
+// gives that value: a connection's first packet, which only its successors can check.
+void Classifier::check_held_link_packets(std::vector<decode::Packet>& packets) {
+    for (const auto& p : packets) {
+        if (!p.checksum_ok || p.link_key_count != 1) continue;
+        auto check = [&](decode::Packet& q) {
+            const auto keys_end = q.link_keys.begin() + q.link_key_count;
+            if (q.checksum_ok || q.link_key_count < 2 || q.protocol != p.protocol || q.access_address != p.access_address ||
+                std::find(q.link_keys.begin(), keys_end, p.link_keys[0]) == keys_end)
+                return;
+            q.checksum_checked = q.checksum_ok = true;
+            q.kind = p.kind;
+            q.link_keys[0] = p.link_keys[0];
+            q.link_key_count = 1;
+            ++decode_counters_["decode." + std::string(decode::protocol_key(q.protocol)) + ".checksum_ok"];
+            ++link_packets_checked_later_;
+        };
+        for (auto& held : pending_)
+            for (auto& q : held.packets) check(q);
+        for (auto& q : packets) check(q);
+    }
 }
 
 void Classifier::count_packets(const std::vector<decode::Packet>& packets) {
@@ -412,11 +444,12 @@ void Classifier::close(const TrackedBurst& b) {
     pending_.push_back(std::move(f));
 }
 
-void Classifier::judge_settled(bool all) {
+void Classifier::judge_settled(bool all, double now_s) {
     double settled = std::numeric_limits<double>::infinity();
     if (!all)
         for (const auto* r : explainers_) settled = std::min(settled, r->explains->settled_until_s());
-    while (!pending_.empty() && (all || pending_.front().end_s <= settled)) {
+    auto held = [&](const BurstFeatures& f) { return f.end_s + kLinkCheckHoldSeconds > now_s && awaits_link_check(f); };
+    while (!pending_.empty() && (all || (pending_.front().end_s <= settled && !held(pending_.front())))) {
         judge(pending_.front());
         pending_.pop_front();
     }
@@ -584,6 +617,7 @@ void Classifier::finish(report::Report& report) {
         counters["decode.bursts_routed"] = bursts_routed_by_decode_;
         counters["decode.bursts_over_budget"] = bursts_over_decode_budget_;
         counters["decode.split_bursts_joined"] = split_bursts_joined_;
+        counters["decode.link_packets_checked_later"] = link_packets_checked_later_;
         for (const auto& [name, n] : decode_counters_) counters[name] = n;
     }
     for (const auto& [cls, n] : pieces_folded_) counters["emitters.pieces_folded_into." + cls] = n;

@@ -131,6 +131,38 @@ TEST(Emitters, BleAdvertisingOnThreeChannels) {
     EXPECT_NEAR(std::get<double>(interval->data), 35.0, 6.0);
 }
 
+// A BLE connection's CRC init is not on the air: its packets' CRCs, run backwards, give it once two
+// agree. The first packet the analyzer sees is held unjudged until the packet that confirms the init
+// (the peripheral's answer 150 µs later) checks it too: every packet of the connection is proven.
+TEST(Emitters, BleConnectionsFirstPacketIsCheckedByTheInitItsSuccessorsConfirm) {
+    std::mt19937_64 rng(17);
+    sim::BleIdentity link;
+    link.access_address = 0x50654C8Du;
+    link.crc_init = 0x3A91C7u;
+    std::vector<sim::Burst> bursts;
+    // data channels 16..20 (2438–2446 MHz), one connection event each 7.5 ms: a 40-octet PDU, 150 µs, an empty answer
+    const double rate = 20e6;
+    std::size_t packets = 0;
+    for (int k = 0; k < 5; ++k) {
+        const int ch = 16 + k;
+        const double rf = (2404.0 + 2.0 * ch) * 1e6;
+        const double t = 0.002 + 0.0075 * k;
+        auto central = std::make_shared<sim::Waveform>(sim::ble_packet(40, sim::BlePhy::le1m, ch, link, rng, rate / 1e6));
+        auto answer = std::make_shared<sim::Waveform>(sim::ble_packet(0, sim::BlePhy::le1m, ch, link, rng, rate / 1e6));
+        bursts.push_back({t, rf, power_for_snr(22, 1.0), central, 2e-6});
+        bursts.push_back({t + sim::ble_packet_duration_s(40, sim::BlePhy::le1m) + 150e-6, rf, power_for_snr(20, 1.0), answer, 2e-6});
+        packets += 2;
+    }
+    Scene s{{2442e6, rate, 900'000}, bursts, -100.0, 18};
+    const auto r = analyze(s);
+    const auto ble = of_class(r, "ble");
+    ASSERT_EQ(ble.size(), 1u) << classes(r) << counters(r);
+    ASSERT_TRUE(ble[0]->evidence.decode.has_value());
+    const auto& d = *ble[0]->evidence.decode;
+    EXPECT_EQ(d.checksum_ok, packets) << "bursts " << d.bursts << ", decoded " << d.decoded;
+    EXPECT_EQ(r.stats.counters.at("decode.link_packets_checked_later"), 1u);
+}
+
 TEST(Emitters, DectLikePhoneOnTheBleGridIsNotBle) {
     // GFSK with BLE's modulation index (0.5) but a 1.152 Msym/s clock, every hop landing on a BLE
     // data channel (2404 + 2k MHz): only the symbol clock tells it from BLE.

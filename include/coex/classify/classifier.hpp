@@ -8,6 +8,7 @@
 
 #include <array>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,7 +41,9 @@ public:
 private:
     struct Registered;
     void close(const struct TrackedBurst& burst);  // measure now (the samples are held briefly), judge when settled
-    void judge_settled(bool all);
+    // `now_s`: the frame's time (a burst whose packet waits for its link's check is held a while)
+    void judge_settled(bool all, double now_s = std::numeric_limits<double>::infinity());
+    void check_held_link_packets(std::vector<decode::Packet>& packets);
     void judge(const BurstFeatures& burst);
     void fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by);
     BurstFeatures measure(const struct TrackedBurst& burst);
@@ -116,7 +119,7 @@ private:
         std::uint64_t tuning = 0;
         bool unproven = false;
     } previous_;  // the last burst the narrowband decoders saw, for a split packet's second half
-    std::uint64_t tuning_serial_ = 0, split_bursts_joined_ = 0;
+    std::uint64_t tuning_serial_ = 0, split_bursts_joined_ = 0, link_packets_checked_later_ = 0;
 };
 
 }  // namespace coex::classify

@@ -10,6 +10,7 @@
 // start at the packet.
 #include "coex/core/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,6 +59,12 @@ struct Packet {
     std::string network;      // SSID, 802.15.4 PAN ID, BLE connection access address
     std::string bssid;        // 802.11 BSSID where the frame carries one
     std::uint32_t access_address = 0;  // BLE access address (also custom ones of raw BLE-PHY links)
+    // A link whose check value is not on the air (a BLE connection's CRC init) is learnt from its packets.
+    // A packet not yet checked carries the values its own checksum gives (one per hypothesis on its last
+    // bits); a packet checked by a learnt value carries that value alone. The classifier then checks an
+    // earlier packet of the link (same protocol and access address) whose values hold the learnt one.
+    std::array<std::uint32_t, 4> link_keys{};
+    std::uint8_t link_key_count = 0;
 };
 
 class Decoder {
