@@ -145,7 +145,7 @@ TEST(Emitters, BleConnectionsFirstPacketIsCheckedByTheInitItsSuccessorsConfirm) 
     std::size_t packets = 0;
     for (int k = 0; k < 5; ++k) {
         const int ch = 16 + k;
-        const double rf = (2404.0 + 2.0 * ch) * 1e6;
+        const double rf = (2406.0 + 2.0 * ch) * 1e6;  // data channels 11..36: 2428 + 2 (k - 11) MHz
         const double t = 0.002 + 0.0075 * k;
         auto central = std::make_shared<sim::Waveform>(sim::ble_packet(40, sim::BlePhy::le1m, ch, link, rng, rate / 1e6));
         auto answer = std::make_shared<sim::Waveform>(sim::ble_packet(0, sim::BlePhy::le1m, ch, link, rng, rate / 1e6));
@@ -159,7 +159,10 @@ TEST(Emitters, BleConnectionsFirstPacketIsCheckedByTheInitItsSuccessorsConfirm) 
     ASSERT_EQ(ble.size(), 1u) << classes(r) << counters(r);
     ASSERT_TRUE(ble[0]->evidence.decode.has_value());
     const auto& d = *ble[0]->evidence.decode;
-    EXPECT_EQ(d.checksum_ok, packets) << "bursts " << d.bursts << ", decoded " << d.decoded;
+    std::string decode_counters;
+    for (const auto& [k, v] : r.stats.counters)
+        if (k.rfind("decode.", 0) == 0) decode_counters += k + "=" + std::to_string(v) + " ";
+    EXPECT_EQ(d.checksum_ok, packets) << "bursts " << d.bursts << ", decoded " << d.decoded << "; " << decode_counters;
     EXPECT_EQ(r.stats.counters.at("decode.link_packets_checked_later"), 1u);
 }
 
