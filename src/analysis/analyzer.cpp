@@ -2,6 +2,7 @@
 
 #include "cell_floor.hpp"
 #include "detection.hpp"
+#include "gain_steps.hpp"
 
 #include "coex/core/error.hpp"
 #include "coex/core/format.hpp"
@@ -41,7 +42,8 @@ struct Analyzer::Tuning {
           cell_floor(info, config, spectrogram, grid, kFloorPercentile),
           bin_floor(spectrogram.fft_size(), kFloorPercentile, 2.0),
           cells(std::max<std::size_t>(grid.size(), 1)),
-          floor_now(cells.size()) {}
+          floor_now(cells.size()),
+          gains(spectrogram.fft_size(), spectrogram.frame_seconds(), grid.size()) {}
 
     SegmentInfo segment;
     dsp::Spectrogram spectrogram;
@@ -55,6 +57,8 @@ struct Analyzer::Tuning {
     std::vector<std::uint64_t> warm_samples;
     classify::TuningGeometry geometry;
     std::uint64_t frames = 0;
+    GainSteps gains;               // the receiver's gain steps: frames wait here until the gain over them is decided
+    std::uint64_t released = 0;    // frames past the gain steps
 };
 
 void validate(const AnalysisConfig& config) {
@@ -116,6 +120,7 @@ void Analyzer::begin_segment(const SampleBlock& block) {
 void Analyzer::end_segment() {
     if (!current_) return;
     check_pending(*current_);
+    end_stretch(*current_);
     if (!current_->warmed) release_warmup(*current_);
     current_->cell_floor.estimate(current_->floor_now);
     floor_density_.add(current_->grid, current_->floor_now, current_->spectrogram.bin_hz());
@@ -143,6 +148,7 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
     if (block.dropped_before > 0 || block.first_sample != next_sample_) {
         // A gap: no frame may straddle it and no burst may run across it.
         check_pending(t);
+        end_stretch(t);
         t.spectrogram.reset();
         t.cell_floor.restart_probe();
         detection_->gap();
@@ -166,9 +172,12 @@ void Analyzer::consume(const SampleBlock& block, std::vector<cf32>* adopt) {
 // (0 once it has ended). From the frames still held back and the frame grid, not from block boundaries.
 std::uint64_t Analyzer::warmup_end_sample(const Tuning& t) const {
     if (t.warmed) return 0;
+    // frames still held by the gain steps are frames of the warm-up already
+    const std::size_t seen = t.warm_times.size() + t.gains.held();
     const double frame_s = t.spectrogram.frame_seconds();
+    if (seen > 0 && static_cast<double>(seen) * frame_s >= config_.floor_warmup_s) return 0;
     std::uint64_t more = 1;  // frames still to come, the one that ends the warm-up included
-    while (static_cast<double>(t.warm_times.size() + more) * frame_s < config_.floor_warmup_s) ++more;
+    while (static_cast<double>(seen + more) * frame_s < config_.floor_warmup_s) ++more;
     return frame_origin_ + (frame_in_segment_ + more - 1) * t.spectrogram.hop() + t.spectrogram.fft_size();
 }
 
@@ -184,17 +193,36 @@ void Analyzer::process_frame(Tuning& t, std::span<const float> bins, double time
     if (t.frames % decimation == 0) t.bin_floor.add(bins);
     if (t.grid.size() == 0) return;  // a tuning narrower than a MHz cell: nothing to detect on
     t.grid.reduce(bins, t.cells);
-    t.cell_floor.add_cells(t.cells);
+    t.gains.push(time_s, first_sample, 0, bins, t.cells);
+    release_decided(t);
+}
+
+void Analyzer::end_stretch(Tuning& t) {
+    if (t.grid.size() == 0) return;
+    t.gains.end_stretch();
+    release_decided(t);
+}
+
+// The frames (and the probe's looks) whose gain is decided go on to the floor and the detectors.
+void Analyzer::release_decided(Tuning& t) {
+    t.cell_floor.commit_probe(t.gains, false);
+    GainSteps::Released f;
+    while (t.gains.pop(f)) take_frame(t, f.cells, f.time_s, f.first_sample);
+}
+
+void Analyzer::take_frame(Tuning& t, std::span<const float> cells, double time_s, std::uint64_t first_sample) {
+    ++t.released;
+    t.cell_floor.add_cells(cells);
     if (!t.warmed) {
-        t.warm_cells.insert(t.warm_cells.end(), t.cells.begin(), t.cells.end());
+        t.warm_cells.insert(t.warm_cells.end(), cells.begin(), cells.end());
         t.warm_times.push_back(time_s);
         t.warm_samples.push_back(first_sample);
         const double held_s = static_cast<double>(t.warm_times.size()) * t.spectrogram.frame_seconds();
         if (held_s >= config_.floor_warmup_s) release_warmup(t);
         return;
     }
-    if (t.frames % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
-    detection_->frame(classify::Frame{time_s, first_sample, bins, t.cells, t.floor_now});
+    if (t.released % kFloorRefreshFrames == 0) t.cell_floor.estimate(t.floor_now);
+    detection_->frame(classify::Frame{time_s, first_sample, {}, cells, t.floor_now});
 }
 
 namespace {
@@ -276,6 +304,9 @@ report::Report Analyzer::finish(const SourceStats& source_stats) {
     r.stats.samples_dropped = source_stats.samples_dropped;
     r.stats.samples_lost = source_stats.samples_lost;
     r.stats.frames = frames_;
+    std::uint64_t gain_steps = 0;
+    for (const auto& [key, t] : tunings_) gain_steps += t->gains.steps();
+    if (gain_steps > 0) r.stats.counters["receiver.gain_steps"] = gain_steps;
     detection_->finish(r);
     for (auto& row : r.wifi) {
         if (!row.observed) continue;

@@ -55,13 +55,44 @@ void CellFloor::probe(std::uint64_t first_sample, std::span<const cf32> samples,
             pos = std::min(end, (pos / kWindow + 1) * kWindow);
             continue;
         }
-        if (pos != probe_next_) p.spectrogram.reset();  // the probe sees disjoint pieces of the stream
+        if (pos != probe_next_) {  // the probe sees disjoint pieces of the stream
+            p.spectrogram.reset();
+            probe_frame_at_ = pos;
+        }
         p.spectrogram.push(samples.subspan(pos - first_sample, run_end - pos), [&](std::span<const float> bins) {
             p.grid.reduce(bins, p.cells);
-            p.floor->add(p.cells);
+            pending_at_.push_back(probe_frame_at_);
+            pending_cells_.insert(pending_cells_.end(), p.cells.begin(), p.cells.end());
+            probe_frame_at_ += p.spectrogram.fft_size();
         });
         probe_next_ = run_end;
         pos = run_end;
+    }
+}
+
+void CellFloor::commit_probe(const GainSteps& gains, bool all) {
+    if (!probe_) return;
+    auto& p = *probe_;
+    const std::size_t n = p.cells.size();
+    const std::uint64_t until = all ? ~std::uint64_t{0} : gains.decided_until();
+    const std::uint64_t len = p.spectrogram.fft_size();
+    while (pending_head_ < pending_at_.size() && (all || pending_at_[pending_head_] + len <= until)) {
+        const std::span<const float> cells(pending_cells_.data() + pending_head_ * n, n);
+        const double g = gains.gain_at(pending_at_[pending_head_]);
+        if (g == 1.0) {
+            p.floor->add(cells);
+        } else {
+            scaled_.resize(n);
+            const auto inv = static_cast<float>(1.0 / g);
+            for (std::size_t c = 0; c < n; ++c) scaled_[c] = cells[c] * inv;
+            p.floor->add(scaled_);
+        }
+        ++pending_head_;
+    }
+    if (pending_head_ == pending_at_.size() || pending_head_ > 4096) {
+        pending_at_.erase(pending_at_.begin(), pending_at_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+        pending_cells_.erase(pending_cells_.begin(), pending_cells_.begin() + static_cast<std::ptrdiff_t>(pending_head_ * n));
+        pending_head_ = 0;
     }
 }
 

@@ -4,11 +4,14 @@
 //  - a probe with frames a quarter as long (≈3 µs), fed all samples while the floor is first learnt
 //    and a sixteenth of them after: it finds the quiet moments between back-to-back Wi-Fi frames
 //    (SIFS gaps of 16 µs), where no 13 µs frame is ever quiet.
-// The floor is the lower of the two estimates.
+// The floor is the lower of the two estimates. Both see the cells divided by the receiver's gain
+// (gain_steps.hpp): the probe's looks wait until the gain over them is decided.
 #include "coex/core/types.hpp"
 #include "coex/dsp/cell_grid.hpp"
 #include "coex/dsp/noise_floor.hpp"
 #include "coex/dsp/spectrogram.hpp"
+
+#include "gain_steps.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +33,8 @@ public:
     void probe(std::uint64_t first_sample, std::span<const cf32> samples, std::uint64_t all_until);
     // The stream jumped (a new segment, a gap): the probe's next look starts afresh.
     void restart_probe() { probe_next_ = kNoPosition; }
+    // Adds the probe's looks whose gain is decided (all of them when `all`), divided by it.
+    void commit_probe(const GainSteps& gains, bool all);
     void estimate(std::span<float> out);
 
 private:
@@ -47,6 +52,12 @@ private:
     std::vector<float> probe_estimate_;
     static constexpr std::uint64_t kNoPosition = ~std::uint64_t{0};
     std::uint64_t probe_next_ = kNoPosition;  // the position after the last sample probed
+    std::uint64_t probe_frame_at_ = 0;         // the first sample of the probe's next frame
+    // looks not yet added: their first sample, and their cells (probe grid) one after another
+    std::vector<std::uint64_t> pending_at_;
+    std::vector<float> pending_cells_;
+    std::size_t pending_head_ = 0;
+    std::vector<float> scaled_;
 };
 
 }  // namespace coex::analysis

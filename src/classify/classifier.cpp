@@ -61,7 +61,7 @@ constexpr double kLinkCheckHoldSeconds = 8e-3;
 bool awaits_link_check(const BurstFeatures& f) {
     return std::any_of(f.packets.begin(), f.packets.end(), [](const decode::Packet& p) { return !p.checksum_ok && p.link_key_count > 1; });
 }
-constexpr double kHistorySeconds = 0.045;     // covers the analyzer's floor warm-up plus the longest burst checked
+constexpr double kHistorySeconds = 0.05;      // covers the analyzer's floor warm-up, its wait for the gain (≈ 4 ms) and the longest burst checked
 constexpr double kMaxCheckedSeconds = 400e-6;  // time-domain checks look at a burst's first 400 µs (≥ 400 symbols)
 constexpr double kMaxChannelisedMhz = 4.0;    // wider bursts are judged on their spectrum alone
 constexpr double kShapeOnlyConfidence = 0.6;  // the most an emitter named by its shape alone may claim

@@ -27,6 +27,7 @@ struct Floor {
     dsp::MhzCellGrid grid;
     CellFloor floor;
     std::vector<float> cells, estimate;
+    GainSteps no_steps;
 
     explicit Floor(double rate = 20e6, std::size_t fft = 256)
         : segment{2437e6, rate, 0.0, std::nullopt, std::nullopt},
@@ -35,7 +36,8 @@ struct Floor {
           grid(segment.center_frequency_hz, rate, main.fft_size(), main.enbw(), segment.usable_bandwidth_hz() / 2.0),
           floor(segment, config, main, grid, 0.01),
           cells(grid.size()),
-          estimate(grid.size()) {}
+          estimate(grid.size()),
+          no_steps(main.fft_size(), main.frame_seconds(), grid.size()) {}
 
     // The main frames' cells to the main floor; the samples to the probe unless told not to.
     void feed(const std::vector<cf32>& x, bool probe = true, std::size_t block = 1 << 15) {
@@ -49,6 +51,7 @@ struct Floor {
         }
     }
     std::vector<float>& estimated() {
+        floor.commit_probe(no_steps, true);  // the probe's looks wait for the receiver's gain: here never stepped
         floor.estimate(estimate);
         return estimate;
     }

@@ -1,0 +1,218 @@
+#include "gain_steps.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace coex::analysis {
+namespace {
+constexpr double kTileSeconds = 25e-6;    // the step test's time unit: a few frames summed
+constexpr double kWindowSeconds = 2e-3;   // the floor before and after a moment: longer than most packets
+constexpr std::size_t kGroups = 16;       // sub-bands of the whole FFT span (band edges included)
+constexpr double kMinChangeDb = 1.5;      // a split where the floor changes at least this much may belong to a step
+// A step is at least this: the minimum over a window of busy traffic (few quiet tiles, or none quite
+// quiet) stands 1–2.4 dB over one of a quiet window, in the occupied sub-bands and in the skirts of
+// strong Wi-Fi at the band edges alike.
+constexpr double kMinStepDb = 2.5;
+constexpr double kMaxStepDb = 10.0;
+constexpr double kAgreeDb = 1.5;          // a sub-band agrees when its change is this near the median
+const float kMinStepRatio = static_cast<float>(std::pow(10.0, kMinChangeDb / 10.0));
+}  // namespace
+
+GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cells)
+    : on_(fft_size / 4 >= kGroups),
+      groups_(kGroups),
+      bins_per_group_(fft_size / groups_),
+      tile_frames_(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kTileSeconds / frame_seconds)))),
+      window_tiles_(std::max<std::size_t>(4, static_cast<std::size_t>(std::lround(kWindowSeconds / (frame_seconds * static_cast<double>(tile_frames_)))))),
+      min_region_tiles_(std::max<std::size_t>(2, window_tiles_ / 4)),
+      allowed_off_(std::max<std::size_t>(1, groups_ / 4)),
+      cells_(cells),
+      tile_acc_(groups_, 0.0f),
+      minq_(groups_) {}
+
+void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t mark, std::span<const float> bins,
+                     std::span<const float> cells) {
+    if (ended_) {
+        // a new stretch: everything of the last one was released (end_stretch's contract)
+        if (!steps_list_.empty()) gain_ = steps_list_.back().gain;
+        steps_list_.clear();
+        next_step_ = 0;
+        released_gain_ = gain_;
+        tiles_ = 0;
+        next_split_ = 0;
+        tile_fill_ = 0;
+        std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
+        minima_.clear();
+        for (auto& q : minq_) q.clear();
+        region_ = {};
+        ended_ = false;
+    }
+    times_.push_back(time_s);
+    samples_.push_back(first_sample);
+    marks_.push_back(mark);
+    frame_tile_.push_back(tiles_);
+    held_cells_.insert(held_cells_.end(), cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), cells_)));
+    if (cells.size() < cells_) held_cells_.resize(held_cells_.size() + (cells_ - cells.size()), 0.0f);
+
+    const float* b = bins.data();
+    for (std::size_t g = 0; on_ && g < groups_ && (g + 1) * bins_per_group_ <= bins.size(); ++g) {
+        float s = 0.0f;
+        for (std::size_t k = 0; k < bins_per_group_; ++k) s += b[g * bins_per_group_ + k];
+        tile_acc_[g] += s;
+    }
+    if (on_ && ++tile_fill_ == tile_frames_) add_tile();
+}
+
+void GainSteps::add_tile() {
+    const std::uint64_t t = tiles_;
+    std::vector<float> minimum(groups_);
+    for (std::size_t c = 0; c < groups_; ++c) {
+        auto& q = minq_[c];
+        while (!q.empty() && q.back().second >= tile_acc_[c]) q.pop_back();
+        q.emplace_back(t, tile_acc_[c]);
+        while (q.front().first + window_tiles_ <= t) q.pop_front();
+        minimum[c] = q.front().second;
+    }
+    minima_.push_back(std::move(minimum));
+    if (minima_.size() > window_tiles_ + 1) minima_.pop_front();
+    ++tiles_;
+    tile_fill_ = 0;
+    std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
+    if (t < window_tiles_) return;
+    // the split after tile j = t − window: the minimum over the window ending at j, and over the one after it
+    const std::uint64_t split = t - window_tiles_;
+    // only whole windows: the lowest of fewer looks stands higher (1–3 dB for a quarter of a window)
+    if (split + 1 >= window_tiles_) evaluate(split, minima_.front(), minima_.back());
+    next_split_ = split + 1;
+}
+
+void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std::span<const float> after) {
+    // First the cheap count: can the median change be a step at all?
+    std::size_t up = 0, down = 0;
+    for (std::size_t c = 0; c < groups_; ++c) {
+        up += after[c] > before[c] * kMinStepRatio;
+        down += after[c] * kMinStepRatio < before[c];
+    }
+    const std::size_t half = (groups_ + 1) / 2;
+    int sign = up >= half ? 1 : down >= half ? -1 : 0;
+    float median = 0.0f;
+    bool uniform = false;
+    if (sign != 0) {
+        scratch_.resize(groups_);
+        for (std::size_t c = 0; c < groups_; ++c)
+            scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? 10.0f * std::log10(after[c] / before[c]) : 0.0f;
+        std::vector<float> sorted = scratch_;
+        std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(groups_ / 2), sorted.end());
+        median = sorted[groups_ / 2];
+        if (std::abs(median) > kMaxStepDb) {
+            sign = 0;
+        } else {
+            std::size_t off = 0;
+            for (float d : scratch_) off += std::abs(d - median) > kAgreeDb;
+            // the band edges beyond the anti-alias filter must move too: a burst as wide as the view
+            // (a Wi-Fi channel in a 20 MS/s view) leaves them where they were
+            // (a busy window's minimum in the occupied sub-bands stands 1–3 dB up: the edges, quiet, stay)
+            auto edge_moved = [&](float d) { return d * static_cast<float>(sign) >= kMinChangeDb && std::abs(d - median) <= kAgreeDb; };
+            const bool edges = edge_moved(scratch_.front()) && edge_moved(scratch_.back());
+            uniform = edges && off <= allowed_off_;
+        }
+    }
+    // a region bridges a few splits where a busy window hid the change (no quiet tile in a sub-band)
+    if (region_.open && ((sign != 0 && sign != region_.sign) || split > region_.last + min_region_tiles_)) close_region();
+    if (sign == 0) return;
+    if (!region_.open) {
+        region_ = {};
+        region_.open = true;
+        region_.sign = sign;
+        region_.first = split;
+    }
+    region_.last = split;
+    ++region_.positions;
+    if (uniform) region_.uniform_db.push_back(median);
+}
+
+// A region of splits where the floor after differs from the floor before. Its change is the receiver's
+// when it lasted most of a window (a step up is seen from the step on for a window; a step down for a
+// window up to the step) and every sub-band agreed at most of its positions.
+void GainSteps::close_region() {
+    Region r = std::move(region_);
+    region_ = {};
+    if (r.uniform_db.size() < min_region_tiles_ || 2 * r.uniform_db.size() < r.positions) return;
+    auto mid = r.uniform_db.begin() + static_cast<std::ptrdiff_t>(r.uniform_db.size() / 2);
+    std::nth_element(r.uniform_db.begin(), mid, r.uniform_db.end());
+    const double step_db = *mid;
+    if (std::abs(step_db) < kMinStepDb) return;
+    const std::uint64_t first_tile = (r.sign > 0 ? r.first : r.last) + 1;
+    // its first sample: the first held frame of that tile (the region held them back)
+    std::size_t i = head_;
+    while (i < frame_tile_.size() && frame_tile_[i] < first_tile) ++i;
+    if (i == frame_tile_.size()) return;  // nothing after it left in this stretch
+    const double before = steps_list_.empty() ? gain_ : steps_list_.back().gain;
+    steps_list_.push_back({first_tile, samples_[i], before * std::pow(10.0, step_db / 10.0)});
+    ++steps_;
+}
+
+void GainSteps::end_stretch() {
+    if (ended_) return;
+    // the last window's splits are not judged (their windows after are cut by the end); an open region
+    // is judged on the positions it has
+    if (region_.open) close_region();
+    ended_ = true;
+}
+
+std::uint64_t GainSteps::decided_tile() const {
+    if (ended_ || !on_) return ~std::uint64_t{0};
+    std::uint64_t bound = next_split_;
+    if (region_.open) bound = std::min(bound, region_.first);
+    return bound + 1;
+}
+
+std::uint64_t GainSteps::decided_until() const {
+    const std::uint64_t tile = decided_tile();
+    for (std::size_t i = head_; i < frame_tile_.size(); ++i)
+        if (frame_tile_[i] >= tile) return samples_[i];
+    return ended_ || frame_tile_.empty() ? ~std::uint64_t{0} : samples_.back();
+}
+
+double GainSteps::gain_at(std::uint64_t sample) const {
+    double g = gain_;
+    for (const auto& s : steps_list_) {
+        if (s.sample > sample) break;
+        g = s.gain;
+    }
+    return g;
+}
+
+bool GainSteps::pop(Released& out) {
+    if (head_ >= times_.size() || frame_tile_[head_] >= decided_tile()) {
+        if (head_ > 0 && (head_ == times_.size() || head_ > 4096)) {  // compact the held storage now and then
+            const auto h = static_cast<std::ptrdiff_t>(head_);
+            times_.erase(times_.begin(), times_.begin() + h);
+            samples_.erase(samples_.begin(), samples_.begin() + h);
+            marks_.erase(marks_.begin(), marks_.begin() + h);
+            frame_tile_.erase(frame_tile_.begin(), frame_tile_.begin() + h);
+            held_cells_.erase(held_cells_.begin(), held_cells_.begin() + h * static_cast<std::ptrdiff_t>(cells_));
+            head_ = 0;
+        }
+        return false;
+    }
+    const std::uint64_t tile = frame_tile_[head_];
+    while (next_step_ < steps_list_.size() && steps_list_[next_step_].tile <= tile) released_gain_ = steps_list_[next_step_++].gain;
+    const std::span<const float> cells(held_cells_.data() + head_ * cells_, cells_);
+    out.time_s = times_[head_];
+    out.first_sample = samples_[head_];
+    out.mark = marks_[head_];
+    out.gain = released_gain_;
+    if (released_gain_ == 1.0) {
+        out.cells = cells;
+    } else {
+        out_.resize(cells_);
+        const auto inv = static_cast<float>(1.0 / released_gain_);
+        for (std::size_t c = 0; c < cells_; ++c) out_[c] = cells[c] * inv;
+        out.cells = out_;
+    }
+    ++head_;
+    return true;
+}
+
+}  // namespace coex::analysis

@@ -1,0 +1,112 @@
+#pragma once
+// The receiver's own gain steps (an AGC switching its LNA or mixer gain) told apart from emitters.
+//
+// A gain step moves every part of the tuning at the same instant by the same number of dB: the cells
+// no emitter occupies, the cells an emitter holds throughout, and the band edges beyond the anti-alias
+// filter. An emitter starts and stops in its own cells only, and by its own level. So the tracker
+// follows, per sub-band of the whole FFT, the quietest level over the 2 ms before and the 2 ms after
+// every moment (a sliding minimum: emitters only add power, so the minimum is the floor times the
+// gain). A step is a change of that level by 2.5–10 dB, at a quarter of the window's positions or
+// more, that agrees within 1.5 dB and by at least 1.5 dB in both outermost sub-bands (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s
+// view, leaves the band edges where they were) and in all others but one in four (the DC leak is
+// not scaled by the gain; an emitter that starts or stops inside a window moves its own sub-bands).
+//
+// Frames are held back until the gain over them is decided (≈ 4 ms), then released with their cells
+// divided by the gain relative to the tuning's first frame; the floor and the detectors see the cells
+// as a receiver with a fixed gain would have given them. Without a step every cell leaves unchanged.
+//
+// Limits (measured, docs/accuracy.md "Behind real receivers"): a window of busy traffic (no quiet
+// 25 µs in it) raises the minimum of the sub-bands it occupies by 1–2.4 dB, and strong Wi-Fi's skirts
+// reach the band edges; such windows hide a step's agreement, so under busy Wi-Fi most 3 dB steps are
+// not found (and are left in, as before). The first and last window of a stretch are not judged.
+// FFTs under 64 bins are not looked at (see on_).
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace coex::analysis {
+
+class GainSteps {
+public:
+    // fft_size: bins per frame; frame_seconds: time between frames; cells: values per frame carried along.
+    GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cells);
+
+    // One frame: its bins (for the step test) and its cells (held until released). `mark` is carried
+    // with the frame and given back on release (the caller's position in its own side streams).
+    void push(double time_s, std::uint64_t first_sample, std::uint64_t mark, std::span<const float> bins,
+              std::span<const float> cells);
+    // The stream ends or jumps (a gap, a new segment): a step still open is decided on the positions it
+    // has, every held frame becomes releasable, and the windows start afresh with the next push. The
+    // gain reached is kept (the tuning's floor was learnt at it). Only whole windows are judged, so a
+    // step in the first or last 2 ms of a stretch is not seen.
+    void end_stretch();
+
+    struct Released {
+        double time_s = 0.0;
+        std::uint64_t first_sample = 0, mark = 0;
+        std::span<const float> cells;  // divided by the gain; valid until the next call
+        double gain = 1.0;             // linear power ratio to the tuning's first frame
+    };
+    // The oldest held frame whose gain is decided, if any.
+    bool pop(Released& out);
+
+    [[nodiscard]] std::size_t held() const { return times_.size() - head_; }
+    [[nodiscard]] std::uint64_t steps() const { return steps_; }
+    // The gain (linear) at a sample position of the current stretch, from the steps decided so far.
+    [[nodiscard]] double gain_at(std::uint64_t sample) const;
+    // Samples before this position have their gain decided.
+    [[nodiscard]] std::uint64_t decided_until() const;
+
+private:
+    void add_tile();
+    void evaluate(std::uint64_t split, std::span<const float> before, std::span<const float> after);
+    void close_region();
+    [[nodiscard]] std::uint64_t decided_tile() const;
+
+    // Off below 64 bins (the 2.4 MS/s views' 32): 16 sub-bands of 4 bins or more are needed to tell a
+    // burst as wide as the view from the receiver (with 8 of 4 bins, an 802.15.4 packet filling a
+    // 2.4 MHz view made a step, and no step of the rtlsdr model was found).
+    bool on_;
+    std::size_t groups_, bins_per_group_, tile_frames_, window_tiles_, min_region_tiles_, allowed_off_, cells_;
+
+    // tiles: per group the power summed over the tile's frames
+    std::vector<float> tile_acc_;
+    std::size_t tile_fill_ = 0;
+    std::uint64_t tiles_ = 0;                 // tiles completed in this stretch
+    std::vector<std::deque<std::pair<std::uint64_t, float>>> minq_;  // per group: monotone queue over the last window
+    std::deque<std::vector<float>> minima_;   // sliding minimum ending at each of the last window + 1 tiles
+    std::uint64_t next_split_ = 0;            // the next split (between tile j and j + 1) to evaluate
+    bool ended_ = false;                      // end_stretch() was called: every held frame is decided
+
+    struct Region {
+        bool open = false;
+        int sign = 0;
+        std::uint64_t first = 0, last = 0;  // splits
+        std::size_t positions = 0;
+        std::vector<float> uniform_db;      // the step's size at the positions where every sub-band agreed
+    } region_;
+    std::vector<float> scratch_;
+
+    // held frames
+    std::vector<double> times_;
+    std::vector<std::uint64_t> samples_, marks_, frame_tile_;
+    std::vector<float> held_cells_;
+    std::size_t head_ = 0;
+    std::vector<float> out_;
+
+    // the steps of this stretch, decided: from tile `tile` (and sample `sample`) on, the gain is `gain`
+    struct Step {
+        std::uint64_t tile, sample;
+        double gain;
+    };
+    std::vector<Step> steps_list_;
+    std::size_t next_step_ = 0;  // the first step not yet in force for the frame at head_
+    double gain_ = 1.0;          // in force at the start of the stretch
+    double released_gain_ = 1.0;
+    std::uint64_t steps_ = 0;
+};
+
+}  // namespace coex::analysis
