@@ -16,6 +16,8 @@ constexpr double kMinStepDb = 2.5;
 constexpr double kMaxStepDb = 10.0;
 constexpr double kAgreeDb = 1.5;          // a sub-band agrees when its change is this near the median
 const float kMinStepRatio = static_cast<float>(std::pow(10.0, kMinChangeDb / 10.0));
+const float kMaxStepRatio = static_cast<float>(std::pow(10.0, kMaxStepDb / 10.0));
+const float kAgreeRatio = static_cast<float>(std::pow(10.0, kAgreeDb / 10.0));
 }  // namespace
 
 GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cells)
@@ -28,7 +30,10 @@ GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cel
       allowed_off_(std::max<std::size_t>(1, groups_ / 4)),
       cells_(cells),
       tile_acc_(groups_, 0.0f),
-      minq_(groups_) {}
+      values_(on_ ? 2 * window_tiles_ * groups_ : 0),
+      prefix_(values_.size()),
+      suffix_(values_.size()),
+      minima_(on_ ? (window_tiles_ + 1) * groups_ : 0, 0.0f) {}
 
 void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t mark, std::span<const float> bins,
                      std::span<const float> cells) {
@@ -42,8 +47,6 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         next_split_ = 0;
         tile_fill_ = 0;
         std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
-        minima_.clear();
-        for (auto& q : minq_) q.clear();
         region_ = {};
         ended_ = false;
     }
@@ -54,27 +57,54 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
     held_cells_.insert(held_cells_.end(), cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), cells_)));
     if (cells.size() < cells_) held_cells_.resize(held_cells_.size() + (cells_ - cells.size()), 0.0f);
 
-    const float* b = bins.data();
-    for (std::size_t g = 0; on_ && g < groups_ && (g + 1) * bins_per_group_ <= bins.size(); ++g) {
-        float s = 0.0f;
-        for (std::size_t k = 0; k < bins_per_group_; ++k) s += b[g * bins_per_group_ + k];
-        tile_acc_[g] += s;
+    if (on_ && bins.size() >= groups_ * bins_per_group_) {
+        // four lanes per group (bins_per_group_ is a multiple of 4): vector adds, not a chain of 16
+        const float* b = bins.data();
+        for (std::size_t g = 0; g < kGroups; ++g) {
+            float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            const float* x = b + g * bins_per_group_;
+            for (std::size_t k = 0; k < bins_per_group_; k += 4)
+                for (std::size_t l = 0; l < 4; ++l) lane[l] += x[k + l];
+            tile_acc_[g] += (lane[0] + lane[1]) + (lane[2] + lane[3]);
+        }
     }
     if (on_ && ++tile_fill_ == tile_frames_) add_tile();
 }
 
 void GainSteps::add_tile() {
     const std::uint64_t t = tiles_;
-    std::vector<float> minimum(groups_);
-    for (std::size_t c = 0; c < groups_; ++c) {
-        auto& q = minq_[c];
-        while (!q.empty() && q.back().second >= tile_acc_[c]) q.pop_back();
-        q.emplace_back(t, tile_acc_[c]);
-        while (q.front().first + window_tiles_ <= t) q.pop_front();
-        minimum[c] = q.front().second;
+    float* minimum = &minima_[(t % (window_tiles_ + 1)) * groups_];
+    // The minimum over the window (t − W, t], per sub-band, branch-free (van Herk / Gil–Werman): the
+    // tiles are cut into blocks of W; within the current block a running (prefix) minimum, over the last
+    // block a suffix minimum computed when it completed. (A monotone queue per sub-band cost as much
+    // as the FFT's share of a tile, in mispredicted branches.)
+    const std::size_t w = window_tiles_, g = groups_;
+    const std::size_t pos = static_cast<std::size_t>(t % w), slot = static_cast<std::size_t>(t % (2 * w));
+    float* v = &values_[slot * g];
+    float* prefix = &prefix_[slot * g];
+    const float* previous = pos == 0 ? nullptr : &prefix_[(slot == 0 ? 2 * w - 1 : slot - 1) * g];
+    for (std::size_t c = 0; c < g; ++c) {
+        v[c] = tile_acc_[c];
+        prefix[c] = previous ? std::min(previous[c], v[c]) : v[c];
     }
-    minima_.push_back(std::move(minimum));
-    if (minima_.size() > window_tiles_ + 1) minima_.pop_front();
+    if (pos + 1 == w) {
+        // the block is complete: its suffix minima, for the windows that start inside it
+        const std::size_t first = slot + 1 - w;
+        float* suffix = &suffix_[slot * g];
+        std::copy(v, v + g, suffix);
+        for (std::size_t k = slot; k-- > first;) {
+            float* here = &suffix_[k * g];
+            const float* next = &suffix_[(k + 1) * g];
+            const float* val = &values_[k * g];
+            for (std::size_t c = 0; c < g; ++c) here[c] = std::min(val[c], next[c]);
+        }
+        std::copy(prefix, prefix + g, minimum);
+    } else {
+        // tiles t − W + 1 … t: the last block from position pos + 1 on, and this block up to pos
+        const std::size_t start = (slot + 1 >= w ? slot + 1 - w : slot + 1 + w);
+        const float* suffix = &suffix_[start * g];
+        for (std::size_t c = 0; c < g; ++c) minimum[c] = t + 1 >= w ? std::min(suffix[c], prefix[c]) : prefix[c];
+    }
     ++tiles_;
     tile_fill_ = 0;
     std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
@@ -82,7 +112,9 @@ void GainSteps::add_tile() {
     // the split after tile j = t − window: the minimum over the window ending at j, and over the one after it
     const std::uint64_t split = t - window_tiles_;
     // only whole windows: the lowest of fewer looks stands higher (1–3 dB for a quarter of a window)
-    if (split + 1 >= window_tiles_) evaluate(split, minima_.front(), minima_.back());
+    const std::span<const float> minima(minima_);
+    if (split + 1 >= window_tiles_)
+        evaluate(split, minima.subspan((split % (window_tiles_ + 1)) * groups_, groups_), minima.subspan((t % (window_tiles_ + 1)) * groups_, groups_));
     next_split_ = split + 1;
 }
 
@@ -98,23 +130,28 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
     float median = 0.0f;
     bool uniform = false;
     if (sign != 0) {
+        // in power ratios (the median of the dB changes is the dB of the median ratio): no logarithm
+        // but the median's
         scratch_.resize(groups_);
-        for (std::size_t c = 0; c < groups_; ++c)
-            scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? 10.0f * std::log10(after[c] / before[c]) : 0.0f;
-        std::vector<float> sorted = scratch_;
-        std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(groups_ / 2), sorted.end());
-        median = sorted[groups_ / 2];
-        if (std::abs(median) > kMaxStepDb) {
+        for (std::size_t c = 0; c < groups_; ++c) scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? after[c] / before[c] : 1.0f;
+        sorted_.assign(scratch_.begin(), scratch_.end());
+        std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(groups_ / 2), sorted_.end());
+        const float ratio = sorted_[groups_ / 2];
+        if (ratio > kMaxStepRatio || ratio * kMaxStepRatio < 1.0f) {
             sign = 0;
         } else {
+            const float lo = ratio / kAgreeRatio, hi = ratio * kAgreeRatio;
             std::size_t off = 0;
-            for (float d : scratch_) off += std::abs(d - median) > kAgreeDb;
+            for (float r : scratch_) off += r < lo || r > hi;
             // the band edges beyond the anti-alias filter must move too: a burst as wide as the view
             // (a Wi-Fi channel in a 20 MS/s view) leaves them where they were
             // (a busy window's minimum in the occupied sub-bands stands 1–3 dB up: the edges, quiet, stay)
-            auto edge_moved = [&](float d) { return d * static_cast<float>(sign) >= kMinChangeDb && std::abs(d - median) <= kAgreeDb; };
-            const bool edges = edge_moved(scratch_.front()) && edge_moved(scratch_.back());
-            uniform = edges && off <= allowed_off_;
+            auto edge_moved = [&](float r) {
+                const bool moved = sign > 0 ? r >= kMinStepRatio : r * kMinStepRatio <= 1.0f;
+                return moved && r >= lo && r <= hi;
+            };
+            uniform = edge_moved(scratch_.front()) && edge_moved(scratch_.back()) && off <= allowed_off_;
+            median = 10.0f * std::log10(ratio);
         }
     }
     // a region bridges a few splits where a busy window hid the change (no quiet tile in a sub-band)
@@ -169,8 +206,8 @@ std::uint64_t GainSteps::decided_tile() const {
 
 std::uint64_t GainSteps::decided_until() const {
     const std::uint64_t tile = decided_tile();
-    for (std::size_t i = head_; i < frame_tile_.size(); ++i)
-        if (frame_tile_[i] >= tile) return samples_[i];
+    const auto it = std::lower_bound(frame_tile_.begin() + static_cast<std::ptrdiff_t>(head_), frame_tile_.end(), tile);
+    if (it != frame_tile_.end()) return samples_[static_cast<std::size_t>(it - frame_tile_.begin())];
     return ended_ || frame_tile_.empty() ? ~std::uint64_t{0} : samples_.back();
 }
 

@@ -22,7 +22,6 @@
 // FFTs under 64 bins are not looked at (see on_).
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <utility>
 #include <vector>
@@ -76,8 +75,10 @@ private:
     std::vector<float> tile_acc_;
     std::size_t tile_fill_ = 0;
     std::uint64_t tiles_ = 0;                 // tiles completed in this stretch
-    std::vector<std::deque<std::pair<std::uint64_t, float>>> minq_;  // per group: monotone queue over the last window
-    std::deque<std::vector<float>> minima_;   // sliding minimum ending at each of the last window + 1 tiles
+    // the last two blocks of a window's tiles (ring): values, running minima within their block, and
+    // minima from each tile to its block's end
+    std::vector<float> values_, prefix_, suffix_;
+    std::vector<float> minima_;               // sliding minimum ending at each of the last window + 1 tiles (a ring)
     std::uint64_t next_split_ = 0;            // the next split (between tile j and j + 1) to evaluate
     bool ended_ = false;                      // end_stretch() was called: every held frame is decided
 
@@ -88,7 +89,7 @@ private:
         std::size_t positions = 0;
         std::vector<float> uniform_db;      // the step's size at the positions where every sub-band agreed
     } region_;
-    std::vector<float> scratch_;
+    std::vector<float> scratch_, sorted_;
 
     // held frames
     std::vector<double> times_;
