@@ -6,10 +6,11 @@
 // filter. An emitter starts and stops in its own cells only, and by its own level. So the tracker
 // follows, per sub-band of the whole FFT, the quietest level over the 2 ms before and the 2 ms after
 // every moment (a sliding minimum: emitters only add power, so the minimum is the floor times the
-// gain). A step is a change of that level by 2.5–10 dB, at a quarter of the window's positions or
-// more, that agrees within 1.5 dB and by at least 1.5 dB in both outermost sub-bands (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s
-// view, leaves the band edges where they were) and in all others but one in four (the DC leak is
-// not scaled by the gain; an emitter that starts or stops inside a window moves its own sub-bands).
+// gain). A step is a change of that level by 2.5–10 dB over a run of a quarter of a window or more,
+// where at half of the positions both outermost sub-bands moved by ≥ 1.5 dB and within 1.5 dB of the
+// median (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s view, leaves the band edges
+// where they were) and all others but one in four agree within 1.5 dB (the DC leak is not scaled by
+// the gain; an emitter that starts or stops inside a window moves its own sub-bands).
 //
 // Frames are held back until the gain over them is decided (≈ 4 ms), then released with their cells
 // divided by the gain relative to the tuning's first frame; the floor and the detectors see the cells
