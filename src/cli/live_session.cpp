@@ -19,6 +19,9 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -249,6 +252,27 @@ Recorder::Recorder(const std::string& path, const io::CaptureMetadata& metadata,
       max_bytes_(max_bytes),
       last_flush_(std::chrono::steady_clock::now()) {}
 
+Recorder::~Recorder() {
+    if (commit_log_ >= 0) ::close(commit_log_);
+}
+
+void Recorder::log_commits_to(const std::string& path) {
+    commit_log_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (commit_log_ < 0) throw UsageError{"--commit-log: cannot create '" + path + "' (" + std::strerror(errno) + ")"};
+    log_commits();
+}
+
+void Recorder::log_commits() {
+    if (commit_log_ < 0 || (writer_.samples_committed() == logged_ && logged_ != 0)) return;
+    logged_ = writer_.samples_committed();
+    const std::string line = std::to_string(logged_) + "\n";
+    // One write(2) per line, unbuffered: a kill right after it cannot take the line back.
+    if (::write(commit_log_, line.data(), line.size()) < 0) {
+        ::close(commit_log_);
+        commit_log_ = -1;
+    }
+}
+
 bool Recorder::append(const SampleBlock& block) {
     if (hit_max_) return false;
     if (max_bytes_ && bytes() + block.samples.size() * bytes_per_sample_ > *max_bytes_) {
@@ -262,12 +286,13 @@ bool Recorder::append(const SampleBlock& block) {
         current_ = block.segment_index;
         ++segments_;
     }
-    writer_.append(block.samples);
+    writer_.append(block.samples);  // writes and flushes every chunk that fills
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_flush_ >= std::chrono::seconds(1)) {  // a crash loses at most a second
+    if (now - last_flush_ >= std::chrono::seconds(1)) {  // at low rates a chunk takes long to fill
         writer_.flush();
         last_flush_ = now;
     }
+    log_commits();
     return true;
 }
 
@@ -275,6 +300,7 @@ void Recorder::close() {
     if (open_) writer_.end_segment();
     open_ = false;
     writer_.close();
+    log_commits();
 }
 
 // ---- the loop and the live view -------------------------------------------------------------------

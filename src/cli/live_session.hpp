@@ -51,10 +51,17 @@ const std::atomic<bool>& install_stop_signals();
 class Recorder {
 public:
     Recorder(const std::string& path, const io::CaptureMetadata& metadata, io::SampleType type, std::optional<std::uint64_t> max_bytes);
+    ~Recorder();
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+    // Appends a line with the number of samples safely in the file (written and flushed) every time it
+    // grows: the kill test's witness of what a kill must not take (bench/kill_test.sh).
+    void log_commits_to(const std::string& path);
     // False when the block would take the file past --max-size (it is not written; the caller stops).
     [[nodiscard]] bool append(const SampleBlock& block);
     void close();
     [[nodiscard]] std::uint64_t samples() const { return writer_.samples_written(); }
+    [[nodiscard]] std::uint64_t samples_committed() const { return writer_.samples_committed(); }
     [[nodiscard]] std::uint64_t bytes() const { return samples() * bytes_per_sample_; }
     [[nodiscard]] std::size_t segments() const { return segments_; }
     [[nodiscard]] bool hit_max_size() const { return hit_max_; }
@@ -66,6 +73,9 @@ private:
     std::size_t current_ = static_cast<std::size_t>(-1), segments_ = 0;
     bool open_ = false, hit_max_ = false;
     std::chrono::steady_clock::time_point last_flush_;
+    int commit_log_ = -1;
+    std::uint64_t logged_ = 0;
+    void log_commits();
 };
 
 io::SampleType sample_type_of(const std::string& name);

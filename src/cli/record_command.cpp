@@ -16,14 +16,16 @@ namespace coex::cli {
 
 int run_record(const std::vector<std::string>& args) {
     RadioOptions radio;
-    std::string path, max_size;
+    std::string path, max_size, commit_log;
     po::options_description options("coex record --device ARGS [--duration TIME] FILE.h5 [options]");
     options.add_options()
         ("help,h", "describe the options")
         ("max-size", po::value(&max_size)->value_name("BYTES"), "stop before the file grows past this (2G, 500M)");
     add_radio_options(options, radio, true);
     po::options_description hidden;
-    hidden.add_options()("file", po::value(&path));
+    hidden.add_options()("file", po::value(&path))
+        // for bench/kill_test.sh: a line with the samples safely in the file each time that grows
+        ("commit-log", po::value(&commit_log));
     po::variables_map vm;
     if (!parse_command_line(args, options, hidden, {{"file", 1}}, vm)) return 0;
     if (path.empty()) throw UsageError{"no capture file given (coex record --device ARGS FILE.h5)"};
@@ -34,6 +36,7 @@ int run_record(const std::vector<std::string>& args) {
     LiveSetup setup = open_live(radio, std::nullopt);
     auto& src = *setup.source;
     Recorder rec(path, metadata_for(setup, "record"), sample_type_of(src.radio_info().sample_type), max_bytes);
+    if (!commit_log.empty()) rec.log_commits_to(commit_log);
     double recording_cpu = 0.0;
     const auto loop = drain(src, radio.view, "coex record " + setup.device_args, [&](const SampleBlock& block) {
         const double c0 = thread_cpu_seconds();

@@ -14,7 +14,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
@@ -117,6 +119,7 @@ struct CaptureReader::Impl {
     // Checks the dataset's filters can be decoded; returns how many there are.
     int check_filters(const std::string& where, hid_t dataset) const;
     h5::Object without_chunk_cache(h5::Object dataset) const;
+    std::uint64_t stored_length(const std::string& where, hid_t dataset, std::uint64_t rows) const;
 
     std::optional<double> number_attribute(hid_t object, const char* attribute, const std::string& where) const;
     double required_number(hid_t object, const char* attribute, const std::string& where) const;
@@ -158,13 +161,24 @@ void CaptureReader::Impl::open() {
                                        " s of CPU reading its metadata without finishing: HDF5 1.10 loops on a "
                                        "damaged global heap; 1.14.2 and later reject it)",
                                    kMetadataCpuLimit);
-    file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-    if (!file) {
-        const std::string detail = h5::last_error();
-        if (lower_case(detail).find("unable to lock") != std::string::npos) {
-            fail("is locked by another program, which may still be writing it (" + detail + ")");
+    // HDF5 locks the file (flock) while a program has it open for writing. A writer that was just
+    // killed holds it until the kernel has finished tearing the process down, which can be a moment after
+    // whoever killed it moved on (`timeout -s KILL` returns before its child is gone): wait a little.
+    constexpr auto lock_patience = std::chrono::seconds(3);
+    const auto first_try = std::chrono::steady_clock::now();
+    for (;;) {
+        file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+        if (file) {
+            break;
         }
-        fail("file is truncated or damaged (" + detail + ")");
+        const std::string detail = h5::last_error();
+        if (lower_case(detail).find("unable to lock") == std::string::npos) {
+            fail("file is truncated or damaged (" + detail + ")");
+        }
+        if (std::chrono::steady_clock::now() - first_try >= lock_patience) {
+            fail("is locked by another program, which is still writing it (waited 3 s; " + detail + ")");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     read_root_attributes();
     find_segments();
@@ -441,11 +455,15 @@ CaptureReader::Impl::Found CaptureReader::Impl::load_segment(std::string label, 
     if (dims[0] == 0) {
         fail(where + "'iq' is empty");
     }
+    const std::uint64_t length = stored_length(where, dataset.get(), dims[0]);
+    if (length == 0) {
+        fail(where + "'iq' holds no stored samples");
+    }
     if (check_filters(where, dataset.get()) == 0) {
         dataset = without_chunk_cache(std::move(dataset));
     }
 
-    f.description.length = dims[0];
+    f.description.length = length;
     f.description.type = *stored.type;
     f.segment = Segment{std::move(label), std::move(dataset), std::move(space), stored.layout};
     return f;
@@ -531,6 +549,44 @@ h5::Object CaptureReader::Impl::without_chunk_cache(h5::Object dataset) const {
     dataset.reset();
     h5::Object reopened(H5Dopen2(file.get(), name.c_str(), access.get()));
     return reopened ? std::move(reopened) : h5::Object(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
+}
+
+// The samples of a chunked dataset up to its last stored chunk. A writer killed in the middle of a flush
+// can leave the dataset's extent covering a chunk its index does not yet point to (HDF5 would read it
+// as zeros), or an index pointing past the end of the file the superblock describes (HDF5 refuses to
+// read it): both are samples that never reached the file, so the segment ends before them.
+std::uint64_t CaptureReader::Impl::stored_length(const std::string& where, hid_t dataset, std::uint64_t rows) const {
+    const h5::PropertyList create(H5Dget_create_plist(dataset));
+    if (!create) {
+        damaged(where + "reading the storage of 'iq'");
+    }
+    if (H5Pget_layout(create.get()) != H5D_CHUNKED || rows == 0) {
+        return rows;
+    }
+    hsize_t chunk_dims[2] = {0, 0};
+    if (H5Pget_chunk(create.get(), 2, chunk_dims) < 1 || chunk_dims[0] == 0) {
+        damaged(where + "reading the chunk shape of 'iq'");
+    }
+    haddr_t end_of_file = HADDR_UNDEF;
+    if (H5Fget_eoa(file.get(), &end_of_file) < 0) {
+        damaged(where + "reading the size of the file");
+    }
+    const hsize_t chunk_rows = chunk_dims[0];
+    std::uint64_t stored = rows;
+    for (hsize_t first = (rows - 1) / chunk_rows * chunk_rows;; first -= chunk_rows) {
+        const hsize_t offset[2] = {first, 0};
+        unsigned filter_mask = 0;
+        haddr_t address = HADDR_UNDEF;
+        hsize_t size = 0;
+        if (H5Dget_chunk_info_by_coord(dataset, offset, &filter_mask, &address, &size) < 0) {
+            damaged(where + "reading the chunk index of 'iq'");
+        }
+        const bool present = address != HADDR_UNDEF && size > 0 && address + size <= end_of_file;
+        if (present || first == 0) {
+            return present ? stored : 0;
+        }
+        stored = first;
+    }
 }
 
 int CaptureReader::Impl::check_filters(const std::string& where, hid_t dataset) const {

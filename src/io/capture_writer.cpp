@@ -1,11 +1,15 @@
 // CaptureWriter: writes /segments/<n> groups with chunked, extendible `iq` datasets, appended as samples
-// arrive and flushed at every segment's end, so a crash loses at most the unfinished segment.
+// arrive. Samples are gathered into one chunk at a time; each full chunk is written whole and the file
+// flushed at once, so a kill (SIGKILL, a crash) at any moment keeps every chunk finished before it
+// (docs/reliability.md, "Recordings after a crash", has the order of writes and the measurements).
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"
 #include "samples.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -17,6 +21,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr hsize_t chunk_rows = 65536;  // samples per chunk: 128 KiB (int8) to 512 KiB (float32)
+
+std::size_t value_size(SampleType type) {
+    switch (type) {
+        case SampleType::int8: return 1;
+        case SampleType::int16: return 2;
+        case SampleType::float32: return 4;
+    }
+    return 4;
+}
 
 hid_t file_type(SampleType type) {
     switch (type) {
@@ -45,19 +58,24 @@ struct CaptureWriter::Impl {
     h5::File file;  // declared first, so it is closed after the objects below
     h5::Group segments_group;
 
-    // The open segment. Its group and dataset are created by the first append(), so no flush ever
-    // leaves an empty segment (which readers reject) in the file.
+    // The open segment. Its group and dataset are created by the first append() without a name
+    // (anonymous), and linked as /segments/<n> only in the flush that writes their first samples, so
+    // no moment leaves an empty segment (which readers reject) in the file.
     std::optional<SegmentInfo> segment;
     h5::Group group;
     h5::Dataset dataset;
-    std::uint64_t segment_samples = 0;
+    bool linked = false;
+    std::uint64_t segment_samples = 0;  // appended to the open segment
+    hsize_t chunk_start = 0;            // row of the segment where the staged chunk begins
+    hsize_t staged = 0;                 // rows of that chunk gathered so far
+    hsize_t staged_on_disk = 0;         // of those, rows already written by a flush()
     unsigned next_number = 0;
     std::uint64_t total_samples = 0;
+    std::uint64_t committed_samples = 0;  // written and flushed: what a kill can no longer take
 
-    std::vector<std::int8_t> int8_buffer;
-    std::vector<std::int16_t> int16_buffer;
+    std::vector<unsigned char> chunk;  // one chunk in the file's sample type
 
-    Impl(const fs::path& path, SampleType t) : name(path.string()), type(t) {}
+    Impl(const fs::path& path, SampleType t) : name(path.string()), type(t), chunk(chunk_rows * 2 * value_size(t)) {}
 
     // "segment <n>: ", the prefix of messages about the open segment.
     [[nodiscard]] std::string segment_where() const { return "segment " + std::to_string(next_number) + ": "; }
@@ -75,6 +93,8 @@ struct CaptureWriter::Impl {
     void write_double(hid_t object, const char* attribute, double value) const;
     void write_int(hid_t object, const char* attribute, long long value) const;
     void create_segment();
+    void stage(const float* values, std::size_t rows);
+    void commit();
     void end_segment();
     void flush() const;
 };
@@ -112,9 +132,8 @@ void CaptureWriter::Impl::write_int(hid_t object, const char* attribute, long lo
 }
 
 void CaptureWriter::Impl::create_segment() {
-    const std::string number = std::to_string(next_number);
     const std::string where = segment_where();
-    group = h5::Group(H5Gcreate2(segments_group.get(), number.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    group = h5::Group(H5Gcreate_anon(file.get(), H5P_DEFAULT, H5P_DEFAULT));
     if (!group) {
         fail(where + "creating the group failed");
     }
@@ -130,16 +149,82 @@ void CaptureWriter::Impl::create_segment() {
 
     const hsize_t dims[2] = {0, 2};
     const hsize_t max_dims[2] = {H5S_UNLIMITED, 2};
-    const hsize_t chunk[2] = {chunk_rows, 2};
+    const hsize_t chunk_dims[2] = {chunk_rows, 2};
     const h5::Dataspace space(H5Screate_simple(2, dims, max_dims));
     const h5::PropertyList create(H5Pcreate(H5P_DATASET_CREATE));
-    if (!space || !create || H5Pset_chunk(create.get(), 2, chunk) < 0) {
+    // No chunk cache: every chunk goes to the file in the write that hands it over, before the flush
+    // that makes the dataset's index and extent point at it.
+    const h5::PropertyList access(H5Pcreate(H5P_DATASET_ACCESS));
+    if (!space || !create || !access || H5Pset_chunk(create.get(), 2, chunk_dims) < 0 ||
+        H5Pset_chunk_cache(access.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
         fail(where + "creating 'iq' failed");
     }
-    dataset = h5::Dataset(
-        H5Dcreate2(group.get(), "iq", file_type(type), space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT));
-    if (!dataset) {
+    dataset = h5::Dataset(H5Dcreate_anon(file.get(), file_type(type), space.get(), create.get(), access.get()));
+    if (!dataset || H5Olink(dataset.get(), group.get(), "iq", H5P_DEFAULT, H5P_DEFAULT) < 0) {
         fail(where + "creating 'iq' failed");
+    }
+    linked = false;
+    chunk_start = 0;
+    staged = 0;
+    staged_on_disk = 0;
+}
+
+// Converts rows of samples into the staged chunk, writing out every chunk that fills.
+void CaptureWriter::Impl::stage(const float* values, std::size_t rows) {
+    const std::size_t size = value_size(type);
+    while (rows > 0) {
+        const std::size_t take = std::min<std::size_t>(rows, chunk_rows - staged);
+        unsigned char* to = chunk.data() + static_cast<std::size_t>(staged) * 2 * size;
+        switch (type) {
+            case SampleType::int8: detail::to_int(values, reinterpret_cast<std::int8_t*>(to), 2 * take); break;
+            case SampleType::int16: detail::to_int(values, reinterpret_cast<std::int16_t*>(to), 2 * take); break;
+            case SampleType::float32: std::memcpy(to, values, 2 * take * sizeof(float)); break;
+        }
+        staged += take;
+        values += 2 * take;
+        rows -= take;
+        if (staged == chunk_rows) {
+            commit();
+        }
+    }
+}
+
+// Writes the staged rows not yet in the file and flushes, in the order that keeps a killed file whole:
+// the extent first (in memory), then the samples (straight to the file: no chunk cache), then the flush
+// that writes the chunk index, the extent and, last, the superblock. Until that flush the file on disk
+// still describes the previous state, whose chunks are all there.
+void CaptureWriter::Impl::commit() {
+    if (staged > staged_on_disk) {
+        const std::string where = segment_where();
+        const hsize_t new_dims[2] = {chunk_start + staged, 2};
+        if (H5Dset_extent(dataset.get(), new_dims) < 0) {
+            fail(where + "extending 'iq' failed");
+        }
+        const hsize_t start[2] = {chunk_start + staged_on_disk, 0};
+        const hsize_t count[2] = {staged - staged_on_disk, 2};
+        const h5::Dataspace file_space(H5Dget_space(dataset.get()));
+        const h5::Dataspace memory_space(H5Screate_simple(2, count, nullptr));
+        const unsigned char* data = chunk.data() + static_cast<std::size_t>(staged_on_disk) * 2 * value_size(type);
+        if (!file_space || !memory_space ||
+            H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+            H5Dwrite(dataset.get(), memory_type(type), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+            fail(where + "writing samples failed");
+        }
+        if (!linked) {
+            const std::string number = std::to_string(next_number);
+            if (H5Olink(group.get(), segments_group.get(), number.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0) {
+                fail(where + "adding it to /segments failed");
+            }
+            linked = true;
+        }
+        flush();
+        committed_samples += staged - staged_on_disk;
+        staged_on_disk = staged;
+    }
+    if (staged == chunk_rows) {
+        chunk_start += chunk_rows;
+        staged = 0;
+        staged_on_disk = 0;
     }
 }
 
@@ -149,6 +234,7 @@ void CaptureWriter::Impl::end_segment() {
     }
     const unsigned number = next_number;
     if (dataset) {
+        commit();       // the last, partly filled chunk
         ++next_number;  // a segment without samples was never created and does not use up its number
     }
     segment.reset();
@@ -190,6 +276,7 @@ CaptureWriter::CaptureWriter(const fs::path& path, const CaptureMetadata& metada
     if (!m.segments_group) {
         m.fail("creating /segments failed");
     }
+    m.flush();  // from here on the file on disk is a valid capture, so far without segments
 }
 
 CaptureWriter::~CaptureWriter() {
@@ -248,35 +335,7 @@ void CaptureWriter::append(std::span<const cf32> samples) {
     if (!m.dataset) {
         m.create_segment();
     }
-
-    const void* data = values;
-    switch (m.type) {
-        case SampleType::int8:
-            m.int8_buffer.resize(std::max(m.int8_buffer.size(), value_count));
-            detail::to_int(values, m.int8_buffer.data(), value_count);
-            data = m.int8_buffer.data();
-            break;
-        case SampleType::int16:
-            m.int16_buffer.resize(std::max(m.int16_buffer.size(), value_count));
-            detail::to_int(values, m.int16_buffer.data(), value_count);
-            data = m.int16_buffer.data();
-            break;
-        case SampleType::float32: break;
-    }
-
-    const hsize_t new_dims[2] = {m.segment_samples + samples.size(), 2};
-    if (H5Dset_extent(m.dataset.get(), new_dims) < 0) {
-        m.fail(m.segment_where() + "extending 'iq' failed");
-    }
-    const hsize_t start[2] = {m.segment_samples, 0};
-    const hsize_t count[2] = {samples.size(), 2};
-    const h5::Dataspace file_space(H5Dget_space(m.dataset.get()));
-    const h5::Dataspace memory_space(H5Screate_simple(2, count, nullptr));
-    if (!file_space || !memory_space ||
-        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
-        H5Dwrite(m.dataset.get(), memory_type(m.type), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
-        m.fail(m.segment_where() + "writing samples failed");
-    }
+    m.stage(values, samples.size());
     m.segment_samples += samples.size();
     m.total_samples += samples.size();
 }
@@ -290,7 +349,11 @@ void CaptureWriter::end_segment() {
 void CaptureWriter::flush() {
     impl_->check_open();
     h5::silence_errors();
-    impl_->flush();
+    if (impl_->dataset) {
+        impl_->commit();  // the staged part of a chunk too
+    } else {
+        impl_->flush();
+    }
 }
 
 void CaptureWriter::close() {
@@ -299,17 +362,29 @@ void CaptureWriter::close() {
         return;
     }
     h5::silence_errors();
+    std::optional<InputError> unfinished;
+    if (m.dataset) {
+        try {
+            m.commit();  // the last, partly filled chunk of the open segment
+        } catch (const InputError& e) {
+            unfinished = e;
+        }
+    }
     m.closed = true;  // even if closing fails below: the handles are gone either way
     m.segment.reset();
     const herr_t dataset_status = m.dataset.close();
     const herr_t group_status = m.group.close();
     const herr_t segments_status = m.segments_group.close();
     const herr_t file_status = m.file.close();  // flushes everything still in memory
+    if (unfinished) {
+        throw *unfinished;
+    }
     if (dataset_status < 0 || group_status < 0 || segments_status < 0 || file_status < 0) {
         m.fail("closing the file failed");
     }
 }
 
 std::uint64_t CaptureWriter::samples_written() const { return impl_->total_samples; }
+std::uint64_t CaptureWriter::samples_committed() const { return impl_->committed_samples; }
 
 }  // namespace coex::io

@@ -6,7 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstdio>
 #include <ctime>
 
@@ -83,13 +87,23 @@ std::optional<double> parse_utc(const std::string& text) {
 }
 
 void write_whole_file(const fs::path& path, const std::string& bytes) {
+    // Written aside, forced to the disk, then renamed over the old one: a kill or a power cut at any
+    // moment leaves either the old file or the new one, whole (and at worst a stray .part).
     const fs::path aside = path.string() + ".part";
-    {
-        std::ofstream out(aside, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) throw InputError(aside.string() + ": cannot write");
+    const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw InputError(aside.string() + ": cannot write: " + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const std::string why = std::strerror(errno);
+            ::close(fd);
+            throw InputError(aside.string() + ": cannot write: " + why);
+        }
+        done += static_cast<std::size_t>(n);
     }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) throw InputError(aside.string() + ": cannot write: " + std::strerror(errno));
     std::error_code ec;
     fs::rename(aside, path, ec);
     if (ec) throw InputError(path.string() + ": cannot replace: " + ec.message());
@@ -146,6 +160,9 @@ EventLog::EventLog(fs::path dir, int keep_days, std::uint64_t max_bytes) : dir_(
 }
 
 void EventLog::open() {
+    // Unbuffered: each event goes to the file in one write of its whole line, so a kill never leaves
+    // half a line behind.
+    out_.rdbuf()->pubsetbuf(nullptr, 0);
     out_.open(path(), std::ios::binary | std::ios::app);
     if (!out_) throw InputError(path().string() + ": cannot open for appending");
 }

@@ -54,8 +54,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Writes the capture format: /segments/<n> groups, chunked `iq` datasets appended as samples arrive,
-// flushed on end_segment() and flush(), so a reader sees every finished segment even after a crash.
+// Writes the capture format: /segments/<n> groups, chunked `iq` datasets appended as samples arrive.
+// Every full chunk (65536 samples) is written and flushed as it fills, and the part-filled one on
+// end_segment(), flush() and close(): a process killed at any moment leaves a file that opens and holds
+// every sample of samples_committed() (docs/reliability.md).
 class CaptureWriter {
 public:
     CaptureWriter(const std::filesystem::path& path, const CaptureMetadata& metadata,
@@ -69,7 +71,8 @@ public:
     void end_segment();
     void flush();
     void close();
-    [[nodiscard]] std::uint64_t samples_written() const;
+    [[nodiscard]] std::uint64_t samples_written() const;    // appended
+    [[nodiscard]] std::uint64_t samples_committed() const;  // of those, in the file on disk, flushed
 
 private:
     struct Impl;
