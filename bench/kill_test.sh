@@ -4,8 +4,8 @@
 #
 #   bench/kill_test.sh [--build DIR] [KILLS]      (KILLS default 200; DIR default ./build)
 #
-# Random moments come from bash's RANDOM seeded with KILL_SEED (default 2026), so a run repeats its
-# schedule. Every fifth kill is a monitor; the others cycle through five recorder layouts:
+# Random moments (0.05-3.05 s after the start; a monitor twice that) come from bash's RANDOM seeded
+# with KILL_SEED (default 2026), so a run repeats its schedule. Every fifth kill is a monitor; the others cycle through five recorder layouts:
 #   single  one tuning at 20 MS/s, int8 (the source's own type)
 #   cs16    the same with the radio streaming CS16
 #   gaps    the radio drops 100000 samples every 0.25 s: a new segment after every gap
@@ -43,6 +43,7 @@ for ((i = 1; i <= kills; i++)); do
     delay=$(printf '%d.%03d' $((RANDOM % 3)) $((RANDOM % 1000))); delay=$(echo "$delay + 0.05" | bc)
     if ((i % 5 == 0)); then
         kind=monitor
+        delay=$(echo "$delay * 2" | bc)  # its first files come after a window or two
         "$coex" monitor --device "driver=coexsim,capture=$work/source.h5" --rate 20e6 --band 2428:2446 --window 0.5s \
             --period 1s --duration 30s --view off --sensor-id kill --out "$work/run/out" >/dev/null 2>"$work/run/err" &
     else
