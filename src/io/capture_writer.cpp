@@ -210,14 +210,18 @@ void CaptureWriter::Impl::commit() {
             H5Dwrite(dataset.get(), memory_type(type), memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
             fail(where + "writing samples failed");
         }
+        flush();
         if (!linked) {
+            // Only now, with the group, its dataset and first samples on disk and inside the end of file
+            // the superblock gives, is it named in /segments (a second flush): a kill between the two
+            // leaves an unnamed group, which no reader sees.
             const std::string number = std::to_string(next_number);
             if (H5Olink(group.get(), segments_group.get(), number.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0) {
                 fail(where + "adding it to /segments failed");
             }
             linked = true;
+            flush();
         }
-        flush();
         committed_samples += staged - staged_on_disk;
         staged_on_disk = staged;
     }
@@ -257,7 +261,17 @@ CaptureWriter::CaptureWriter(const fs::path& path, const CaptureMetadata& metada
     : impl_(std::make_unique<Impl>(path, type)) {
     h5::silence_errors();
     Impl& m = *impl_;
-    m.file = h5::File(H5Fcreate(m.name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    // Made under a name of its own and renamed into place once it is a valid capture on disk: a kill
+    // while HDF5 writes its first blocks leaves at most a stray FILE.part, never a FILE that does not open.
+    const std::string aside = m.name + ".part";
+    // /segments grows by one name per segment. Room for a thousand names in each symbol-table node
+    // and for their text in the group's heap up front: growing either allocates new blocks past the
+    // end of file on disk, which a kill in the middle of the next flush could leave /segments pointing at.
+    const h5::PropertyList create(H5Pcreate(H5P_FILE_CREATE));
+    if (!create || H5Pset_sym_k(create.get(), 16, 512) < 0) {
+        m.fail("cannot create the file");
+    }
+    m.file = h5::File(H5Fcreate(aside.c_str(), H5F_ACC_TRUNC, create.get(), H5P_DEFAULT));
     if (!m.file) {
         m.fail("cannot create the file");
     }
@@ -272,11 +286,22 @@ CaptureWriter::CaptureWriter(const fs::path& path, const CaptureMetadata& metada
     if (!metadata.description.empty()) {
         m.write_string(m.file.get(), "description", metadata.description);
     }
-    m.segments_group = h5::Group(H5Gcreate2(m.file.get(), "segments", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    const h5::PropertyList group_create(H5Pcreate(H5P_GROUP_CREATE));
+    if (!group_create || H5Pset_local_heap_size_hint(group_create.get(), 16384) < 0) {
+        m.fail("creating /segments failed");
+    }
+    m.segments_group = h5::Group(H5Gcreate2(m.file.get(), "segments", H5P_DEFAULT, group_create.get(), H5P_DEFAULT));
     if (!m.segments_group) {
         m.fail("creating /segments failed");
     }
     m.flush();  // from here on the file on disk is a valid capture, so far without segments
+    std::error_code ec;
+    fs::rename(aside, path, ec);
+    if (ec) {
+        const std::string why = ec.message();
+        fs::remove(aside, ec);
+        throw InputError(m.name + ": cannot create the file (" + why + ")");
+    }
 }
 
 CaptureWriter::~CaptureWriter() {

@@ -13,6 +13,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <random>
 #include <thread>
 
 namespace coex::io {
@@ -108,6 +111,60 @@ TEST(IoKill, FinishedSegmentsAndTheOpenOnesFullChunksSurvive) {
     }
     EXPECT_EQ(total, committed);
     EXPECT_EQ(total, 270000u);  // 3 × 90000; the open fourth segment had not filled a chunk
+}
+
+// The writer flat out (no radio to wait for: most of its time goes to writing and flushing), new
+// segments every 100000 samples, killed from outside at random moments (fixed seed). Every file must
+// open and hold, sample for sample, at least what the writer had committed. COEX_KILL_STRESS sets the
+// number of kills (default 40).
+TEST(IoKill, RandomKillsOfAWriterFlatOut) {
+    const char* env = std::getenv("COEX_KILL_STRESS");
+    const int kills = env != nullptr ? std::atoi(env) : 40;
+    std::mt19937 random(2026);
+    int empty = 0;
+    for (int n = 0; n < kills; ++n) {
+        TempDir dir;
+        const auto path = dir.file("flat-out.h5");
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        const pid_t child = ::fork();
+        if (child == 0) {
+            ::close(fds[0]);
+            record_and_die(path, fds[1], 1u << 30, 20000, 5);
+        }
+        ::close(fds[1]);
+        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(500, 150000)(random)));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        std::uint64_t committed = 0, value = 0;
+        while (::read(fds[0], &value, sizeof value) == sizeof value) committed = value;
+        ::close(fds[0]);
+        std::optional<CaptureReader> reader;
+        try {
+            reader.emplace(path);
+        } catch (const InputError& e) {
+            const std::string message = e.what();
+            ASSERT_EQ(committed, 0u) << "kill " << n << ": " << message;
+            // killed before the file was renamed into place, or before its first samples
+            ASSERT_TRUE(message.find("no such file") != std::string::npos || message.find("no segments") != std::string::npos)
+                << message;
+            ++empty;
+            continue;
+        }
+        std::uint64_t total = 0;
+        for (std::size_t s = 0; s < reader->segments().size(); ++s) {
+            const auto& d = reader->segments()[s];
+            const auto first = static_cast<std::uint64_t>(std::llround(d.info.start_time_s * 20e6));
+            const auto samples = read_all(*reader, s);
+            for (std::uint64_t k = 0; k < samples.size(); ++k) {
+                ASSERT_EQ(samples[k], sample(first + k)) << "kill " << n << ", segment " << s << ", sample " << k;
+            }
+            total += d.length;
+        }
+        ASSERT_GE(total, committed) << "kill " << n;
+    }
+    EXPECT_LT(empty, kills / 4) << "most kills should land after the first chunk";
 }
 
 TEST(IoKill, AKilledWriterWithNothingYetLeavesAFileWithoutSegments) {

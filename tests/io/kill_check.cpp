@@ -8,7 +8,7 @@
 // Segments at other tunings (a sweep) are read through but not compared.
 //
 // Prints one line: "ok SEGMENTS SAMPLES COMPARED COMMITTED", "empty" (nothing committed, and the file
-// holds no segment or is not yet an HDF5 file), or "FAIL <why>"; exits 0, 0 or 1.
+// holds no segment or was not yet renamed into place), or "FAIL <why>"; exits 0, 0 or 1.
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
 
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
         } catch (const coex::InputError& e) {
             const std::string message = e.what();
             const bool nothing = message.find("no segments") != std::string::npos ||
-                                 message.find("not an HDF5 file") != std::string::npos;
+                                 message.find("no such file") != std::string::npos;
             if (committed == 0 && nothing) {
                 std::cout << "empty\n";
                 return 0;
