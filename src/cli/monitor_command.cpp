@@ -148,7 +148,10 @@ int run_monitor(const std::vector<std::string>& args) {
 
     const auto& stop = install_stop_signals();
     std::vector<std::unique_ptr<monitor::Sink>> sinks;
-    sinks.push_back(std::make_unique<monitor::EventLog>(config.out_dir, config.keep_days));
+    auto event_log = std::make_unique<monitor::EventLog>(config.out_dir, config.keep_days);
+    if (event_log->torn_lines_dropped() > 0)
+        std::cerr << "coex monitor: " << event_log->path().string() << ": dropped its last line, cut short when an earlier run stopped\n";
+    sinks.push_back(std::move(event_log));
     sinks.push_back(std::make_unique<PrintedEvents>());
     // Declared before the Monitor, so they outlive it: MQTT connects in the background (a broker that is
     // away only queues), and the metrics endpoint is open before the first window.

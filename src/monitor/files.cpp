@@ -145,14 +145,20 @@ EventLog::EventLog(fs::path dir, int keep_days, std::uint64_t max_bytes) : dir_(
         }
         size_ = fs::file_size(file, ec);
         if (size_ > 0) {
-            std::ifstream tail(file, std::ios::binary);
-            tail.seekg(-1, std::ios::end);
-            char last = '\n';
-            tail.get(last);
-            if (last != '\n') {
-                std::ofstream fix(file, std::ios::binary | std::ios::app);
-                fix << '\n';
-                ++size_;
+            // A last line without its newline was cut short (a power cut; a kill cannot, since every
+            // line goes out in one write): it is no whole event, so it is dropped and counted.
+            std::ifstream in_tail(file, std::ios::binary);
+            const std::uint64_t look = std::min<std::uint64_t>(size_, 1u << 20);
+            std::string tail(look, '\0');
+            in_tail.seekg(-static_cast<std::streamoff>(look), std::ios::end);
+            in_tail.read(tail.data(), static_cast<std::streamsize>(look));
+            if (tail.back() != '\n') {
+                const auto newline = tail.rfind('\n');
+                const std::uint64_t keep = newline == std::string::npos ? size_ - look : size_ - look + newline + 1;
+                fs::resize_file(file, keep, ec);
+                if (ec) throw InputError(file.string() + ": cannot drop the line cut short at its end: " + ec.message());
+                size_ = keep;
+                ++torn_lines_;
             }
         }
     }

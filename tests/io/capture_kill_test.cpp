@@ -13,6 +13,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <random>
@@ -121,7 +122,7 @@ TEST(IoKill, RandomKillsOfAWriterFlatOut) {
     const char* env = std::getenv("COEX_KILL_STRESS");
     const int kills = env != nullptr ? std::atoi(env) : 40;
     std::mt19937 random(2026);
-    int empty = 0;
+    int empty = 0, torn_first = 0;
     for (int n = 0; n < kills; ++n) {
         TempDir dir;
         const auto path = dir.file("flat-out.h5");
@@ -146,9 +147,14 @@ TEST(IoKill, RandomKillsOfAWriterFlatOut) {
         } catch (const InputError& e) {
             const std::string message = e.what();
             ASSERT_EQ(committed, 0u) << "kill " << n << ": " << message;
-            // killed before the file was renamed into place, or before its first samples
-            ASSERT_TRUE(message.find("no such file") != std::string::npos || message.find("no segments") != std::string::npos)
-                << message;
+            // Killed before the file was renamed into place, or before its first samples were named in
+            // /segments. Rarely, in the flush that names the first segment, the kill leaves /segments
+            // pointing past the end of file (its first symbol node is new in that flush): the file does
+            // not open, with nothing in it (docs/reliability.md).
+            if (message.find("no such file") == std::string::npos && message.find("no segments") == std::string::npos) {
+                ASSERT_NE(message.find("listing /segments"), std::string::npos) << message;
+                ++torn_first;
+            }
             ++empty;
             continue;
         }
@@ -165,6 +171,9 @@ TEST(IoKill, RandomKillsOfAWriterFlatOut) {
         ASSERT_GE(total, committed) << "kill " << n;
     }
     EXPECT_LT(empty, kills / 4) << "most kills should land after the first chunk";
+    EXPECT_LE(torn_first, kills / 100) << torn_first << " of " << kills << " kills left an empty file that does not open";
+    std::printf("%d kills: %d before the first segment was in the file (%d of them leaving a file that does not open)\n", kills,
+                empty, torn_first);
 }
 
 TEST(IoKill, AKilledWriterWithNothingYetLeavesAFileWithoutSegments) {

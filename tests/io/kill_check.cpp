@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
         if (samples < committed) {
             return fail("holds " + std::to_string(samples) + " samples; the recorder had committed " + std::to_string(committed));
         }
+        if (file->unfinished_segments_skipped() > 0) std::cerr << path << ": newest segment unfinished, skipped\n";
         std::cout << "ok " << segments.size() << " " << samples << " " << compared << " " << committed << "\n";
         return 0;
     } catch (const std::exception& e) {

@@ -91,19 +91,21 @@ TEST_F(Files, EventLogRollsBySizeAndKeepsOnlyRecentDays) {
     EXPECT_TRUE(fs::exists(dir_ / "events-2026-03-10.1.jsonl"));
 }
 
-TEST_F(Files, EventLogMendsALineCutByACrash) {
+TEST_F(Files, EventLogDropsALineCutByACrashAndCountsIt) {
     const double t = *parse_utc("2026-03-10T12:00:00Z");
     const auto whole = to_json(event_at(t));
-    std::ofstream(dir_ / "events.jsonl") << whole << "\n" << whole.substr(0, 40);  // killed mid-line
+    std::ofstream(dir_ / "events.jsonl") << whole << "\n" << whole.substr(0, 40);  // cut mid-line
     {
         EventLog log(dir_, 30);
+        EXPECT_EQ(log.torn_lines_dropped(), 1u);
         log.event(event_at(t + 10));
     }
     const auto l = lines(dir_ / "events.jsonl");
-    ASSERT_EQ(l.size(), 3u);
-    EXPECT_NO_THROW((void)event_from_json(l[0], "l0"));
-    EXPECT_THROW((void)event_from_json(l[1], "l1"), InputError);  // the cut line stays as it was, alone
-    EXPECT_DOUBLE_EQ(event_from_json(l[2], "l2").start_unix_s, t + 10);
+    ASSERT_EQ(l.size(), 2u);
+    EXPECT_DOUBLE_EQ(event_from_json(l[0], "l0").start_unix_s, t);
+    EXPECT_DOUBLE_EQ(event_from_json(l[1], "l1").start_unix_s, t + 10);
+    EventLog again(dir_, 30);  // whole lines only now
+    EXPECT_EQ(again.torn_lines_dropped(), 0u);
 }
 
 TEST_F(Files, WholeFileWritesReplace) {

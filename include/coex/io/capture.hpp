@@ -48,6 +48,9 @@ public:
     // float32 samples are scanned for NaN/Inf as they are read, unless a caller that checks them
     // itself (the analyzer, as it transforms them) turns the scan off.
     void set_check_finite(bool check);
+    // 1 when the file's newest segment could not be opened and was left out: a recorder killed in the
+    // instant it named that segment in /segments (docs/reliability.md); 0 otherwise.
+    [[nodiscard]] std::size_t unfinished_segments_skipped() const;
 
 private:
     struct Impl;

@@ -32,8 +32,9 @@ std::size_t remove_older_than(const std::filesystem::path& dir, const std::strin
 
 // The event log: <dir>/events.jsonl. Each event is one line, flushed as written. The file rolls to
 // events-YYYY-MM-DD.jsonl (the day of its lines; .1, .2 … when that exists) when an event of a later
-// day arrives or it would pass max_bytes; rolled files older than keep_days are removed. A line cut off
-// by a crash is ended before anything is appended, so every line stays a whole JSON object.
+// day arrives or it would pass max_bytes; rolled files older than keep_days are removed. Each line goes
+// out in one write, so a kill never cuts one; a last line cut short all the same (a power cut) is
+// dropped when the log is opened again, and counted, so every line is a whole JSON object.
 class EventLog : public Sink {
 public:
     EventLog(std::filesystem::path dir, int keep_days, std::uint64_t max_bytes = 64ull << 20);
@@ -42,6 +43,7 @@ public:
     void stopping(std::string_view reason) override;
 
     [[nodiscard]] std::uint64_t written() const { return written_; }
+    [[nodiscard]] std::uint64_t torn_lines_dropped() const { return torn_lines_; }
     [[nodiscard]] std::filesystem::path path() const { return dir_ / "events.jsonl"; }
 
 private:
@@ -53,7 +55,7 @@ private:
     std::uint64_t max_bytes_;
     std::ofstream out_;
     std::string day_;  // of the lines in events.jsonl; "" while it is empty
-    std::uint64_t size_ = 0, written_ = 0;
+    std::uint64_t size_ = 0, written_ = 0, torn_lines_ = 0;
 };
 
 // Everything the monitor saw in one period (default 5 min), summarised as JSON under reports/. Memory
