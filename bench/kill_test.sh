@@ -13,7 +13,8 @@
 #   short   a 0.4 s recording, often finished (and closed) before the kill
 # A recording passes when tests/io/kill_check opens it with coex's reader, finds at least the samples
 # the recorder had written and flushed before the kill (its --commit-log), and every sample at the
-# source's tuning equal to the source capture's sample at that stream position. A monitor passes when
+# source's tuning (but the first 0.1 s of each segment) equal to the source capture's sample at that
+# stream position. A monitor passes when
 # every file under its --out parses: JSON files, each line of the event logs, PNG (signature to IEND),
 # HTML (ends with </html>). Prints a line per failure and a summary; exits 1 on any failure.
 set -uo pipefail
@@ -33,6 +34,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$coex" synth "$root/tests/source/scenes/room-ch6.json" -o "$work/source.h5" >/dev/null || exit 1
 sim="driver=coexsim,capture=$work/source.h5,settle=0"
+# Samples not compared at the head of each segment: 0.1 s at 20 MS/s. On a loaded host the simulated
+# radio can still deliver samples of the old tuning there (see tests/io/kill_check.cpp); a kill takes
+# samples at a segment's end, which is compared in full.
+head=2000000
 layouts=(single cs16 gaps sweep short)
 
 start=$(date +%s.%N)
@@ -103,7 +108,7 @@ PY
         if [[ ! -e $work/run/rec.h5 && $committed == 0 ]]; then
             result=empty  # killed before the file was created
         else
-            result=$("$check" "$work/run/rec.h5" "$work/source.h5" "$committed")
+            result=$("$check" "$work/run/rec.h5" "$work/source.h5" "$committed" "$head")
         fi
         if [[ $result == ok* ]]; then
             read -r _ s n c _ <<<"$result"

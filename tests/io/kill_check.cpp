@@ -1,17 +1,23 @@
-// kill_check FILE.h5 SOURCE.h5 COMMITTED: the kill test's judge of one recording (bench/kill_test.sh).
+// kill_check FILE.h5 SOURCE.h5 COMMITTED [HEAD]: the kill test's judge of one recording
+// (bench/kill_test.sh).
 //
 // FILE was written by `coex record` from the coexsim radio playing SOURCE (a one-segment capture) and
 // killed; COMMITTED is the last line of its --commit-log, the samples the recorder had written and
 // flushed before the kill. FILE must open with coex's own reader and hold at least COMMITTED samples,
 // every one readable; and every sample of a segment at SOURCE's tuning must be SOURCE's sample at the
-// same stream position (the radio plays SOURCE looped: stream sample k is SOURCE[k mod length]).
-// Segments at other tunings (a sweep) are read through but not compared.
+// same stream position (the radio plays SOURCE looped: stream sample k is SOURCE[k mod length]), except
+// the first HEAD samples of each segment (default 0). Those can be the radio's, not the scene's: when
+// the reader starts or retunes late on a loaded host, the simulated radio still delivers samples of the
+// old tuning that the live source's settling time does not cover. What a kill can take is at a
+// segment's end, which is always compared. Segments at other tunings (a sweep) are read through but
+// not compared.
 //
 // Prints one line: "ok SEGMENTS SAMPLES COMPARED COMMITTED", "empty" (nothing committed, and the file
 // holds no segment or was not yet renamed into place), or "FAIL <why>"; exits 0, 0 or 1.
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -29,10 +35,11 @@ int fail(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::cerr << "usage: kill_check FILE.h5 SOURCE.h5 COMMITTED\n";
+    if (argc != 4 && argc != 5) {
+        std::cerr << "usage: kill_check FILE.h5 SOURCE.h5 COMMITTED [HEAD]\n";
         return 2;
     }
+    const std::uint64_t head = argc == 5 ? std::stoull(argv[4]) : 0;
     const std::string path = argv[1];
     const std::uint64_t committed = std::stoull(argv[3]);
     try {
@@ -68,13 +75,14 @@ int main(int argc, char** argv) {
                 if (got == 0) return fail("segment " + std::to_string(s) + " ends early at " + std::to_string(offset));
                 if (same_tuning) {
                     for (std::size_t k = 0; k < got; ++k) {
+                        if (offset + k < head) continue;
                         const std::uint64_t at = (first + offset + k) % expected.size();
                         if (block[k] != expected[at]) {
                             return fail("segment " + std::to_string(s) + " sample " + std::to_string(offset + k) +
                                         " differs from the source's sample " + std::to_string(at));
                         }
                     }
-                    compared += got;
+                    compared += got - std::min<std::uint64_t>(got, head > offset ? head - offset : 0);
                 }
                 offset += got;
             }
