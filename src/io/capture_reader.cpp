@@ -586,6 +586,9 @@ h5::Object CaptureReader::Impl::without_chunk_cache(h5::Object dataset) const {
     if (!access || H5Pset_chunk_cache(access.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
         return dataset;
     }
+    if (!h5::Object(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT))) {
+        return dataset;  // not found by name (a killed writer's torn index of names): kept as opened
+    }
     dataset.reset();
     h5::Object reopened(H5Dopen2(file.get(), name.c_str(), access.get()));
     return reopened ? std::move(reopened) : h5::Object(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
