@@ -144,7 +144,7 @@ std::uint64_t parse_bytes(const std::string& option, const std::string& text) {
     return static_cast<std::uint64_t>(v * f);
 }
 
-LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duration) {
+LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duration, bool reopen) {
     if (o.device.empty()) throw UsageError{"--device is required (e.g. --device driver=hackrf; 'coex devices' lists what SoapySDR sees)"};
     if (o.view != "auto" && o.view != "on" && o.view != "off") throw UsageError{"--view: '" + o.view + "' is not one of auto, on, off"};
     LiveSetup setup;
@@ -207,6 +207,18 @@ LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duratio
     cfg.settle_s = settle.value_or(defaults.settle_s);
     cfg.stop = &install_stop_signals();
     cfg.gain_db = setup.gain_db;
+    if (reopen) {
+        // The same radio, set up as it was: rate, gain, antenna and filter (the reader tunes it).
+        cfg.reopen = [device = o.device, rate = rq.sample_rate_hz, gain = gain ? *gain : defaults.gain, antenna = o.antenna,
+                      filter = bandwidth.value_or(rq.sample_rate_hz)] {
+            auto again = source::open_radio(device);
+            again->set_sample_rate(rate);
+            again->set_gain(gain);
+            if (!antenna.empty()) again->set_antenna(antenna);
+            again->set_bandwidth(filter);
+            return again;
+        };
+    }
     setup.source = std::make_unique<source::LiveSource>(std::move(radio), cfg);
     return setup;
 }
@@ -459,7 +471,7 @@ private:
 
 LoopResult drain(source::LiveSource& source, const std::string& view_mode, const std::string& title,
                  const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage,
-                 const analysis::AnalysisConfig* analysis) {
+                 const analysis::AnalysisConfig* analysis, const std::function<void()>& tick) {
     LiveView view(view_mode, title, analysis);
     LoopResult result;
     const auto start = std::chrono::steady_clock::now();
@@ -480,6 +492,7 @@ LoopResult drain(source::LiveSource& source, const std::string& view_mode, const
             result.samples_consumed += block.samples.size();
             view.observe(block);
         }
+        if (tick) tick();
         const auto now = std::chrono::steady_clock::now();
         if (view.on() && now - last_draw >= std::chrono::seconds(1)) {
             view.draw(source, coverage, false);

@@ -41,8 +41,9 @@ struct LiveSetup {
 };
 // Opens the radio (InputError: not found), applies rate/gain/antenna/bandwidth, plans the sweep
 // (ConfigError → exit 2) and builds the source. `default_duration`: used when neither --rounds nor
-// --duration is given (unset: run until Ctrl-C).
-LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duration);
+// --duration is given (unset: run until Ctrl-C). `reopen`: a radio that fails or wedges is opened
+// again, set up the same way, instead of ending the stream (coex monitor).
+LiveSetup open_live(const RadioOptions& o, std::optional<double> default_duration, bool reopen = false);
 
 // SIGINT/SIGTERM set this flag (a second one ends the process the usual way).
 const std::atomic<bool>& install_stop_signals();
@@ -89,9 +90,10 @@ struct LoopResult {
     double wall_s = 0.0;
     std::uint64_t samples_consumed = 0;  // blocks `consume` accepted
 };
+// `tick`: called on every turn of the loop (at least every 100 ms, blocks or not).
 LoopResult drain(source::LiveSource& source, const std::string& view_mode, const std::string& title,
                  const std::function<bool(const SampleBlock&)>& consume, const source::CoverageTracker* coverage,
-                 const analysis::AnalysisConfig* analysis = nullptr);
+                 const analysis::AnalysisConfig* analysis = nullptr, const std::function<void()>& tick = {});
 
 // Exit code and stderr line for how the stream ended: 0 completed/stopped, 2 stalled/device error.
 int finish_code(const source::LiveSource& source, const std::string& command);

@@ -66,12 +66,29 @@ std::string host_name() {
     return id.substr(0, 64);
 }
 
-void print_summary(const monitor::Monitor& m, double reader_cpu_s, double wall_s, const std::string& out) {
+void print_summary(const monitor::Monitor& m, double reader_cpu_s, double wall_s, const std::string& out,
+                   const source::LiveCounters* live = nullptr, const publish::MqttClient* mqtt = nullptr) {
     const auto& s = m.stats();
     const auto& last = m.last_window();
     std::cout << "coex monitor: " << s.windows << " windows, " << s.periods << " period reports, " << s.pictures << " pictures under " << out << "\n";
     std::cout << "  events     " << s.events_appeared << " appeared, " << s.events_changed << " changed, " << s.events_disappeared << " disappeared\n";
-    std::cout << "  samples    in " << s.samples_in << ", dropped " << (last ? last->samples_dropped : 0) << ", lost " << (last ? last->samples_lost : 0) << "\n";
+    if (live) {
+        // The sample clock, whole: every sample of stream time was analysed, dropped, lost or discarded.
+        std::cout << "  samples    in " << live->samples_in << ", dropped " << live->samples_dropped << ", lost " << live->samples_lost << " (of which "
+                  << live->samples_unobserved << " while the radio was away), settling " << live->samples_settling << ", stream "
+                  << live->stream_samples << "\n";
+        std::cout << "  radio      " << live->overflows << " overflows, " << live->timeouts << " timeouts, " << live->outages << " outages, "
+                  << live->reopens << " reopens (" << live->reopen_failures << " failed attempts)\n";
+    } else {
+        std::cout << "  samples    in " << s.samples_in << ", dropped " << (last ? last->samples_dropped : 0) << ", lost " << (last ? last->samples_lost : 0) << "\n";
+    }
+    if (mqtt) {
+        const auto c = mqtt->counters();
+        std::cout << "  mqtt       offered " << c.offered << ", published " << c.published << ", dropped " << c.dropped << ", queued " << c.queued
+                  << ", in flight " << c.in_flight << ", reconnects " << c.reconnects << "\n";
+    }
+    if (s.write_failures || s.events_unlogged)
+        std::cout << "  files      " << s.write_failures << " writes failed, " << s.events_unlogged << " events not logged; last: " << s.last_write_error << "\n";
     char line[200];
     const double w = std::max(wall_s, 1e-9);
     std::snprintf(line, sizeof line, "  cpu        analysis %.2f s (%.1f %%), summary %.2f s (%.1f %%), files %.2f s (%.1f %%), reader %.2f s (%.1f %%) of %.1f s wall\n",
@@ -200,26 +217,58 @@ int run_monitor(const std::vector<std::string>& args) {
             m.consume(block);
         }
         m.finish(reason);
-        print_summary(m, cpu_reading, wall(), out_dir);
+        print_summary(m, cpu_reading, wall(), out_dir, nullptr, mqtt_sink ? &mqtt_sink->client() : nullptr);
         return 0;
     }
 
-    LiveSetup setup = open_live(radio, std::nullopt);
+    // A monitor outlives its radio's failures: it reopens it (with backoff) and goes on.
+    LiveSetup setup = open_live(radio, std::nullopt, true);
     auto& src = *setup.source;
     config.origin_unix_s = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count()) / 1e6;
     monitor::Monitor m(std::move(config), std::move(sinks));
+    const double rate = src.plan().sample_rate_hz;
+    std::uint64_t outages_said = 0, reopens_said = 0, write_failures_said = 0, unobserved_said = 0, failures_said = 0;
+    const auto watch = [&] {
+        // Faults are said once each, on stdout with the events (the monitor's log), and in status.json.
+        const auto c = src.counters();
+        const std::string now = monitor::utc_time(static_cast<double>(std::time(nullptr)));
+        if (c.outages > outages_said) {
+            outages_said = c.outages;
+            std::cout << now << " radio-lost  " << src.fault_message() << "; reopening it" << std::endl;
+        }
+        if (c.reopens > reopens_said) {
+            reopens_said = c.reopens;
+            char line[200];
+            std::snprintf(line, sizeof line, " radio-back  after %.1f s away (%llu failed attempts to open it); %.1f s unobserved since the start",
+                          static_cast<double>(c.samples_unobserved - unobserved_said) / rate,
+                          static_cast<unsigned long long>(c.reopen_failures - failures_said), static_cast<double>(c.samples_unobserved) / rate);
+            std::cout << now << line << std::endl;
+            unobserved_said = c.samples_unobserved;
+            failures_said = c.reopen_failures;
+        }
+        m.radio({c.radio_present, c.outages, c.reopens, c.reopen_failures, c.samples_unobserved, static_cast<double>(c.samples_unobserved) / rate,
+                 c.outages ? src.fault_message() : std::string()});
+        const auto& s = m.stats();
+        if (s.write_failures + s.events_unlogged > write_failures_said) {
+            // The first failure is said; the summary and status.json count them all.
+            if (write_failures_said == 0) std::cerr << "coex monitor: " << s.last_write_error << "; going on, counting what is not written" << std::endl;
+            write_failures_said = s.write_failures + s.events_unlogged;
+        }
+    };
     const auto loop = drain(src, radio.view, "coex monitor " + setup.device_args, [&](const SampleBlock& block) {
         const auto c = src.counters();
         m.account(c.samples_dropped, c.samples_lost);
         m.consume(block);
         return true;
-    }, nullptr);
+    }, nullptr, nullptr, watch);
     {
         const auto c = src.counters();
         m.account(c.samples_dropped, c.samples_lost);
+        watch();
     }
     m.finish(source::to_string(src.end_reason()));
-    print_summary(m, src.counters().reader_cpu_s, loop.wall_s, out_dir);
+    const auto counters = src.counters();
+    print_summary(m, counters.reader_cpu_s, loop.wall_s, out_dir, &counters, mqtt_sink ? &mqtt_sink->client() : nullptr);
     return finish_code(src, "monitor");
 }
 

@@ -91,22 +91,32 @@ void write_whole_file(const fs::path& path, const std::string& bytes) {
     // moment leaves either the old file or the new one, whole (and at worst a stray .part).
     const fs::path aside = path.string() + ".part";
     const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    std::error_code ec;
     if (fd < 0) throw InputError(aside.string() + ": cannot write: " + std::strerror(errno));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
+            // A full disk: the file it would have replaced stays whole, and no half-written copy is left.
             const std::string why = std::strerror(errno);
             ::close(fd);
+            fs::remove(aside, ec);
             throw InputError(aside.string() + ": cannot write: " + why);
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throw InputError(aside.string() + ": cannot write: " + std::strerror(errno));
-    std::error_code ec;
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const std::string why = std::strerror(errno);
+        fs::remove(aside, ec);
+        throw InputError(aside.string() + ": cannot write: " + why);
+    }
     fs::rename(aside, path, ec);
-    if (ec) throw InputError(path.string() + ": cannot replace: " + ec.message());
+    if (ec) {
+        std::error_code rm;
+        fs::remove(aside, rm);
+        throw InputError(path.string() + ": cannot replace: " + ec.message());
+    }
 }
 
 std::size_t remove_older_than(const fs::path& dir, const std::string& prefix, const std::string& today, int keep_days) {
@@ -196,7 +206,16 @@ void EventLog::event(const Event& e) {
     if (day_.empty()) day_ = day;
     out_ << line;
     out_.flush();
-    if (!out_) throw InputError(path().string() + ": cannot write");
+    if (!out_) {
+        // A full disk: cut off whatever part of the line reached the file, so the log stays whole lines,
+        // and open it again for the next event.
+        out_.close();
+        std::error_code ec;
+        fs::resize_file(path(), size_, ec);
+        out_.clear();
+        out_.open(path(), std::ios::binary | std::ios::app);
+        throw InputError(path().string() + ": cannot write an event (disk full?)");
+    }
     size_ += line.size();
     ++written_;
 }

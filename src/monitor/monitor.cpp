@@ -212,6 +212,28 @@ void Monitor::account(std::uint64_t samples_dropped, std::uint64_t samples_lost)
     lost_ = samples_lost;
 }
 
+void Monitor::radio(const RadioHealth& health) {
+    const bool changed = !radio_ || radio_->present != health.present || radio_->outages != health.outages ||
+                         radio_->reopens != health.reopens || radio_->reopen_failures != health.reopen_failures;
+    radio_ = health;
+    if (changed && !finished_) {
+        CpuScope cpu(stats_.cpu_files_s);
+        write_status(health.present ? "running" : "radio away");
+    }
+}
+
+// A file write that fails (InputError: a full disk, a read-only folder) is counted and the monitor goes
+// on; write_whole_file leaves the file it would have replaced as it was.
+template <class F>
+void Monitor::guarded_write(F&& write) {
+    try {
+        write();
+    } catch (const InputError& e) {
+        ++stats_.write_failures;
+        stats_.last_write_error = e.what();
+    }
+}
+
 void Monitor::consume(const SampleBlock& block) {
     const double rate = block.segment.sample_rate_hz;
     const double t = block.segment.start_time_s + static_cast<double>(block.first_sample) / rate;
@@ -260,9 +282,8 @@ void Monitor::close_window(double end_stream_s) {
         s.windows = ++stats_.windows;
         advisor_.update(s);
         events = tracker_.update(summary, s.observed_s > 0.0);
-        for (const auto& e : events)
-            for (auto& sink : sinks_) sink->event(e);
-        for (auto& sink : sinks_) sink->window(s);
+        deliver(events);
+        for (auto& sink : sinks_) guarded_write([&] { sink->window(s); });
     }
     window_samples_ = 0;
     const auto& s = summary.state;
@@ -280,7 +301,9 @@ void Monitor::close_window(double end_stream_s) {
             else ++stats_.events_disappeared;
         }
         period_.add(s);
-        if (day_->add(s, *spectrum_)) ++stats_.pictures;
+        bool rolled = false;
+        guarded_write([&] { rolled = day_->add(s, *spectrum_); });
+        if (rolled) ++stats_.pictures;
     }
     spectrum_->clear();
     last_ = s;
@@ -289,12 +312,20 @@ void Monitor::close_window(double end_stream_s) {
 void Monitor::close_period() {
     const std::string stamp = utc_time(period_.start_unix_s());
     std::string name = "period-" + stamp.substr(0, 10) + "T" + stamp.substr(11, 2) + stamp.substr(14, 2) + stamp.substr(17, 2) + "Z.json";
-    write_whole_file(config_.out_dir / "reports" / name, period_.to_json(config_.sensor_id));
+    bool written = false;
+    guarded_write([&] {
+        write_whole_file(config_.out_dir / "reports" / name, period_.to_json(config_.sensor_id));
+        written = true;
+    });
     remove_older_than(config_.out_dir / "reports", "period-", stamp.substr(0, 10), config_.keep_days);
     period_.next();
-    ++stats_.periods;
-    day_->draw();
-    ++stats_.pictures;
+    if (written) ++stats_.periods;
+    bool drawn = false;
+    guarded_write([&] {
+        day_->draw();
+        drawn = true;
+    });
+    if (drawn) ++stats_.pictures;
     write_status("running");
 }
 
@@ -312,13 +343,35 @@ void Monitor::write_status(std::string_view state) {
                       {"pictures", stats_.pictures},
                       {"events", {{"appeared", stats_.events_appeared}, {"changed", stats_.events_changed}, {"disappeared", stats_.events_disappeared}}},
                       {"samples", {{"in", stats_.samples_in}, {"dropped", dropped_}, {"lost", lost_}}},
-                      {"cpu_s", {{"analysis", stats_.cpu_analysis_s}, {"summary", stats_.cpu_summary_s}, {"files", stats_.cpu_files_s}}}};
+                      {"cpu_s", {{"analysis", stats_.cpu_analysis_s}, {"summary", stats_.cpu_summary_s}, {"files", stats_.cpu_files_s}}},
+                      {"files", {{"write_failures", stats_.write_failures}, {"events_unlogged", stats_.events_unlogged},
+                                 {"last_error", stats_.last_write_error}}}};
+    if (radio_)
+        j["radio"] = {{"present", radio_->present},
+                      {"outages", radio_->outages},
+                      {"reopens", radio_->reopens},
+                      {"reopen_failures", radio_->reopen_failures},
+                      {"samples_unobserved", radio_->samples_unobserved},
+                      {"unobserved_s", radio_->unobserved_s},
+                      {"last_fault", radio_->last_fault}};
     if (last_) {
         j["last_window_end"] = last_->end_unix_s;
         j["recommended_channel"] = last_->recommended_channel ? ordered_json(*last_->recommended_channel) : ordered_json(nullptr);
         j["headline"] = last_->headline;
     }
-    write_whole_file(config_.out_dir / "status.json", j.dump(2) + "\n");
+    guarded_write([&] { write_whole_file(config_.out_dir / "status.json", j.dump(2) + "\n"); });
+}
+
+void Monitor::deliver(const std::vector<Event>& events) {
+    for (const auto& e : events)
+        for (auto& sink : sinks_) {
+            try {
+                sink->event(e);
+            } catch (const InputError& error) {
+                ++stats_.events_unlogged;
+                stats_.last_write_error = error.what();
+            }
+        }
 }
 
 void Monitor::finish(std::string_view reason) {
@@ -329,8 +382,7 @@ void Monitor::finish(std::string_view reason) {
     {
         CpuScope cpu(stats_.cpu_summary_s);
         events = tracker_.finish();
-        for (const auto& e : events)
-            for (auto& sink : sinks_) sink->event(e);
+        deliver(events);
     }
     CpuScope cpu(stats_.cpu_files_s);
     for (const auto& e : events) {
@@ -340,7 +392,7 @@ void Monitor::finish(std::string_view reason) {
     }
     if (!period_.empty()) close_period();
     else {
-        day_->draw();
+        guarded_write([&] { day_->draw(); });
         if (day_->drawn()) ++stats_.pictures;
     }
     write_status(std::string("stopped: ") + std::string(reason));

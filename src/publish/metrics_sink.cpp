@@ -96,9 +96,13 @@ std::vector<MetricFamily> MetricsSink::families() const {
     if (mqtt_ != nullptr) {
         const auto c = mqtt_->counters();
         one("coex_mqtt_connected", "1 while connected to the MQTT broker", MetricType::gauge, c.connected ? 1.0 : 0.0);
+        one("coex_mqtt_offered_total", "MQTT messages the monitor made (each is published, queued, in flight or dropped)",
+            MetricType::counter, static_cast<double>(c.offered));
         one("coex_mqtt_published_total", "MQTT messages the broker took", MetricType::counter, static_cast<double>(c.published));
+        one("coex_mqtt_in_flight", "MQTT messages handed to the client library, not yet acknowledged", MetricType::gauge,
+            static_cast<double>(c.in_flight));
         one("coex_mqtt_queued", "MQTT messages waiting for the broker to come back", MetricType::gauge, static_cast<double>(c.queued));
-        one("coex_mqtt_dropped_total", "MQTT messages dropped (queue full while the broker was away, or unsent at stop)",
+        one("coex_mqtt_dropped_total", "MQTT messages dropped (queue full while the broker was away, or unacknowledged at stop)",
             MetricType::counter, static_cast<double>(c.dropped));
         one("coex_mqtt_reconnects_total", "Reconnections to the MQTT broker", MetricType::counter, static_cast<double>(c.reconnects));
     }

@@ -55,7 +55,7 @@ struct MqttClient::Impl {
     mutable std::condition_variable changed;
     std::deque<MqttMessage> queue;
     bool connected = false, ever_connected = false, started = false, stopped = false;
-    std::uint64_t dropped = 0, reconnects = 0;
+    std::uint64_t offered = 0, dropped = 0, reconnects = 0;
     // Messages handed to libmosquitto, and those it says the broker took. The publish callback touches
     // only the atomic: it may run while libmosquitto holds its own locks, which a thread in publish()
     // holding `mutex` may be waiting for.
@@ -124,8 +124,14 @@ struct MqttClient::Impl {
             connected = true;
             if (ever_connected) ++reconnects;
             ever_connected = true;
-            if (!config.availability_topic.empty()) send_locked({config.availability_topic, "online", true});
-            for (const auto& m : first) send_locked(m);
+            // Sent afresh on every connection, never queued: one that does not go is dropped (the next
+            // connection sends it again).
+            const auto send_fresh = [&](const MqttMessage& m) {
+                ++offered;
+                if (!send_locked(m)) ++dropped;
+            };
+            if (!config.availability_topic.empty()) send_fresh({config.availability_topic, "online", true});
+            for (const auto& m : first) send_fresh(m);
             for (const auto& f : filters) mosquitto_subscribe(mosq, nullptr, f.c_str(), config.qos);
             while (!queue.empty() && connected) {
                 if (!send_locked(queue.front())) break;
@@ -233,6 +239,7 @@ void MqttClient::start() {
 void MqttClient::publish(const std::string& topic, const std::string& payload, bool retained) {
     const std::lock_guard lock(impl_->mutex);
     MqttMessage m{topic, payload, retained};
+    ++impl_->offered;
     if (impl_->stopped) {
         ++impl_->dropped;
         return;
@@ -253,7 +260,10 @@ void MqttClient::stop(std::chrono::milliseconds timeout) {
             d.queue.clear();
             return;
         }
-        if (d.connected && !d.config.availability_topic.empty()) d.send_locked({d.config.availability_topic, "offline", true});
+        if (d.connected && !d.config.availability_topic.empty()) {
+            ++d.offered;
+            if (!d.send_locked({d.config.availability_topic, "offline", true})) ++d.dropped;
+        }
         // Wait (polling: the publish callback takes no lock) for the broker to take what is in flight.
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (d.connected && d.published.load() < d.handed && std::chrono::steady_clock::now() < deadline) {
@@ -266,11 +276,24 @@ void MqttClient::stop(std::chrono::milliseconds timeout) {
     }
     mosquitto_disconnect(d.mosq);
     mosquitto_loop_stop(d.mosq, false);
+    // No callback runs any more: what the broker never acknowledged is dropped.
+    const std::lock_guard lock(d.mutex);
+    const std::uint64_t acked = d.published.load();
+    if (d.handed > acked) d.dropped += d.handed - acked;
+    d.handed = acked;
 }
 
 MqttCounters MqttClient::counters() const {
     const std::lock_guard lock(impl_->mutex);
-    return {impl_->published.load(), impl_->queue.size(), impl_->dropped, impl_->reconnects, impl_->connected};
+    MqttCounters c;
+    c.offered = impl_->offered;
+    c.published = impl_->published.load();
+    c.queued = impl_->queue.size();
+    c.dropped = impl_->dropped;
+    c.in_flight = impl_->handed > c.published ? impl_->handed - c.published : 0;
+    c.reconnects = impl_->reconnects;
+    c.connected = impl_->connected;
+    return c;
 }
 
 bool MqttClient::connected() const {

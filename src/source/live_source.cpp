@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 
 namespace coex::source {
 namespace {
@@ -46,8 +47,8 @@ std::string to_string(EndReason reason) {
 
 struct LiveSource::Shared {
     std::atomic<std::uint64_t> dropped{0}, lost{0}, settling{0}, stream{0}, blocks_dropped{0}, drop_runs{0}, overflows{0},
-        timeouts{0}, retunes{0}, segments{0}, rounds_done{0};
-    std::atomic<bool> timestamps{false};
+        timeouts{0}, retunes{0}, segments{0}, rounds_done{0}, outages{0}, reopens{0}, reopen_failures{0}, unobserved{0};
+    std::atomic<bool> timestamps{false}, radio_present{true};
     std::atomic<double> reader_cpu_s{0.0};
 };
 
@@ -78,14 +79,30 @@ public:
             for (std::size_t d = 0; d < dwells.size(); ++d) {
                 if (stopping()) throw EndOfStream{EndReason::stopped, {}};
                 if (limit && clock_ >= *limit) return;
-                if (sweep || (round == 0 && d == 0)) {
-                    retune(dwells[d]);
-                    settle(limit);
+                bool tune = sweep || (round == 0 && d == 0), recovered = false;
+                std::optional<std::uint64_t> end;  // set once the dwell's first settling is over
+                for (;;) {
+                    if (limit && clock_ >= *limit) return;  // (also when the stream's time ran out while the radio was away)
+                    try {
+                        if (tune) {
+                            const std::uint64_t away = pending_gap_;
+                            retune(dwells[d]);
+                            if (recovered) pending_gap_ = away;  // the next block says how long the radio was away
+                            settle(limit);
+                        }
+                        if (limit && clock_ >= *limit) return;
+                        if (!end) {
+                            end = sweep ? clock_ + dwell_n : UINT64_MAX;
+                            if (limit) end = std::min(*end, *limit);
+                        }
+                        read_dwell(*end);
+                        break;
+                    } catch (const EndOfStream& e) {
+                        if (!cfg.reopen || (e.reason != EndReason::device_error && e.reason != EndReason::stalled)) throw;
+                        recover(e.message, limit);
+                        tune = recovered = true;  // the radio that came back is tuned to this dwell again (the rest of it)
+                    }
                 }
-                if (limit && clock_ >= *limit) return;
-                std::uint64_t end = sweep ? clock_ + dwell_n : UINT64_MAX;
-                if (limit) end = std::min(end, *limit);
-                read_dwell(end);
                 if (!sweep) return;  // a single tuning reads to the end in one dwell
             }
             sh_.rounds_done.fetch_add(1, std::memory_order_relaxed);
@@ -98,6 +115,66 @@ public:
     }
 
 private:
+    // The radio failed or wedged: close it, open it again (with backoff) and count the time it was away
+    // as samples never received. Throws EndOfStream{stopped} when a stop is asked for meanwhile; returns
+    // without a radio when the stream's duration ran out while it was away.
+    void recover(const std::string& why, const std::optional<std::uint64_t>& limit) {
+        const LiveConfig& cfg = s_.config_;
+        const auto away_since = last_data_;
+        if (block_open_) close_block();
+        sh_.outages.fetch_add(1, std::memory_order_relaxed);
+        sh_.radio_present.store(false, std::memory_order_relaxed);
+        s_.set_fault(why);
+        try {
+            s_.radio_->stop();
+        } catch (...) {
+        }
+        s_.radio_.reset();  // a radio that is gone is released whole, as unplugging it would
+        const auto away_samples = [&](Clock::time_point now) {
+            auto away = static_cast<std::uint64_t>(std::llround(std::chrono::duration<double>(now - away_since).count() * rate_));
+            return limit ? std::min(away, *limit > clock_ ? *limit - clock_ : 0) : away;
+        };
+        const auto count_away = [&](Clock::time_point now) {
+            const std::uint64_t away = away_samples(now);
+            sh_.lost.fetch_add(away, std::memory_order_relaxed);
+            sh_.unobserved.fetch_add(away, std::memory_order_relaxed);
+            clock_ += away;
+            sh_.stream.store(clock_, std::memory_order_relaxed);
+            pending_gap_ += away;
+            new_segment_ = true;
+        };
+        double wait_s = 0.0;  // the first attempt at once: a driver that failed may be back already
+        for (;;) {
+            for (auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
+                 Clock::now() < until;) {
+                if (stopping()) throw EndOfStream{EndReason::stopped, {}};
+                if (limit && clock_ + away_samples(Clock::now()) >= *limit) {  // the stream ends before the radio is back
+                    count_away(Clock::now());
+                    return;
+                }
+                std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
+            }
+            if (stopping()) throw EndOfStream{EndReason::stopped, {}};
+            try {
+                auto radio = cfg.reopen();
+                radio->start();
+                s_.radio_ = std::move(radio);
+                break;
+            } catch (const std::exception&) {
+                // Still away (the failure stays the fault said; the counter says how long it took).
+                sh_.reopen_failures.fetch_add(1, std::memory_order_relaxed);
+                wait_s = wait_s == 0.0 ? cfg.reopen_backoff_s : std::min(2.0 * wait_s, cfg.reopen_backoff_max_s);
+            }
+        }
+        const auto now = Clock::now();
+        count_away(now);
+        anchor_ns_.reset();  // the new stream's device time starts afresh
+        overflow_pending_ = false;
+        last_data_ = now;
+        sh_.reopens.fetch_add(1, std::memory_order_relaxed);
+        sh_.radio_present.store(true, std::memory_order_relaxed);
+    }
+
     bool stopping() const {
         return s_.stop_.load(std::memory_order_relaxed) || (s_.config_.stop && s_.config_.stop->load(std::memory_order_relaxed));
     }
@@ -337,10 +414,13 @@ void validate(const LiveConfig& config) {
     if (!(config.settle_s >= 0.0 && config.settle_s <= 1.0)) throw ConfigError("settle_s", "allowed 0…1 s");
     if (!(config.ring_seconds >= 0.01 && config.ring_seconds <= 10.0)) throw ConfigError("ring_seconds", "allowed 0.01…10 s");
     if (!(config.stall_timeout_s >= 0.2 && config.stall_timeout_s <= 3600.0)) throw ConfigError("stall_timeout_s", "allowed 0.2 s…1 h");
+    if (!(config.reopen_backoff_s >= 0.01 && config.reopen_backoff_s <= config.reopen_backoff_max_s && config.reopen_backoff_max_s <= 3600.0))
+        throw ConfigError("reopen_backoff_s", "allowed 10 ms…reopen_backoff_max_s, which is at most 1 h");
 }
 
 LiveSource::LiveSource(std::unique_ptr<Radio> radio, LiveConfig config)
     : radio_(std::move(radio)),
+      radio_info_(radio_ ? radio_->info() : RadioInfo{}),
       config_(std::move(config)),
       ring_([&] {
           // validated here, before anything is allocated
@@ -385,7 +465,7 @@ void LiveSource::run() {
     } catch (...) {
     }
     try {
-        radio_->stop();
+        if (radio_) radio_->stop();  // none when a stop came while reopening it
     } catch (...) {
     }
     shared_->reader_cpu_s.store(thread_cpu_seconds());
@@ -447,6 +527,11 @@ LiveCounters LiveSource::counters() const {
     c.retunes = sh.retunes.load(std::memory_order_relaxed);
     c.segments = sh.segments.load(std::memory_order_relaxed);
     c.rounds_done = sh.rounds_done.load(std::memory_order_relaxed);
+    c.outages = sh.outages.load(std::memory_order_relaxed);
+    c.reopens = sh.reopens.load(std::memory_order_relaxed);
+    c.reopen_failures = sh.reopen_failures.load(std::memory_order_relaxed);
+    c.samples_unobserved = sh.unobserved.load(std::memory_order_relaxed);
+    c.radio_present = sh.radio_present.load(std::memory_order_relaxed);
     c.timestamps = sh.timestamps.load(std::memory_order_relaxed);
     c.ring_blocks = ring_.capacity();
     c.ring_queued = ring_.queued();
@@ -460,6 +545,16 @@ EndReason LiveSource::end_reason() const { return static_cast<EndReason>(end_.lo
 std::string LiveSource::end_message() const {
     std::lock_guard lock(message_mutex_);
     return end_message_;
+}
+
+std::string LiveSource::fault_message() const {
+    std::lock_guard lock(message_mutex_);
+    return fault_message_;
+}
+
+void LiveSource::set_fault(std::string message) {
+    std::lock_guard lock(message_mutex_);
+    fault_message_ = std::move(message);
 }
 
 double LiveSource::stream_seconds() const {

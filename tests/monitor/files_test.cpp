@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <fstream>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace coex::monitor {
@@ -115,6 +117,43 @@ TEST_F(Files, WholeFileWritesReplace) {
     EXPECT_EQ(lines(p), std::vector<std::string>{"two"});
     EXPECT_FALSE(fs::exists(p.string() + ".part"));
     EXPECT_THROW(write_whole_file(dir_ / "no-such-dir" / "x", "x"), InputError);
+}
+
+// A full disk, made real without root: the aside file is a link to /dev/full (every write: ENOSPC).
+TEST_F(Files, AWholeFileWriteOnAFullDiskLeavesTheOldFileAndNoPart) {
+    const auto path = dir_ / "status.json";
+    write_whole_file(path, "{\"old\": 1}\n");
+    fs::create_symlink("/dev/full", path.string() + ".part");
+    EXPECT_THROW(write_whole_file(path, std::string(100000, 'x')), InputError);
+    EXPECT_FALSE(fs::exists(fs::symlink_status(path.string() + ".part")));  // no half-written copy left
+    EXPECT_EQ(lines(path), std::vector<std::string>{"{\"old\": 1}"});
+    write_whole_file(path, "{\"new\": 2}\n");  // space again: it goes on
+    EXPECT_EQ(lines(path), std::vector<std::string>{"{\"new\": 2}"});
+}
+
+// The file-size limit (ulimit -f) cuts a write short as a full disk does: part of the line lands, then
+// EFBIG. The log is cut back to whole lines and takes the next event once there is room.
+TEST_F(Files, AnEventCutShortByAFullDiskIsTakenBackWhole) {
+    EventLog log(dir_, 30);
+    const double t = *parse_utc("2026-03-01T12:00:00Z");
+    log.event(event_at(t));
+    const auto size = fs::file_size(log.path());
+    struct rlimit old {};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto previous = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+    struct rlimit tight = old;
+    tight.rlim_cur = size + 20;  // room for 20 bytes of the next line only
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+    EXPECT_THROW(log.event(event_at(t + 10, EventKind::changed)), InputError);
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+    std::signal(SIGXFSZ, previous);
+    EXPECT_EQ(fs::file_size(log.path()), size);  // the 20 bytes that landed are gone
+    log.event(event_at(t + 20, EventKind::disappeared));
+    log.stopping("test");
+    const auto got = lines(log.path());
+    ASSERT_EQ(got.size(), 2u);
+    for (const auto& l : got) EXPECT_TRUE(nlohmann::json::accept(l)) << l;
+    EXPECT_EQ(nlohmann::json::parse(got[1])["kind"], "disappeared");
 }
 
 TEST_F(Files, RetentionByTheDateInTheName) {

@@ -230,6 +230,31 @@ TEST_F(MonitorCli, LiveThroughTheSimulatedRadio) {
     expect_every_file_valid(out);
 }
 
+// A radio unplugged and plugged back in (coexsim: vanish_at, vanish_for) and a stall it recovers from
+// (stall_for, under --stall-timeout): the monitor reopens the radio, says so on its log and in
+// status.json, counts the time it was away as samples lost, and runs to its duration.
+TEST_F(MonitorCli, ARadioUnpluggedAndBackIsReopenedAndTheGapCounted) {
+    const auto out = dir_ / "live-vanish";
+    const auto r = test::run({kCoex, "monitor", "--device", "driver=coexsim,serial=vanish1,capture=" + capture_.string() +
+                                                                ",vanish_at=2,vanish_for=0.5,stall_at=1,stall_for=0.5",
+                              "--rate", "4e6", "--band", "2453:2457", "--duration", "6s", "--window", "1s", "--view", "off", "--out", out.string()},
+                             dir_, 60);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(" radio-lost  the radio failed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" radio-back  after "), std::string::npos) << r.out;
+    const auto status = load(out / "status.json");
+    EXPECT_EQ(status["state"], "stopped: completed");
+    const auto& radio = status["radio"];
+    EXPECT_GE(radio["outages"].get<int>(), 1);
+    EXPECT_GE(radio["reopens"].get<int>(), 1);
+    EXPECT_GE(radio["unobserved_s"].get<double>(), 0.5);  // unplugged for 0.5 s at least
+    // Lost: what the stall cost (0.5 s) and the time away; the rest analysed (none dropped at 4 MS/s).
+    const double in = status["samples"]["in"].get<double>(), lost = status["samples"]["lost"].get<double>();
+    EXPECT_GE(lost, radio["samples_unobserved"].get<double>() + 0.4 * 4e6);
+    EXPECT_NEAR(in + lost + status["samples"]["dropped"].get<double>(), 6.0 * 4e6, 0.05 * 4e6);  // and the settling
+    expect_every_file_valid(out);
+}
+
 TEST_F(MonitorCli, SigtermStopsTheLiveMonitorCleanly) {
     const auto out = dir_ / "live-sigterm";
     test::Child child({kCoex, "monitor", "--device", "driver=coexsim,capture=" + capture_.string(), "--rate", "4e6", "--band", "2453:2457", "--window",

@@ -252,7 +252,12 @@ TEST(MqttClient, BrokerRestartLosesOnlyWhatTheBoundedQueueDropsAndCountsIt) {
     EXPECT_EQ(have, want);
 
     client.stop();
-    EXPECT_EQ(client.counters().dropped, counted.dropped);  // nothing was waiting at the clean stop
+    const auto end = client.counters();
+    EXPECT_EQ(end.dropped, counted.dropped);  // nothing was waiting at the clean stop
+    // Every message accounted for: ours, and "online" on each of the two connections and "offline" at stop.
+    EXPECT_EQ(end.offered, static_cast<std::uint64_t>(total) + 3u);
+    EXPECT_EQ(end.offered, end.published + end.dropped);
+    EXPECT_EQ(end.in_flight, 0u);
 }
 
 TEST(MqttClient, StopWithTheBrokerAwayCountsTheQueueAsDroppedAndReturns) {
@@ -271,6 +276,8 @@ TEST(MqttClient, StopWithTheBrokerAwayCountsTheQueueAsDroppedAndReturns) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3000ms);
     EXPECT_EQ(client.counters().dropped, 8u);
     EXPECT_EQ(client.counters().queued, 0u);
+    EXPECT_EQ(client.counters().offered, 8u);
+    EXPECT_EQ(client.counters().published, 0u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <thread>
 
 namespace coex {
@@ -271,6 +272,164 @@ TEST(LiveSource, ARadioFailureEndsTheStreamAfterWhatItDelivered) {
     EXPECT_EQ(got.samples, 70000u);
 }
 
+// ---- a radio that fails or wedges is reopened (coex monitor) ------------------------------------
+
+// A reopen function that fails `failures` times (the radio still away), then hands out a paced radio.
+struct Reopener {
+    int failures = 0;
+    std::atomic<int> attempts{0};
+    std::function<std::unique_ptr<source::Radio>()> function() {
+        return [this]() -> std::unique_ptr<source::Radio> {
+            if (attempts.fetch_add(1) < failures) throw InputError("no fake radio found");
+            FakeScript again;
+            again.paced = true;
+            return std::make_unique<FakeRadio>(again);
+        };
+    }
+};
+
+// Drains without looking at the samples (the radio that comes back counts its samples from 0 again).
+struct Gaps {
+    std::uint64_t samples = 0, gap = 0;
+    std::size_t segments = 0;
+    std::optional<double> first_after_gap_s;
+};
+Gaps drain_gaps(LiveSource& src) {
+    Gaps g;
+    SampleBlock b;
+    std::size_t last = static_cast<std::size_t>(-1);
+    while (src.next(b)) {
+        g.samples += b.samples.size();
+        if (b.dropped_before > 0 && !g.first_after_gap_s) g.first_after_gap_s = b.segment.start_time_s;
+        g.gap += b.dropped_before;
+        if (b.segment_index != last) ++g.segments;
+        last = b.segment_index;
+    }
+    return g;
+}
+
+TEST(LiveSource, AFailedRadioIsReopenedWithBackoffAndTheTimeAwayCountedAsLost) {
+    FakeScript s;
+    s.paced = true;
+    s.error_at = 200000;  // 0.2 s into the stream
+    Reopener reopener;
+    reopener.failures = 2;  // found on the third attempt: at once, after 0.1 s, then 0.2 s later
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 1.0;
+    cfg.settle_s = 0.0;
+    cfg.reopen = reopener.function();
+    cfg.reopen_backoff_s = 0.1;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto got = drain_gaps(src);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(src.end_reason(), source::EndReason::completed) << src.end_message();
+    const auto c = src.counters();
+    EXPECT_EQ(c.outages, 1u);
+    EXPECT_EQ(c.reopens, 1u);
+    EXPECT_EQ(c.reopen_failures, 2u);
+    EXPECT_EQ(reopener.attempts.load(), 3);
+    EXPECT_TRUE(c.radio_present);
+    EXPECT_NE(src.fault_message().find("fake failure"), std::string::npos) << src.fault_message();
+    // Away for the backoff (0.1 + 0.2 s) at least: that much stream time is lost, all of it unobserved.
+    EXPECT_GE(c.samples_unobserved, 300000u);
+    EXPECT_LT(c.samples_unobserved, 600000u);
+    EXPECT_EQ(c.samples_lost, c.samples_unobserved);
+    EXPECT_EQ(c.stream_samples, 1000000u);
+    EXPECT_EQ(got.gap, c.samples_unobserved);  // the first block after it says so, and starts a segment
+    EXPECT_EQ(got.segments, 2u);
+    ASSERT_TRUE(got.first_after_gap_s.has_value());
+    EXPECT_NEAR(*got.first_after_gap_s, 0.2 + static_cast<double>(c.samples_unobserved) / 1e6, 1e-6);
+    EXPECT_EQ(got.samples, c.samples_in);
+    EXPECT_GT(c.samples_in, 200000u + 100000u);  // samples came from the radio that came back
+    // Stream time kept up with the wall clock: the 1 s took about 1 s, not 1 s plus the outage.
+    EXPECT_LT(wall, 1.0 + 0.25);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, AWedgedRadioIsReopenedToo) {
+    FakeScript s;
+    s.paced = true;
+    s.stall_at = 100000;
+    Reopener reopener;
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 1.0;
+    cfg.settle_s = 0.0;
+    cfg.stall_timeout_s = 0.2;
+    cfg.reopen = reopener.function();
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto got = drain_gaps(src);
+    EXPECT_EQ(src.end_reason(), source::EndReason::completed);
+    const auto c = src.counters();
+    EXPECT_EQ(c.outages, 1u);
+    EXPECT_EQ(c.reopens, 1u);
+    EXPECT_NE(src.fault_message().find("no samples"), std::string::npos) << src.fault_message();
+    EXPECT_GE(c.samples_unobserved, 200000u);  // the stall timeout, at least
+    EXPECT_GT(c.timeouts, 0u);
+    EXPECT_EQ(got.gap, c.samples_unobserved);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, TheDurationEndingWhileTheRadioIsAwayCompletesTheStream) {
+    FakeScript s;
+    s.paced = true;
+    s.error_at = 100000;
+    Reopener reopener;
+    reopener.failures = 1000;  // never back
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.duration_s = 0.5;
+    cfg.settle_s = 0.0;
+    cfg.reopen = reopener.function();
+    cfg.reopen_backoff_s = 0.05;
+    cfg.reopen_backoff_max_s = 0.1;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto got = drain_gaps(src);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+    EXPECT_EQ(src.end_reason(), source::EndReason::completed);
+    const auto c = src.counters();
+    EXPECT_EQ(c.outages, 1u);
+    EXPECT_EQ(c.reopens, 0u);
+    EXPECT_GE(c.reopen_failures, 3u);
+    EXPECT_FALSE(c.radio_present);
+    EXPECT_EQ(c.stream_samples, 500000u);
+    EXPECT_EQ(c.samples_unobserved, 400000u);
+    EXPECT_EQ(got.samples, 100000u);
+    expect_accounted(src);
+}
+
+TEST(LiveSource, AStopWhileTheRadioIsAwayEndsCleanly) {
+    std::atomic<bool> stop{false};
+    FakeScript s;
+    s.error_at = 50000;
+    Reopener reopener;
+    reopener.failures = 1000;
+    LiveConfig cfg;
+    cfg.plan = one_dwell(1e6);
+    cfg.settle_s = 0.0;
+    cfg.stop = &stop;
+    cfg.reopen = reopener.function();
+    cfg.reopen_backoff_s = 10.0;  // a stop must not wait for the backoff
+    cfg.reopen_backoff_max_s = 10.0;
+    LiveSource src(std::make_unique<FakeRadio>(s), cfg);
+    src.start();
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        stop = true;
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto got = drain_gaps(src);
+    stopper.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    EXPECT_EQ(src.end_reason(), source::EndReason::stopped);
+    EXPECT_EQ(got.samples, 50000u);
+    EXPECT_EQ(src.counters().reopen_failures, 1u);
+    expect_accounted(src);
+}
+
 TEST(LiveSource, AStopRequestEndsCleanlyWithEverythingReadHandedOver) {
     std::atomic<bool> stop{false};
     LiveConfig cfg;
@@ -316,6 +475,9 @@ TEST(LiveSource, RejectsBadSettingsNamingTheParameter) {
     c = cfg;
     c.duration_s = -1.0;
     expect_error(c, "duration_s");
+    c = cfg;
+    c.reopen_backoff_s = 60.0;  // more than reopen_backoff_max_s
+    expect_error(c, "reopen_backoff_s");
     c = cfg;
     c.settle_s = 2.0;
     expect_error(c, "settle_s");

@@ -30,11 +30,15 @@ struct MqttConfig {
     int qos = 1;                                     // 0 or 1
 };
 
-// Cumulative since the client was made.
+// Cumulative since the client was made. Every message is accounted for: offered = published + dropped +
+// queued + in flight (handed to libmosquitto, not yet acknowledged); after stop() none is queued or in
+// flight, so offered = published + dropped.
 struct MqttCounters {
+    std::uint64_t offered = 0;     // publish() calls, plus what is sent on every connection (availability, discovery)
     std::uint64_t published = 0;   // messages the broker took (acknowledged at QoS 1, written at QoS 0)
     std::uint64_t queued = 0;      // waiting now for the broker to come back
-    std::uint64_t dropped = 0;     // pushed out of the full queue (oldest first), or still queued at stop
+    std::uint64_t dropped = 0;     // pushed out of the full queue (oldest first), refused, or unacknowledged at stop
+    std::uint64_t in_flight = 0;   // handed to libmosquitto, not yet acknowledged by the broker
     std::uint64_t reconnects = 0;  // connections after the first
     bool connected = false;
 };

@@ -13,6 +13,13 @@
 // Losses are exact when the radio stamps its samples with device time (the simulator, RTL-SDR,
 // SoapyRemote of either); otherwise (HackRF) they are estimated from the host clock after each
 // overflow.
+//
+// With `reopen` set (coex monitor), a radio that fails or wedges does not end the stream: the reader
+// closes it and opens it again through `reopen`, waiting reopen_backoff_s after the first failed
+// attempt and twice as long after each further one (up to reopen_backoff_max_s), until it is back or
+// a stop is asked for. The time it was away, from its last samples to the new stream, is counted on
+// the sample clock as samples never received (samples_lost, and samples_unobserved apart), so that
+// stream time keeps following the wall clock and windows after it fall where they belong.
 #include "coex/core/source.hpp"
 #include "coex/source/planner.hpp"
 #include "coex/source/radio.hpp"
@@ -21,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +48,9 @@ struct LiveConfig {
     double stall_timeout_s = 5.0;       // no samples for this long: the radio is wedged, end
     const std::atomic<bool>* stop = nullptr;  // set from elsewhere (SIGINT) to end early and cleanly
     std::optional<double> gain_db;      // recorded with every segment (the radio's overall gain)
+    // Opens and configures the radio again (same rate, gain, antenna, filter; throws when it cannot).
+    std::function<std::unique_ptr<Radio>()> reopen;
+    double reopen_backoff_s = 1.0, reopen_backoff_max_s = 30.0;
 };
 
 // Checks every setting (ConfigError naming the parameter), before a radio is touched.
@@ -61,6 +72,11 @@ struct LiveCounters {
     std::uint64_t retunes = 0;
     std::uint64_t segments = 0;          // segments begun (dwells, and again after every gap)
     std::uint64_t rounds_done = 0;
+    std::uint64_t outages = 0;           // the radio failed or wedged (with `reopen`: and was closed)
+    std::uint64_t reopens = 0;           // … and was opened again
+    std::uint64_t reopen_failures = 0;   // attempts to open it that failed (it was still away)
+    std::uint64_t samples_unobserved = 0;  // part of samples_lost: the time the radio was away
+    bool radio_present = true;           // false from a failure until the radio is back
     bool timestamps = false;             // the radio stamped its samples (losses are exact)
     std::size_t ring_blocks = 0, ring_queued = 0, ring_high_water = 0;
     double reader_cpu_s = 0.0;           // CPU time of the reader thread (driver included)
@@ -88,23 +104,26 @@ public:
     [[nodiscard]] LiveCounters counters() const;  // thread-safe snapshot
     [[nodiscard]] EndReason end_reason() const;
     [[nodiscard]] std::string end_message() const;  // for stalled / device_error
+    [[nodiscard]] std::string fault_message() const;  // the latest failure of the radio
     [[nodiscard]] const SweepPlan& plan() const { return config_.plan; }
     [[nodiscard]] const LiveConfig& config() const { return config_; }
-    [[nodiscard]] const RadioInfo& radio_info() const { return radio_->info(); }
+    [[nodiscard]] const RadioInfo& radio_info() const { return radio_info_; }  // as first opened
     [[nodiscard]] double stream_seconds() const;  // the sample clock in seconds
 
 private:
     class Reader;
     void run();
     void finish(EndReason reason, std::string message);
+    void set_fault(std::string message);
 
-    std::unique_ptr<Radio> radio_;
+    std::unique_ptr<Radio> radio_;  // the reader's once started (it replaces it when reopening)
+    RadioInfo radio_info_;
     LiveConfig config_;
     BlockRing ring_;
     std::atomic<bool> stop_{false};
     std::atomic<int> end_{0};
     mutable std::mutex message_mutex_;
-    std::string end_message_;
+    std::string end_message_, fault_message_;
     std::uint64_t samples_in_ = 0;  // consumer only
     std::atomic<std::uint64_t> samples_in_shared_{0};
     struct Shared;

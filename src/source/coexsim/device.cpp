@@ -13,7 +13,14 @@
 //   buffer=0.25                          seconds the radio buffers before it overflows on a slow host
 //   overflow_every=S, overflow_samples=N, overflow_count=K   drop N samples every S seconds (K times)
 //   stall_at=S                           stop delivering samples after S seconds of stream (wedged)
+//   stall_for=D, stall_every=E           … for D seconds of wall time only (what piled up beyond the
+//                                        buffer is then lost, reported as an overflow), again every E s
 //   vanish_at=S                          fail as if unplugged after S seconds of stream
+//   vanish_for=D                         … and be plugged back in D seconds later: until then the radio
+//                                        is not found and cannot be opened (without vanish_for it stays
+//                                        away for the rest of the process). The radio that comes back is
+//                                        a new device with the same arguments, so it vanishes again
+//                                        after S seconds of its own stream: a fault every S + D seconds.
 //   cache_mb=512, chunk=0.05             rendering cache and unit
 //   label=…, serial=…
 #include "world.hpp"
@@ -29,6 +36,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -51,9 +59,33 @@ struct Settings {
     std::optional<double> overflow_every;
     std::uint64_t overflow_samples = 0;
     std::uint64_t overflow_count = UINT64_MAX;
-    std::optional<double> stall_at, vanish_at;
+    std::optional<double> stall_at, stall_for, stall_every, vanish_at, vanish_for;
     std::string label, serial;
 };
+
+// Radios unplugged by vanish_at, by serial: when each is plugged back in. Process-wide, as the USB bus
+// is: the device object that vanished is gone, and enumeration and opening consult this.
+std::mutex& unplugged_mutex() {
+    static std::mutex m;
+    return m;
+}
+std::map<std::string, Clock::time_point>& unplugged() {
+    static std::map<std::string, Clock::time_point> m;
+    return m;
+}
+bool is_unplugged(const std::string& serial) {
+    std::lock_guard lock(unplugged_mutex());
+    const auto it = unplugged().find(serial);
+    if (it == unplugged().end()) return false;
+    if (Clock::now() < it->second) return true;
+    unplugged().erase(it);
+    return false;
+}
+void unplug(const std::string& serial, std::optional<double> for_s) {
+    std::lock_guard lock(unplugged_mutex());
+    unplugged()[serial] = for_s ? Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*for_s))
+                                : Clock::time_point::max();
+}
 
 double number(const SoapySDR::Kwargs& args, const std::string& key, double fallback) {
     const auto it = args.find(key);
@@ -107,7 +139,15 @@ Settings parse(const SoapySDR::Kwargs& args) {
         if (args.count("overflow_count")) s.overflow_count = static_cast<std::uint64_t>(number(args, "overflow_count", 0));
     }
     s.stall_at = optional_number(args, "stall_at");
+    s.stall_for = optional_number(args, "stall_for");
+    s.stall_every = optional_number(args, "stall_every");
     s.vanish_at = optional_number(args, "vanish_at");
+    s.vanish_for = optional_number(args, "vanish_for");
+    if ((s.stall_for || s.stall_every) && !s.stall_at) throw std::runtime_error("coexsim: stall_for and stall_every need stall_at");
+    if (s.stall_every && !s.stall_for) throw std::runtime_error("coexsim: stall_every needs stall_for (a stall without end never repeats)");
+    if ((s.stall_for && !(*s.stall_for > 0.0)) || (s.stall_every && !(*s.stall_every > 0.0)))
+        throw std::runtime_error("coexsim: stall_for and stall_every must be > 0 s");
+    if (s.vanish_for && (!s.vanish_at || !(*s.vanish_for >= 0.0))) throw std::runtime_error("coexsim: vanish_for needs vanish_at and must be >= 0 s");
     s.label = text(args, "label");
     s.serial = text(args, "serial", "coexsim0");
     return s;
@@ -126,6 +166,8 @@ struct SimStream {
 class SimDevice final : public SoapySDR::Device {
 public:
     explicit SimDevice(const SoapySDR::Kwargs& args) : s_(parse(args)), world_(World::open(s_.world)), rng_(0xC0E5) {
+        if (is_unplugged(s_.serial)) throw std::runtime_error("coexsim: " + s_.serial + " is unplugged");
+        next_stall_ = s_.stall_at;
         native_ = s_.format;
         if (native_.empty()) {
             const std::string t = world_->sample_type();
@@ -210,11 +252,21 @@ public:
             const double tw = world_time(next_);
             if (s_.vanish_at && tw >= *s_.vanish_at) {
                 vanished_ = true;
+                unplug(s_.serial, s_.vanish_for);
                 return SOAPY_SDR_STREAM_ERROR;
             }
-            if (s_.stall_at && tw >= *s_.stall_at) {
-                wake_.wait_until(lock, deadline, [&] { return !active_; });
-                return SOAPY_SDR_TIMEOUT;
+            if (next_stall_ && tw >= *next_stall_) {
+                const auto now = Clock::now();
+                if (!stall_until_)
+                    stall_until_ = s_.stall_for ? now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*s_.stall_for))
+                                                : Clock::time_point::max();
+                if (now < *stall_until_) {
+                    wake_.wait_until(lock, std::min(deadline, *stall_until_), [&] { return !active_; });
+                    return SOAPY_SDR_TIMEOUT;
+                }
+                // The stall is over: the clock ran on meanwhile, so the buffer has overflowed (below).
+                stall_until_.reset();
+                next_stall_ = s_.stall_every ? std::optional<double>(*next_stall_ + *s_.stall_every) : std::nullopt;
             }
             if (next_overflow_ && tw >= *next_overflow_) {
                 next_ += s_.overflow_samples;  // these never leave the radio
@@ -456,7 +508,8 @@ private:
     std::unique_ptr<View> view_, old_view_;
     std::uint64_t switch_at_ = 0, settle_from_ = 0, settle_to_ = 0;
     // faults
-    std::optional<double> next_overflow_;
+    std::optional<double> next_overflow_, next_stall_;
+    std::optional<Clock::time_point> stall_until_;
     std::uint64_t overflows_done_ = 0;
     std::mt19937 rng_;
     std::vector<cf32> buf_;
@@ -466,6 +519,8 @@ SoapySDR::KwargsList find_coexsim(const SoapySDR::Kwargs& args) {
     // Only when asked for by name: a simulator is never mistaken for an attached radio.
     const auto it = args.find("driver");
     if (it == args.end() || it->second != "coexsim") return {};
+    const auto serial = args.find("serial");
+    if (is_unplugged(serial == args.end() ? "coexsim0" : serial->second)) return {};
     SoapySDR::Kwargs found = args;
     if (found.count("label") == 0) found["label"] = "coexsim: " + describe_args(args);
     if (found.count("serial") == 0) found["serial"] = "coexsim0";
