@@ -202,7 +202,7 @@ private:
         while (left > 0 && !stopping()) {
             if (limit && clock_ >= *limit) break;
             std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, block_n_));
-            const std::size_t got = read_some(want, kReadTimeoutUs);
+            const std::size_t got = read_some(want, kReadTimeoutUs, limit.value_or(UINT64_MAX));
             discard(got);
             left -= std::min<std::uint64_t>(left, got);
         }
@@ -221,23 +221,17 @@ private:
         while (clock_ < end) {
             if (stopping()) throw EndOfStream{EndReason::stopped, {}};
             const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(end - clock_, block_n_));
-            std::size_t got = read_some(want, kReadTimeoutUs);
-            if (clock_ > end) {
-                // An overflow's gap reached past the dwell's end: the part beyond belongs to no dwell
-                // (a later dwell's settling counts it, a run's end never saw it), nor do the samples after.
-                sh_.lost.fetch_sub(clock_ - end, std::memory_order_relaxed);
-                clock_ = end;
-                sh_.stream.store(clock_, std::memory_order_relaxed);
-                got = 0;
-            }
-            deliver(static_cast<std::size_t>(std::min<std::uint64_t>(got, end - clock_)));
+            const std::size_t got = read_some(want, kReadTimeoutUs, end);
+            deliver(got);
         }
         if (block_open_) close_block();  // a dwell's last block may be short
     }
 
     // One read from the radio into scratch_. Handles timestamps, overflows, timeouts and errors;
-    // returns the samples now in scratch_, which start at clock_.
-    std::size_t read_some(std::size_t want, long timeout_us) {
+    // returns the samples now in scratch_, which start at clock_. Nothing goes past `end` (the dwell's or
+    // the stream's): a jump in the time stamps that crosses it is lost up to it, and samples beyond it
+    // are not taken, so a stream of --duration holds exactly that many samples, however it ended.
+    std::size_t read_some(std::size_t want, long timeout_us, std::uint64_t end) {
         const ReadResult r = s_.radio_->read(std::span<cf32>(scratch_.data(), want), timeout_us);
         const auto now = Clock::now();
         switch (r.status) {
@@ -255,6 +249,7 @@ private:
                 throw EndOfStream{EndReason::device_error, "the radio failed: " + r.error};
         }
         if (r.count == 0) return 0;
+        std::size_t count = r.count;
         last_data_ = now;
         std::uint64_t jump = 0;
         if (r.time_ns) {
@@ -278,6 +273,11 @@ private:
             host_anchor_clock_ = clock_ + jump + r.count;
         }
         if (jump > 0) {
+            const std::uint64_t room = end > clock_ ? end - clock_ : 0;
+            if (jump >= room) {  // the gap runs past the end: these samples are after it
+                jump = room;
+                count = 0;
+            }
             // Samples the radio never delivered. While settling they were on their way to the bin
             // anyway unless the radio said it overflowed.
             if (phase_ == Phase::settling && !overflow_pending_) {
@@ -290,7 +290,7 @@ private:
             sh_.stream.store(clock_, std::memory_order_relaxed);
         }
         overflow_pending_ = false;
-        return r.count;
+        return static_cast<std::size_t>(std::min<std::uint64_t>(count, end > clock_ ? end - clock_ : 0));
     }
 
     void check_stall(Clock::time_point now) const {
