@@ -187,9 +187,7 @@ if m and r and q:
     rate = 20e6
     check(s_in + s_drop + s_lost + s_settle == s_stream,
           f"sample clock closes: in {s_in} + dropped {s_drop} + lost {s_lost} + settling {s_settle} = {s_in + s_drop + s_lost + s_settle} vs stream {s_stream}")
-    # The last read may run past --duration by what it carried: samples, and a jump in the radio's time
-    # stamps (an overflow's loss is counted when the next samples arrive).
-    check(round(total * rate) <= s_stream <= round((total + 1) * rate), f"stream time is the duration: {s_stream / rate:.3f} s of {total} s")
+    check(s_stream == round(total * rate), f"stream time is the duration: {s_stream / rate:.3f} s of {total} s")
     # Stream time follows the wall clock only if the time the radio was away is counted in it.
     check(wall <= total * 1.02 + 15, f"stream time kept up with the wall clock: {wall:.1f} s wall for {total} s of stream")
     away_at_end = status.get("radio", {}).get("present") is False  # --duration ran out while it was away
