@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <span>
@@ -63,14 +64,23 @@ double excess_over(const Frame& frame, int first, int cells, int band, double* s
     return noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
 }
 
-// Power over the floor in the shoulder cells just outside a channel (−1: not in view), relative to
-// their floor; 0 when none is in view.
+// Power over the floor in the shoulder cells just outside a channel (two a side, −1: not in view),
+// relative to their floor; 0 when none is in view. A side counts at twice its dimmer cell: a wider
+// signal (a neighbouring channel's, an HT40 partner's) lights both cells of a side alike, while a
+// narrow packet 1–2 MHz beside the channel (a Bluetooth hop) lights one, and must not turn the
+// channel's frames off under it (they would flicker, and the claim with them).
 double shoulder_excess(const Frame& frame, std::span<const int> shoulder_cells) {
     double signal = 0.0, noise = 0.0;
-    for (int idx : shoulder_cells) {
-        if (idx < 0) continue;
-        signal += frame.cells[static_cast<std::size_t>(idx)] - frame.cell_floor[static_cast<std::size_t>(idx)];
-        noise += frame.cell_floor[static_cast<std::size_t>(idx)];
+    for (std::size_t side = 0; side + 1 < shoulder_cells.size(); side += 2) {
+        double side_signal = std::numeric_limits<double>::infinity();
+        for (std::size_t i = side; i < side + 2; ++i) {
+            const int idx = shoulder_cells[i];
+            if (idx < 0) continue;
+            const auto k = static_cast<std::size_t>(idx);
+            side_signal = std::min(side_signal, static_cast<double>(frame.cells[k] - frame.cell_floor[k]));
+            noise += frame.cell_floor[k];
+        }
+        if (std::isfinite(side_signal)) signal += 2.0 * side_signal;
     }
     return noise > 0.0 ? signal / noise : 0.0;
 }
@@ -154,6 +164,7 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
         const int claim_lo = std::max(centre - 11, grid.first_mhz()), claim_hi = std::min(centre + 11, grid.last_mhz());
         t.claim_first = claim_lo <= claim_hi ? grid.index_of(claim_lo) : 0;
         t.claim_end = claim_lo <= claim_hi ? grid.index_of(claim_hi) + 1 : 0;
+        t.claim_centre_mhz = centre;
         // A channel the tuning cuts: its visible part is still recognised, only to claim its cells.
         t.partial_first = t.partial_count = -1;
         t.partial_on = false;
@@ -186,7 +197,7 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
     t.partial_excess = excess;
     t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
-    if (t.partial_on) claim(t);
+    if (t.partial_on) claim(t, frame, t.partial_count > 0 ? signal / t.partial_count : -1.0);
 }
 
 void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
@@ -234,8 +245,20 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
     }
 }
 
-void WifiOccupancyDetector::claim(const Tracked& t) {
-    std::fill(own_claims_.begin() + t.claim_first, own_claims_.begin() + t.claim_end, std::uint8_t{1});
+void WifiOccupancyDetector::claim(const Tracked& t, const Frame& frame, double inband_excess) {
+    // the mask's allowance per MHz of offset beyond the occupied band: 0, −10, −20 dBr at 9, 10, 11 MHz
+    constexpr double kMaskAt[3] = {1.0, 0.1, 0.01};
+    const int first_mhz = grid_->first_mhz();
+    for (int c = t.claim_first; c < t.claim_end; ++c) {
+        const int offset = std::abs(first_mhz + c - t.claim_centre_mhz);
+        bool own = true;
+        if (offset > kOccupiedHalf && inband_excess >= 0.0) {
+            const auto k = static_cast<std::size_t>(c);
+            const double excess = static_cast<double>(frame.cells[k]) - frame.cell_floor[k];
+            own = excess <= kSkirtMargin * kMaskAt[std::min(offset - kOccupiedHalf - 1, 2)] * inband_excess;
+        }
+        if (own) own_claims_[static_cast<std::size_t>(c)] = 1;
+    }
     own_any_ = own_any_ || t.claim_end > t.claim_first;
 }
 
@@ -314,7 +337,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             t.burst_floor.push_back(static_cast<float>(channel_floor));
             t.burst_edge += 0.5 * (sub_signal[0] + sub_signal[kSubbands - 1]);
             t.burst_centre += sub_signal[kSubbands / 2];
-            if (!faded) claim(t);
+            if (!faded) claim(t, frame, bonded ? -1.0 : std::max(power, 0.0) / 17.0);
             std::fill(whole_claims_.begin() + t.claim_first, whole_claims_.begin() + t.claim_end, std::uint8_t{1});
             if (t.burst_excess.size() >= kMaxBurstFrames) close_burst(t);
         } else if (!t.burst_excess.empty()) {

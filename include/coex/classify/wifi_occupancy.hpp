@@ -133,6 +133,13 @@ public:
     // Undecoded faded transmissions count on a channel where this many faded ones decoded, and at
     // least half of those tried.
     static constexpr std::uint64_t kFadedProvenToTrust = 2;
+    // A transmission claims its channel's centre ± 8 MHz (the 16.6 MHz it occupies) in every frame it is
+    // on, and the skirt cells ± 9…11 MHz only where their level could be its own: the 802.11 OFDM
+    // spectral mask allows 0, −10 and −20 dBr there (relative to the in-band level per MHz); a cell
+    // kSkirtMargin over that is another emitter beside the channel (a Bluetooth packet 1–3 MHz outside
+    // it), left to the burst tracker.
+    static constexpr int kOccupiedHalf = 8;
+    static constexpr double kSkirtMargin = 4.0;  // 6 dB
 
 private:
     struct Tracked {
@@ -169,7 +176,8 @@ private:
             std::uint64_t bursts = 0, frames = 0, run = 0;
             std::uint64_t run_first_sample = 0;
         } partial;
-        int claim_first = 0, claim_end = 0;  // the cells it claims when on: centre ± 11 MHz, within the tuning
+        int claim_first = 0, claim_end = 0;  // the cells it may claim when on: centre ± 11 MHz, within the tuning
+        int claim_centre_mhz = 0;
     };
     // An 802.11n HT40 pair: primary and secondary channels 20 MHz apart (k and k + 4) sending one
     // transmission flat over ±18 MHz of their midpoint. Its frames are on both channels, whose
@@ -183,7 +191,9 @@ private:
     [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame) const;
     void close_burst(Tracked& t);
     bool counts_faded(Tracked& t, const WifiBurstSpan& span, std::size_t frames);
-    void claim(const Tracked& t);
+    // `inband_excess`: this frame's mean excess power per MHz over centre ± 8 MHz (linear, absolute);
+    // negative claims the skirt cells whatever their level (an HT40 pair: one half's skirt is the other's band).
+    void claim(const Tracked& t, const Frame& frame, double inband_excess);
     void claim_partial(Tracked& t, const Frame& frame);
 
     std::vector<Tracked> tracked_;
