@@ -74,19 +74,26 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         }
         TrackedBurst& b = *target;
         // widen the extent, keeping the per-cell sums aligned
-        if (b.cell_signal.empty()) b.cell_signal.assign(static_cast<std::size_t>(b.hi_cell - b.lo_cell + 1), 0.0);
+        if (b.cell_signal.empty()) {
+            b.cell_signal.assign(static_cast<std::size_t>(b.hi_cell - b.lo_cell + 1), 0.0);
+            b.cell_peak.assign(b.cell_signal.size(), 0.0f);
+        }
         if (lo < b.lo_cell) {
             b.cell_signal.insert(b.cell_signal.begin(), static_cast<std::size_t>(b.lo_cell - lo), 0.0);
+            b.cell_peak.insert(b.cell_peak.begin(), static_cast<std::size_t>(b.lo_cell - lo), 0.0f);
             b.lo_cell = lo;
         }
         if (hi > b.hi_cell) {
             b.cell_signal.resize(static_cast<std::size_t>(hi - b.lo_cell + 1), 0.0);
+            b.cell_peak.resize(b.cell_signal.size(), 0.0f);
             b.hi_cell = hi;
         }
         double sig = 0.0, weighted = 0.0;
         for (int k = lo; k <= hi; ++k) {
             const double s = std::max(0.0, static_cast<double>(frame.cells[k]) - frame.cell_floor[k]);
             b.cell_signal[static_cast<std::size_t>(k - b.lo_cell)] += s;
+            auto& peak = b.cell_peak[static_cast<std::size_t>(k - b.lo_cell)];
+            peak = std::max(peak, static_cast<float>(s));
             sig += s;
             weighted += s * k;
             b.noise += frame.cell_floor[k];

@@ -16,6 +16,7 @@ struct TrackedBurst {
     std::uint64_t first_sample = 0, end_sample = 0;  // sample span within the segment
     int lo_cell = 0, hi_cell = 0;                    // widest extent, grid cell indices
     std::vector<double> cell_signal;                 // Σ over frames of (cell − floor), per grid cell of the extent
+    std::vector<float> cell_peak;                    // the most of (cell − floor) in any one frame, per cell of the extent
     double signal = 0.0, noise = 0.0;                // Σ over frames of signal and floor over the lit cells
     double centre_sum = 0.0, centre_sq_sum = 0.0;    // per-frame power-weighted centre (cell index) moments
     double frame_signal = 0.0, frame_weighted = 0.0; // this frame's sums, for its centre

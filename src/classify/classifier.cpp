@@ -74,6 +74,14 @@ constexpr double kMinWifiPieceMhz = 8.0;       // a burst this wide may be a Wi-
 constexpr double kMaxWifiPieceMhz = 24.0;
 constexpr double kWifiPieceOffsetMhz = 4.0;    // its centre this near a channel's
 constexpr double kDecodesPerSecond = 40.0;     // then this many a second of capture
+// Two emitters joined in one burst (decode_beside): peak cells this far apart, each within this much of
+// the burst's strongest cell, with a valley between them; bursts up to this wide are looked at.
+constexpr int kBesideMinCells = 2;
+constexpr float kBesidePeakShare = 0.25f;   // −6 dB
+constexpr float kBesideValleyShare = 0.5f;  // the valley −3 dB under the lower peak
+constexpr double kMaxBesideMhz = 6.0;
+constexpr double kBesideDecodeRate = 4e6;   // ±2 MHz: a neighbour 3 MHz off falls in the decimator's stop band
+constexpr std::size_t kMaxBesideStretches = 8;
 
 }  // namespace
 
@@ -303,7 +311,7 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
     const std::uint64_t from = b.first_sample > margin ? b.first_sample - margin : 0;
     history_->copy(from, burst_end + margin, decode_snippet_);
     if (decode_snippet_.empty()) return;
-    run_narrowband_decoders(f, decode_snippet_, b.first_sample - from, burst_end - from);
+    run_narrowband_decoders(f, decode_snippet_, b.first_sample - from, burst_end - from, kDecodeRate);
     // The burst tracker splits a packet whose level steps (a fade, the receiver's DC under it): a burst
     // that follows one at the same frequency within two frames, neither decoding, is tried joined to it.
     const bool proven = any_proven(f.packets);
@@ -315,7 +323,7 @@ void Classifier::decode_burst(const TrackedBurst& b, BurstFeatures& f) {
         history_->copy(joined_from, b.end_sample + margin, decode_snippet_);
         std::vector<decode::Packet> joined;
         std::swap(joined, f.packets);
-        run_narrowband_decoders(f, decode_snippet_, previous_.first_sample - joined_from, b.end_sample - joined_from);
+        run_narrowband_decoders(f, decode_snippet_, previous_.first_sample - joined_from, b.end_sample - joined_from, kDecodeRate);
         if (any_proven(f.packets))
             ++split_bursts_joined_;
         else
@@ -362,11 +370,12 @@ void Classifier::count_packets(const std::vector<decode::Packet>& packets) {
 }
 
 // The selected narrowband decoders over `snippet` (a burst's samples with their margins).
-void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end) {
+void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end,
+                                         double target_rate_hz) {
     const double rate = tuning_.segment.sample_rate_hz;
     const double offset_hz = f.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
     if (std::abs(offset_hz) < 1.5e6) remove_dc(snippet);  // the receiver's LO leak, inside the burst's band (as for measure)
-    const double decoded_rate = channelizer_->to_baseband(snippet, rate, offset_hz, kDecodeRate, decode_baseband_);
+    const double decoded_rate = channelizer_->to_baseband(snippet, rate, offset_hz, target_rate_hz, decode_baseband_);
     const double factor = rate / decoded_rate;
     quiet_stronger_margins(decode_baseband_, static_cast<std::size_t>(static_cast<double>(burst_first) / factor),
                            static_cast<std::size_t>(static_cast<double>(burst_end) / factor), decoded_rate);
@@ -376,6 +385,116 @@ void Classifier::run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& sn
         if (d.descriptor->max_input_s > 0.0)
             samples = samples.first(std::min(samples.size(), static_cast<std::size_t>((d.descriptor->max_input_s + 2.0 * kDecodeMarginSeconds) * decoded_rate)));
         d.decoder->decode({samples, decoded_rate, f.center_mhz * 1e6, f.has_time_domain ? f.deviation_khz * 1e3 : 0.0}, f.packets);
+    }
+}
+
+// A burst the tracker joined from two narrow emitters side by side (a mouse's 68 µs ESB packets 2–3 MHz
+// from a Bluetooth speaker's DH5, no 6 dB valley between them in the 1 MHz cells) shows two peaks in the
+// most any one frame held per cell, a valley between them. At each peak not already proven by the
+// burst's own decode, the decoders get a look of their own: the samples brought to that carrier, its
+// stretches of time found from their level, each decoded at a rate whose filter leaves the other out.
+// One whose checksum holds is judged on that proof; the others are left (the joined burst stands for them).
+void Classifier::decode_beside(const TrackedBurst& b, const BurstFeatures& f) {
+    const auto& peak = b.cell_peak;
+    const int cells = static_cast<int>(peak.size());
+    if (decoders_.empty() || cells < kBesideMinCells + 1 || f.bandwidth_mhz > kMaxBesideMhz || f.duration_s() > kMaxDecodedSeconds) return;
+    const float strongest = *std::max_element(peak.begin(), peak.end());
+    auto at = [&](int k) { return peak[static_cast<std::size_t>(k)]; };
+    std::vector<int> peaks;
+    for (int k = 0; k < cells; ++k)
+        if ((k == 0 || at(k) >= at(k - 1)) && (k + 1 == cells || at(k) > at(k + 1)) && at(k) >= kBesidePeakShare * strongest && at(k) > 0.0f)
+            peaks.push_back(k);
+    if (peaks.size() < 2) return;
+    const double first_mhz = tuning_.grid->first_mhz() + b.lo_cell;
+    const double rate = tuning_.segment.sample_rate_hz;
+    for (const int k : peaks) {
+        // another peak kBesideMinCells or more away, with a valley between
+        bool distinct = false;
+        for (const int j : peaks) {
+            if (std::abs(j - k) < kBesideMinCells) continue;
+            float valley = std::min(at(j), at(k));
+            for (int i = std::min(j, k) + 1; i < std::max(j, k); ++i) valley = std::min(valley, at(i));
+            distinct = distinct || valley <= kBesideValleyShare * std::min(at(j), at(k));
+        }
+        if (!distinct) continue;
+        double sum = 0.0, weighted = 0.0;  // power-weighted over the peak and its neighbours
+        for (int j = std::max(0, k - 1); j <= std::min(cells - 1, k + 1); ++j) {
+            sum += at(j);
+            weighted += at(j) * j;
+        }
+        const double centre_mhz = first_mhz + weighted / sum;
+        bool proven_there = false;  // by the burst's own decode
+        for (const auto& pk : f.packets)
+            proven_there = proven_there || (pk.checksum_ok && std::abs(f.center_mhz + pk.frequency_offset_hz / 1e6 - centre_mhz) < 1.0);
+        if (!proven_there) decode_stretches_at(b, f, centre_mhz, rate);
+    }
+}
+
+// The stretches of `b` where the carrier at `centre_mhz` is on, each decoded as a burst of its own.
+void Classifier::decode_stretches_at(const TrackedBurst& b, const BurstFeatures& f, double centre_mhz, double rate) {
+    const auto margin = static_cast<std::uint64_t>(kDecodeMarginSeconds * rate);
+    const std::uint64_t from = b.first_sample > margin ? b.first_sample - margin : 0;
+    history_->copy(from, b.end_sample + margin, decode_snippet_);
+    if (decode_snippet_.empty()) return;
+    const double offset_hz = centre_mhz * 1e6 - tuning_.segment.center_frequency_hz;
+    if (std::abs(offset_hz) < 1.5e6) remove_dc(decode_snippet_);
+    const double decoded_rate = channelizer_->to_baseband(decode_snippet_, rate, offset_hz, kDecodeRate, decode_baseband_);
+    const auto sum_len = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(decoded_rate / 1e6)));
+    const auto block = std::max<std::size_t>(sum_len, static_cast<std::size_t>(2e-6 * decoded_rate));
+    const std::size_t n = decode_baseband_.size();
+    if (n < sum_len + 4 * block) return;
+    static thread_local std::vector<float> power;
+    power.assign((n - sum_len) / block, 0.0f);
+    cf32 acc{};
+    for (std::size_t i = 0; i < sum_len; ++i) acc += decode_baseband_[i];
+    for (std::size_t i = 0; i / block < power.size(); ++i) {
+        power[i / block] += std::norm(acc);
+        acc += decode_baseband_[i + sum_len] - decode_baseband_[i];
+    }
+    const float loud = kBesidePeakShare * *std::max_element(power.begin(), power.end());
+    const double factor = rate / decoded_rate;
+    std::size_t stretches = 0;
+    for (std::size_t i = 0; i < power.size() && stretches < kMaxBesideStretches;) {
+        if (power[i] < loud) {
+            ++i;
+            continue;
+        }
+        std::size_t e = i;
+        while (e + 1 < power.size() && (power[e + 1] >= loud || (e + 2 < power.size() && power[e + 2] >= loud))) ++e;
+        const auto first = from + static_cast<std::uint64_t>(static_cast<double>(i * block) * factor);
+        const auto end = std::min(b.end_sample, from + static_cast<std::uint64_t>(static_cast<double>((e + 1) * block + sum_len) * factor));
+        i = e + 1;
+        if (end <= first) continue;
+        ++stretches;
+        BurstFeatures g;
+        g.first_sample = first;
+        g.end_sample = end;
+        g.start_s = f.start_s + (static_cast<double>(first) - static_cast<double>(b.first_sample)) / rate;
+        g.end_s = f.start_s + (static_cast<double>(end) - static_cast<double>(b.first_sample)) / rate;
+        g.center_mhz = centre_mhz;
+        g.low_mhz = centre_mhz - 1.0;
+        g.high_mhz = centre_mhz + 1.0;
+        g.bandwidth_mhz = 2.0;
+        g.power_dbfs = f.power_dbfs;
+        g.above_floor_db = f.above_floor_db;
+        g.frames = static_cast<std::size_t>(g.duration_s() / tuning_.frame_seconds + 0.5);
+        bool any = false;
+        for (auto& d : decoders_) {
+            d.selected = g.duration_s() <= d.descriptor->max_burst_s && g.duration_s() >= d.descriptor->min_burst_s;
+            any = any || d.selected;
+        }
+        if (!any || !spend_decode_budget(g.start_s)) continue;
+        const std::uint64_t sub_from = first > margin ? first - margin : 0;
+        history_->copy(sub_from, end + margin, beside_snippet_);
+        if (beside_snippet_.empty()) continue;
+        run_narrowband_decoders(g, beside_snippet_, first - sub_from, end - sub_from, kBesideDecodeRate);
+        if (!any_proven(g.packets)) continue;
+        g.decoders_ran = true;
+        ++bursts_decoded_;
+        ++beside_bursts_proven_;
+        count_packets(g.packets);
+        for (auto* l : lookers_) l->look(g);
+        pending_.push_back(std::move(g));
     }
 }
 
@@ -439,6 +558,7 @@ void Classifier::close(const TrackedBurst& b) {
         ++bursts_at_edge_proven_;
     } else {
         decode_burst(b, f);
+        decode_beside(b, f);
     }
     for (auto* l : lookers_) l->look(f);
     pending_.push_back(std::move(f));
@@ -617,6 +737,7 @@ void Classifier::finish(report::Report& report) {
         counters["decode.bursts_routed"] = bursts_routed_by_decode_;
         counters["decode.bursts_over_budget"] = bursts_over_decode_budget_;
         counters["decode.split_bursts_joined"] = split_bursts_joined_;
+        counters["decode.bursts_beside_proven"] = beside_bursts_proven_;
         counters["decode.link_packets_checked_later"] = link_packets_checked_later_;
         for (const auto& [name, n] : decode_counters_) counters[name] = n;
     }

@@ -64,23 +64,27 @@ double excess_over(const Frame& frame, int first, int cells, int band, double* s
     return noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
 }
 
-// Power over the floor in the shoulder cells just outside a channel (two a side, −1: not in view),
-// relative to their floor; 0 when none is in view. A side counts at twice its dimmer cell: a wider
-// signal (a neighbouring channel's, an HT40 partner's) lights both cells of a side alike, while a
-// narrow packet 1–2 MHz beside the channel (a Bluetooth hop) lights one, and must not turn the
-// channel's frames off under it (they would flicker, and the claim with them).
-double shoulder_excess(const Frame& frame, std::span<const int> shoulder_cells) {
+// Power over the floor in the shoulder cells just outside a channel (−1: not in view), relative to
+// their floor; 0 when none is in view. The cells come in pairs, outer (∓11 MHz) and inner (∓10 MHz) of
+// a side, low side first, with the cells beyond the outer ones (∓12 MHz) apart. A wider signal (a
+// neighbouring channel's, an HT40 partner's) lights an outer cell together with one of its neighbours;
+// a narrow packet just beside the channel (a Bluetooth hop 1–2 MHz out) lights it alone. An outer cell
+// counts up to twice its brighter neighbour, so such a packet does not turn the channel's frames off
+// under it (they would flicker, and the claim with them).
+double shoulder_excess(const Frame& frame, std::span<const int> shoulder_cells, std::span<const int> beyond_cells) {
     double signal = 0.0, noise = 0.0;
-    for (std::size_t side = 0; side + 1 < shoulder_cells.size(); side += 2) {
-        double side_signal = std::numeric_limits<double>::infinity();
-        for (std::size_t i = side; i < side + 2; ++i) {
-            const int idx = shoulder_cells[i];
-            if (idx < 0) continue;
-            const auto k = static_cast<std::size_t>(idx);
-            side_signal = std::min(side_signal, static_cast<double>(frame.cells[k] - frame.cell_floor[k]));
-            noise += frame.cell_floor[k];
-        }
-        if (std::isfinite(side_signal)) signal += 2.0 * side_signal;
+    auto excess = [&](int idx, bool counted) {
+        if (idx < 0) return std::numeric_limits<double>::infinity();  // out of view: no proof of narrowness
+        const auto k = static_cast<std::size_t>(idx);
+        if (counted) noise += frame.cell_floor[k];
+        return static_cast<double>(frame.cells[k] - frame.cell_floor[k]);
+    };
+    for (std::size_t side = 0; side < 2 && 2 * side + 1 < shoulder_cells.size(); ++side) {
+        const int outer_idx = shoulder_cells[side == 0 ? 0 : 3], inner_idx = shoulder_cells[side == 0 ? 1 : 2];
+        const double outer = outer_idx < 0 ? 0.0 : excess(outer_idx, true), inner = inner_idx < 0 ? 0.0 : excess(inner_idx, true);
+        // (an outer cell whose neighbours are not both in view counts whole)
+        const double beyond = inner_idx < 0 ? std::numeric_limits<double>::infinity() : excess(side < beyond_cells.size() ? beyond_cells[side] : -1, false);
+        signal += inner + std::min(outer, 2.0 * std::max({inner, beyond, 0.0}));
     }
     return noise > 0.0 ? signal / noise : 0.0;
 }
@@ -131,7 +135,7 @@ bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) const
     const double excess = excess_over(frame, b.inner_first, kCells, 5, sub_signal, sub_noise);
     const bool continuing = !tracked_[b.low].burst_excess.empty() || !tracked_[b.high].burst_excess.empty();
     if (excess < (continuing ? kHoldExcess : kOnExcess) || !even(sub_signal, sub_noise, kBands, excess)) return false;
-    return shoulder_excess(frame, b.shoulder_cells) <= kMaxShoulder * excess;
+    return shoulder_excess(frame, b.shoulder_cells, b.beyond_cells) <= kMaxShoulder * excess;
 }
 
 void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
@@ -151,6 +155,8 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
         b.inner_first = whole ? grid.index_of(centre - kBondedInnerHalf) : -1;
         const int shoulders[4] = {centre - 22, centre - 21, centre + 21, centre + 22};
         for (int i = 0; i < 4; ++i) b.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+        b.beyond_cells[0] = whole ? grid.index_of(centre - 23) : -1;
+        b.beyond_cells[1] = whole ? grid.index_of(centre + 23) : -1;
     }
     for (auto& t : tracked_) {
         const int centre = static_cast<int>(std::lround(t.channel.center_mhz));
@@ -161,6 +167,8 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
         t.edge_first = whole ? grid.index_of(centre - 8) : -1;
         const int shoulders[4] = {centre - 11, centre - 10, centre + 10, centre + 11};
         for (int i = 0; i < 4; ++i) t.shoulder_cells[i] = whole ? grid.index_of(shoulders[i]) : -1;
+        t.beyond_cells[0] = whole ? grid.index_of(centre - 12) : -1;
+        t.beyond_cells[1] = whole ? grid.index_of(centre + 12) : -1;
         const int claim_lo = std::max(centre - 11, grid.first_mhz()), claim_hi = std::min(centre + 11, grid.last_mhz());
         t.claim_first = claim_lo <= claim_hi ? grid.index_of(claim_lo) : 0;
         t.claim_end = claim_lo <= claim_hi ? grid.index_of(claim_hi) + 1 : 0;
@@ -197,7 +205,13 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
     t.partial_excess = excess;
     t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
-    if (t.partial_on) claim(t, frame, t.partial_count > 0 ? signal / t.partial_count : -1.0);
+    // Every MHz lit too, not just each 3 MHz sub-band: two narrow packets 3 MHz apart (a mouse's ESB
+    // beside a Bluetooth hop) fill both sub-bands of a 6 MHz sliver, and would claim ± 11 MHz over them.
+    for (int i = 0; i < t.partial_count && t.partial_on; ++i) {
+        const int c = t.partial_first + i;
+        t.partial_on = floor[c] > 0.0f && (cell[c] - floor[c]) / floor[c] >= kMinSubband * excess;
+    }
+    if (t.partial_on) claim(t, frame, -1.0);  // (its level in the cells out of view is unknown: all of it)
 }
 
 void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
@@ -314,7 +328,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
                 ++counters_.rejected_uneven;
             }
         }
-        if (on && !bonded && shoulder_excess(frame, t.shoulder_cells) > kMaxShoulder * excess) {
+        if (on && !bonded && shoulder_excess(frame, t.shoulder_cells, t.beyond_cells) > kMaxShoulder * excess) {
             on = false;
             ++counters_.rejected_shoulders;
         }

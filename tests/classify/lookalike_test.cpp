@@ -4,7 +4,9 @@
 // are proprietary links, never Classic or BLE; an FM video sender is none of the packet classes.
 #include "classify_helpers.hpp"
 
+#include "coex/sim/bluetooth.hpp"
 #include "coex/sim/esb.hpp"
+#include "coex/sim/wifi.hpp"
 #include "coex/sim/lookalike.hpp"
 
 #include <gtest/gtest.h>
@@ -101,6 +103,61 @@ TEST(LookAlikes, FmVideoSenderIsNoPacketClassAndNoOfdm) {
     expect_no_known_packet_class(r);
     EXPECT_TRUE(of_class(r, "ofdm_not_wifi").empty()) << classes(r) << counters(r);
     expect_no_wifi_occupancy(r);
+}
+
+std::uint64_t counter(const report::Report& r, const std::string& key) {
+    const auto it = r.stats.counters.find(key);
+    return it == r.stats.counters.end() ? 0 : it->second;
+}
+
+// A 2 Mb/s mouse's 68 µs packets 3 MHz from a speaker's DH5, at the same level: the burst tracker
+// joins them (no 6 dB valley between them in the 1 MHz cells), yet each packet is decoded, the mouse's
+// from the joined burst's second peak, and the speaker's as before.
+TEST(LookAlikes, MousePacketsInsideASpeakersDh5AreDecodedApart) {
+    std::mt19937_64 rng(41);
+    const std::vector<std::uint8_t> address = {0x4B, 0x21, 0x9E, 0x07, 0xC3};
+    std::vector<sim::Burst> bursts;
+    int mouse = 0, speaker = 0;
+    for (double t = 0.3e-3; t < 0.098; t += 1e-3, ++mouse)
+        bursts.push_back({t, 2440e6, power_for_snr(20, 2.0), std::make_shared<sim::Waveform>(sim::esb_packet(address, 8, mouse % 4, rng, 4.0, 2e6)),
+                          0.5e-6});
+    for (double t = 0.1e-3; t + 3e-3 < 0.1; t += 6.25e-3, ++speaker)
+        bursts.push_back({t, 2443e6, power_for_snr(22, 1.0), std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng)), 1e-6});
+    Scene s{{2437e6, 20e6, 2'000'000}, bursts, -100.0, 42};
+    const auto r = analyze(s);
+    // about half the mouse's packets lie inside a DH5 (2.87 ms of every 6.25)
+    EXPECT_GE(counter(r, "decode.bursts_beside_proven"), static_cast<std::uint64_t>(mouse / 3)) << counters(r);
+    EXPECT_GE(counter(r, "decode.esb.checksum_ok"), static_cast<std::uint64_t>(mouse - 2)) << mouse << " mouse packets; " << counters(r);
+    EXPECT_GE(counter(r, "decode.bluetooth_br.checksum_ok"), static_cast<std::uint64_t>(speaker - 1)) << speaker << " DH5s; " << counters(r);
+    EXPECT_FALSE(of_class(r, "proprietary_gfsk").empty()) << classes(r);
+    EXPECT_TRUE(of_class(r, "ble").empty()) << classes(r);
+}
+
+// Bluetooth DH1s 11 MHz below channel 11's centre (2 MHz outside the 16.6 MHz its PPDUs occupy), on
+// the air while the PPDUs are, at the same level per MHz: the Wi-Fi claim leaves their cells (its mask
+// allows −20 dBr there) and the channel's frames stay on beside them, so every DH1 is decoded and the
+// channel's occupancy is its PPDUs' airtime.
+TEST(LookAlikes, BluetoothBesideAWifiChannelIsNotHiddenByItsClaim) {
+    std::mt19937_64 rng(43);
+    std::vector<sim::Burst> bursts;
+    const auto ppdu = std::make_shared<sim::Waveform>(sim::wifi_ofdm_ppdu(1500, sim::WifiRate::mbps6, rng));
+    const double ppdu_s = sim::wifi_ofdm_ppdu_duration_s(1500, sim::WifiRate::mbps6);
+    int dh1s = 0, ppdus = 0;
+    for (double t = 0.2e-3; t + ppdu_s < 0.05; t += 2.5e-3, ++ppdus) {
+        bursts.push_back({t, 2462e6, power_for_snr(20, 16.6), ppdu, 2e-6});
+        bursts.push_back({t + 0.4e-3, 2451e6, power_for_snr(20, 1.0), std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh1, rng)), 1e-6});
+        ++dh1s;
+    }
+    Scene s{{2457e6, 40e6, 2'000'000}, bursts, -100.0, 44};
+    const auto r = analyze(s);
+    EXPECT_GE(counter(r, "decode.bluetooth_br.checksum_ok"), static_cast<std::uint64_t>(dh1s - 1)) << dh1s << " DH1s; " << counters(r);
+    bool seen = false;
+    for (const auto& c : r.wifi)
+        if (c.channel == 11) {
+            seen = true;
+            EXPECT_NEAR(c.occupancy, static_cast<double>(ppdus) * ppdu_s / 0.05, 0.02);
+        }
+    EXPECT_TRUE(seen);
 }
 
 }  // namespace

@@ -49,10 +49,14 @@ private:
     BurstFeatures measure(const struct TrackedBurst& burst);
     void decode_burst(const struct TrackedBurst& burst, BurstFeatures& f);
     void decode_wifi_piece(const struct TrackedBurst& burst, BurstFeatures& f);
+    void decode_beside(const struct TrackedBurst& burst, const BurstFeatures& f);
+    void decode_stretches_at(const struct TrackedBurst& burst, const BurstFeatures& f, double centre_mhz, double rate);
     bool spend_decode_budget(double now_s);
     void count_packets(const std::vector<decode::Packet>& packets);
     // `burst_first`, `burst_end`: the tracked burst's samples within the snippet (the rest is margin)
-    void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end);
+    // `target_rate_hz`: the rate the burst is decimated toward (its filter passes about ±0.4 of it)
+    void run_narrowband_decoders(BurstFeatures& f, std::vector<cf32>& snippet, std::size_t burst_first, std::size_t burst_end,
+                                 double target_rate_hz);
 
     struct Registered {
         const DetectorDescriptor* descriptor;
@@ -109,7 +113,7 @@ private:
     std::vector<RegisteredDecoder> decoders_;
     std::vector<RegisteredDecoder> wideband_decoders_;  // for wide bursts on a Wi-Fi channel the Wi-Fi detector's shape test left
     std::vector<WifiChannel> wifi_channels_;
-    std::vector<cf32> decode_snippet_, decode_baseband_;
+    std::vector<cf32> decode_snippet_, decode_baseband_, beside_snippet_;
     std::map<std::string, std::uint64_t> decode_counters_;  // "decode.<protocol>.packets" / ".checksum_ok"
     std::uint64_t bursts_decoded_ = 0, bursts_routed_by_decode_ = 0, bursts_over_decode_budget_ = 0;
     double decode_tokens_ = 256.0, decode_refilled_s_ = 0.0;  // the decode budget (classifier.cpp)
@@ -119,7 +123,7 @@ private:
         std::uint64_t tuning = 0;
         bool unproven = false;
     } previous_;  // the last burst the narrowband decoders saw, for a split packet's second half
-    std::uint64_t tuning_serial_ = 0, split_bursts_joined_ = 0, link_packets_checked_later_ = 0;
+    std::uint64_t tuning_serial_ = 0, split_bursts_joined_ = 0, beside_bursts_proven_ = 0, link_packets_checked_later_ = 0;
 };
 
 }  // namespace coex::classify

@@ -164,6 +164,7 @@ private:
         // where the channel sits in the current tuning; empty when not seen whole
         int inner_first = -1;  // first of the 15 inner cells (centre − 7 MHz)
         int shoulder_cells[4] = {-1, -1, -1, -1};
+        int beyond_cells[2] = {-1, -1};  // just outside the shoulders (centre ∓ 12 MHz)
         int edge_first = -1;   // first of the 17 cells over centre ± 8 MHz (for its power)
         int partial_first = -1, partial_count = -1;  // visible inner cells of a channel the tuning cuts
         bool partial_on = false;
@@ -187,12 +188,14 @@ private:
         double center_mhz = 0.0;
         int inner_first = -1;           // first of the 35 inner cells (centre − 17 MHz); -1: not seen whole
         int shoulder_cells[4] = {-1, -1, -1, -1};
+        int beyond_cells[2] = {-1, -1};
     };
     [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame) const;
     void close_burst(Tracked& t);
     bool counts_faded(Tracked& t, const WifiBurstSpan& span, std::size_t frames);
     // `inband_excess`: this frame's mean excess power per MHz over centre ± 8 MHz (linear, absolute);
-    // negative claims the skirt cells whatever their level (an HT40 pair: one half's skirt is the other's band).
+    // negative claims the skirt cells whatever their level (an HT40 pair: one half's skirt is the other's
+    // band; a channel the tuning cuts: its level is not known from the part in view).
     void claim(const Tracked& t, const Frame& frame, double inband_excess);
     void claim_partial(Tracked& t, const Frame& frame);
 
