@@ -205,12 +205,6 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     const double excess = noise > 0.0 ? signal / noise : (signal > 0.0 ? 1e9 : 0.0);
     t.partial_excess = excess;
     t.partial_on = excess >= (t.partial_on ? kHoldExcess : kOnExcess) && sub_min >= kMinSubband * excess;
-    // Every MHz lit too, not just each 3 MHz sub-band: two narrow packets 3 MHz apart (a mouse's ESB
-    // beside a Bluetooth hop) fill both sub-bands of a 6 MHz sliver, and would claim ± 11 MHz over them.
-    for (int i = 0; i < t.partial_count && t.partial_on; ++i) {
-        const int c = t.partial_first + i;
-        t.partial_on = floor[c] > 0.0f && (cell[c] - floor[c]) / floor[c] >= kMinSubband * excess;
-    }
     if (t.partial_on) claim(t, frame, -1.0);  // (its level in the cells out of view is unknown: all of it)
 }
 

@@ -112,17 +112,18 @@ std::uint64_t counter(const report::Report& r, const std::string& key) {
 
 // A 2 Mb/s mouse's 68 µs packets 3 MHz from a speaker's DH5, at the same level: the burst tracker
 // joins them (no 6 dB valley between them in the 1 MHz cells), yet each packet is decoded, the mouse's
-// from the joined burst's second peak, and the speaker's as before.
+// from the joined burst's second peak, and the speaker's as before. (Both lie in the middle of the
+// view: nearer its edges a Wi-Fi channel seen in part would claim the pair's cells, see accuracy.md.)
 TEST(LookAlikes, MousePacketsInsideASpeakersDh5AreDecodedApart) {
     std::mt19937_64 rng(41);
     const std::vector<std::uint8_t> address = {0x4B, 0x21, 0x9E, 0x07, 0xC3};
     std::vector<sim::Burst> bursts;
     int mouse = 0, speaker = 0;
     for (double t = 0.3e-3; t < 0.098; t += 1e-3, ++mouse)
-        bursts.push_back({t, 2440e6, power_for_snr(20, 2.0), std::make_shared<sim::Waveform>(sim::esb_packet(address, 8, mouse % 4, rng, 4.0, 2e6)),
+        bursts.push_back({t, 2436e6, power_for_snr(20, 2.0), std::make_shared<sim::Waveform>(sim::esb_packet(address, 8, mouse % 4, rng, 4.0, 2e6)),
                           0.5e-6});
     for (double t = 0.1e-3; t + 3e-3 < 0.1; t += 6.25e-3, ++speaker)
-        bursts.push_back({t, 2443e6, power_for_snr(22, 1.0), std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng)), 1e-6});
+        bursts.push_back({t, 2439e6, power_for_snr(22, 1.0), std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh5, rng)), 1e-6});
     Scene s{{2437e6, 20e6, 2'000'000}, bursts, -100.0, 42};
     const auto r = analyze(s);
     // about half the mouse's packets lie inside a DH5 (2.87 ms of every 6.25)
