@@ -219,7 +219,9 @@ TEST_F(Cli, BadOptionsExitTwoNamingTheOption) {
              {"--overlap 0.99", "--overlap"},
              {"--window square", "--window"},
              {"--json /no/such/folder/r.json", "--json"},
-             {"--bogus", "--bogus"}}) {
+             {"--bogus", "--bogus"},
+             // Boost 1.74 loops forever reporting a bad value that holds its own placeholder (a fuzzer found it)
+             {"--fft '%value%'", "--fft"}}) {
         const auto r = run("analyze " + path.string() + " " + args);
         EXPECT_EQ(r.code, 2) << args;
         EXPECT_EQ(lines(r.err), 1) << r.err;
