@@ -26,8 +26,8 @@ public:
     Outcome judge(const BurstFeatures& b) override {
         if (const auto* p = b.proven(decode::Protocol::ble)) {  // its CRC held: nothing of its shape needs checking
             const int adv = p->access_address == kAdvertisingAccessAddress ? advertising_channel(b.center_mhz) : 0;
-            packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, adv, p->rate_mbps > 1.5,
-                                burst_decode(b, decode::Protocol::ble)});
+            packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.bandwidth_mhz, b.deviation_khz, adv,
+                                p->rate_mbps > 1.5, shows_le1m_clock(b), burst_decode(b, decode::Protocol::ble)});
             return Outcome::accepted();
         }
         if (b.bandwidth_mhz > 2.6) return Outcome::rejected(Rejection::wrong_width, "wider than 2 MHz");
@@ -45,8 +45,8 @@ public:
         if (!le1m && !le2m) return Outcome::rejected(Rejection::wrong_deviation, "deviation not ±250/500 kHz");
         // DECT-like cordless phones share BLE's modulation index, not its 1 Msym/s clock
         if (b.symbol_rate_hz > 1.1e6) return Outcome::rejected(Rejection::wrong_symbol_clock, "1.152 Msym/s clock");
-        packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, advertising_channel(b.center_mhz), le2m,
-                            burst_decode(b, decode::Protocol::ble)});
+        packets_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.bandwidth_mhz, b.deviation_khz,
+                            advertising_channel(b.center_mhz), le2m, shows_le1m_clock(b), burst_decode(b, decode::Protocol::ble)});
         return Outcome::accepted();
     }
 
@@ -99,6 +99,12 @@ public:
             packets_.clear();
             return;
         }
+        if (!shows_behaviour() && !shows_clock()) {
+            findings.counters["ble.packets_without_behaviour"] += packets_.size();
+            if (packets_.size() >= 2) report_without_behaviour(observation, out);  // (one stray burst is not an emitter)
+            packets_.clear();
+            return;
+        }
         std::map<int, int> adv;
         std::vector<double> event_starts;
         std::vector<int> data_mhz;
@@ -125,7 +131,10 @@ public:
                          ? report::Evidence{report::EvidenceBasis::behaviour,
                                             util::format("GFSK at ±250/500 kHz on %zu of the 3 advertising channels", adv.size())}
                          : report::Evidence{report::EvidenceBasis::shape,
-                                            "GFSK at ±250/500 kHz off the advertising channels; no packet decoded"};
+                                            shows_behaviour() ? "GFSK at ±250/500 kHz hopping over data channels, off the advertising "
+                                                                "channels; no packet decoded"
+                                                              : "GFSK at ±250 kHz with BLE's 1 Msym/s clock on one frequency, off the "
+                                                                "advertising channels; no packet decoded"};
         std::vector<BurstDecode> decodes;
         for (const auto& p : packets_) decodes.push_back(p.decode);
         e.evidence.decode = util::decode_counts(decodes);
@@ -183,11 +192,64 @@ private:
     static constexpr std::size_t kWideViewDataChannels = 6;  // a 20 MS/s receiver holds 7
     static constexpr std::uint32_t kAdvertisingAccessAddress = 0x8E89BED6u;
     struct Packet {
-        double center, start, end, level, above;
+        double center, start, end, level, above, bandwidth, deviation;
         int adv;
         bool le2m;
+        bool le1m_clock;  // the 1 Msym/s symbol clock stood out of its discriminator output
         BurstDecode decode;
     };
+
+    static bool shows_le1m_clock(const BurstFeatures& b) { return b.has_time_domain && std::abs(b.symbol_rate_hz - 1.0e6) < 1.0; }
+
+    // BLE's behaviour (issue "Realism", rule 3): advertising on 37/38/39, or a connection hopping over
+    // its data channels (both channel selection algorithms move on every connection event); a packet
+    // whose CRC-24 holds needs neither.
+    [[nodiscard]] bool shows_behaviour() const {
+        std::vector<double> centres;
+        for (const auto& p : packets_) {
+            if (p.adv != 0 || p.decode.checksum_ok) return true;
+            centres.push_back(p.center);
+        }
+        std::sort(centres.begin(), centres.end());
+        return centres.back() - centres.front() > 1.0;  // (one channel's packets scatter by a few hundred kHz)
+    }
+
+    // Without behaviour, packets on one frequency stand on their shape alone; BLE's is its ±250 kHz
+    // deviation AND its 1 Msym/s clock, which a raw BLE-PHY radio shows in most packets even when a
+    // collision spoils the CRC. A 2 MHz piece of a Wi-Fi channel's edge or of an oven's flicker can
+    // read ±250 kHz off an FM discriminator, but has no clock; a mouse's 2 Mb/s GFSK has another.
+    [[nodiscard]] bool shows_clock() const {
+        std::size_t clocked = 0;
+        for (const auto& p : packets_) clocked += p.le1m_clock;
+        return 2 * clocked >= packets_.size() && clocked > 0;
+    }
+
+    // Packets BLE's shape alone claimed, with neither its behaviour nor its clock: energy that fits no
+    // class, said so (and, as an 'unknown' entry, a piece a stronger emitter around it may claim).
+    void report_without_behaviour(const Observation& observation, std::vector<report::Emitter>& out) const {
+        std::vector<double> widths, deviations, durations;
+        for (const auto& p : packets_) {
+            widths.push_back(p.bandwidth);
+            deviations.push_back(p.deviation);
+            durations.push_back(p.end - p.start);
+        }
+        report::Emitter e = util::emitter_from_bursts(EmitterClass::unknown, spans(packets_, 1.0), observation, 1.0);
+        e.confidence = 0.5;
+        e.evidence = {report::EvidenceBasis::shape, "GFSK-like deviation on one frequency: no BLE advertising, hopping, clock or decode"};
+        std::vector<BurstDecode> decodes;
+        for (const auto& p : packets_) decodes.push_back(tried_only(p.decode));
+        e.evidence.decode = util::decode_counts(decodes);
+        const int mhz = static_cast<int>(std::lround(e.center_mhz));
+        e.fields = {{"bandwidth_mhz", util::median(widths)},
+                    {"median_burst_us", 1e6 * util::median(durations)},
+                    {"deviation_khz", util::median(deviations)},
+                    {"frequencies", std::size_t{1}},
+                    {"why_unknown", "BLE's deviation on one frequency, but none of BLE's behaviour (advertising channels, a connection's "
+                                    "hopping), no 1 Msym/s clock and no valid CRC"}};
+        e.summary = util::format("%zu bursts at %d MHz with BLE-like deviation but no BLE behaviour, clock or decode: fits no known class",
+                                 packets_.size(), mhz);
+        out.push_back(std::move(e));
+    }
 
     static std::vector<BurstSpan> spans(const std::vector<Packet>& packets, double half_width_mhz) {
         std::vector<BurstSpan> out;

@@ -665,14 +665,15 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::
         return -1;
     };
     // A fixed-frequency link proven by decoding owns the odd undecoded packet on its own channel that a
-    // packet class took by its shape alone (one cut by the capture's edge, or whose decode failed): a
-    // lone "BLE packet" in the middle of an ESB mouse's 1000 packets a second is the mouse's.
+    // packet class took by its shape alone, or that fit no class (one cut by the capture's edge, or whose
+    // decode failed): a lone "BLE packet" in the middle of an ESB mouse's 1000 packets a second is the
+    // mouse's. Odd: two, or a quarter of the packets the link decoded there.
     auto link_owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
-        if (piece.evidence.basis != report::EvidenceBasis::shape || piece.bursts > 2 || is_wifi(piece.emitter_class)) return -1;
+        if (piece.evidence.basis != report::EvidenceBasis::shape || is_wifi(piece.emitter_class)) return -1;
         for (std::size_t o = 0; o < emitters.size(); ++o) {
             const auto& link = emitters[o];
             if (link.emitter_class == EmitterClass::proprietary_gfsk && link.evidence.basis == report::EvidenceBasis::decoded &&
-                std::abs(link.center_mhz - piece.center_mhz) <= 0.5)
+                std::abs(link.center_mhz - piece.center_mhz) <= 0.5 && piece.bursts <= std::max<std::uint64_t>(2, link.bursts / 4))
                 return static_cast<std::ptrdiff_t>(o);
         }
         return -1;
@@ -680,7 +681,8 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
         const auto cls = emitters[i].emitter_class;
-        const auto o = cls == EmitterClass::unknown ? owner(emitters[i]) : cls == EmitterClass::proprietary_gfsk ? -1 : link_owner(emitters[i]);
+        auto o = cls == EmitterClass::unknown ? owner(emitters[i]) : -1;
+        if (o < 0 && cls != EmitterClass::proprietary_gfsk) o = link_owner(emitters[i]);
         if (o < 0) continue;
         auto& into = emitters[static_cast<std::size_t>(o)];
         into.bursts += emitters[i].bursts;

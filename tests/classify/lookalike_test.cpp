@@ -161,5 +161,59 @@ TEST(LookAlikes, BluetoothBesideAWifiChannelIsNotHiddenByItsClaim) {
     EXPECT_TRUE(seen);
 }
 
+// Undecodable GFSK packets (random bits: a PHY's modulation without any protocol's framing), one per
+// 10 ms, cycling through the given frequencies; 300 µs each, 20 dB over the floor in 2 MHz.
+std::vector<sim::Burst> random_gfsk_packets(const std::vector<double>& mhz, std::size_t count, double symbol_rate_hz, double mod_index,
+                                            std::mt19937_64& rng) {
+    std::vector<sim::Burst> out;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::vector<std::uint8_t> bits(static_cast<std::size_t>(300e-6 * symbol_rate_hz));
+        for (auto& b : bits) b = static_cast<std::uint8_t>(rng() & 1u);
+        out.push_back({2e-3 + 10e-3 * static_cast<double>(i), mhz[i % mhz.size()] * 1e6, power_for_snr(20, 2.0),
+                       std::make_shared<sim::Waveform>(sim::gfsk_modulate(bits, symbol_rate_hz, 0.5, mod_index, 8.0)), 1e-6});
+    }
+    return out;
+}
+
+
+// BLE's behaviour is advertising on 37/38/39 or a connection hopping over its data channels; a packet
+// whose CRC holds needs neither. Undecoded packets that stay on one data channel of a wide view have
+// neither, and their shape is BLE's only with its 1 Msym/s clock: without it, not BLE.
+TEST(LookAlikes, BleDeviationWithoutItsClockOnOneFrequencyIsNotBle) {
+    // 2 Msym/s: ±350 kHz reads as BLE 1M's ±250 kHz through the Gaussian filter; ±500 kHz is BLE 2M's
+    for (const double mod_index : {0.35, 0.5}) {
+        std::mt19937_64 rng(41);
+        Scene s{{2437e6, 20e6, 1'200'000}, random_gfsk_packets({2440.0}, 5, 2e6, mod_index, rng), -100.0, 42};
+        const auto r = analyze(s);
+        SCOPED_TRACE(mod_index);
+        expect_no_known_packet_class(r);
+        EXPECT_GE(counter(r, "ble.packets_without_behaviour"), 4u) << classes(r) << counters(r);
+    }
+}
+
+TEST(LookAlikes, RawBlePhyOnOneFrequencyIsBleByItsClock) {
+    // an nRF-style radio using the BLE 1M PHY with its own access address (nothing decodes as BLE)
+    std::mt19937_64 rng(43);
+    Scene s{{2437e6, 20e6, 1'200'000}, random_gfsk_packets({2440.0}, 5, 1e6, 0.5, rng), -100.0, 44};
+    const auto r = analyze(s);
+    const auto ble = of_class(r, "ble");
+    ASSERT_EQ(ble.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(ble[0]->evidence.basis, report::EvidenceBasis::shape);
+    EXPECT_NE(ble[0]->evidence.detail.find("1 Msym/s clock"), std::string::npos) << ble[0]->evidence.detail;
+    EXPECT_LE(ble[0]->confidence, 0.8);
+    EXPECT_EQ(counter(r, "ble.packets_without_behaviour"), 0u);
+}
+
+TEST(LookAlikes, UndecodedBle2mHoppingOverDataChannelsIsBle) {
+    // the 2M PHY shows no clock the channelizer can measure; its hopping over data channels is its behaviour
+    std::mt19937_64 rng(45);
+    Scene s{{2437e6, 20e6, 1'200'000}, random_gfsk_packets({2432.0, 2440.0, 2436.0, 2444.0}, 8, 2e6, 0.5, rng), -100.0, 46};
+    const auto r = analyze(s);
+    const auto ble = of_class(r, "ble");
+    ASSERT_EQ(ble.size(), 1u) << classes(r) << counters(r);
+    EXPECT_NE(ble[0]->evidence.detail.find("hopping over data channels"), std::string::npos) << ble[0]->evidence.detail;
+    EXPECT_EQ(counter(r, "ble.packets_without_behaviour"), 0u);
+}
+
 }  // namespace
 }  // namespace coex
