@@ -89,6 +89,17 @@ public:
         return false;
     }
 
+    // Two packets are enough when both carry one piconet's access code (its LAP, checked against the
+    // sync word's BCH code) on two channels: a decoded device seen twice, and seen hopping (a weak
+    // piconet in a short or swept capture, whose third packet fell under the floor).
+    [[nodiscard]] bool one_piconet_on_two_channels() const {
+        if (hops_.size() != 2) return false;
+        const auto& a = hops_[0].decode;
+        const auto& b = hops_[1].decode;
+        return !hops_[0].esb && !hops_[1].esb && a.checksum_ok && b.checksum_ok && !a.network.empty() && a.network == b.network &&
+               hops_[0].channel != hops_[1].channel;
+    }
+
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
         report_fixed_links(observation, out);
@@ -96,7 +107,7 @@ public:
         // 79 (a narrow tuning), where a hopper shows up only now and then.
         std::size_t channels_observed = 0;
         for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
-        if (hops_.size() < (channels_observed <= 3 ? 2u : 3u)) return;
+        if (hops_.size() < (channels_observed <= 3 ? 2u : 3u) && !one_piconet_on_two_channels()) return;
         {
             // Classic rests on hopping or an access code: a few packets on one or two channels of a wide
             // view, none decoded, show neither (too few to call a fixed link either)

@@ -245,19 +245,25 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
 
     // DSSS: within each 1 µs window, x[n]·x*[n+20] keeps one phase (the DBPSK/DQPSK step).
     // (|a·b*| = |a||b|: one square root per product; this runs for every Wi-Fi transmission.)
-    lag_products(x, 20);
-    double barker = 0.0;
-    std::size_t windows = 0;
-    for (std::size_t w = 0; w + 40 <= x.size(); w += 20, ++windows) {
-        cf32 acc{};
-        float norm = 0.0f;
-        for (std::size_t n = w; n < w + 20; ++n) {
-            acc += cf32(lag_re_[n], lag_im_[n]);
-            norm += lag_abs_[n];
+    auto window_coherence = [&](std::size_t lag) {
+        lag_products(x, lag);
+        double coherence = 0.0;
+        std::size_t windows = 0;
+        for (std::size_t w = 0; w + 40 <= x.size(); w += 20, ++windows) {
+            cf32 acc{};
+            float norm = 0.0f;
+            for (std::size_t n = w; n < w + 20; ++n) {
+                acc += cf32(lag_re_[n], lag_im_[n]);
+                norm += lag_abs_[n];
+            }
+            coherence += norm > 0.0f ? std::sqrt(std::norm(acc)) / norm : 0.0;
         }
-        barker += norm > 0.0f ? std::sqrt(std::norm(acc)) / norm : 0.0;
-    }
-    m.barker = windows ? barker / static_cast<double>(windows) : 0.0;
+        return windows ? coherence / static_cast<double>(windows) : 0.0;
+    };
+    m.barker = window_coherence(20);
+    // Half a code period on, the Barker code matches itself no better than chance (its off-peak
+    // autocorrelation is 1/11); a carrier (an oven's, a tone) keeps one phase at every lag.
+    m.off_period = window_coherence(10);
 
     // OFDM: fold x[n]·x*[n+64] on the symbol period (80 samples, or 72 with the short guard
     // interval of 802.11n); a guard-interval-long window of the fold adds up coherently.

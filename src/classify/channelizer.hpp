@@ -34,6 +34,7 @@ struct WifiPhyMetrics {
     bool valid = false;
     double cyclic_prefix = 0.0;  // OFDM: the guard interval before each 64-sample symbol repeats its end (0…1)
     double barker = 0.0;         // DSSS: the 11-chip spreading code repeats every 1 µs (0…1)
+    double off_period = 0.0;     // the same coherence 0.5 µs on: chance for DSSS, as high for a carrier (0…1)
 };
 
 class Channelizer {

@@ -172,7 +172,9 @@ private:
         // shows its 1 µs code period instead (0.5–0.96) and no guard interval (0.1–0.25). Neither
         // clearly: undecided (the channel's other transmissions, or the spectrum, decide).
         if (m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker) return false;
-        if (m.barker >= 0.35 && m.barker > m.cyclic_prefix) return true;
+        // (a carrier in the channel — an oven's — keeps its phase over 1 µs too, but as well over 0.5 µs,
+        // where DSSS's code is at chance: undecided then, not DSSS)
+        if (m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker) return true;
         return std::nullopt;
     }
 

@@ -247,8 +247,15 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
         p.last_s = frame.time_s + frame_seconds_;
     }
     if (!on) {
-        if (p.run >= kMinPartialFrames && partial_sink_)
-            partial_sink_({t.channel.center_mhz, p.run_first_sample, frame.first_sample, false, t.channel.number});
+        if (p.run >= kMinPartialFrames) {
+            const WifiBurstSpan span{t.channel.center_mhz, p.run_first_sample, frame.first_sample, false, t.channel.number};
+            if (partial_sink_) partial_sink_(span);
+            // The samples say OFDM or DSSS from any part of the channel (the guard interval and the code
+            // period repeat on every subcarrier); a part's spectrum slope cannot: a static multipath
+            // channel or the receiver's passband tilts it as much as DSSS's sinc² falls off.
+            if (kind_judge_)
+                if (const auto dsss = kind_judge_(span)) ++(*dsss ? p.judged_dsss : p.judged_ofdm);
+        }
         p.run = 0;
     }
 }
@@ -492,7 +499,7 @@ std::vector<WifiEmitterStats> WifiOccupancyDetector::emitters() const {
             WifiEmitterStats e;
             e.channel = t.channel.number;
             e.center_mhz = t.channel.center_mhz;
-            e.dsss = p.near > 0.0 && p.far < kDsssEdgeRatio * p.near;
+            e.dsss = p.judged_ofdm + p.judged_dsss > 0 ? p.judged_dsss > p.judged_ofdm : p.near > 0.0 && p.far < kDsssEdgeRatio * p.near;
             e.seen_in_part = true;
             e.airtime_s = p.on_s;
             e.observed_s = p.seen_s;

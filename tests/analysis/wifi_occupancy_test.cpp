@@ -215,6 +215,38 @@ TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
     EXPECT_EQ(named, 1u);
 }
 
+TEST(Occupancy, WifiSeenOnlyInPartIsToldOfdmByItsSamplesNotItsSlope) {
+    // The same sweep behind a receiver whose passband is 6 dB lower at its upper edge than at its lower
+    // (a one-sided tilt, as the usrp model's): the part of channel 6 the 2430 MHz tuning holds falls off
+    // towards the channel's centre as DSSS's sinc² falls off towards its edges. Its samples (OFDM's guard
+    // interval, on every subcarrier) say what it is.
+    const double dwell = 0.05;
+    std::mt19937_64 rng(71);
+    analysis::AnalysisConfig config;
+    config.spectrogram.planning = dsp::FftPlanning::estimate;
+    analysis::Analyzer analyzer(config);
+    std::size_t index = 0;
+    for (int round = 0; round < 2; ++round)
+        for (double centre : {2430e6, 2450e6}) {
+            const sim::Segment view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
+            const auto traffic = wifi_traffic(6, 0.3, dwell, channel_snr_power(25.0), rng);
+            SampleBlock b;
+            b.segment_index = index++;
+            b.segment = SegmentInfo{centre, 20e6, static_cast<double>(index) * 0.06, std::nullopt, std::nullopt};
+            b.samples = render(view, traffic.bursts, noise_total_dbfs(20e6), 80 + index);
+            sim::apply_passband(b.samples, 20e6, 0.0, -6.0);
+            analyzer.consume(b);
+        }
+    const auto r = analyzer.finish({});
+    std::size_t ofdm = 0, dsss = 0;
+    for (const auto& e : r.emitters) {
+        ofdm += e.emitter_class == EmitterClass::wifi_ofdm;
+        dsss += e.emitter_class == EmitterClass::wifi_dsss;
+    }
+    EXPECT_EQ(ofdm, 1u);
+    EXPECT_EQ(dsss, 0u);
+}
+
 TEST(Occupancy, LowSnrTrafficIsStillMeasured) {
     const double duration = 0.2;
     std::mt19937_64 rng(21);

@@ -3,6 +3,7 @@
 // simulator they were tuned on): GFSK of known deviation, offset and symbol rate; a CW tone; white
 // Gaussian noise; OFDM symbols with a cyclic prefix; Barker-11-spread DBPSK.
 #include "channelizer.hpp"
+#include "coex/sim/interferers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -339,12 +340,37 @@ TEST(WifiPhy, BarkerSpreadDsssShowsItsCodePeriodNotACyclicPrefix) {
             EXPECT_GT(m.barker, 0.35) << "start " << start << " seed " << seed;
             EXPECT_GT(m.barker, m.cyclic_prefix) << "start " << start << " seed " << seed;
             EXPECT_LT(m.cyclic_prefix, 0.35) << "start " << start << " seed " << seed;
+            // and half a period on, no better than chance: a code, not a carrier
+            EXPECT_LT(m.off_period, 0.5 * m.barker) << "start " << start << " seed " << seed;
         }
     }
     // aligned on the symbols, the code period repeats almost exactly
     auto x = barker_dsss(96, 74);
     add_noise(x, 0.01, 74);
     EXPECT_GT(ch.wifi_phy(x, 20e6, 0.0).barker, 0.9);
+}
+
+TEST(WifiPhy, AnOvensCarrierOverOfdmIsNoBarkerCode) {
+    // An 802.11 OFDM frame under a magnetron's carrier 3 MHz off its centre, 15 dB stronger (the oven
+    // beside channel 9): the carrier keeps one phase over 1 µs, like DSSS's code period, but just as
+    // well over 0.5 µs, where the Barker code matches itself no better than chance.
+    Channelizer ch;
+    for (std::uint64_t seed = 111; seed <= 115; ++seed) {
+        auto x = ofdm(25, 64, 16, seed);
+        x.resize(kWifiSnippet);
+        std::mt19937_64 rng(seed);
+        const auto oven = sim::microwave_on_period(2e-3, 0.0, 300e3, rng, 20e6);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] += std::pow(10.0f, 15.0f / 20.0f) * oven.samples[4000 + i] *
+                    std::polar(1.0f, static_cast<float>(std::fmod(2.0 * kPi * 3e6 * static_cast<double>(i) / 20e6, 2.0 * kPi)));
+        add_noise(x, 0.01, seed);
+        const auto m = ch.wifi_phy(x, 20e6, 0.0);
+        ASSERT_TRUE(m.valid);
+        // what passes for a code period (and beats the guard interval: it would read as DSSS) is a carrier's
+        EXPECT_GT(m.barker, 0.35) << seed;
+        EXPECT_GT(m.barker, m.cyclic_prefix) << seed;
+        EXPECT_GT(m.off_period, 0.5 * m.barker) << seed;
+    }
 }
 
 TEST(WifiPhy, NoiseShowsNeither) {

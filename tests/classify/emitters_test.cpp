@@ -76,6 +76,32 @@ TEST(Emitters, AFixedFrequencyLinkWithBluetoothsModulationIsNotClassic) {
     EXPECT_NE(link[0]->summary.find("mouse, keyboard"), std::string::npos) << link[0]->summary;
 }
 
+// A weak piconet in a short capture of a wide view: two packets only. Both carrying its access code
+// (one LAP) on two channels, it is a decoded device seen hopping; two packets of two piconets are not.
+TEST(Emitters, TwoPacketsOfOnePiconetOnTwoChannelsAreClassic) {
+    for (const bool same_piconet : {true, false}) {
+        std::mt19937_64 rng(15);
+        const sim::BtBrAddress first{0x9E8B33, 0x21}, second{0x4C1D27, 0x5A};
+        std::vector<sim::Burst> packets{
+            {2e-3, 2443e6, power_for_snr(20, 1.0), std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh1, 27, first, rng))},
+            {30e-3, 2431e6, power_for_snr(20, 1.0),
+             std::make_shared<sim::Waveform>(sim::bt_br_packet(sim::BtPacket::dh3, 100, same_piconet ? first : second, rng))}};
+        Scene s{{2437e6, 20e6, 1'000'000}, packets, -100.0, 16};
+        const auto r = analyze(s);
+        SCOPED_TRACE(same_piconet);
+        EXPECT_EQ(r.stats.counters.at("decode.bluetooth_br.checksum_ok"), 2u) << counters(r);
+        const auto classic = of_class(r, "bluetooth_classic");
+        if (!same_piconet) {
+            EXPECT_TRUE(classic.empty()) << classes(r);
+            continue;
+        }
+        ASSERT_EQ(classic.size(), 1u) << classes(r) << counters(r);
+        EXPECT_EQ(classic[0]->evidence.basis, report::EvidenceBasis::decoded);
+        ASSERT_EQ(classic[0]->identities.size(), 1u);
+        EXPECT_EQ(classic[0]->bursts, 2u);
+    }
+}
+
 TEST(Emitters, AHopperBesideAFixedLinkStaysClassic) {
     std::mt19937_64 rng(13);
     auto bursts = bt_link(0.1, power_for_snr(20, 1.0), all_bt_channels(), rng);

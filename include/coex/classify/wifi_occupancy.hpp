@@ -176,6 +176,7 @@ private:
             double first_s = -1.0, last_s = 0.0;
             std::uint64_t bursts = 0, frames = 0, run = 0;
             std::uint64_t run_first_sample = 0;
+            std::uint64_t judged_ofdm = 0, judged_dsss = 0;  // its transmissions whose samples said the kind
         } partial;
         int claim_first = 0, claim_end = 0;  // the cells it may claim when on: centre ± 11 MHz, within the tuning
         int claim_centre_mhz = 0;
