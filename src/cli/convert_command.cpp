@@ -53,7 +53,7 @@ io::SigmfAnnotation annotation_for(const report::Emitter& e, const io::CaptureIn
                          {"coex:duty_cycle", e.duty_cycle},     {"coex:bursts", e.bursts},
                          {"coex:confidence", e.confidence},     {"coex:first_s", e.first_s},
                          {"coex:last_s", e.last_s},             {"core:generator", "coex"}};
-    a.extra_json = extra.dump();
+    a.extra_json = extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return a;
 }
 

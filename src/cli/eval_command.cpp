@@ -302,7 +302,7 @@ int run_eval(const std::vector<std::string>& args) {
                 r["eval"] = nlohmann::ordered_json::parse(eval::to_json(run.summary, run.scores));
                 j["receivers"].push_back(r);
             }
-            json_out.write(j.dump(1) + "\n");
+            json_out.write(j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
         }
     }
     if (!json_out.is_stdout()) {

@@ -833,7 +833,7 @@ std::string to_json(const Summary& m, const std::vector<CaptureScore>& scores) {
         caps.push_back(c);
     }
     j["captures"] = caps;
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::vector<std::string> check(const Summary& m, const Thresholds& t) {

@@ -82,7 +82,7 @@ std::string extra_fields(const json& object, std::initializer_list<const char*> 
         if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end())
             extra[key] = item.value();
     }
-    return extra.empty() ? std::string() : extra.dump();
+    return extra.empty() ? std::string() : extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // days since 1970-01-01 of a civil date (proleptic Gregorian)
@@ -372,7 +372,7 @@ std::string to_sigmf_metadata(const SigmfRecording& rec) {
         return a["core:sample_start"].get<std::uint64_t>() < b["core:sample_start"].get<std::uint64_t>();
     });
     const json root{{"global", global}, {"captures", captures}, {"annotations", annotations}};
-    return root.dump(2) + "\n";
+    return root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 SigmfInput open_sigmf(const fs::path& path, const SigmfOptions& options) {

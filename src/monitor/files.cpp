@@ -334,7 +334,7 @@ std::string PeriodSummary::to_json(const std::string& sensor_id) const {
                          {"samples_dropped_total", last_->samples_dropped},
                          {"samples_lost_total", last_->samples_lost}};
     }
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace coex::monitor

@@ -359,7 +359,7 @@ void Monitor::write_status(std::string_view state) {
         j["recommended_channel"] = last_->recommended_channel ? ordered_json(*last_->recommended_channel) : ordered_json(nullptr);
         j["headline"] = last_->headline;
     }
-    guarded_write([&] { write_whole_file(config_.out_dir / "status.json", j.dump(2) + "\n"); });
+    guarded_write([&] { write_whole_file(config_.out_dir / "status.json", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"); });
 }
 
 void Monitor::deliver(const std::vector<Event>& events) {

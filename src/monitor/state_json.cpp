@@ -158,7 +158,7 @@ std::string to_json(const WindowState& s) {
           {"packets_decoded", s.packets_decoded},
           {"windows", s.windows}}},
     };
-    return j.dump();
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string to_json(const Event& e) {
@@ -177,7 +177,7 @@ std::string to_json(const Event& e) {
         {"evidence", e.evidence},
         {"detail", e.detail},
     };
-    return j.dump();
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 WindowState window_state_from_json(std::string_view text, std::string_view what) {

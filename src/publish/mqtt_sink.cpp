@@ -102,7 +102,7 @@ std::vector<MqttMessage> discovery_messages(const MqttSinkConfig& config, const 
             payload["payload_off"] = "OFF";
         }
         if (!e.icon.empty()) payload["icon"] = e.icon;
-        out.push_back({config.discovery_prefix + "/" + e.component + "/" + object_id + "/config", payload.dump(), true});
+        out.push_back({config.discovery_prefix + "/" + e.component + "/" + object_id + "/config", payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), true});
     }
     return out;
 }

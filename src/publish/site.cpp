@@ -313,7 +313,7 @@ std::string to_json(const SitePlan& plan, double generated_unix_s) {
                             {"aps", aps},
                             {"links", links},
                             {"left_out", plan.left_out}};
-    return j.dump();
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string to_text(const SitePlan& plan) {

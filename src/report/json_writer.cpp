@@ -234,7 +234,7 @@ std::string to_json(const Report& r) {
         j["stats"] = stats;
     }
     if (r.live) j["live"] = live_json(*r.live);
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace coex::report

@@ -31,7 +31,7 @@ double round_to(double v, double step) {
 // JSON with one item per line, except arrays that hold no array, object or string: those stay on
 // one line (the bursts).
 std::string dump_compact_arrays(const ordered_json& j) {
-    const std::string text = j.dump(1);
+    const std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string out;
     out.reserve(text.size());
     bool in_string = false;

@@ -152,6 +152,17 @@ TEST_F(Cli, HdfLibraryThatNeverReturnsEndsInExitTwo) {
     EXPECT_EQ(r.out, "");
 }
 
+// A file name in Latin-1 (legal on Linux; what older Windows tools write) is not UTF-8: the JSON report
+// names it with U+FFFD where a byte is not UTF-8, instead of ending on the JSON library's exception.
+TEST_F(Cli, AFileNameThatIsNotUtf8IsReportedNotFatal) {
+    const auto path = dir_ / "caf\xe9.h5";
+    fs::copy_file(make_capture("ok.h5"), path);
+    const auto r = run("analyze '" + path.string() + "' --json -");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto report = nlohmann::json::parse(r.out);
+    EXPECT_NE(report["capture"]["path"].get<std::string>().find("caf\xef\xbf\xbd.h5"), std::string::npos);
+}
+
 TEST_F(Cli, NanSamplesExitTwoNamingTheSample) {
     const auto path = dir_ / "nan.h5";
     {
