@@ -184,9 +184,9 @@ TEST(Occupancy, Ht40FramesCountOnPrimaryAndSecondaryOnly) {
     for (int k : {2, 3, 4, 6, 7, 8, 9, 10, 11}) EXPECT_LT(channel(r, k).occupancy, 0.01) << "channel " << k;
 }
 
-TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
-    // A coarse sweep (20 MHz steps at 2430 and 2450 MHz) splits channel 6 between two tunings: its
-    // traffic is named from the parts, its occupancy is not claimed.
+// Channel 6 through a coarse sweep (20 MHz steps at 2430 and 2450 MHz, two rounds): no tuning holds it
+// whole. `upper_edge_db` tilts the receiver's passband (0: flat).
+report::Report coarse_sweep_over_channel6(double upper_edge_db) {
     const double dwell = 0.05;
     std::mt19937_64 rng(71);
     analysis::AnalysisConfig config;
@@ -201,9 +201,17 @@ TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
             b.segment_index = index++;
             b.segment = SegmentInfo{centre, 20e6, static_cast<double>(index) * 0.06, std::nullopt, std::nullopt};
             b.samples = render(view, traffic.bursts, noise_total_dbfs(20e6), 80 + index);
+            if (upper_edge_db != 0.0) sim::apply_passband(b.samples, 20e6, 0.0, upper_edge_db);
             analyzer.consume(b);
         }
     const auto r = analyzer.finish({});
+    return r;
+}
+
+TEST(Occupancy, WifiSeenOnlyInPartIsNamedButNotMeasured) {
+    // A coarse sweep (20 MHz steps at 2430 and 2450 MHz) splits channel 6 between two tunings: its
+    // traffic is named from the parts, its occupancy is not claimed.
+    const auto r = coarse_sweep_over_channel6(0.0);
     EXPECT_FALSE(channel(r, 6).observed);
     std::size_t named = 0;
     for (const auto& e : r.emitters) {
@@ -220,24 +228,7 @@ TEST(Occupancy, WifiSeenOnlyInPartIsToldOfdmByItsSamplesNotItsSlope) {
     // (a one-sided tilt, as the usrp model's): the part of channel 6 the 2430 MHz tuning holds falls off
     // towards the channel's centre as DSSS's sinc² falls off towards its edges. Its samples (OFDM's guard
     // interval, on every subcarrier) say what it is.
-    const double dwell = 0.05;
-    std::mt19937_64 rng(71);
-    analysis::AnalysisConfig config;
-    config.spectrogram.planning = dsp::FftPlanning::estimate;
-    analysis::Analyzer analyzer(config);
-    std::size_t index = 0;
-    for (int round = 0; round < 2; ++round)
-        for (double centre : {2430e6, 2450e6}) {
-            const sim::Segment view{centre, 20e6, static_cast<std::uint64_t>(dwell * 20e6)};
-            const auto traffic = wifi_traffic(6, 0.3, dwell, channel_snr_power(25.0), rng);
-            SampleBlock b;
-            b.segment_index = index++;
-            b.segment = SegmentInfo{centre, 20e6, static_cast<double>(index) * 0.06, std::nullopt, std::nullopt};
-            b.samples = render(view, traffic.bursts, noise_total_dbfs(20e6), 80 + index);
-            sim::apply_passband(b.samples, 20e6, 0.0, -6.0);
-            analyzer.consume(b);
-        }
-    const auto r = analyzer.finish({});
+    const auto r = coarse_sweep_over_channel6(-6.0);
     std::size_t ofdm = 0, dsss = 0;
     for (const auto& e : r.emitters) {
         ofdm += e.emitter_class == EmitterClass::wifi_ofdm;
