@@ -584,12 +584,13 @@ void Classifier::judge(const BurstFeatures& f) {
         for (auto& r : detectors_) {
             const auto& proven_by = r.descriptor->proven_by;
             if (std::find(proven_by.begin(), proven_by.end(), packet.protocol) == proven_by.end()) continue;
+            // The burst's record names the class the packet proves, not the detector's own.
             if (r.takes_proven) {
                 r.takes_proven->take(f);
-                accepted_by = r.descriptor->primary;
+                accepted_by = decode::proven_class(packet.protocol);
             } else if (r.judges && r.judges->judge(f).is_accepted()) {
                 ++r.accepted;
-                accepted_by = r.descriptor->primary;
+                accepted_by = decode::proven_class(packet.protocol);
             }
             if (accepted_by) ++bursts_routed_by_decode_;
             break;

@@ -16,6 +16,18 @@ std::string_view protocol_key(Protocol p) {
     return "unknown";
 }
 
+EmitterClass proven_class(Protocol p) {
+    switch (p) {
+        case Protocol::ble: return EmitterClass::ble;
+        case Protocol::bt_br: return EmitterClass::bluetooth_classic;
+        case Protocol::ieee802154: return EmitterClass::zigbee;
+        case Protocol::esb: return EmitterClass::proprietary_gfsk;
+        case Protocol::wifi_dsss: return EmitterClass::wifi_dsss;
+        case Protocol::wifi_ofdm: return EmitterClass::wifi_ofdm;
+    }
+    return EmitterClass::unknown;
+}
+
 std::span<const DecoderDescriptor> decoder_registry() {
     static const std::array<DecoderDescriptor, 6> registry{kBleDecoder, kEsbDecoder, kBluetoothBrDecoder, kIeee802154Decoder,
                                                            kWifiOfdmDecoder, kWifiDsssDecoder};

@@ -76,6 +76,23 @@ TEST(Emitters, AFixedFrequencyLinkWithBluetoothsModulationIsNotClassic) {
     EXPECT_NE(link[0]->summary.find("mouse, keyboard"), std::string::npos) << link[0]->summary;
 }
 
+// With --bursts, each burst of that link whose ESB packet decodes is listed as the proprietary link
+// it proves, not as the Classic detector's class (the detector that takes such bursts).
+TEST(Emitters, BurstsProvenByEsbAreListedAsTheProprietaryLink) {
+    std::mt19937_64 rng(11);
+    Scene s{{2440e6, 20e6, 1'000'000}, fixed_link(0.05, power_for_snr(25, 1.0), 2443.0, rng), -100.0, 12};
+    auto config = test_analysis_config();
+    config.keep_bursts = true;
+    const auto r = analyze_in_memory(render(s), SegmentInfo{s.view.center_hz, s.view.sample_rate_hz, 0.0, std::nullopt, std::nullopt}, config);
+    ASSERT_TRUE(r.bursts);
+    std::size_t listed_as_link = 0;
+    for (const auto& b : *r.bursts) {
+        EXPECT_NE(b.emitter_class, EmitterClass::bluetooth_classic) << b.start_s << " s at " << b.center_mhz << " MHz";
+        if (b.emitter_class == EmitterClass::proprietary_gfsk) ++listed_as_link;
+    }
+    EXPECT_GT(listed_as_link, s.bursts.size() / 2) << counters(r);
+}
+
 // A weak piconet in a short capture of a wide view: two packets only. Both carrying its access code
 // (one LAP) on two channels, it is a decoded device seen hopping; two packets of two piconets are not.
 TEST(Emitters, TwoPacketsOfOnePiconetOnTwoChannelsAreClassic) {

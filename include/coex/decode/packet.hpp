@@ -8,6 +8,7 @@
 // centre is only an estimate (the burst's 1 MHz cells, a transmitter's frequency offset): a decoder
 // finds the carrier itself. It filters and resamples to what it needs; it never assumes the samples
 // start at the packet.
+#include "coex/core/emitter_class.hpp"
 #include "coex/core/types.hpp"
 
 #include <array>
@@ -30,6 +31,9 @@ enum class Protocol : std::uint8_t {
     wifi_ofdm,   // IEEE 802.11a/g OFDM and 802.11n HT-mixed (clauses 17/19)
 };
 [[nodiscard]] std::string_view protocol_key(Protocol p);
+// The class a packet of this protocol whose checksum holds proves its burst is (an ESB packet proves a
+// proprietary link, not the Classic detector that takes such bursts).
+[[nodiscard]] EmitterClass proven_class(Protocol p);
 
 struct Input {
     std::span<const cf32> samples;

@@ -160,7 +160,7 @@ struct BurstRecord {
     double start_s = 0.0, end_s = 0.0, low_mhz = 0.0, high_mhz = 0.0, center_mhz = 0.0;
     // level; unset for a Wi-Fi transmission's record (its level is its channel's, in the Wi-Fi table)
     std::optional<double> power_dbfs, above_floor_db;
-    std::optional<EmitterClass> emitter_class;  // what the detector that accepted it is for; unset when none did
+    std::optional<EmitterClass> emitter_class;  // what its checksum-valid packet proves, else what the detector that accepted it is for; unset when none did
     Value::Object features;     // what it was judged on
 };
 
