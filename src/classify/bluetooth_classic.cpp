@@ -89,25 +89,22 @@ public:
         return false;
     }
 
-    // Two packets are enough when both carry one piconet's access code (its LAP, checked against the
-    // sync word's BCH code) on two channels: a decoded device seen twice, and seen hopping (a weak
-    // piconet in a short or swept capture, whose third packet fell under the floor).
-    [[nodiscard]] bool one_piconet_on_two_channels() const {
-        if (hops_.size() != 2) return false;
-        const auto& a = hops_[0].decode;
-        const auto& b = hops_[1].decode;
-        return !hops_[0].esb && !hops_[1].esb && a.checksum_ok && b.checksum_ok && !a.network.empty() && a.network == b.network &&
-               hops_[0].channel != hops_[1].channel;
+    // A packet is enough when its access code names a piconet: a sync word within 2 bit errors of
+    // its LAP's BCH codeword comes from noise or another PHY with odds of about 2e-6 per burst
+    // (src/decode/bluetooth_br.cpp). A weak piconet in a short or swept capture, or a hopper seen
+    // through a narrow view, may leave only one or two packets over the floor.
+    [[nodiscard]] bool a_packet_names_its_piconet() const {
+        return std::any_of(hops_.begin(), hops_.end(), [](const Hop& h) { return !h.esb && h.decode.checksum_ok && !h.decode.network.empty(); });
     }
 
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
         report_fixed_links(observation, out);
         // Too little to call a hopping device — unless the receiver saw only a channel or two of the
-        // 79 (a narrow tuning), where a hopper shows up only now and then.
+        // 79 (a narrow tuning), where a hopper shows up only now and then, or a packet names its piconet.
         std::size_t channels_observed = 0;
         for (int k = 0; k < bt_classic_channels; ++k) channels_observed += observation.seconds_at(bt_classic_first_mhz + k) > 0.0;
-        if (hops_.size() < (channels_observed <= 3 ? 2u : 3u) && !one_piconet_on_two_channels()) return;
+        if (hops_.size() < (channels_observed <= 3 ? 2u : 3u) && !a_packet_names_its_piconet()) return;
         {
             // Classic rests on hopping or an access code: a few packets on one or two channels of a wide
             // view, none decoded, show neither (too few to call a fixed link either)
@@ -259,10 +256,11 @@ public:
         // a few dozen packets through a fraction of the band, one lucky run of hops can double them.
         if (!e.identities.empty()) e.summary += "; " + count_text(e.identities.size(), "piconet") + " by LAP";
         if (hops_.size() < kSteadyPackets && observed.size() < bt_classic_channels) {
-            e.fields.emplace_back("estimate_note", util::format("rough: %zu packets seen through %zu of %d channels", hops_.size(),
-                                                                observed.size(), bt_classic_channels));
-            e.summary += util::format(" (airtime and rate rough: %zu packets seen through %zu of %d channels)", hops_.size(),
-                                      observed.size(), bt_classic_channels);
+            const std::string seen = count_text(hops_.size(), "packet");
+            e.fields.emplace_back("estimate_note", util::format("rough: %s seen through %zu of %d channels", seen.c_str(), observed.size(),
+                                                                bt_classic_channels));
+            e.summary += util::format(" (airtime and rate rough: %s seen through %zu of %d channels)", seen.c_str(), observed.size(),
+                                      bt_classic_channels);
         }
         out.push_back(std::move(e));
     }
