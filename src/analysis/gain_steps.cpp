@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace coex::analysis {
 namespace {
@@ -19,6 +20,63 @@ const float kMinStepRatio = static_cast<float>(std::pow(10.0, kMinChangeDb / 10.
 const float kMaxStepRatio = static_cast<float>(std::pow(10.0, kMaxStepDb / 10.0));
 const float kAgreeRatio = static_cast<float>(std::pow(10.0, kAgreeDb / 10.0));
 }  // namespace
+
+void add_sub_band_sums_plain(const float* bins, std::size_t bins_per_group, std::size_t groups, float* acc) {
+    for (std::size_t g = 0; g < groups; ++g) {
+        float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        const float* x = bins + g * bins_per_group;
+        for (std::size_t k = 0; k < bins_per_group; k += 4)
+            for (std::size_t l = 0; l < 4; ++l) lane[l] += x[k + l];
+        acc[g] += (lane[0] + lane[1]) + (lane[2] + lane[3]);
+    }
+}
+
+namespace {
+typedef float v4sf __attribute__((vector_size(16)));
+inline v4sf load4(const float* p) {
+    v4sf v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+// Four sub-bands of `bins_per_group` bins at a time (a compile-time count when Fixed > 0, so that the
+// loop unrolls): each sub-band's four lanes summed over its bins as the plain version's lane[], then
+// transposed, so that (lane 0 + lane 1) + (lane 2 + lane 3) is three vector adds for the four instead
+// of a horizontal reduction each. The same additions in the same order, so the same floats (tested).
+template <std::size_t Fixed>
+void add_sub_band_sums_by_four(const float* bins, std::size_t runtime_bins_per_group, std::size_t groups, float* acc) {
+    const std::size_t bins_per_group = Fixed > 0 ? Fixed : runtime_bins_per_group;
+    std::size_t g = 0;
+    for (; g + 4 <= groups; g += 4) {
+        const float* x = bins + g * bins_per_group;
+        v4sf a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a, c = a, d = a;
+        for (std::size_t k = 0; k < bins_per_group; k += 4) {
+            a += load4(x + k);
+            b += load4(x + bins_per_group + k);
+            c += load4(x + 2 * bins_per_group + k);
+            d += load4(x + 3 * bins_per_group + k);
+        }
+        const v4sf ab_low = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab_high = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+        const v4sf cd_low = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd_high = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+        const v4sf lane0 = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5), lane1 = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
+        const v4sf lane2 = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5), lane3 = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
+        v4sf sum = load4(acc + g);
+        sum += (lane0 + lane1) + (lane2 + lane3);
+        std::memcpy(acc + g, &sum, sizeof sum);
+    }
+    if (g < groups) add_sub_band_sums_plain(bins + g * bins_per_group, bins_per_group, groups - g, acc + g);
+}
+}  // namespace
+
+void add_sub_band_sums(const float* bins, std::size_t bins_per_group, std::size_t groups, float* acc) {
+    switch (bins_per_group) {  // the default FFTs' sub-bands (FFT 64 … 1024 over 16 sub-bands)
+        case 4: add_sub_band_sums_by_four<4>(bins, bins_per_group, groups, acc); break;
+        case 8: add_sub_band_sums_by_four<8>(bins, bins_per_group, groups, acc); break;
+        case 16: add_sub_band_sums_by_four<16>(bins, bins_per_group, groups, acc); break;
+        case 32: add_sub_band_sums_by_four<32>(bins, bins_per_group, groups, acc); break;
+        case 64: add_sub_band_sums_by_four<64>(bins, bins_per_group, groups, acc); break;
+        default: add_sub_band_sums_by_four<0>(bins, bins_per_group, groups, acc); break;
+    }
+}
 
 GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cells)
     : on_(fft_size / 4 >= kGroups),
@@ -49,25 +107,15 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
         region_ = {};
         ended_ = false;
+        until_cached_ = false;  // tiles count from 0 again
     }
-    times_.push_back(time_s);
-    samples_.push_back(first_sample);
-    marks_.push_back(mark);
-    frame_tile_.push_back(tiles_);
-    held_cells_.insert(held_cells_.end(), cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), cells_)));
-    if (cells.size() < cells_) held_cells_.resize(held_cells_.size() + (cells_ - cells.size()), 0.0f);
+    held_.push_back({time_s, first_sample, mark, tiles_});
+    const std::size_t copied = std::min(cells.size(), cells_);
+    const std::size_t at = held_cells_.size();
+    held_cells_.resize(at + cells_);  // zeros past the cells given
+    std::copy_n(cells.data(), copied, held_cells_.data() + at);
 
-    if (on_ && bins.size() >= groups_ * bins_per_group_) {
-        // four lanes per group (bins_per_group_ is a multiple of 4): vector adds, not a chain of 16
-        const float* b = bins.data();
-        for (std::size_t g = 0; g < kGroups; ++g) {
-            float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            const float* x = b + g * bins_per_group_;
-            for (std::size_t k = 0; k < bins_per_group_; k += 4)
-                for (std::size_t l = 0; l < 4; ++l) lane[l] += x[k + l];
-            tile_acc_[g] += (lane[0] + lane[1]) + (lane[2] + lane[3]);
-        }
-    }
+    if (on_ && bins.size() >= groups_ * bins_per_group_) add_sub_band_sums(bins.data(), bins_per_group_, groups_, tile_acc_.data());
     if (on_ && ++tile_fill_ == tile_frames_) add_tile();
 }
 
@@ -83,10 +131,11 @@ void GainSteps::add_tile() {
     float* v = &values_[slot * g];
     float* prefix = &prefix_[slot * g];
     const float* previous = pos == 0 ? nullptr : &prefix_[(slot == 0 ? 2 * w - 1 : slot - 1) * g];
-    for (std::size_t c = 0; c < g; ++c) {
-        v[c] = tile_acc_[c];
-        prefix[c] = previous ? std::min(previous[c], v[c]) : v[c];
-    }
+    std::copy_n(tile_acc_.data(), g, v);
+    if (previous)
+        for (std::size_t c = 0; c < g; ++c) prefix[c] = std::min(previous[c], v[c]);
+    else
+        std::copy_n(v, g, prefix);
     if (pos + 1 == w) {
         // the block is complete: its suffix minima, for the windows that start inside it
         const std::size_t first = slot + 1 - w;
@@ -103,7 +152,10 @@ void GainSteps::add_tile() {
         // tiles t − W + 1 … t: the last block from position pos + 1 on, and this block up to pos
         const std::size_t start = (slot + 1 >= w ? slot + 1 - w : slot + 1 + w);
         const float* suffix = &suffix_[start * g];
-        for (std::size_t c = 0; c < g; ++c) minimum[c] = t + 1 >= w ? std::min(suffix[c], prefix[c]) : prefix[c];
+        if (t + 1 >= w)
+            for (std::size_t c = 0; c < g; ++c) minimum[c] = std::min(suffix[c], prefix[c]);
+        else
+            std::copy_n(prefix, g, minimum);
     }
     ++tiles_;
     tile_fill_ = 0;
@@ -182,10 +234,10 @@ void GainSteps::close_region() {
     const std::uint64_t first_tile = (r.sign > 0 ? r.first : r.last) + 1;
     // its first sample: the first held frame of that tile (the region held them back)
     std::size_t i = head_;
-    while (i < frame_tile_.size() && frame_tile_[i] < first_tile) ++i;
-    if (i == frame_tile_.size()) return;  // nothing after it left in this stretch
+    while (i < held_.size() && held_[i].tile < first_tile) ++i;
+    if (i == held_.size()) return;  // nothing after it left in this stretch
     const double before = steps_list_.empty() ? gain_ : steps_list_.back().gain;
-    steps_list_.push_back({first_tile, samples_[i], before * std::pow(10.0, step_db / 10.0)});
+    steps_list_.push_back({first_tile, held_[i].first_sample, before * std::pow(10.0, step_db / 10.0)});
     ++steps_;
 }
 
@@ -206,9 +258,18 @@ std::uint64_t GainSteps::decided_tile() const {
 
 std::uint64_t GainSteps::decided_until() const {
     const std::uint64_t tile = decided_tile();
-    const auto it = std::lower_bound(frame_tile_.begin() + static_cast<std::ptrdiff_t>(head_), frame_tile_.end(), tile);
-    if (it != frame_tile_.end()) return samples_[static_cast<std::size_t>(it - frame_tile_.begin())];
-    return ended_ || frame_tile_.empty() ? ~std::uint64_t{0} : samples_.back();
+    // The first held frame of that tile stays held (pop releases only frames before it) and its tile
+    // stays the bound until the bound moves: the answer is kept until then.
+    if (until_cached_ && tile == until_tile_) return until_sample_;
+    const auto it = std::lower_bound(held_.begin() + static_cast<std::ptrdiff_t>(head_), held_.end(), tile,
+                                     [](const HeldFrame& f, std::uint64_t t) { return f.tile < t; });
+    if (it != held_.end()) {
+        until_cached_ = true;
+        until_tile_ = tile;
+        until_sample_ = it->first_sample;
+        return until_sample_;
+    }
+    return ended_ || held_.empty() ? ~std::uint64_t{0} : held_.back().first_sample;
 }
 
 double GainSteps::gain_at(std::uint64_t sample) const {
@@ -221,24 +282,21 @@ double GainSteps::gain_at(std::uint64_t sample) const {
 }
 
 bool GainSteps::pop(Released& out) {
-    if (head_ >= times_.size() || frame_tile_[head_] >= decided_tile()) {
-        if (head_ > 0 && (head_ == times_.size() || head_ > 4096)) {  // compact the held storage now and then
+    if (head_ >= held_.size() || held_[head_].tile >= decided_tile()) {
+        if (head_ > 0 && (head_ == held_.size() || head_ > 4096)) {  // compact the held storage now and then
             const auto h = static_cast<std::ptrdiff_t>(head_);
-            times_.erase(times_.begin(), times_.begin() + h);
-            samples_.erase(samples_.begin(), samples_.begin() + h);
-            marks_.erase(marks_.begin(), marks_.begin() + h);
-            frame_tile_.erase(frame_tile_.begin(), frame_tile_.begin() + h);
+            held_.erase(held_.begin(), held_.begin() + h);
             held_cells_.erase(held_cells_.begin(), held_cells_.begin() + h * static_cast<std::ptrdiff_t>(cells_));
             head_ = 0;
         }
         return false;
     }
-    const std::uint64_t tile = frame_tile_[head_];
-    while (next_step_ < steps_list_.size() && steps_list_[next_step_].tile <= tile) released_gain_ = steps_list_[next_step_++].gain;
+    const HeldFrame& frame = held_[head_];
+    while (next_step_ < steps_list_.size() && steps_list_[next_step_].tile <= frame.tile) released_gain_ = steps_list_[next_step_++].gain;
     const std::span<const float> cells(held_cells_.data() + head_ * cells_, cells_);
-    out.time_s = times_[head_];
-    out.first_sample = samples_[head_];
-    out.mark = marks_[head_];
+    out.time_s = frame.time_s;
+    out.first_sample = frame.first_sample;
+    out.mark = frame.mark;
     out.gain = released_gain_;
     if (released_gain_ == 1.0) {
         out.cells = cells;

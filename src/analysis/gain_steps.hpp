@@ -29,6 +29,12 @@
 
 namespace coex::analysis {
 
+// The step test's per-frame work: adds to acc[g] the power of sub-band g's bins_per_group bins (a
+// multiple of 4), summed in four lanes, (lane 0 + lane 1) + (lane 2 + lane 3): vector adds, not a chain.
+// The plain version is the reference the fast one must equal bit for bit.
+void add_sub_band_sums(const float* bins, std::size_t bins_per_group, std::size_t groups, float* acc);
+void add_sub_band_sums_plain(const float* bins, std::size_t bins_per_group, std::size_t groups, float* acc);
+
 class GainSteps {
 public:
     // fft_size: bins per frame; frame_seconds: time between frames; cells: values per frame carried along.
@@ -53,7 +59,7 @@ public:
     // The oldest held frame whose gain is decided, if any.
     bool pop(Released& out);
 
-    [[nodiscard]] std::size_t held() const { return times_.size() - head_; }
+    [[nodiscard]] std::size_t held() const { return held_.size() - head_; }
     [[nodiscard]] std::uint64_t steps() const { return steps_; }
     // The gain (linear) at a sample position of the current stretch, from the steps decided so far.
     [[nodiscard]] double gain_at(std::uint64_t sample) const;
@@ -93,11 +99,17 @@ private:
     std::vector<float> scratch_, sorted_;
 
     // held frames
-    std::vector<double> times_;
-    std::vector<std::uint64_t> samples_, marks_, frame_tile_;
+    struct HeldFrame {
+        double time_s;
+        std::uint64_t first_sample, mark, tile;
+    };
+    std::vector<HeldFrame> held_;
     std::vector<float> held_cells_;
     std::size_t head_ = 0;
     std::vector<float> out_;
+    // decided_until()'s answer for the bound tile until_tile_ (asked every frame while probe looks wait)
+    mutable bool until_cached_ = false;
+    mutable std::uint64_t until_tile_ = 0, until_sample_ = 0;
 
     // the steps of this stretch, decided: from tile `tile` (and sample `sample`) on, the gain is `gain`
     struct Step {

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -81,6 +82,35 @@ Outcome run(const std::vector<cf32>& x) {
     r.steps = steps.steps();
     r.pushed = pushed.size();
     return r;
+}
+
+// The per-frame sub-band sums: the vector version against the plain one, bit for bit, on real
+// spectrogram frames (the step decisions and so every report depend on these floats), at every sub-band
+// width the FFT sizes give (4 … 64 bins unrolled, 128 through the general loop) and with a group
+// count that leaves a remainder for the plain tail.
+TEST(GainSteps, SubBandSumsEqualThePlainVersionBitForBit) {
+    const auto x = traffic(0.01, 20.0, 21);
+    for (const std::size_t fft : {64u, 128u, 256u, 512u, 1024u, 2048u}) {
+        const dsp::SpectrogramConfig config{fft, dsp::Window::hann, 0.0, dsp::FftPlanning::estimate};
+        dsp::Spectrogram spec(config, kRate);
+        std::size_t frames = 0;
+        for (const std::size_t groups : {std::size_t{16}, std::size_t{7}}) {
+            const std::size_t per_group = fft / 16;
+            std::vector<float> fast(groups, 0.0f), plain(groups, 0.0f);
+            spec.reset();
+            spec.push(x, [&](std::span<const float> bins) {
+                ++frames;
+                add_sub_band_sums(bins.data(), per_group, groups, fast.data());
+                add_sub_band_sums_plain(bins.data(), per_group, groups, plain.data());
+            });
+            for (std::size_t g = 0; g < groups; ++g) {
+                ASSERT_GT(plain[g], 0.0f) << "FFT " << fft << ", sub-band " << g;
+                ASSERT_EQ(std::bit_cast<std::uint32_t>(fast[g]), std::bit_cast<std::uint32_t>(plain[g]))
+                    << "FFT " << fft << ", " << groups << " sub-bands, sub-band " << g << ": " << fast[g] << " vs " << plain[g];
+            }
+        }
+        EXPECT_GT(frames, 2u) << "FFT " << fft;
+    }
 }
 
 TEST(GainSteps, TrafficWithoutStepsPassesUnchanged) {
