@@ -8,7 +8,6 @@ namespace coex::analysis {
 namespace {
 constexpr double kTileSeconds = 25e-6;    // the step test's time unit: a few frames summed
 constexpr double kWindowSeconds = 2e-3;   // the floor before and after a moment: longer than most packets
-constexpr std::size_t kGroups = 16;       // sub-bands of the whole FFT span (band edges included)
 constexpr double kMinChangeDb = 1.5;      // a split where the floor changes at least this much may belong to a step
 // A step is at least this: the minimum over a window of busy traffic (few quiet tiles, or none quite
 // quiet) stands 1–2.4 dB over one of a quiet window, in the occupied sub-bands and in the skirts of
@@ -79,8 +78,7 @@ void add_sub_band_sums(const float* bins, std::size_t bins_per_group, std::size_
 }
 
 GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cells)
-    : on_(fft_size / 4 >= kGroups),
-      groups_(kGroups),
+    : on_(fft_size / 4 >= groups_),
       bins_per_group_(fft_size / groups_),
       tile_frames_(std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kTileSeconds / frame_seconds)))),
       window_tiles_(std::max<std::size_t>(4, static_cast<std::size_t>(std::lround(kWindowSeconds / (frame_seconds * static_cast<double>(tile_frames_)))))),
@@ -102,6 +100,7 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         next_step_ = 0;
         released_gain_ = gain_;
         tiles_ = 0;
+        tile_pos_ = tile_slot_ = minima_slot_ = 0;
         next_split_ = 0;
         tile_fill_ = 0;
         std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
@@ -110,10 +109,13 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         until_cached_ = false;  // tiles count from 0 again
     }
     held_.push_back({time_s, first_sample, mark, tiles_});
-    const std::size_t copied = std::min(cells.size(), cells_);
-    const std::size_t at = held_cells_.size();
-    held_cells_.resize(at + cells_);  // zeros past the cells given
-    std::copy_n(cells.data(), copied, held_cells_.data() + at);
+    if (cells.size() >= cells_) {
+        held_cells_.insert(held_cells_.end(), cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(cells_));
+    } else {
+        const std::size_t at = held_cells_.size();
+        held_cells_.resize(at + cells_);  // zeros past the cells given
+        std::copy(cells.begin(), cells.end(), held_cells_.begin() + static_cast<std::ptrdiff_t>(at));
+    }
 
     if (on_ && bins.size() >= groups_ * bins_per_group_) add_sub_band_sums(bins.data(), bins_per_group_, groups_, tile_acc_.data());
     if (on_ && ++tile_fill_ == tile_frames_) add_tile();
@@ -121,13 +123,13 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
 
 void GainSteps::add_tile() {
     const std::uint64_t t = tiles_;
-    float* minimum = &minima_[(t % (window_tiles_ + 1)) * groups_];
+    float* minimum = &minima_[minima_slot_ * groups_];
     // The minimum over the window (t − W, t], per sub-band, branch-free (van Herk / Gil–Werman): the
     // tiles are cut into blocks of W; within the current block a running (prefix) minimum, over the last
     // block a suffix minimum computed when it completed. (A monotone queue per sub-band cost as much
     // as the FFT's share of a tile, in mispredicted branches.)
     const std::size_t w = window_tiles_, g = groups_;
-    const std::size_t pos = static_cast<std::size_t>(t % w), slot = static_cast<std::size_t>(t % (2 * w));
+    const std::size_t pos = tile_pos_, slot = tile_slot_;  // t mod W, t mod 2W (kept, not divided: every tile)
     float* v = &values_[slot * g];
     float* prefix = &prefix_[slot * g];
     const float* previous = pos == 0 ? nullptr : &prefix_[(slot == 0 ? 2 * w - 1 : slot - 1) * g];
@@ -158,15 +160,20 @@ void GainSteps::add_tile() {
             std::copy_n(prefix, g, minimum);
     }
     ++tiles_;
+    tile_pos_ = pos + 1 == w ? 0 : pos + 1;
+    tile_slot_ = slot + 1 == 2 * w ? 0 : slot + 1;
+    const std::size_t t_slot = minima_slot_;
+    minima_slot_ = t_slot == w ? 0 : t_slot + 1;  // t + 1 mod W + 1
     tile_fill_ = 0;
     std::fill(tile_acc_.begin(), tile_acc_.end(), 0.0f);
     if (t < window_tiles_) return;
-    // the split after tile j = t − window: the minimum over the window ending at j, and over the one after it
+    // the split after tile j = t − window: the minimum over the window ending at j (its ring slot is
+    // j mod W + 1 = t + 1 mod W + 1), and over the one after it
     const std::uint64_t split = t - window_tiles_;
     // only whole windows: the lowest of fewer looks stands higher (1–3 dB for a quarter of a window)
     const std::span<const float> minima(minima_);
     if (split + 1 >= window_tiles_)
-        evaluate(split, minima.subspan((split % (window_tiles_ + 1)) * groups_, groups_), minima.subspan((t % (window_tiles_ + 1)) * groups_, groups_));
+        evaluate(split, minima.subspan(minima_slot_ * groups_, groups_), minima.subspan(t_slot * groups_, groups_));
     next_split_ = split + 1;
 }
 
@@ -249,18 +256,10 @@ void GainSteps::end_stretch() {
     ended_ = true;
 }
 
-std::uint64_t GainSteps::decided_tile() const {
-    if (ended_ || !on_) return ~std::uint64_t{0};
-    std::uint64_t bound = next_split_;
-    if (region_.open) bound = std::min(bound, region_.first);
-    return bound + 1;
-}
-
-std::uint64_t GainSteps::decided_until() const {
+std::uint64_t GainSteps::find_decided_until() const {
     const std::uint64_t tile = decided_tile();
     // The first held frame of that tile stays held (pop releases only frames before it) and its tile
-    // stays the bound until the bound moves: the answer is kept until then.
-    if (until_cached_ && tile == until_tile_) return until_sample_;
+    // stays the bound until the bound moves: the answer is kept until then (decided_until).
     const auto it = std::lower_bound(held_.begin() + static_cast<std::ptrdiff_t>(head_), held_.end(), tile,
                                      [](const HeldFrame& f, std::uint64_t t) { return f.tile < t; });
     if (it != held_.end()) {
@@ -281,16 +280,14 @@ double GainSteps::gain_at(std::uint64_t sample) const {
     return g;
 }
 
-bool GainSteps::pop(Released& out) {
-    if (head_ >= held_.size() || held_[head_].tile >= decided_tile()) {
-        if (head_ > 0 && (head_ == held_.size() || head_ > 4096)) {  // compact the held storage now and then
-            const auto h = static_cast<std::ptrdiff_t>(head_);
-            held_.erase(held_.begin(), held_.begin() + h);
-            held_cells_.erase(held_cells_.begin(), held_cells_.begin() + h * static_cast<std::ptrdiff_t>(cells_));
-            head_ = 0;
-        }
-        return false;
-    }
+void GainSteps::compact() {
+    const auto h = static_cast<std::ptrdiff_t>(head_);
+    held_.erase(held_.begin(), held_.begin() + h);
+    held_cells_.erase(held_cells_.begin(), held_cells_.begin() + h * static_cast<std::ptrdiff_t>(cells_));
+    head_ = 0;
+}
+
+bool GainSteps::release(Released& out) {
     const HeldFrame& frame = held_[head_];
     while (next_step_ < steps_list_.size() && steps_list_[next_step_].tile <= frame.tile) released_gain_ = steps_list_[next_step_++].gain;
     const std::span<const float> cells(held_cells_.data() + head_ * cells_, cells_);

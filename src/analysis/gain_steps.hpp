@@ -21,6 +21,7 @@
 // reach the band edges; such windows hide a step's agreement, so under busy Wi-Fi most 3 dB steps are
 // not found (and are left in, as before). The first and last window of a stretch are not judged.
 // FFTs under 64 bins are not looked at (see on_).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -56,32 +57,50 @@ public:
         std::span<const float> cells;  // divided by the gain; valid until the next call
         double gain = 1.0;             // linear power ratio to the tuning's first frame
     };
-    // The oldest held frame whose gain is decided, if any.
-    bool pop(Released& out);
+    // The oldest held frame whose gain is decided, if any. (Asked after every frame: the answer "none
+    // yet" is inline.)
+    bool pop(Released& out) {
+        if (head_ < held_.size() && held_[head_].tile < decided_tile()) return release(out);
+        if (head_ > 0 && (head_ == held_.size() || head_ > 4096)) compact();  // compact the held storage now and then
+        return false;
+    }
 
     [[nodiscard]] std::size_t held() const { return held_.size() - head_; }
     [[nodiscard]] std::uint64_t steps() const { return steps_; }
     // The gain (linear) at a sample position of the current stretch, from the steps decided so far.
     [[nodiscard]] double gain_at(std::uint64_t sample) const;
     // Samples before this position have their gain decided.
-    [[nodiscard]] std::uint64_t decided_until() const;
+    [[nodiscard]] std::uint64_t decided_until() const {
+        return until_cached_ && decided_tile() == until_tile_ ? until_sample_ : find_decided_until();
+    }
 
 private:
     void add_tile();
     void evaluate(std::uint64_t split, std::span<const float> before, std::span<const float> after);
     void close_region();
-    [[nodiscard]] std::uint64_t decided_tile() const;
+    bool release(Released& out);
+    void compact();
+    [[nodiscard]] std::uint64_t find_decided_until() const;
+    // Frames of tiles before this one have their gain decided.
+    [[nodiscard]] std::uint64_t decided_tile() const {
+        if (ended_ || !on_) return ~std::uint64_t{0};
+        const std::uint64_t bound = region_.open ? std::min(next_split_, region_.first) : next_split_;
+        return bound + 1;
+    }
 
     // Off below 64 bins (the 2.4 MS/s views' 32): 16 sub-bands of 4 bins or more are needed to tell a
     // burst as wide as the view from the receiver (with 8 of 4 bins, an 802.15.4 packet filling a
     // 2.4 MHz view made a step, and no step of the rtlsdr model was found).
     bool on_;
-    std::size_t groups_, bins_per_group_, tile_frames_, window_tiles_, min_region_tiles_, allowed_off_, cells_;
+    // sub-bands of the whole FFT span (band edges included); a constant, so the per-tile loops unroll
+    static constexpr std::size_t groups_ = 16;
+    std::size_t bins_per_group_, tile_frames_, window_tiles_, min_region_tiles_, allowed_off_, cells_;
 
     // tiles: per group the power summed over the tile's frames
     std::vector<float> tile_acc_;
     std::size_t tile_fill_ = 0;
     std::uint64_t tiles_ = 0;                 // tiles completed in this stretch
+    std::size_t tile_pos_ = 0, tile_slot_ = 0, minima_slot_ = 0;  // tiles_ mod window, mod 2 windows, mod window + 1
     // the last two blocks of a window's tiles (ring): values, running minima within their block, and
     // minima from each tile to its block's end
     std::vector<float> values_, prefix_, suffix_;
