@@ -107,6 +107,7 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         region_ = {};
         ended_ = false;
         until_cached_ = false;  // tiles count from 0 again
+        until_index_ = held_.size();
     }
     held_.push_back({time_s, first_sample, mark, tiles_});
     if (cells.size() >= cells_) {
@@ -260,12 +261,15 @@ std::uint64_t GainSteps::find_decided_until() const {
     const std::uint64_t tile = decided_tile();
     // The first held frame of that tile stays held (pop releases only frames before it) and its tile
     // stays the bound until the bound moves: the answer is kept until then (decided_until).
-    const auto it = std::lower_bound(held_.begin() + static_cast<std::ptrdiff_t>(head_), held_.end(), tile,
-                                     [](const HeldFrame& f, std::uint64_t t) { return f.tile < t; });
-    if (it != held_.end()) {
+    // The bound only grows within a stretch, so the search goes on from where the last one ended (a
+    // step or two a tile; a binary search mispredicted its way through the held frames).
+    std::size_t i = std::max(head_, until_index_);
+    while (i < held_.size() && held_[i].tile < tile) ++i;
+    until_index_ = i;
+    if (i < held_.size()) {
         until_cached_ = true;
         until_tile_ = tile;
-        until_sample_ = it->first_sample;
+        until_sample_ = held_[i].first_sample;
         return until_sample_;
     }
     return ended_ || held_.empty() ? ~std::uint64_t{0} : held_.back().first_sample;
@@ -283,6 +287,7 @@ double GainSteps::gain_at(std::uint64_t sample) const {
 void GainSteps::compact() {
     const auto h = static_cast<std::ptrdiff_t>(head_);
     held_.erase(held_.begin(), held_.begin() + h);
+    until_index_ -= std::min(until_index_, head_);
     held_cells_.erase(held_cells_.begin(), held_cells_.begin() + h * static_cast<std::ptrdiff_t>(cells_));
     head_ = 0;
 }

@@ -129,6 +129,7 @@ private:
     // decided_until()'s answer for the bound tile until_tile_ (asked every frame while probe looks wait)
     mutable bool until_cached_ = false;
     mutable std::uint64_t until_tile_ = 0, until_sample_ = 0;
+    mutable std::size_t until_index_ = 0;  // where its search ended (no held frame before it is of that tile or later)
 
     // the steps of this stretch, decided: from tile `tile` (and sample `sample`) on, the gain is `gain`
     struct Step {

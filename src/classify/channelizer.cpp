@@ -149,9 +149,13 @@ struct Channelizer::Decimator {
 // Mixing and decimation fused: the carrier is turned by a phasor recurrence (renormalised now and
 // then), and the low-pass is evaluated only at the samples kept. A few ns a sample: this runs on every
 // burst the decoders see.
+unsigned Channelizer::decimation_factor(double rate, double target_rate_hz) {
+    return static_cast<unsigned>(std::max(1.0, std::floor(rate / target_rate_hz)));
+}
+
 double Channelizer::to_baseband(std::span<const cf32> samples, double rate, double offset_hz, double target_rate_hz,
                                 std::vector<cf32>& out) {
-    const unsigned factor = static_cast<unsigned>(std::max(1.0, std::floor(rate / target_rate_hz)));
+    const unsigned factor = decimation_factor(rate, target_rate_hz);
     // without decimation the mixer writes straight to `out`; without an offset there is nothing to mix
     std::vector<cf32>& mixed = factor == 1 ? out : mixed_;
     if (offset_hz == 0.0) {
@@ -372,6 +376,17 @@ void SampleHistory::append(std::uint64_t first_sample, std::vector<cf32>&& sampl
         pieces_.pop_front();
     }
     if (spare_.size() > 2) spare_.resize(2);
+}
+
+std::span<const cf32> SampleHistory::view(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& scratch) const {
+    const std::uint64_t oldest = next_ - held_;
+    const std::uint64_t first = std::max(begin, oldest), last = std::min(end, next_);
+    if (last <= first) return {};
+    for (const auto& p : pieces_)
+        if (p.first <= first && last <= p.first + p.samples.size())
+            return std::span<const cf32>(p.samples).subspan(first - p.first, last - first);
+    copy(begin, end, scratch);
+    return scratch;
 }
 
 std::uint64_t SampleHistory::copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const {

@@ -52,6 +52,11 @@ public:
     // rate kept). Returns the new rate.
     double to_baseband(std::span<const cf32> samples, double sample_rate_hz, double offset_hz, double target_rate_hz,
                        std::vector<cf32>& out);
+    // to_baseband would give the samples back unchanged (no offset, no decimation): use them as they are.
+    static bool passes_unchanged(double sample_rate_hz, double offset_hz, double target_rate_hz) {
+        return offset_hz == 0.0 && decimation_factor(sample_rate_hz, target_rate_hz) == 1;
+    }
+    static unsigned decimation_factor(double sample_rate_hz, double target_rate_hz);
 
     Channelizer();
     ~Channelizer();
@@ -83,6 +88,9 @@ public:
     void adopt(std::uint64_t first_sample, std::vector<cf32>& samples);
     // Copies what is still held of [begin, end) into out; returns the first index copied.
     std::uint64_t copy(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& out) const;
+    // The same samples without the copy when one held block holds them all (the common case: a burst is
+    // short beside a block); otherwise copied into `scratch`. Valid until the next push or adopt.
+    std::span<const cf32> view(std::uint64_t begin, std::uint64_t end, std::vector<cf32>& scratch) const;
 
 private:
     std::vector<cf32> take_spare();

@@ -304,13 +304,20 @@ private:
         // the first frame's start may be up to a frame late; the last frame ends after the transmission
         const auto lead = static_cast<std::uint64_t>((tuning_.frame_seconds + kPreambleMarginSeconds) * rate);
         const auto trail = static_cast<std::uint64_t>(kPreambleMarginSeconds * rate);
-        history_->copy(span.first_sample > lead ? span.first_sample - lead : 0, span.end_sample + trail, wide_);
-        if (wide_.empty()) return false;
+        // (read where the history holds them when one block does: decoding copies them anyway)
+        const std::span<const cf32> wide = history_->view(span.first_sample > lead ? span.first_sample - lead : 0, span.end_sample + trail, wide_);
+        if (wide.empty()) return false;
         const double offset_hz = span.center_mhz * 1e6 - tuning_.segment.center_frequency_hz;
         // one 20 MHz channel: a wideband capture is cut down to 20–25 MS/s first (an HT40 PPDU's legacy
         // fields and HT-SIG are repeated on its primary channel, so they are still read)
-        const double decoded_rate = channelizer_.to_baseband(wide_, rate, offset_hz, kDecodeRate, baseband_);
-        const decode::Input input{baseband_, decoded_rate, span.center_mhz * 1e6};
+        // (a channel at the tuning's centre and rate, the common case, is decoded from the samples as copied)
+        double decoded_rate = rate;
+        std::span<const cf32> baseband = wide;
+        if (!Channelizer::passes_unchanged(rate, offset_hz, kDecodeRate)) {
+            decoded_rate = channelizer_.to_baseband(wide, rate, offset_hz, kDecodeRate, baseband_);
+            baseband = baseband_;
+        }
+        const decode::Input input{baseband, decoded_rate, span.center_mhz * 1e6};
         for (auto& d : decoders_) {
             // a transmission an earlier decoder proved (OFDM) is not searched for the other PHY
             if (std::any_of(packets_.begin(), packets_.end(), [](const decode::Packet& p) { return p.checksum_ok; })) break;

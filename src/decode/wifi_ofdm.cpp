@@ -390,6 +390,16 @@ private:
     ViterbiK7 viterbi_;
 };
 
+namespace {
+// The mean of the samples, summed in double in their order.
+cf32 mean_of(std::span<const cf32> x) {
+    std::complex<double> mean{};
+    for (const cf32& v : x) mean += std::complex<double>(v.real(), v.imag());
+    if (!x.empty()) mean /= static_cast<double>(x.size());
+    return {static_cast<float>(mean.real()), static_cast<float>(mean.imag())};
+}
+}  // namespace
+
 double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
     std::span<const cf32> x = in.samples;
     double delay = 0.0;
@@ -412,7 +422,12 @@ double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
         x = mixed_;
     }
     if (std::abs(in.sample_rate_hz - kFs) < 1.0) {
-        work_.assign(x.begin(), x.end());
+        // DC offset: OFDM has no energy at DC, so the mean of the whole input is the receiver's offset.
+        // (Taken from the input and subtracted while copying: the same sums as over the copy, one pass less.)
+        const cf32 m = mean_of(x);
+        work_.resize(x.size());
+        for (std::size_t i = 0; i < x.size(); ++i) work_[i] = x[i] - m;
+        return delay;
     } else {
         Resampler* r = nullptr;
         for (auto& c : resamplers_)
@@ -437,10 +452,7 @@ double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
         work_.resize(n1 + n2);
     }
     // DC offset: OFDM has no energy at DC, so the mean of the whole input is the receiver's offset.
-    std::complex<double> mean{};
-    for (const cf32& v : work_) mean += std::complex<double>(v.real(), v.imag());
-    if (!work_.empty()) mean /= static_cast<double>(work_.size());
-    const cf32 m(static_cast<float>(mean.real()), static_cast<float>(mean.imag()));
+    const cf32 m = mean_of(work_);
     for (cf32& v : work_) v -= m;
     return delay;
 }
