@@ -70,9 +70,7 @@ void CellFloor::probe(std::uint64_t first_sample, std::span<const cf32> samples,
     }
 }
 
-void CellFloor::commit_probe(const GainSteps& gains, bool all) {
-    if (!probe_) return;
-    if (pending_at_.empty()) return;  // no look waits (most frames): no bound to ask for
+void CellFloor::commit_waiting(const GainSteps& gains, bool all) {
     auto& p = *probe_;
     const std::size_t n = p.cells.size();
     const std::uint64_t until = all ? ~std::uint64_t{0} : gains.decided_until();

@@ -33,11 +33,17 @@ public:
     void probe(std::uint64_t first_sample, std::span<const cf32> samples, std::uint64_t all_until);
     // The stream jumped (a new segment, a gap): the probe's next look starts afresh.
     void restart_probe() { probe_next_ = kNoPosition; }
-    // Adds the probe's looks whose gain is decided (all of them when `all`), divided by it.
-    void commit_probe(const GainSteps& gains, bool all);
+    // Adds the probe's looks whose gain is decided (all of them when `all`), divided by it. Asked after
+    // every frame; most of the time the oldest waiting look is not decided yet (answered inline).
+    void commit_probe(const GainSteps& gains, bool all) {
+        if (pending_head_ == pending_at_.size()) return;  // no look waits
+        if (!all && pending_at_[pending_head_] + probe_->spectrogram.fft_size() > gains.decided_until()) return;
+        commit_waiting(gains, all);
+    }
     void estimate(std::span<float> out);
 
 private:
+    void commit_waiting(const GainSteps& gains, bool all);
     dsp::PercentileFloor main_;
     struct Probe {
         Probe(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, std::size_t size);

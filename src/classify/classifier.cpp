@@ -566,8 +566,11 @@ void Classifier::close(const TrackedBurst& b) {
 
 void Classifier::judge_settled(bool all, double now_s) {
     double settled = std::numeric_limits<double>::infinity();
-    if (!all)
-        for (const auto* r : explainers_) settled = std::min(settled, r->explains->settled_until_s());
+    if (!all && !pending_.empty())
+        for (const auto* r : explainers_) {
+            settled = std::min(settled, r->explains->settled_until_s());
+            if (settled < pending_.front().end_s) return;  // the oldest must wait: nothing is judged (asked every frame)
+        }
     auto held = [&](const BurstFeatures& f) { return f.end_s + kLinkCheckHoldSeconds > now_s && awaits_link_check(f); };
     while (!pending_.empty() && (all || (pending_.front().end_s <= settled && !held(pending_.front())))) {
         judge(pending_.front());
