@@ -104,6 +104,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         if (b.missed > 0) ++b.frames;  // first run of this frame for this burst
         b.missed = 0;
         b.end_s = frame.time_s + frame_seconds_;
+        if (strong) b.strong_end_s = b.end_s;
         b.end_sample = frame.first_sample + fft_size_;
     }
 

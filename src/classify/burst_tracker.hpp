@@ -13,6 +13,7 @@ namespace coex::classify {
 
 struct TrackedBurst {
     double start_s = 0.0, end_s = 0.0;
+    double strong_end_s = 0.0;                       // end of its last frame holding a cell at the start threshold (+6 dB)
     std::uint64_t first_sample = 0, end_sample = 0;  // sample span within the segment
     int lo_cell = 0, hi_cell = 0;                    // widest extent, grid cell indices
     std::vector<double> cell_signal;                 // Σ over frames of (cell − floor), per grid cell of the extent

@@ -222,6 +222,7 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     BurstFeatures f;
     f.start_s = b.start_s;
     f.end_s = b.end_s;
+    f.strong_end_s = b.strong_end_s;
     f.first_sample = b.first_sample;
     f.end_sample = b.end_sample;
     f.frames = b.frames;

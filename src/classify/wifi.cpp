@@ -7,6 +7,7 @@
 #include "ofdm_numerology.hpp"
 
 #include "coex/classify/wifi_occupancy.hpp"
+#include "coex/core/bands.hpp"
 #include "coex/core/text.hpp"
 
 #include <algorithm>
@@ -71,9 +72,15 @@ public:
     // closed burst inside one's time and channel is that transmission's.
     [[nodiscard]] double settled_until_s() const override { return occupancy_.settled_until_s(); }
     bool explains(const BurstFeatures& b) override {
-        const bool inside = inside_faded(b);
-        if (inside) ++pieces_of_faded_;
-        return inside;
+        if (inside_faded(b)) {
+            ++pieces_of_faded_;
+            return true;
+        }
+        if (inside_partial(b)) {
+            ++pieces_of_partial_;
+            return true;
+        }
+        return false;
     }
 
     void finish(const Observation& /*observation*/, Findings& out) override {
@@ -149,6 +156,7 @@ public:
             out.counters["wifi.faded_transmissions_rejected"] = n.faded_rejected;
             out.counters["wifi.pieces_of_faded_transmissions"] = pieces_of_faded_;
         }
+        if (pieces_of_partial_ > 0) out.counters["wifi.pieces_of_channels_seen_in_part"] = pieces_of_partial_;
         if (!decoders_.empty()) {
             out.counters["wifi.transmissions_decoded"] = transmissions_tried_;
             for (const auto& [name, n] : decode_counters_) out.counters[name] = n;
@@ -269,16 +277,49 @@ private:
         return proven ? WifiProof::proven : WifiProof::unproven;
     }
 
+    // A channel the tuning sees only in part gets no preamble decode and, faded (the notch of a static
+    // indoor channel sits in every frame of it), no claim: the burst tracker cuts its visible part
+    // at the notch, and the piece away from the tuning's edge is left. Such a piece is the channel's
+    // when it lies inside the channel's occupied band, a transmission has counted on the channel
+    // before (seen whole, or in part), and the samples over the channel's visible part show, during
+    // the piece, 802.11 OFDM's guard interval (a copy of each 3.2 µs symbol's end 0.8 µs before it:
+    // no other emitter here has that numerology) or DSSS's Barker period.
+    [[nodiscard]] bool inside_partial(const BurstFeatures& b) {
+        // (its own samples noise-like, as a slice of OFDM subcarriers is: a constant-envelope packet
+        // inside the channel — FSK, a phone's GFSK, FM — is another emitter, on the air with it)
+        if (!history_ || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope)) return false;
+        const double half = 0.5 * tuning_.segment.usable_bandwidth_hz() / 1e6, centre = tuning_.segment.center_frequency_hz / 1e6;
+        for (const auto& c : channels_) {
+            const bool whole = c.center_mhz - wifi_observed_half_width_mhz >= centre - half && c.center_mhz + wifi_observed_half_width_mhz <= centre + half;
+            if (whole || b.low_mhz < c.center_mhz - kPartialPieceHalfMhz || b.high_mhz > c.center_mhz + kPartialPieceHalfMhz) continue;
+            if (!occupancy_.carried_wifi(c.number)) continue;
+            const double rate = tuning_.segment.sample_rate_hz;
+            const auto end = std::min<std::uint64_t>(b.end_sample, b.first_sample + static_cast<std::uint64_t>(96e-6 * rate));
+            history_->copy(b.first_sample, end, snippet_);
+            if (static_cast<double>(snippet_.size()) < 40e-6 * rate) continue;  // too few symbols to say
+            remove_dc(snippet_);
+            const auto m = channelizer_.wifi_phy(snippet_, rate, c.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
+            if (!m.valid) continue;
+            const bool ofdm = m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker;
+            const bool dsss = m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker;
+            if (ofdm || dsss) return true;
+        }
+        return false;
+    }
+
     [[nodiscard]] bool inside_faded(const BurstFeatures& b) {
         // (spans end in capture order; one ended well before this burst began explains nothing more)
         while (!faded_.empty() && faded_.front().end_s < b.start_s - kFadedSpanKeepSeconds) faded_.pop_front();
         // Most of its time under the channel's counted transmissions (each a frame wider: the tracker's
-        // burst may begin in the frame before, and run on through a SIFS gap into the ACK).
-        const double frame = tuning_.frame_seconds, length = std::max(b.end_s - b.start_s, 1e-9);
+        // burst may begin in the frame before, and run on through a SIFS gap into the ACK). Its time
+        // ends with its last frame 6 dB up: the frames after it, where noise carried it on, are no one's.
+        const double frame = tuning_.frame_seconds;
+        const double end = b.strong_end_s > b.start_s ? std::min(b.strong_end_s, b.end_s) : b.end_s;
+        const double length = std::max(end - b.start_s, 1e-9);
         std::map<double, double> covered;  // by channel centre
         for (const auto& s : faded_) {
             if (b.low_mhz < s.center_mhz - 11.0 || b.high_mhz > s.center_mhz + 11.0) continue;
-            const double overlap = std::min(b.end_s, s.end_s + frame) - std::max(b.start_s, s.start_s - frame);
+            const double overlap = std::min(end, s.end_s + frame) - std::max(b.start_s, s.start_s - frame);
             if (overlap > 0.0 && (covered[s.center_mhz] += overlap) >= kFadedPieceCovered * length) return true;
         }
         return false;
@@ -530,6 +571,10 @@ private:
     // 802.11's ±25 ppm at both ends plus a receiver's LO error: far under the 5 MHz to a neighbour
     static constexpr double kMaxProofOffsetHz = 300e3;
     static constexpr double kFadedSpanKeepSeconds = 0.05;
+    // A slice of OFDM subcarriers measures 0.5–0.67 (a Gaussian's envelope, through the cut filter);
+    // GFSK 10 dB over the floor 0.73 and more (Bluetooth BR in the corpus scenes behind `hackrf`).
+    static constexpr double kMinPieceConstantEnvelope = 0.7;
+    static constexpr double kPartialPieceHalfMhz = 9.3;   // a piece of a channel lies within its occupied ±8.3 MHz (a cell coarse)
     static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
@@ -562,6 +607,7 @@ private:
     std::optional<Attempt> attempted_;  // the last transmission handed to the decoders, its packets in packets_
     std::deque<WifiBurstSpan> faded_;   // counted transmissions with faded frames, in the order they ended
     std::uint64_t pieces_of_faded_ = 0;
+    std::uint64_t pieces_of_partial_ = 0;
     std::uint64_t decoded_span_ = 0;
     Channelizer channelizer_;
     TuningGeometry tuning_;

@@ -456,6 +456,11 @@ double WifiOccupancyDetector::settled_until_s() const {
     return until;
 }
 
+bool WifiOccupancyDetector::carried_wifi(int channel) const {
+    return std::any_of(tracked_.begin(), tracked_.end(),
+                       [&](const Tracked& t) { return t.channel.number == channel && (t.bursts > 0 || t.partial.bursts > 0); });
+}
+
 void WifiOccupancyDetector::gap() {
     for (auto& t : tracked_) close_burst(t);
 }

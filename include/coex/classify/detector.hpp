@@ -23,6 +23,10 @@ namespace coex::classify {
 // floor, followed from frame to frame while it stays put.
 struct BurstFeatures {
     double start_s = 0.0, end_s = 0.0;
+    // The end of its last frame with a cell 6 dB over the floor. Over a low-percentile floor, noise
+    // alone lights a 1 MHz cell 3 dB up often enough to carry a burst on for a few frames after
+    // its emitter stopped: up to end_s, those frames hold noise.
+    double strong_end_s = 0.0;
     std::uint64_t first_sample = 0, end_sample = 0;  // its span within the segment (for a look at its samples)
     double low_mhz = 0.0, high_mhz = 0.0;  // cells the burst lit, edge to edge
     double center_mhz = 0.0;               // power-weighted centre

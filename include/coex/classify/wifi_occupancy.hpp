@@ -117,6 +117,8 @@ public:
     [[nodiscard]] std::span<const std::uint8_t> claimed() const { return claimed_; }
     [[nodiscard]] bool claimed_any() const { return own_any_ || previous_any_; }  // anything in claimed()
     [[nodiscard]] const WifiOccupancyCounters& counters() const { return counters_; }
+    // Whether a transmission has counted on this channel so far (seen whole, or in part).
+    [[nodiscard]] bool carried_wifi(int channel) const;
 
     // Shape thresholds (relative excess power over the floor, linear).
     static constexpr double kOnExcess = 1.0;        // +3 dB over the floor to start a burst
