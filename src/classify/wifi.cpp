@@ -76,8 +76,8 @@ public:
             ++pieces_of_faded_;
             return true;
         }
-        if (inside_partial(b)) {
-            ++pieces_of_partial_;
+        if (const auto seen = inside_channel_traffic(b)) {
+            ++(*seen == Seen::in_part ? pieces_of_partial_ : pieces_with_phy_);
             return true;
         }
         return false;
@@ -157,6 +157,7 @@ public:
             out.counters["wifi.pieces_of_faded_transmissions"] = pieces_of_faded_;
         }
         if (pieces_of_partial_ > 0) out.counters["wifi.pieces_of_channels_seen_in_part"] = pieces_of_partial_;
+        if (pieces_with_phy_ > 0) out.counters["wifi.pieces_showing_the_channels_phy"] = pieces_with_phy_;
         if (!decoders_.empty()) {
             out.counters["wifi.transmissions_decoded"] = transmissions_tried_;
             for (const auto& [name, n] : decode_counters_) out.counters[name] = n;
@@ -278,20 +279,22 @@ private:
     }
 
     // A channel the tuning sees only in part gets no preamble decode and, faded (the notch of a static
-    // indoor channel sits in every frame of it), no claim: the burst tracker cuts its visible part
-    // at the notch, and the piece away from the tuning's edge is left. Such a piece is the channel's
-    // when it lies inside the channel's occupied band, a transmission has counted on the channel
-    // before (seen whole, or in part), and the samples over the channel's visible part show, during
-    // the piece, 802.11 OFDM's guard interval (a copy of each 3.2 µs symbol's end 0.8 µs before it:
-    // no other emitter here has that numerology) or DSSS's Barker period.
-    [[nodiscard]] bool inside_partial(const BurstFeatures& b) {
+    // indoor channel sits in every frame of it), no claim: the burst tracker cuts its visible part at
+    // the notch, and the piece away from the tuning's edge is left. A channel seen whole leaves pieces
+    // of transmissions its shape test refused (the receiver's passband slope and a fade together
+    // dimming one side; a long DSSS frame split where its level steps), which start past any preamble.
+    // Such a piece is the channel's when it lies inside the channel's occupied band, a transmission has
+    // counted on the channel before (seen whole, or in part), the piece is noise-like, and the samples
+    // over the channel show, during the piece, 802.11 OFDM's guard interval (a copy of each 3.2 µs
+    // symbol's end 0.8 µs before it: no other emitter here has that numerology) or DSSS's Barker period.
+    enum class Seen { whole, in_part };
+    [[nodiscard]] std::optional<Seen> inside_channel_traffic(const BurstFeatures& b) {
         // (its own samples noise-like, as a slice of OFDM subcarriers is: a constant-envelope packet
         // inside the channel — FSK, a phone's GFSK, FM — is another emitter, on the air with it)
-        if (!history_ || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope)) return false;
+        if (!history_ || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope)) return std::nullopt;
         const double half = 0.5 * tuning_.segment.usable_bandwidth_hz() / 1e6, centre = tuning_.segment.center_frequency_hz / 1e6;
         for (const auto& c : channels_) {
-            const bool whole = c.center_mhz - wifi_observed_half_width_mhz >= centre - half && c.center_mhz + wifi_observed_half_width_mhz <= centre + half;
-            if (whole || b.low_mhz < c.center_mhz - kPartialPieceHalfMhz || b.high_mhz > c.center_mhz + kPartialPieceHalfMhz) continue;
+            if (b.low_mhz < c.center_mhz - kPieceHalfMhz || b.high_mhz > c.center_mhz + kPieceHalfMhz) continue;
             if (!occupancy_.carried_wifi(c.number)) continue;
             const double rate = tuning_.segment.sample_rate_hz;
             const auto end = std::min<std::uint64_t>(b.end_sample, b.first_sample + static_cast<std::uint64_t>(96e-6 * rate));
@@ -302,9 +305,11 @@ private:
             if (!m.valid) continue;
             const bool ofdm = m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker;
             const bool dsss = m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker;
-            if (ofdm || dsss) return true;
+            if (!ofdm && !dsss) continue;
+            const bool whole = c.center_mhz - wifi_observed_half_width_mhz >= centre - half && c.center_mhz + wifi_observed_half_width_mhz <= centre + half;
+            return whole ? Seen::whole : Seen::in_part;
         }
-        return false;
+        return std::nullopt;
     }
 
     [[nodiscard]] bool inside_faded(const BurstFeatures& b) {
@@ -574,7 +579,7 @@ private:
     // A slice of OFDM subcarriers measures 0.5–0.67 (a Gaussian's envelope, through the cut filter);
     // GFSK 10 dB over the floor 0.73 and more (Bluetooth BR in the corpus scenes behind `hackrf`).
     static constexpr double kMinPieceConstantEnvelope = 0.7;
-    static constexpr double kPartialPieceHalfMhz = 9.3;   // a piece of a channel lies within its occupied ±8.3 MHz (a cell coarse)
+    static constexpr double kPieceHalfMhz = 9.3;   // a piece of a channel lies within its occupied ±8.3 MHz (a cell coarse)
     static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
@@ -607,7 +612,7 @@ private:
     std::optional<Attempt> attempted_;  // the last transmission handed to the decoders, its packets in packets_
     std::deque<WifiBurstSpan> faded_;   // counted transmissions with faded frames, in the order they ended
     std::uint64_t pieces_of_faded_ = 0;
-    std::uint64_t pieces_of_partial_ = 0;
+    std::uint64_t pieces_of_partial_ = 0, pieces_with_phy_ = 0;
     std::uint64_t decoded_span_ = 0;
     Channelizer channelizer_;
     TuningGeometry tuning_;
