@@ -291,7 +291,11 @@ private:
     [[nodiscard]] std::optional<Seen> inside_channel_traffic(const BurstFeatures& b) {
         // (its own samples noise-like, as a slice of OFDM subcarriers is: a constant-envelope packet
         // inside the channel — FSK, a phone's GFSK, FM — is another emitter, on the air with it)
-        if (!history_ || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope)) return std::nullopt;
+        // (and wider than a packet of a 1 MHz channel — Bluetooth's, BLE 1M's, a 1 Mb/s ESB link's: its
+        // envelope is no guide when the piece runs into a transmission's start, as one inside the channel
+        // cut by a PPDU does)
+        if (!history_ || b.bandwidth_mhz < kMinPieceMhz || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope))
+            return std::nullopt;
         const double half = 0.5 * tuning_.segment.usable_bandwidth_hz() / 1e6, centre = tuning_.segment.center_frequency_hz / 1e6;
         for (const auto& c : channels_) {
             if (b.low_mhz < c.center_mhz - kPieceHalfMhz || b.high_mhz > c.center_mhz + kPieceHalfMhz) continue;
@@ -579,6 +583,7 @@ private:
     // A slice of OFDM subcarriers measures 0.5–0.67 (a Gaussian's envelope, through the cut filter);
     // GFSK 10 dB over the floor 0.73 and more (Bluetooth BR in the corpus scenes behind `hackrf`).
     static constexpr double kMinPieceConstantEnvelope = 0.7;
+    static constexpr double kMinPieceMhz = 1.5;   // a 1 MHz-channel packet's 90 % bandwidth is ≤ 1.2 MHz
     static constexpr double kPieceHalfMhz = 9.3;   // a piece of a channel lies within its occupied ±8.3 MHz (a cell coarse)
     static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
