@@ -15,6 +15,14 @@ constexpr double kMinChangeDb = 1.5;      // a split where the floor changes at 
 constexpr double kMinStepDb = 2.5;
 constexpr double kMaxStepDb = 10.0;
 constexpr double kAgreeDb = 1.5;          // a sub-band agrees when its change is this near the median
+// A step's size is read at its instant from a low percentile of each window's tiles rather than their
+// minimum: the minimum of 80 tiles of noise moves ±0.5 dB from window to window, enough to take a band
+// edge out of agreement or read a 3 dB step as 2.1 dB; the tenth percentile moves ±0.15 dB.
+constexpr double kQuietShare = 0.1;
+// Of a candidate region's splits, the step instant is the one whose agreeing change is largest, or
+// within this of it and nearest the step (the change is read whole only where neither window holds
+// tiles of the other side; the minima keep a plateau around it).
+constexpr float kPlateauDb = 0.3f;
 const float kMinStepRatio = static_cast<float>(std::pow(10.0, kMinChangeDb / 10.0));
 const float kMaxStepRatio = static_cast<float>(std::pow(10.0, kMaxStepDb / 10.0));
 const float kAgreeRatio = static_cast<float>(std::pow(10.0, kAgreeDb / 10.0));
@@ -89,7 +97,10 @@ GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cel
       values_(on_ ? 2 * window_tiles_ * groups_ : 0),
       prefix_(values_.size()),
       suffix_(values_.size()),
-      minima_(on_ ? (window_tiles_ + 1) * groups_ : 0, 0.0f) {}
+      minima_(on_ ? (window_tiles_ + 1) * groups_ : 0, 0.0f),
+      // a step's two windows, and the quarter window (and a little) its region takes to close after them
+      history_tiles_(5 * window_tiles_),
+      history_(on_ ? history_tiles_ * groups_ : 0, 0.0f) {}
 
 void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t mark, std::span<const float> bins,
                      std::span<const float> cells) {
@@ -139,6 +150,7 @@ void GainSteps::add_tile() {
         for (std::size_t c = 0; c < g; ++c) prefix[c] = std::min(previous[c], v[c]);
     else
         std::copy_n(v, g, prefix);
+    std::copy_n(tile_acc_.data(), g, history_.data() + (t % history_tiles_) * g);
     if (pos + 1 == w) {
         // the block is complete: its suffix minima, for the windows that start inside it
         const std::size_t first = slot + 1 - w;
@@ -159,6 +171,11 @@ void GainSteps::add_tile() {
             for (std::size_t c = 0; c < g; ++c) minimum[c] = std::min(suffix[c], prefix[c]);
         else
             std::copy_n(prefix, g, minimum);
+    }
+    if (reference_.empty() && t + 1 == window_tiles_) {
+        // the tuning's first whole window: the levels every later step's gain is read against
+        quiet_levels(0, reference_);
+        reference_gain_ = gain_;
     }
     ++tiles_;
     tile_pos_ = pos + 1 == w ? 0 : pos + 1;
@@ -200,17 +217,7 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
         if (ratio > kMaxStepRatio || ratio * kMaxStepRatio < 1.0f) {
             sign = 0;
         } else {
-            const float lo = ratio / kAgreeRatio, hi = ratio * kAgreeRatio;
-            std::size_t off = 0;
-            for (float r : scratch_) off += r < lo || r > hi;
-            // the band edges beyond the anti-alias filter must move too: a burst as wide as the view
-            // (a Wi-Fi channel in a 20 MS/s view) leaves them where they were
-            // (a busy window's minimum in the occupied sub-bands stands 1–3 dB up: the edges, quiet, stay)
-            auto edge_moved = [&](float r) {
-                const bool moved = sign > 0 ? r >= kMinStepRatio : r * kMinStepRatio <= 1.0f;
-                return moved && r >= lo && r <= hi;
-            };
-            uniform = edge_moved(scratch_.front()) && edge_moved(scratch_.back()) && off <= allowed_off_;
+            uniform = agree(scratch_, ratio, sign);
             median = 10.0f * std::log10(ratio);
         }
     }
@@ -225,27 +232,92 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
     }
     region_.last = split;
     ++region_.positions;
-    if (uniform) region_.uniform_db.push_back(median);
+    if (uniform) {
+        ++region_.uniform;
+        region_.uniform_looks.push_back({split, median});
+    }
+}
+
+bool GainSteps::agree(std::span<const float> ratios, float median, int sign) const {
+    const float lo = median / kAgreeRatio, hi = median * kAgreeRatio;
+    std::size_t off = 0;
+    for (float r : ratios) off += r < lo || r > hi;
+    // the band edges beyond the anti-alias filter must move too: a burst as wide as the view (a Wi-Fi
+    // channel in a 20 MS/s view) leaves them where they were (a busy window's minimum in the occupied
+    // sub-bands stands 1–3 dB up: the edges, quiet, stay); sign 0: no move asked, only agreement
+    auto edge_moved = [&](float r) {
+        const bool moved = sign == 0 || (sign > 0 ? r >= kMinStepRatio : r * kMinStepRatio <= 1.0f);
+        return moved && r >= lo && r <= hi;
+    };
+    return edge_moved(ratios.front()) && edge_moved(ratios.back()) && off <= allowed_off_;
+}
+
+double GainSteps::judged_step_db(std::uint64_t split, int sign) {
+    const std::uint64_t w = window_tiles_;
+    // both windows [split − w + 1, split] and [split + 1, split + w] still in the history
+    if (split + 1 < w || split + w >= tiles_ || tiles_ - (split + 1 - w) > history_tiles_) return 0.0;
+    quiet_levels(split + 1 - w, quiet_before_);
+    quiet_levels(split + 1, quiet_after_);
+    const float ratio = agreed_ratio(quiet_before_, quiet_after_, sign);
+    return ratio > 0.0f ? 10.0 * std::log10(ratio) : 0.0;
+}
+
+void GainSteps::quiet_levels(std::uint64_t first_tile, std::vector<float>& out) {
+    const std::size_t w = window_tiles_;
+    const auto rank = static_cast<std::ptrdiff_t>(kQuietShare * static_cast<double>(w));
+    out.resize(groups_);
+    sorted_.resize(w);
+    for (std::size_t c = 0; c < groups_; ++c) {
+        for (std::size_t k = 0; k < w; ++k) sorted_[k] = history_[((first_tile + k) % history_tiles_) * groups_ + c];
+        std::nth_element(sorted_.begin(), sorted_.begin() + rank, sorted_.end());
+        out[c] = sorted_[static_cast<std::size_t>(rank)];
+    }
+}
+
+float GainSteps::agreed_ratio(std::span<const float> before, std::span<const float> after, int sign) {
+    scratch_.resize(groups_);
+    for (std::size_t c = 0; c < groups_; ++c) scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? after[c] / before[c] : 1.0f;
+    sorted_.assign(scratch_.begin(), scratch_.end());
+    std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(groups_ / 2), sorted_.end());
+    const float ratio = sorted_[groups_ / 2];
+    return agree(scratch_, ratio, sign) ? ratio : 0.0f;
 }
 
 // A region of splits where the floor after differs from the floor before. Its change is the receiver's
-// when it lasted most of a window (a step up is seen from the step on for a window; a step down for a
-// window up to the step) and every sub-band agreed at most of its positions.
+// when it lasted a quarter of a window or more (a step up is seen from the step on for a window; a step
+// down for a window up to the step), every sub-band agreed at a quarter of its positions or more, and at
+// the step's instant — the split where the agreeing change is largest — the windows' quiet levels
+// agree on a change of kMinStepDb or more.
 void GainSteps::close_region() {
     Region r = std::move(region_);
     region_ = {};
-    if (r.uniform_db.size() < min_region_tiles_ || 2 * r.uniform_db.size() < r.positions) return;
-    auto mid = r.uniform_db.begin() + static_cast<std::ptrdiff_t>(r.uniform_db.size() / 2);
-    std::nth_element(r.uniform_db.begin(), mid, r.uniform_db.end());
-    const double step_db = *mid;
-    if (std::abs(step_db) < kMinStepDb) return;
-    const std::uint64_t first_tile = (r.sign > 0 ? r.first : r.last) + 1;
+    if (r.positions < min_region_tiles_ || 4 * r.uniform < r.positions) return;
+    float peak = 0.0f;
+    for (const auto& l : r.uniform_looks) peak = std::max(peak, std::abs(l.db));
+    // nearest the step: the first such split of a step up, the last of a step down
+    const Region::Look* at = nullptr;
+    for (const auto& l : r.uniform_looks)
+        if (std::abs(l.db) + kPlateauDb >= peak && (!at || r.sign < 0)) at = &l;
+    if (!at) return;
+    const double step_db = judged_step_db(at->split, r.sign);
+    if (std::abs(step_db) < kMinStepDb || std::abs(step_db) > kMaxStepDb) return;
+    const std::uint64_t first_tile = at->split + 1;
     // its first sample: the first held frame of that tile (the region held them back)
     std::size_t i = head_;
     while (i < held_.size() && held_[i].tile < first_tile) ++i;
     if (i == held_.size()) return;  // nothing after it left in this stretch
     const double before = steps_list_.empty() ? gain_ : steps_list_.back().gain;
-    steps_list_.push_back({first_tile, held_[i].first_sample, before * std::pow(10.0, step_db / 10.0)});
+    double after = before * std::pow(10.0, step_db / 10.0);
+    if (!reference_.empty()) {
+        // the gain after the step read against the reference, when every sub-band agrees on it (a
+        // ratio near 1 leaves the edges unmoved: then they need only agree) and it differs from the
+        // running gain by no more than a step could (a wide emitter on through one of the windows
+        // moves every sub-band alike)
+        const float ratio = agreed_ratio(reference_, quiet_after_, 0);
+        const double anchored = reference_gain_ * ratio;
+        if (ratio > 0.0f && anchored < after * kMaxStepRatio && anchored * kMaxStepRatio > after) after = anchored;
+    }
+    steps_list_.push_back({first_tile, held_[i].first_sample, after});
     ++steps_;
 }
 

@@ -6,20 +6,27 @@
 // filter. An emitter starts and stops in its own cells only, and by its own level. So the tracker
 // follows, per sub-band of the whole FFT, the quietest level over the 2 ms before and the 2 ms after
 // every moment (a sliding minimum: emitters only add power, so the minimum is the floor times the
-// gain). A step is a change of that level by 2.5–10 dB over a run of a quarter of a window or more,
-// where at half of the positions both outermost sub-bands moved by ≥ 1.5 dB and within 1.5 dB of the
-// median (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s view, leaves the band edges
-// where they were) and all others but one in four agree within 1.5 dB (the DC leak is not scaled by
-// the gain; an emitter that starts or stops inside a window moves its own sub-bands).
+// gain). A candidate is a change of that level by 1.5–10 dB over a run of a quarter of a window or
+// more, where at a quarter of the positions both outermost sub-bands moved by ≥ 1.5 dB and within
+// 1.5 dB of the median (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s view, leaves
+// the band edges where they were) and all others but one in four agree within 1.5 dB (the DC leak is
+// not scaled by the gain; an emitter that starts or stops inside a window moves its own sub-bands).
+// The step's instant is the position where that agreeing change is largest (nearest the step when
+// several come within 0.3 dB: there neither window holds tiles of the other side). There it is judged
+// again from the two windows' quiet levels (their tenth percentile per sub-band, steadier than the
+// minimum): the same agreement, and a change of 2.5 dB or more. The gain after it is read against the
+// tuning's first window where every sub-band agrees on that, so a step missed in between is not
+// carried into every later gain; otherwise it is the gain before times the step.
 //
 // Frames are held back until the gain over them is decided (≈ 4 ms), then released with their cells
 // divided by the gain relative to the tuning's first frame; the floor and the detectors see the cells
 // as a receiver with a fixed gain would have given them. Without a step every cell leaves unchanged.
 //
 // Limits (measured, docs/accuracy.md "Behind real receivers"): a window of busy traffic (no quiet
-// 25 µs in it) raises the minimum of the sub-bands it occupies by 1–2.4 dB, and strong Wi-Fi's skirts
-// reach the band edges; such windows hide a step's agreement, so under busy Wi-Fi most 3 dB steps are
-// not found (and are left in, as before). The first and last window of a stretch are not judged.
+// 25 µs in it) raises the minimum of the sub-bands it occupies by 1–2.4 dB, and strong Wi-Fi's or
+// DSSS's skirts reach the band edges; such windows hide a step's agreement, so under busy traffic some
+// 3 dB steps are not found (and are left in, as before). Steps closer than a window to each other, or
+// to a stretch's start or end, are not judged.
 // FFTs under 64 bins are not looked at (see on_).
 #include <algorithm>
 #include <cstddef>
@@ -78,6 +85,16 @@ private:
     void add_tile();
     void evaluate(std::uint64_t split, std::span<const float> before, std::span<const float> after);
     void close_region();
+    // The change at `split` from the windows' quiet levels (a low percentile, steadier than their
+    // minimum); 0 when the sub-bands do not agree as a gain step's do.
+    [[nodiscard]] double judged_step_db(std::uint64_t split, int sign);
+    // Whether per-sub-band power ratios (after / before) move together as a gain step's: the band edges
+    // beyond the anti-alias filter moved with them, all but a quarter of the others within kAgreeDb.
+    [[nodiscard]] bool agree(std::span<const float> ratios, float median, int sign) const;
+    // Per sub-band, the quiet level (kQuietShare of the way up) of the window of tiles from first_tile.
+    void quiet_levels(std::uint64_t first_tile, std::vector<float>& out);
+    // The median ratio after / before when the sub-bands agree on it (sign 0: either way), else 0.
+    [[nodiscard]] float agreed_ratio(std::span<const float> before, std::span<const float> after, int sign);
     bool release(Released& out);
     void compact();
     [[nodiscard]] std::uint64_t find_decided_until() const;
@@ -113,8 +130,21 @@ private:
         int sign = 0;
         std::uint64_t first = 0, last = 0;  // splits
         std::size_t positions = 0;
-        std::vector<float> uniform_db;      // the step's size at the positions where every sub-band agreed
+        std::size_t uniform = 0;            // positions where every sub-band agreed
+        struct Look {
+            std::uint64_t split;
+            float db;  // the median change there
+        };
+        std::vector<Look> uniform_looks;
     } region_;
+    // the tiles of the last history_tiles_ (a ring), for the judgement at a region's step instant
+    std::size_t history_tiles_;
+    std::vector<float> history_;
+    // the quiet levels of the windows around the last step judged; and those of the tuning's first
+    // window, with the gain it was at: each step's gain is read against them where the sub-bands agree,
+    // so a step missed between two found ones does not stay in every gain after them
+    std::vector<float> quiet_before_, quiet_after_, reference_;
+    double reference_gain_ = 1.0;
     std::vector<float> scratch_, sorted_;
 
     // held frames

@@ -14,6 +14,7 @@
 
 #include <bit>
 #include <cmath>
+#include <iostream>
 #include <random>
 #include <vector>
 
@@ -47,7 +48,8 @@ struct Outcome {
     std::size_t pushed = 0;
 };
 
-Outcome run(const std::vector<cf32>& x) {
+// Fed in stretches: a new stretch (as after a gap, or a sweep's return to the tuning) at `breaks`.
+Outcome run(const std::vector<cf32>& x, const std::vector<std::size_t>& breaks = {}) {
     const dsp::SpectrogramConfig config{256, dsp::Window::hann, 0.0, dsp::FftPlanning::estimate};
     dsp::Spectrogram spec(config, kRate);
     const SegmentInfo segment{2437e6, kRate, 0.0, std::nullopt, std::nullopt};
@@ -67,8 +69,21 @@ Outcome run(const std::vector<cf32>& x) {
         }
     };
     std::uint64_t first = 0;
-    for (std::size_t pos = 0; pos < x.size(); pos += 1 << 16) {
-        const std::span<const cf32> b(x.data() + pos, std::min<std::size_t>(1 << 16, x.size() - pos));
+    std::size_t next_break = 0;
+    for (std::size_t pos = 0; pos < x.size();) {
+        std::size_t end = std::min<std::size_t>(pos + (1 << 16), x.size());
+        if (next_break < breaks.size()) {
+            if (pos == breaks[next_break]) {
+                steps.end_stretch();
+                drain();
+                spec.reset();
+                first = pos;
+                ++next_break;
+            }
+            if (next_break < breaks.size()) end = std::min(end, breaks[next_break]);
+        }
+        const std::span<const cf32> b(x.data() + pos, end - pos);
+        pos = end;
         spec.push(b, [&](std::span<const float> bins) {
             grid.reduce(bins, cells);
             pushed.push_back(cells);
@@ -131,11 +146,10 @@ TEST(GainSteps, NoiseOnlyHasNoSteps) {
 }
 
 // The AGC model's steps over noise, a narrowband carrier and the DC leak (not scaled by the gain).
-// Measured: 3 of the 5 steps in judged windows are found; the other two show as whole-window regions
-// too, but with the sub-bands agreeing at fewer than half of their positions (12 of 78) or a change
-// of −2.4 dB (the windows' minima read a 3 dB step 0.1–0.6 dB short), under the thresholds that keep
-// busy Wi-Fi from making steps (the tests above). Asserted: none invented, at least half found, and
-// where the gain is taken out it is the model's (within 1 dB) — never a gain the model did not have.
+// Measured: 4 of the 5 steps in judged windows are found, each read 2.91–2.97 dB from the windows'
+// quiet levels (at 0236e0b 3, from the windows' minima, which read a 3 dB step 0.1–0.6 dB short).
+// Asserted: none invented, at most one missed, and where the gain is taken out it is the model's
+// (within 1 dB) — never a gain the model did not have.
 TEST(GainSteps, AgcStepsAreFoundAndTakenOut) {
     std::mt19937_64 noise(5);
     std::vector<cf32> x(static_cast<std::size_t>(0.4 * kRate));
@@ -154,7 +168,7 @@ TEST(GainSteps, AgcStepsAreFoundAndTakenOut) {
     std::size_t judged = 0;
     for (const auto& t : truth) judged += t.sample > 50000 && t.sample + 50000 < x.size();
     EXPECT_LE(r.steps, judged);
-    EXPECT_GE(2 * r.steps, judged);
+    EXPECT_GE(r.steps + 1, judged);
     ASSERT_EQ(r.gain.size(), r.pushed);
     // every gain taken out is one the model had somewhere (0, ±3, ±6 dB), within 1 dB
     std::size_t checked = 0;
@@ -167,6 +181,85 @@ TEST(GainSteps, AgcStepsAreFoundAndTakenOut) {
         ASSERT_TRUE(model) << "frame " << k << ": " << db << " dB";
     }
     EXPECT_GT(checked, 0u);
+}
+
+// The model's gain (dB) at a sample: 0 before its first step.
+double model_gain_db(const std::vector<sim::GainStep>& truth, std::uint64_t sample) {
+    double g = 0.0;
+    for (const auto& t : truth) {
+        if (t.sample > sample) break;
+        g = t.gain_db;
+    }
+    return g;
+}
+
+// The share of released frames whose gain taken out is the model's within 1 dB.
+double share_right(const Outcome& r, const std::vector<sim::GainStep>& truth) {
+    std::size_t right = 0;
+    for (std::size_t k = 0; k < r.gain.size(); ++k)
+        right += std::abs(10.0 * std::log10(r.gain[k]) - model_gain_db(truth, r.first_sample[k])) <= 1.0;
+    return static_cast<double>(right) / static_cast<double>(r.gain.size());
+}
+
+// Steps under 802.11a traffic 20 dB over the floor (about half the airtime, so many 2 ms windows hold
+// no quiet tile in the channel's sub-bands), with the DC leak; 0.8 s, 9 steps of the model, all judged.
+// Measured: at 0236e0b 5 found, placed 50–500 µs off, and their chain left 0.20 of the frames at
+// the model's gain; now 5 found (3 of them within 10 µs), 0.44 of the frames. Taking out nothing
+// would leave 0.51 of them right here: the two steps missed first (120 and 240 ms) and a step read as
+// 5.7 dB for 3 dB (the after-window's quiet level raised by the traffic) still cost more than the
+// found steps give back. Asserted: more than half of the steps found, no gain change farther than
+// 600 µs from a step of the model, and at least 0.4 of the frames at the model's gain.
+TEST(GainSteps, StepsUnderWifiTrafficAreFoundAtTheirInstant) {
+    std::vector<cf32> x = traffic(0.8, 20.0, 13);
+    std::mt19937_64 rng(17);
+    const auto truth = sim::agc_steps(x.size(), kRate, 3.0, 10.0, rng);
+    sim::apply_gain_steps(x, truth);
+    for (auto& v : x) v += cf32(0.003f, -0.002f);
+    const Outcome r = run(x);
+    ASSERT_EQ(r.gain.size(), r.pushed);
+    std::size_t judged = 0;
+    for (const auto& t : truth) judged += t.sample > 50000 && t.sample + 50000 < x.size();
+    EXPECT_GT(2 * r.steps, judged);
+    EXPECT_LE(r.steps, truth.size());
+    // where the gain taken out changes, a step of the model is near
+    for (std::size_t k = 1; k < r.gain.size(); ++k) {
+        if (r.gain[k] == r.gain[k - 1]) continue;
+        std::uint64_t nearest = ~std::uint64_t{0};
+        for (const auto& t : truth)
+            nearest = std::min<std::uint64_t>(nearest, t.sample > r.first_sample[k] ? t.sample - r.first_sample[k] : r.first_sample[k] - t.sample);
+        EXPECT_LE(static_cast<double>(nearest) / kRate, 600e-6) << "gain change at frame " << k;
+    }
+    const double right = share_right(r, truth);
+    std::cout << "steps " << truth.size() << " (judged " << judged << "), found " << r.steps << "; frames at the model's gain " << right << "\n";
+    EXPECT_GE(right, 0.4);
+}
+
+// A step the tracker cannot see — here the AGC moved while the tuning was not being read (between two
+// stretches, as between a sweep's dwells on it) — must not stay in every gain after the next step it
+// finds: that one's gain is read against the tuning's first window. Noise and a carrier; the model:
+// +3 dB from the second stretch's start (50 ms), back to 0 dB at 120 ms. Read as a chain of steps the
+// frames after 120 ms would be taken out at −3 dB (as at 0236e0b); read against the first window they
+// are at the model's 0 dB.
+TEST(GainSteps, AStepMissedIsNotCarriedIntoLaterGains) {
+    std::mt19937_64 noise(21);
+    std::vector<cf32> x(static_cast<std::size_t>(0.2 * kRate));
+    sim::add_awgn(x, -40.0, noise);
+    for (std::size_t i = 0; i < x.size(); ++i) {  // a carrier at −4.3 MHz, 20 dB over the noise in its bin
+        const double ph = -2.0 * 3.14159265358979 * 4.3e6 * static_cast<double>(i) / kRate;
+        x[i] += cf32(static_cast<float>(0.01 * std::cos(ph)), static_cast<float>(0.01 * std::sin(ph)));
+    }
+    const std::vector<sim::GainStep> truth = {{1000000, 3.0}, {2400000, 0.0}};
+    sim::apply_gain_steps(x, truth);
+    const Outcome r = run(x, {1000000});
+    ASSERT_EQ(r.gain.size(), r.pushed);
+    EXPECT_EQ(r.steps, 1u);
+    std::size_t checked = 0;
+    for (std::size_t k = 0; k < r.gain.size(); ++k) {
+        if (r.first_sample[k] < 2400000) continue;
+        ++checked;
+        ASSERT_NEAR(10.0 * std::log10(r.gain[k]), 0.0, 1.0) << "frame " << k;
+    }
+    EXPECT_GT(checked, 5000u);
 }
 
 }  // namespace
