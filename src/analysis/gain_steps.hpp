@@ -7,11 +7,11 @@
 // follows, per sub-band of the whole FFT, the quietest level over the 2 ms before and the 2 ms after
 // every moment (a sliding minimum: emitters only add power, so the minimum is the floor times the
 // gain). A candidate is a change of that level by 1.5–10 dB over a run of a quarter of a window or
-// more, where at a quarter of the positions both outermost sub-bands moved by ≥ 1.5 dB and within
-// 1.5 dB of the median (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s view, leaves
-// the band edges where they were) and all others but one in four agree within 1.5 dB (the DC leak is
-// not scaled by the gain; an emitter that starts or stops inside a window moves its own sub-bands).
-// The step's instant is the position where that agreeing change is largest (nearest the step when
+// more, where at some position both outermost sub-bands moved by ≥ 1.5 dB and within 1.5 dB of the
+// median (a flat burst as wide as the view, a Wi-Fi channel in a 20 MS/s view, leaves the band edges
+// where they were) and all others but one in four agree within 1.5 dB (the DC leak is not scaled by
+// the gain; an emitter that starts or stops inside a window moves its own sub-bands). The step's
+// instant is the agreeing position where the change is largest (nearest the step when
 // several come within 0.3 dB: there neither window holds tiles of the other side). There it is judged
 // again from the two windows' quiet levels (their tenth percentile per sub-band, steadier than the
 // minimum): the same agreement, and a change of 2.5 dB or more. The gain after it is read against the
@@ -130,12 +130,11 @@ private:
         int sign = 0;
         std::uint64_t first = 0, last = 0;  // splits
         std::size_t positions = 0;
-        std::size_t uniform = 0;            // positions where every sub-band agreed
         struct Look {
             std::uint64_t split;
             float db;  // the median change there
         };
-        std::vector<Look> uniform_looks;
+        std::vector<Look> uniform_looks;  // the positions where every sub-band agreed
     } region_;
     // the tiles of the last history_tiles_ (a ring), for the judgement at a region's step instant
     std::size_t history_tiles_;
