@@ -14,9 +14,11 @@
 // instant is the agreeing position where the change is largest (nearest the step when
 // several come within 0.3 dB: there neither window holds tiles of the other side). There it is judged
 // again from the two windows' quiet levels (their tenth percentile per sub-band, steadier than the
-// minimum): the same agreement, and a change of 2.5 dB or more. The gain after it is read against the
-// tuning's first window where every sub-band agrees on that, so a step missed in between is not
-// carried into every later gain; otherwise it is the gain before times the step.
+// minimum): the same agreement, and a change of 2.5 dB or more; the instant is then moved (within a
+// quarter window) to where the tiles' level in the quietest sub-bands changes most sharply. The gain
+// after it is read against the tuning's first window where every sub-band agrees on that, so a step
+// missed in between is not carried into every later gain; otherwise it is the gain before times the
+// step.
 //
 // Frames are held back until the gain over them is decided (≈ 4 ms), then released with their cells
 // divided by the gain relative to the tuning's first frame; the floor and the detectors see the cells
@@ -91,6 +93,9 @@ private:
     // Whether per-sub-band power ratios (after / before) move together as a gain step's: the band edges
     // beyond the anti-alias filter moved with them, all but a quarter of the others within kAgreeDb.
     [[nodiscard]] bool agree(std::span<const float> ratios, float median, int sign) const;
+    // The split near `split` (not before `earliest`) where the tiles' level changes most sharply the
+    // step's way, from the history and quiet_before_.
+    [[nodiscard]] std::uint64_t sharpest_split(std::uint64_t split, int sign, std::uint64_t earliest);
     // Per sub-band, the quiet level (kQuietShare of the way up) of the window of tiles from first_tile.
     void quiet_levels(std::uint64_t first_tile, std::vector<float>& out);
     // The median ratio after / before when the sub-bands agree on it (sign 0: either way), else 0.
@@ -143,6 +148,7 @@ private:
     // window, with the gain it was at: each step's gain is read against them where the sub-bands agree,
     // so a step missed between two found ones does not stay in every gain after them
     std::vector<float> quiet_before_, quiet_after_, reference_;
+    std::vector<double> levels_;
     double reference_gain_ = 1.0;
     std::vector<float> scratch_, sorted_;
 
