@@ -203,10 +203,10 @@ double share_right(const Outcome& r, const std::vector<sim::GainStep>& truth) {
 
 // Steps under 802.11a traffic 20 dB over the floor (about half the airtime, so many 2 ms windows hold
 // no quiet tile in the channel's sub-bands), with the DC leak; 0.8 s, 9 steps of the model, all judged.
-// Measured: at 0236e0b 5 found, placed 50–500 µs off, and their chain left 0.20 of the frames at
-// the model's gain; now 5 found (3 of them within 10 µs), 0.44 of the frames. Taking out nothing
-// would leave 0.51 of them right here: the two steps missed first (120 and 240 ms) and a step read as
-// 5.7 dB for 3 dB (the after-window's quiet level raised by the traffic) still cost more than the
+// Measured: at 0236e0b 5 found, placed 23–880 µs off, and their chain left 0.20 of the frames at the
+// model's gain; now 5 found, 0.44 of the frames. Taking out nothing would leave 0.51 of them right
+// here: the two steps missed first (120 and 240 ms) and a step read as 5.7 dB for 3 dB (the
+// after-window's quiet level raised by the traffic) still cost more than the
 // found steps give back. Asserted: more than half of the steps found, no gain change farther than
 // 600 µs from a step of the model, and at least 0.4 of the frames at the model's gain.
 TEST(GainSteps, StepsUnderWifiTrafficAreFoundAtTheirInstant) {
