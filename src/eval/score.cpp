@@ -292,7 +292,9 @@ CaptureScore score_parsed_capture(const std::string& report_json, const std::str
         b.lo = num(e, "low_mhz");
         b.hi = num(e, "high_mhz");
         b.visible = e.value("visible", true);
-        b.snr = opt_num(e, "above_floor_db");
+        // as the view saw it: with multipath, its least faded transmission in view (labels say so)
+        b.snr = opt_num(e, "seen_above_floor_db");
+        if (!b.snr) b.snr = opt_num(e, "above_floor_db");
         if (e.contains("bursts")) b.bursts = e["bursts"];
         const auto label_class = emitter_class_from_key(b.cls);
         if (label_class != EmitterClass::narrowband_spur) only_spurs = false;

@@ -409,6 +409,7 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         std::vector<Interval> on;
         std::size_t observed = 0;
         double on_observed = 0.0;
+        std::optional<double> best_seen_fade_db;  // the least faded transmission the view saw
         for (const auto& b : bl) {
             f_lo = std::min(f_lo, b.f_lo_hz);
             f_hi = std::max(f_hi, b.f_hi_hz);
@@ -422,6 +423,10 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
                 }
             }
             observed += seen ? 1 : 0;
+            if (seen && !e.multipath.empty()) {
+                const double fade = multipath_gain_db(e.multipath, b.f_lo_hz, b.f_hi_hz);
+                best_seen_fade_db = std::max(best_seen_fade_db.value_or(fade), fade);
+            }
         }
         merge(on);
         const auto cls_it = std::find_if(per_class.begin(), per_class.end(), [&](const auto& p) { return p.first == e.label_class; });
@@ -440,8 +445,13 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         o["high_mhz"] = round_to(f_hi / 1e6, 1e-4);
         o["level_dbfs"] = round_to(e.level_dbfs, 0.01);
         o["snr_bandwidth_mhz"] = round_to(e.snr_bandwidth_hz / 1e6, 1e-4);
-        o["above_floor_db"] = m.floor ? ordered_json(round_to(e.level_dbfs - *m.floor - 10.0 * std::log10(e.snr_bandwidth_hz / 1e6), 0.01))
-                                      : ordered_json(nullptr);
+        const std::optional<double> above =
+            m.floor ? std::optional(e.level_dbfs - *m.floor - 10.0 * std::log10(e.snr_bandwidth_hz / 1e6)) : std::nullopt;
+        o["above_floor_db"] = above ? ordered_json(round_to(*above, 0.01)) : ordered_json(nullptr);
+        // With multipath each transmission fades at its own frequencies: as the view saw it, the
+        // emitter was as strong as its least faded transmission in view (a hopper whose one packet in
+        // a narrow view fell in a 10 dB fade was weak there, whatever its mean level).
+        if (above && best_seen_fade_db) o["seen_above_floor_db"] = round_to(*above + *best_seen_fade_db, 0.01);
         o["cfo_hz"] = round_to(e.cfo_hz, 0.1);
         o["duty"] = round_to(total(on) / d, 1e-6);
         o["on_s"] = round_to(total(on), 1e-9);

@@ -272,6 +272,21 @@ TEST(EvalScore, StrongTableLeavesWeakLabelsAndWhatLiesOnThemOut) {
     EXPECT_NE(fails[0].find("microwave_oven"), std::string::npos) << fails[0];
 }
 
+TEST(EvalScore, AnEmitterIsAsStrongAsItsLeastFadedTransmissionInView) {
+    // Two hoppers labelled 20 dB over the floor on average; behind multipath the labels add how strong
+    // each was as the view saw it. One's every packet in view fell in a fade (6 dB): under the bar, its
+    // miss is not scored there. The other's best packet was 15 dB: scored, and missed.
+    Pair p;
+    json faded = label("bluetooth_classic", 2401.5, 2480.5), clear = label("bluetooth_classic", 2401.5, 2480.5);
+    faded["seen_above_floor_db"] = 6.0;
+    clear["seen_above_floor_db"] = 15.0;
+    p.labels["emitters"] = {faded};
+    EXPECT_EQ(p.score().classes_strong.at("bluetooth_classic").fn, 0);
+    EXPECT_EQ(p.score().classes.at("bluetooth_classic").fn, 1);  // the all-emitter table still counts it
+    p.labels["emitters"] = {clear};
+    EXPECT_EQ(p.score().classes_strong.at("bluetooth_classic").fn, 1);
+}
+
 TEST(EvalScore, RealismCountsFalseUsb3AndClassicOnAFixedGfskLink) {
     // A scene without USB 3.0 noise where the report names it (a receiver's passband), and a
     // fixed-frequency GFSK link reported as Classic (beside its correct report).

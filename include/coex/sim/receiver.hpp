@@ -87,6 +87,9 @@ struct MultipathTap {
 // Filters x (at rate_hz) through the channel, band-limited to that rate (windowed-sinc taps at the
 // fractional delays); output aligned with the first path, same length.
 void apply_multipath(std::vector<cf32>& x, double rate_hz, std::span<const MultipathTap> taps);
+// The channel's mean power gain over [f_lo_hz, f_hi_hz] (RF, the band a transmission occupies), in dB:
+// the fade one transmission there sees (a hopper's packets fade apart, hop by hop).
+[[nodiscard]] double multipath_gain_db(std::span<const MultipathTap> taps, double f_lo_hz, double f_hi_hz);
 
 // A standard's carrier tolerance (the largest |offset| of the carrier at any time, drift included):
 // Bluetooth BR ±75 kHz, BLE ±150 kHz incl. drift, 802.11 OFDM ±20 ppm, DSSS ±25 ppm, 802.15.4 ±40 ppm;
