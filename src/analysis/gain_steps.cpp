@@ -119,6 +119,7 @@ void GainSteps::push(double time_s, std::uint64_t first_sample, std::uint64_t ma
         ended_ = false;
         until_cached_ = false;  // tiles count from 0 again
         until_index_ = held_.size();
+        lead_in();
     }
     held_.push_back({time_s, first_sample, mark, tiles_});
     if (cells.size() >= cells_) {
@@ -176,6 +177,7 @@ void GainSteps::add_tile() {
         // the tuning's first whole window: the levels every later step's gain is read against
         quiet_levels(0, reference_);
         reference_gain_ = gain_;
+        reference_tiles_.assign(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(window_tiles_ * groups_));
     }
     ++tiles_;
     tile_pos_ = pos + 1 == w ? 0 : pos + 1;
@@ -357,10 +359,43 @@ void GainSteps::close_region() {
     ++steps_;
 }
 
+// A new stretch of a tuning seen before (a sweep's next dwell, the samples after a gap): the gain may
+// have moved while the radio was tuned elsewhere, or move in the stretch's first window, where no
+// window before it holds the floor. The stretch is led in by the tuning's first window, its tiles as
+// the gain in force would show them: a step at the stretch's start or in its first window is then seen
+// and judged as any other, against the tuning's own floor. (Its tiles, not their quiet level repeated:
+// the minimum of a window of noise tiles stands ~1.5 dB under their tenth percentile, so a constant
+// lead-in would hide a 3 dB step up and read a level stretch as a step down.)
+void GainSteps::lead_in() {
+    if (!on_ || reference_tiles_.empty()) return;
+    const auto scale = static_cast<float>(gain_ / reference_gain_);
+    for (std::size_t k = 0; k < window_tiles_; ++k) {
+        for (std::size_t c = 0; c < groups_; ++c) tile_acc_[c] = reference_tiles_[k * groups_ + c] * scale;
+        add_tile();
+    }
+}
+
+// The stretch's last window: its splits have no whole window after them. The stretch is carried on by
+// repeating its last quarter window's tiles for a window, so a step up to a quarter window before the
+// end is judged on the level after it (a step in that last quarter is still not seen: the repeated
+// tiles hold both levels there). Only for stretches long enough to have judged a whole window.
+void GainSteps::lead_out() {
+    const std::size_t w = window_tiles_, tail = min_region_tiles_;
+    if (!on_ || tiles_ < 2 * w + tail) return;
+    const std::uint64_t first = tiles_ - tail;
+    std::vector<float> repeated(tail * groups_);
+    for (std::size_t k = 0; k < tail; ++k)
+        std::copy_n(&history_[((first + k) % history_tiles_) * groups_], groups_, &repeated[k * groups_]);
+    for (std::size_t k = 0; k < w; ++k) {
+        std::copy_n(&repeated[(k % tail) * groups_], groups_, tile_acc_.data());
+        add_tile();
+    }
+}
+
 void GainSteps::end_stretch() {
     if (ended_) return;
-    // the last window's splits are not judged (their windows after are cut by the end); an open region
-    // is judged on the positions it has
+    lead_out();
+    // an open region is judged on the positions it has
     if (region_.open) close_region();
     ended_ = true;
 }

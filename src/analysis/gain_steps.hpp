@@ -85,6 +85,8 @@ public:
 
 private:
     void add_tile();
+    void lead_in();   // a new stretch of a known tuning: a window of tiles at its quiet levels before it
+    void lead_out();  // the stretch's end: its last quarter window repeated, so its last window is judged
     void evaluate(std::uint64_t split, std::span<const float> before, std::span<const float> after);
     void close_region();
     // The change at `split` from the windows' quiet levels (a low percentile, steadier than their
@@ -148,6 +150,7 @@ private:
     // window, with the gain it was at: each step's gain is read against them where the sub-bands agree,
     // so a step missed between two found ones does not stay in every gain after them
     std::vector<float> quiet_before_, quiet_after_, reference_;
+    std::vector<float> reference_tiles_;  // the tuning's first window's tiles, which lead each later stretch in
     std::vector<double> levels_;
     double reference_gain_ = 1.0;
     std::vector<float> scratch_, sorted_;
