@@ -27,8 +27,12 @@
 // Limits (measured, docs/accuracy.md "Behind real receivers"): a window of busy traffic (no quiet
 // 25 µs in it) raises the minimum of the sub-bands it occupies by 1–2.4 dB, and strong Wi-Fi's or
 // DSSS's skirts reach the band edges; such windows hide a step's agreement, so under busy traffic some
-// 3 dB steps are not found (and are left in, as before). Steps closer than a window to each other, or
-// to a stretch's start or end, are not judged.
+// 3 dB steps are not found (and are left in, as before). Steps closer than a window to each other are
+// not judged apart. A stretch of a tuning seen before is led in by the tuning's first window (its tiles
+// at the gain in force), and a stretch's end is carried on by its last quarter window repeated, so a
+// step at a later stretch's start or in its first window, or up to a quarter window before a stretch's
+// end, is judged; one in the first window of a tuning's first stretch, or in a stretch's last quarter
+// window, is not.
 // FFTs under 64 bins are not looked at (see on_).
 #include <algorithm>
 #include <cstddef>
@@ -56,8 +60,8 @@ public:
               std::span<const float> cells);
     // The stream ends or jumps (a gap, a new segment): a step still open is decided on the positions it
     // has, every held frame becomes releasable, and the windows start afresh with the next push. The
-    // gain reached is kept (the tuning's floor was learnt at it). Only whole windows are judged, so a
-    // step in the first or last 2 ms of a stretch is not seen.
+    // gain reached is kept (the tuning's floor was learnt at it). The stretch's last window is judged on
+    // its last quarter window repeated (a step in that last quarter is not seen).
     void end_stretch();
 
     struct Released {
