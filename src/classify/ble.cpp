@@ -182,6 +182,12 @@ public:
             what += util::format("; %s (%zu random, %zu public)", count_text(advertisers.size(), "advertiser").c_str(), random_advertisers,
                                  advertisers.size() - random_advertisers);
         if (!connections.empty()) what += "; " + count_text(connections.size(), "connection") + " by access address";
+        if (const std::size_t at_once = most_sending_at_once(); at_once >= 2) {
+            // One radio sends on one frequency at a time: packets on the air together on different
+            // channels come from as many transmitters, whatever address they share.
+            e.fields.emplace_back("transmitters_at_once", at_once);
+            what += util::format("; %zu transmitters (packets on the air together on %zu frequencies)", at_once, at_once);
+        }
         e.summary = "BLE " + what;
         out.push_back(std::move(e));
     }
@@ -249,6 +255,26 @@ private:
         e.summary = util::format("%zu bursts at %d MHz with BLE-like deviation but no BLE behaviour, clock or decode: fits no known class",
                                  packets_.size(), mhz);
         out.push_back(std::move(e));
+    }
+
+    // The most packets overlapping one another in time by at least half the shorter, each on its own
+    // frequency (1 MHz apart or more).
+    std::size_t most_sending_at_once() const {
+        std::vector<const Packet*> by_start;
+        for (const auto& p : packets_) by_start.push_back(&p);
+        std::sort(by_start.begin(), by_start.end(), [](const Packet* x, const Packet* y) { return x->start < y->start; });
+        std::size_t most = 0;
+        for (std::size_t i = 0; i < by_start.size(); ++i) {
+            std::vector<double> freqs{by_start[i]->center};
+            for (std::size_t j = i + 1; j < by_start.size() && by_start[j]->start < by_start[i]->end; ++j) {
+                const Packet &a = *by_start[i], &b = *by_start[j];
+                const double shared = std::min(a.end, b.end) - std::max(a.start, b.start);
+                if (shared < 0.5 * std::min(a.end - a.start, b.end - b.start)) continue;
+                if (std::all_of(freqs.begin(), freqs.end(), [&](double f) { return std::abs(f - b.center) >= 1.0; })) freqs.push_back(b.center);
+            }
+            most = std::max(most, freqs.size());
+        }
+        return most;
     }
 
     static std::vector<BurstSpan> spans(const std::vector<Packet>& packets, double half_width_mhz) {

@@ -4,7 +4,9 @@
 
 #include "coex/core/text.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace coex::classify {
 
@@ -52,7 +54,6 @@ report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vecto
     e.emitter_class = emitter_class;
     if (bursts.empty()) return e;
     std::vector<double> levels, above;
-    double on = 0.0;
     e.low_mhz = bursts.front().low_mhz;
     e.high_mhz = bursts.front().high_mhz;
     e.first_s = bursts.front().start;
@@ -60,13 +61,21 @@ report::Emitter emitter_from_bursts(EmitterClass emitter_class, const std::vecto
     for (const auto& b : bursts) {
         levels.push_back(b.level_dbfs);
         above.push_back(b.above_floor_db);
-        on += b.end - b.start;
         e.low_mhz = std::min(e.low_mhz, b.low_mhz);
         e.high_mhz = std::max(e.high_mhz, b.high_mhz);
         e.first_s = std::min(e.first_s, b.start);
         e.last_s = std::max(e.last_s, b.end);
     }
     e.center_mhz = 0.5 * (e.low_mhz + e.high_mhz);
+    // On-time is the union of the bursts: two devices of one entry sending at once are on once.
+    std::vector<std::pair<double, double>> spans;
+    for (const auto& b : bursts) spans.emplace_back(b.start, b.end);
+    std::sort(spans.begin(), spans.end());
+    double on = 0.0, covered_to = spans.front().first;
+    for (const auto& [start, end] : spans) {
+        on += std::max(0.0, end - std::max(start, covered_to));
+        covered_to = std::max(covered_to, end);
+    }
     e.level_dbfs = mean_dbfs(levels);
     e.above_floor_db = median(above);
     const double seen = observation.seconds_over(e.low_mhz + edge_mhz, e.high_mhz - edge_mhz);

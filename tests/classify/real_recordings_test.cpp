@@ -57,6 +57,23 @@ TEST_P(NrfRecording, NamesWhatWasTransmitted) {
     for (const auto* z : of_class(r, "zigbee")) EXPECT_EQ(std::get<double>(field(*z, "channel")->data), 15.0);
 }
 
+TEST(NrfRecordingTwoRadios, PacketsOnTheAirTogetherAreTwoTransmittersOnOnce) {
+    // Two nRF52840s send one packet each, at once, on 2424 and 2426 MHz, under one access address: one
+    // radio cannot be on two channels at a time, so the entry counts two transmitters, and its duty is
+    // the union of their on-times (1.09 ms of 2 ms), not their sum.
+    const auto path = kReal / "nrf_ble_802154" / "BLE_BLE_2424MHz_2426MHz.dat";
+    if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+    const auto r = analyze(read_interleaved<float>(path, 1.0f), 2425e6, 10e6);
+    const auto ble = of_class(r, "ble");
+    ASSERT_EQ(ble.size(), 1u) << classes(r);
+    ASSERT_NE(field(*ble[0], "transmitters_at_once"), nullptr);
+    EXPECT_EQ(std::get<double>(field(*ble[0], "transmitters_at_once")->data), 2.0);
+    EXPECT_NEAR(ble[0]->duty_cycle, 0.545, 0.03);
+    // one packet alone is one transmitter: no such field
+    const auto alone = analyze(read_interleaved<float>(kReal / "nrf_ble_802154" / "BLE_0dBm.dat", 1.0f), 2425e6, 10e6);
+    for (const auto* e : of_class(alone, "ble")) EXPECT_EQ(field(*e, "transmitters_at_once"), nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Files, NrfRecording,
     ::testing::Values(std::make_pair("BLE_0dBm.dat", std::vector<std::string>{"ble"}),
