@@ -20,6 +20,7 @@ namespace coex::classify {
 namespace {
 
 constexpr std::size_t kSteadyPackets = 100;  // packets behind an airtime extrapolation that holds to ~10 %
+constexpr double kMostPiconetAirtime = 2.0 * 2870e-6 / (10.0 * 625e-6);  // DH5 both ways: 0.918
 
 constexpr double kSlotSeconds = 625e-6;
 
@@ -255,12 +256,25 @@ public:
         // Airtime and packet rate are extrapolated from the channels seen to all the device uses: from
         // a few dozen packets through a fraction of the band, one lucky run of hops can double them.
         if (!e.identities.empty()) e.summary += "; " + count_text(e.identities.size(), "piconet") + " by LAP";
+        // No piconet's slots hold more than DH5 packets both ways (2 x 2.87 ms in 10 slots): an estimate
+        // over that is the extrapolation's luck, not the air.
+        const double most_airtime = std::min(1.0, kMostPiconetAirtime * static_cast<double>(std::max<std::size_t>(1, e.identities.size())));
+        e.duty_cycle = std::min(e.duty_cycle, most_airtime);
         if (hops_.size() < kSteadyPackets && observed.size() < bt_classic_channels) {
             const std::string seen = count_text(hops_.size(), "packet");
             e.fields.emplace_back("estimate_note", util::format("rough: %s seen through %zu of %d channels", seen.c_str(), observed.size(),
                                                                 bt_classic_channels));
-            e.summary += util::format(" (airtime and rate rough: %s seen through %zu of %d channels)", seen.c_str(), observed.size(),
-                                      bt_classic_channels);
+            // The packet count is a Poisson draw: its 99 % interval (Wilson-Hilferty) scales the estimate (missed
+            // packets and partly seen channels add to the draw, so the wider one).
+            const double n = static_cast<double>(hops_.size());
+            auto cube = [](double v) { return v * v * v; };
+            const double low_count = n * cube(std::max(0.0, 1.0 - 1.0 / (9.0 * n) - 2.576 / (3.0 * std::sqrt(n))));
+            const double high_count = (n + 1.0) * cube(1.0 - 1.0 / (9.0 * (n + 1.0)) + 2.576 / (3.0 * std::sqrt(n + 1.0)));
+            const double low = std::min(std::clamp(duty, 0.0, 1.0) * low_count / n, most_airtime);
+            const double high = std::min(std::clamp(duty, 0.0, 1.0) * high_count / n, most_airtime);
+            e.fields.emplace_back("duty_cycle_range", report::Value::Array{low, high});
+            e.summary += util::format(" (airtime %.0f–%.0f %%, rate rough: %s seen through %zu of %d channels)", 100.0 * low, 100.0 * high,
+                                      seen.c_str(), observed.size(), bt_classic_channels);
         }
         out.push_back(std::move(e));
     }
