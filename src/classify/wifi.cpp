@@ -19,7 +19,8 @@
 namespace coex::classify {
 namespace {
 
-class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts, public ExplainsBursts {
+class WifiDetector final : public Detector, public ClaimsCells, public ClaimsPieces, public TakesProvenBursts, public ExplainsBursts,
+                           public LooksAtClosedBursts {
 public:
     explicit WifiDetector(const DetectorSetup& setup)
         : occupancy_(setup.wifi_channels), history_(setup.history), channels_(setup.wifi_channels), records_(setup.burst_records) {
@@ -50,6 +51,7 @@ public:
 
     void begin_tuning(const TuningGeometry& tuning) override {
         tuning_ = tuning;
+        looked_.clear();  // (the last tuning's pieces were all judged at its end)
         occupancy_.begin_tuning(tuning);
     }
     void claim(const Frame& frame) override { occupancy_.on_frame(frame); }
@@ -146,6 +148,7 @@ public:
         out.counters["wifi.rejected_shoulders"] = n.rejected_shoulders;
         out.counters["wifi.rejected_short"] = n.rejected_short;
         out.counters["wifi.frames_ht40"] = n.frames_bonded;
+        if (n.rejected_bonded_gap > 0) out.counters["wifi.rejected_ht40_with_gap"] = n.rejected_bonded_gap;
         out.counters["wifi.kind_by_spectrum"] = n.kind_by_spectrum;
         out.counters["wifi.channels_blanked_by_oven"] = channels_blanked;
         if (n.frames_faded > 0) {
@@ -294,27 +297,69 @@ private:
         // (and wider than a packet of a 1 MHz channel — Bluetooth's, BLE 1M's, a 1 Mb/s ESB link's: its
         // envelope is no guide when the piece runs into a transmission's start, as one inside the channel
         // cut by a PPDU does)
-        if (!history_ || b.bandwidth_mhz < kMinPieceMhz || (b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope))
-            return std::nullopt;
+        if (!is_piece_candidate(b)) return std::nullopt;
+        // (its PHY looked for when it closed, while its samples were held: a piece is judged only once
+        // the transmissions around it have settled, which may be after the history has moved on)
+        std::vector<int> showing;
+        const auto keep = static_cast<std::uint64_t>(kLookedKeepSeconds * tuning_.segment.sample_rate_hz);
+        while (!looked_.empty() && looked_.front().first_sample + keep < b.first_sample) looked_.pop_front();
+        const auto it = std::find_if(looked_.begin(), looked_.end(), [&](const LookedPiece& p) {
+            return p.first_sample == b.first_sample && p.center_mhz == b.center_mhz;
+        });
+        if (it != looked_.end()) {
+            showing = std::move(it->channels);
+            looked_.erase(it);
+        } else {
+            showing = channels_showing_phy(b);
+        }
         const double half = 0.5 * tuning_.segment.usable_bandwidth_hz() / 1e6, centre = tuning_.segment.center_frequency_hz / 1e6;
         for (const auto& c : channels_) {
-            if (b.low_mhz < c.center_mhz - kPieceHalfMhz || b.high_mhz > c.center_mhz + kPieceHalfMhz) continue;
-            if (!occupancy_.carried_wifi(c.number)) continue;
-            const double rate = tuning_.segment.sample_rate_hz;
-            const auto end = std::min<std::uint64_t>(b.end_sample, b.first_sample + static_cast<std::uint64_t>(96e-6 * rate));
-            history_->copy(b.first_sample, end, snippet_);
-            if (static_cast<double>(snippet_.size()) < 40e-6 * rate) continue;  // too few symbols to say
-            remove_dc(snippet_);
-            const auto m = channelizer_.wifi_phy(snippet_, rate, c.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
-            if (!m.valid) continue;
-            const bool ofdm = m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker;
-            const bool dsss = m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker;
-            if (!ofdm && !dsss) continue;
+            if (std::find(showing.begin(), showing.end(), c.number) == showing.end() || !occupancy_.carried_wifi(c.number)) continue;
             const bool whole = c.center_mhz - wifi_observed_half_width_mhz >= centre - half && c.center_mhz + wifi_observed_half_width_mhz <= centre + half;
             return whole ? Seen::whole : Seen::in_part;
         }
         return std::nullopt;
     }
+
+    [[nodiscard]] bool is_piece_candidate(const BurstFeatures& b) const {
+        return history_ && b.bandwidth_mhz >= kMinPieceMhz && !(b.has_time_domain && b.constant_envelope >= kMinPieceConstantEnvelope);
+    }
+
+    // The channels whose occupied band holds the piece and whose samples, while it is on, show 802.11
+    // OFDM's guard interval or DSSS's Barker period: over its first 96 µs, and for a longer piece over
+    // its last 96 µs too (the burst tracker joins a narrow packet inside the channel — a Bluetooth hop —
+    // to the frame that starts under it: the piece's start is then the packet's, its band the frame's).
+    std::vector<int> channels_showing_phy(const BurstFeatures& b) {
+        std::vector<int> showing;
+        const double rate = tuning_.segment.sample_rate_hz;
+        const auto window = static_cast<std::uint64_t>(kPieceLookSeconds * rate);
+        std::vector<std::uint64_t> starts{b.first_sample};
+        if (b.end_sample > b.first_sample + 2 * window) starts.push_back(b.end_sample - window);
+        for (const auto& c : channels_) {
+            if (b.low_mhz < c.center_mhz - kPieceHalfMhz || b.high_mhz > c.center_mhz + kPieceHalfMhz) continue;
+            for (const auto from : starts) {
+                history_->copy(from, std::min(b.end_sample, from + window), snippet_);
+                if (static_cast<double>(snippet_.size()) < 40e-6 * rate) continue;  // too few symbols to say
+                remove_dc(snippet_);
+                const auto m = channelizer_.wifi_phy(snippet_, rate, c.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
+                const bool ofdm = m.valid && m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker;
+                const bool dsss = m.valid && m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker;
+                if (ofdm || dsss) {
+                    showing.push_back(c.number);
+                    break;
+                }
+            }
+        }
+        return showing;
+    }
+
+public:
+    void look(const BurstFeatures& b) override {
+        if (!is_piece_candidate(b)) return;
+        looked_.push_back({b.first_sample, b.center_mhz, channels_showing_phy(b)});
+    }
+
+private:
 
     [[nodiscard]] bool inside_faded(const BurstFeatures& b) {
         // (spans end in capture order; one ended well before this burst began explains nothing more)
@@ -580,6 +625,8 @@ private:
     // 802.11's ±25 ppm at both ends plus a receiver's LO error: far under the 5 MHz to a neighbour
     static constexpr double kMaxProofOffsetHz = 300e3;
     static constexpr double kFadedSpanKeepSeconds = 0.05;
+    static constexpr double kPieceLookSeconds = 96e-6;  // 24 OFDM symbols or 96 DSSS symbols
+    static constexpr double kLookedKeepSeconds = 1.0;  // a piece waits for its judgement far less (the longest transmission)
     // A slice of OFDM subcarriers measures 0.5–0.67 (a Gaussian's envelope, through the cut filter);
     // GFSK 10 dB over the floor 0.73 and more (Bluetooth BR in the corpus scenes behind `hackrf`).
     static constexpr double kMinPieceConstantEnvelope = 0.7;
@@ -606,6 +653,12 @@ private:
     std::vector<cf32> wide_, baseband_;
     std::vector<decode::Packet> packets_;
     std::map<int, Tally> tallies_;  // by channel
+    struct LookedPiece {
+        std::uint64_t first_sample;
+        double center_mhz;
+        std::vector<int> channels;  // showing an 802.11 PHY while it was on
+    };
+    std::deque<LookedPiece> looked_;  // in closing order, which is judging order
     std::map<std::string, std::uint64_t> decode_counters_;
     std::uint64_t transmissions_tried_ = 0;
     std::optional<bool> decoded_kind_;  // the last transmission's kind, by its decoded header (true: DSSS)

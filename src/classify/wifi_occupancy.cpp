@@ -98,6 +98,22 @@ bool even(const double* sub_signal, const double* sub_noise, int bands, double e
     return true;
 }
 
+// Whether `cells` cells from `first` hold a run of kMinGapCells or more, each under kGapShare of the
+// mean excess: a stretch of floor inside the band. An HT40 PPDU fills its ±18 MHz (behind 50 ns of
+// multipath its fades leave at most 3 such cells side by side in wifi-n-ht40-wideband behind usrp, 4 in
+// one frame of 1800); two 20 MHz channels 25 MHz apart (6 and 11) leave the 8 MHz between them dark,
+// which 5 MHz sub-bands averaged over do not see when each holds one bright edge cell.
+bool holds_gap(const Frame& frame, int first, int cells, double excess) {
+    int run = 0;
+    for (int i = 0; i < cells; ++i) {
+        const auto c = static_cast<std::size_t>(first + i);
+        const bool dark = frame.cells[c] - frame.cell_floor[c] < WifiOccupancyDetector::kGapShare * excess * frame.cell_floor[c];
+        run = dark ? run + 1 : 0;
+        if (run >= WifiOccupancyDetector::kMinGapCells) return true;
+    }
+    return false;
+}
+
 // Flat but for one notch: at most kMaxFadedSubbands sub-bands, side by side, under kMinSubband of the
 // mean excess (two-path fading's notch is a few MHz wide; a signal narrower than the channel, or two
 // channels' signals seen from between them, leave more of it dark or dark at both sides).
@@ -128,13 +144,17 @@ WifiOccupancyDetector::WifiOccupancyDetector(std::vector<WifiChannel> channels) 
     bonded_frame_.assign(tracked_.size(), 0);
 }
 
-bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) const {
+bool WifiOccupancyDetector::bonded_on(const Bonded& b, const Frame& frame) {
     if (b.inner_first < 0) return false;
     constexpr int kCells = 2 * kBondedInnerHalf + 1, kBands = kCells / 5;
     double sub_signal[kBands] = {}, sub_noise[kBands] = {};
     const double excess = excess_over(frame, b.inner_first, kCells, 5, sub_signal, sub_noise);
     const bool continuing = !tracked_[b.low].burst_excess.empty() || !tracked_[b.high].burst_excess.empty();
     if (excess < (continuing ? kHoldExcess : kOnExcess) || !even(sub_signal, sub_noise, kBands, excess)) return false;
+    if (holds_gap(frame, b.inner_first, kCells, excess)) {
+        ++counters_.rejected_bonded_gap;
+        return false;
+    }
     return shoulder_excess(frame, b.shoulder_cells, b.beyond_cells) <= kMaxShoulder * excess;
 }
 

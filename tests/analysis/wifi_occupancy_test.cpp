@@ -315,6 +315,48 @@ TEST(Occupancy, PiecesOfAChannelSeenWholeThatShowItsPhyAreItsOwn) {
     EXPECT_GE(r.stats.counters.at("wifi.pieces_showing_the_channels_phy"), 4u);
 }
 
+// The corpus's café scene (802.11b on channel 1, OFDM on 6 and n on 11, a BLE advertiser, a Classic
+// headset) in a 100 MS/s view behind the usrp model, its first `duration_s`.
+report::Report named_networks_behind_usrp(double duration_s) {
+    auto scene = sim::load_scene(std::filesystem::path(COEX_SOURCE_DIR) / "captures/scenes/named-networks.json", "usrp");
+    scene.duration_s = duration_s;
+    sim::Synthesizer synth(scene);
+    std::vector<testing::MemorySource::Segment> segments;
+    for (std::size_t k = 0; k < synth.segments().size(); ++k) segments.push_back({synth.segments()[k].info, synth.render(k)});
+    testing::MemorySource source(std::move(segments));
+    return analysis::run(source, {testing::test_analysis_config(), std::nullopt, {}});
+}
+
+TEST(Occupancy, TwoChannelsAGapApartAreNotOneHt40Frame) {
+    // Channels 6 and 11 are 25 MHz apart: when both are on, the 40 MHz between 2440 and 2474 MHz (an
+    // HT40 pair 8 + 12) holds a bright edge cell in every 5 MHz sub-band and 8 MHz of floor between the
+    // two channels; multipath dims the shoulder cells. Before the gap was looked for, such frames counted
+    // as HT40 on 5 + 9 and 8 + 12 (2–4 % occupancy each on idle channels, 4 false channels in `coex eval`).
+    const auto r = named_networks_behind_usrp(0.08);
+    for (int k : {3, 4, 5, 7, 8, 9, 10, 12, 13}) EXPECT_LT(channel(r, k).occupancy, 0.005) << "channel " << k;
+    EXPECT_GT(channel(r, 6).occupancy, 0.2);
+    EXPECT_GT(channel(r, 11).occupancy, 0.2);
+    ASSERT_TRUE(r.stats.counters.contains("wifi.rejected_ht40_with_gap"));
+    EXPECT_GT(r.stats.counters.at("wifi.rejected_ht40_with_gap"), 100u);
+    EXPECT_LE(r.stats.counters.at("wifi.frames_ht40"), 5u);
+}
+
+TEST(Occupancy, PiecesJudgedAfterTheirSamplesLeftAreStillTheChannels) {
+    // Channel 1's 802.11b frames, dimmed on their low side by the passband, leave 12 MHz slivers
+    // (2408–2420 MHz) to the burst tracker. A sliver is judged only once the channel's transmissions
+    // around it have settled — the first ones after its first transmission counted, tens of ms on —
+    // when its samples have left the history: its Barker period is now looked for when it closes.
+    // Before, the slivers made two `unknown` entries and an `ofdm_not_wifi` one at 2408–2420 MHz.
+    const auto r = named_networks_behind_usrp(0.08);
+    for (const auto& e : r.emitters) {
+        if (e.emitter_class == EmitterClass::unknown || e.emitter_class == EmitterClass::ofdm_not_wifi) {
+            EXPECT_FALSE(e.low_mhz >= 2401.0 && e.high_mhz <= 2423.0) << e.summary;
+        }
+    }
+    ASSERT_TRUE(r.stats.counters.contains("wifi.pieces_showing_the_channels_phy"));
+    EXPECT_GE(r.stats.counters.at("wifi.pieces_showing_the_channels_phy"), 5u);
+}
+
 // Channel 6 through a coarse sweep (20 MHz steps at 2430 and 2450 MHz, two rounds): no tuning holds it
 // whole. `upper_edge_db` tilts the receiver's passband (0: flat).
 report::Report coarse_sweep_over_channel6(double upper_edge_db) {

@@ -54,6 +54,7 @@ struct WifiOccupancyCounters {
     std::uint64_t rejected_shoulders = 0;  // flat, but wider than a 20 MHz channel
     std::uint64_t rejected_short = 0;      // a single frame: shorter than any PPDU
     std::uint64_t frames_bonded = 0;       // frames holding an HT40 (40 MHz) transmission
+    std::uint64_t rejected_bonded_gap = 0; // even over 40 MHz by 5 MHz sub-bands, but with a gap of floor inside
     std::uint64_t kind_by_spectrum = 0;    // transmissions not judged by the samples: spectrum and channel agreed
     std::uint64_t frames_faded = 0;        // flat but for one notch (a sub-band or two): frequency-selective fading
     std::uint64_t faded_proven = 0;        // transmissions with faded frames, counted: a PPDU decoded at the channel's centre
@@ -132,6 +133,10 @@ public:
     // than 7 dB under the mean in ~28 % of channels. A frame flat but for at most this many adjacent
     // sub-bands is "faded": it joins a transmission, which then needs its preamble to count.
     static constexpr int kMaxFadedSubbands = 2;
+    // An HT40 frame holds no stretch of floor: this many 1 MHz cells side by side, each under this
+    // share of the mean excess (−10 dB), are the gap between two 20 MHz channels, not a fade.
+    static constexpr int kMinGapCells = 4;
+    static constexpr double kGapShare = 0.1;
     // Undecoded faded transmissions count on a channel where this many faded ones decoded, and at
     // least half of those tried.
     static constexpr std::uint64_t kFadedProvenToTrust = 2;
@@ -193,7 +198,7 @@ private:
         int shoulder_cells[4] = {-1, -1, -1, -1};
         int beyond_cells[2] = {-1, -1};
     };
-    [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame) const;
+    [[nodiscard]] bool bonded_on(const Bonded& b, const Frame& frame);
     void close_burst(Tracked& t);
     bool counts_faded(Tracked& t, const WifiBurstSpan& span, std::size_t frames);
     // `inband_excess`: this frame's mean excess power per MHz over centre ± 8 MHz (linear, absolute);
