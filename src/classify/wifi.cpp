@@ -372,7 +372,7 @@ private:
         const double length = std::max(end - b.start_s, 1e-9);
         std::map<double, double> covered;  // by channel centre
         for (const auto& s : faded_) {
-            if (b.low_mhz < s.center_mhz - 11.0 || b.high_mhz > s.center_mhz + 11.0) continue;
+            if (b.low_mhz < s.center_mhz - kFadedPieceHalfMhz || b.high_mhz > s.center_mhz + kFadedPieceHalfMhz) continue;
             const double overlap = std::min(end, s.end_s + frame) - std::max(b.start_s, s.start_s - frame);
             if (overlap > 0.0 && (covered[s.center_mhz] += overlap) >= kFadedPieceCovered * length) return true;
         }
@@ -632,6 +632,10 @@ private:
     static constexpr double kMinPieceConstantEnvelope = 0.7;
     static constexpr double kMinPieceMhz = 1.5;   // a 1 MHz-channel packet's 90 % bandwidth is ≤ 1.2 MHz
     static constexpr double kPieceHalfMhz = 9.3;   // a piece of a channel lies within its occupied ±8.3 MHz (a cell coarse)
+    // Inside the cells its transmission claims (centre ± 11 MHz), whose outermost reach ± 11.5 MHz: the
+    // burst's 95 % energy edge falls within its last cell (a Bluetooth hop in that cell, joined to the
+    // piece, puts it there: seed-story-wideband's DH5 at 2448 MHz beside channel 6 behind usrp).
+    static constexpr double kFadedPieceHalfMhz = 11.5;
     static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
