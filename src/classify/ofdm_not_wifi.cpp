@@ -206,6 +206,22 @@ public:
             e.last_s = std::max(same->last_s, e.last_s);
             e.duty_cycle = std::min(1.0, same->duty_cycle + e.duty_cycle);
             e.evidence.detail += "; " + same->evidence.detail;
+            // (a link between two channels' centres is handed over by both: every such entry is this link's)
+            const auto link_low = e.low_mhz, link_high = e.high_mhz;
+            for (auto other = same + 1; other != findings.emitters.end();) {
+                const bool overlaps = other->emitter_class == EmitterClass::ofdm_not_wifi &&
+                                      std::min(other->high_mhz, link_high) - std::max(other->low_mhz, link_low) >= 0.5 * (link_high - link_low);
+                if (!overlaps) {
+                    ++other;
+                    continue;
+                }
+                e.bursts += other->bursts;
+                e.first_s = std::min(other->first_s, e.first_s);
+                e.last_s = std::max(other->last_s, e.last_s);
+                e.duty_cycle = std::min(1.0, other->duty_cycle + e.duty_cycle);
+                other = findings.emitters.erase(other);
+                ++merged_;
+            }
             e.summary = util::format("OFDM, not Wi-Fi, ~%.0f MHz wide at %.1f MHz, %.0f %% of the time: a drone's video link or a video sender",
                                      e.high_mhz - e.low_mhz, e.center_mhz, 100.0 * e.duty_cycle);
             *same = std::move(e);

@@ -267,5 +267,23 @@ TEST(LookAlikes, PiecesOfADroneLinkDimmedOnOneSideAreTheLinks) {
     EXPECT_GE(counter(r, "emitters.pieces_folded_into.ofdm_not_wifi"), 2u) << counters(r);
 }
 
+TEST(LookAlikes, ADroneLinkHandedOverByTwoChannelsIsOneEntry) {
+    // The 20 MHz link at 2459.5 MHz as written (100 MS/s view): its frames count on the Wi-Fi grid on
+    // two channels' tests, each handed over to `ofdm_not_wifi` by its LTE prefix. Every entry handed
+    // over that overlaps the link is the link's (since HT40 frames may hold no gap, channel 11 counts
+    // some of its frames: two entries were left, the second "on Wi-Fi channel 11's band"). No Wi-Fi
+    // occupancy on the channels around it either (channel 5 read 3.4 % from HT40 "frames" before).
+    const auto r = corpus_scene_behind("lookalike-drone-20mhz-wideband", "");
+    const auto links = of_class(r, "ofdm_not_wifi");
+    ASSERT_EQ(links.size(), 1u) << classes(r);
+    EXPECT_NEAR(links[0]->center_mhz, 2459.5, 1.5);
+    EXPECT_GE(counter(r, "detector.ofdm_not_wifi.merged_with_wifi_handover"), 2u) << counters(r);
+    for (const auto& c : r.wifi) {
+        if (c.channel != 6) {
+            EXPECT_LE(c.occupancy, 0.005) << "channel " << c.channel;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace coex
