@@ -664,6 +664,8 @@ void Classifier::judge(const BurstFeatures& f) {
 void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::vector<const Registered*>& found_by) {
     auto owner = [&](const report::Emitter& piece) -> std::ptrdiff_t {
         for (std::size_t o = 0; o < emitters.size(); ++o) {
+            // (an oven entry is looked at only as a link's piece: see is_piece_of_ofdm_link)
+            if (piece.emitter_class == EmitterClass::microwave_oven && emitters[o].emitter_class != EmitterClass::ofdm_not_wifi) continue;
             const auto* claims = found_by[o]->claims_pieces;
             if (claims && claims->owns_piece(emitters[o], piece)) return static_cast<std::ptrdiff_t>(o);
         }
@@ -686,7 +688,7 @@ void Classifier::fold_pieces(std::vector<report::Emitter>& emitters, const std::
     std::vector<bool> absorbed(emitters.size(), false);
     for (std::size_t i = 0; i < emitters.size(); ++i) {
         const auto cls = emitters[i].emitter_class;
-        auto o = cls == EmitterClass::unknown ? owner(emitters[i]) : -1;
+        auto o = cls == EmitterClass::unknown || cls == EmitterClass::microwave_oven ? owner(emitters[i]) : -1;
         if (o < 0 && cls != EmitterClass::proprietary_gfsk) o = link_owner(emitters[i]);
         if (o < 0) continue;
         auto& into = emitters[static_cast<std::size_t>(o)];

@@ -324,7 +324,12 @@ private:
 }  // namespace
 
 bool is_piece_of_ofdm_link(const report::Emitter& link, const report::Emitter& piece) {
-    if (link.emitter_class != EmitterClass::ofdm_not_wifi || piece.emitter_class != EmitterClass::unknown) return false;
+    // (an "oven" named only by its bursts' starts falling in step with the mains — three do by chance
+    // — and not by the folded rhythm of a sweeping carrier is no better evidence than an unknown piece:
+    // a link's 5 ms frames, cut into wide fading pieces, gave one behind usrp)
+    // (the detector's entry from its bursts' phases alone carries their carrier's range; a rhythm's does not)
+    const bool oven_by_phase_only = piece.emitter_class == EmitterClass::microwave_oven && report::find_field(piece, "carrier_low_mhz") != nullptr;
+    if (link.emitter_class != EmitterClass::ofdm_not_wifi || (piece.emitter_class != EmitterClass::unknown && !oven_by_phase_only)) return false;
     const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(piece.high_mhz - piece.low_mhz);
     if (piece.first_s < link.first_s - kSkirtSeconds || piece.last_s > link.last_s + kSkirtSeconds) return false;
     if (piece.low_mhz < link.low_mhz - kSkirtMhz || piece.high_mhz > link.high_mhz + kSkirtMhz) {
