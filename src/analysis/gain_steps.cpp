@@ -235,6 +235,7 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
     region_.last = split;
     ++region_.positions;
     if (uniform) region_.uniform_looks.push_back({split, median});
+    region_.looks.push_back({split, median});
 }
 
 bool GainSteps::agree(std::span<const float> ratios, float median, int sign) const {
@@ -282,18 +283,19 @@ float GainSteps::agreed_ratio(std::span<const float> before, std::span<const flo
     return agree(scratch_, ratio, sign) ? ratio : 0.0f;
 }
 
-std::uint64_t GainSteps::sharpest_split(std::uint64_t split, int sign, std::uint64_t earliest) {
+std::uint64_t GainSteps::sharpest_split(std::uint64_t split, int sign, std::uint64_t from, std::uint64_t to) {
     // Each tile's level against the quiet levels before the step: the third lowest of the sub-bands'
     // (emitters only add power, so the lowest are those no emitter holds at that moment; the lowest
     // two are left out for the DC leak, which the gain does not scale, and the noise), in dB; the
     // instant is where the mean of the next `m` tiles differs most from the mean of the last `m` — a
-    // step moves it at one tile, a window's quiet level only over several. Looked for within a quarter
-    // window of the candidate: under busy Wi-Fi (13 of 16 sub-bands of a 20 MS/s view) a frame's edge
-    // can look sharper, and half a window put steps 0.7–1.3 ms off.
-    const std::uint64_t w = window_tiles_, m = std::max<std::uint64_t>(2, w / 10);
+    // step moves it at one tile, a window's quiet level only over several. Looked for from `from` to
+    // `to` (close_region: a quarter window of the candidate, and back to where the change was first
+    // seen whole): under busy Wi-Fi (13 of 16 sub-bands of a 20 MS/s view) a frame's edge can look
+    // sharper, and half a window either way put steps 0.7–1.3 ms off.
+    const std::uint64_t m = std::max<std::uint64_t>(2, window_tiles_ / 10);
     const std::uint64_t oldest = tiles_ > history_tiles_ ? tiles_ - history_tiles_ : 0;
-    std::uint64_t lo = std::max({earliest, split > w / 4 ? split - w / 4 : 0, oldest + m});
-    const std::uint64_t hi = std::min(split + w / 4, tiles_ > m ? tiles_ - m - 1 : 0);
+    std::uint64_t lo = std::max(from, oldest + m);
+    const std::uint64_t hi = std::min(to, tiles_ > m ? tiles_ - m - 1 : 0);
     if (lo + 1 < m) lo = m - 1;
     if (lo > split || hi < split) return split;
     const std::uint64_t first = lo + 1 - m, count = hi + m - first + 1;
@@ -330,16 +332,42 @@ void GainSteps::close_region() {
     Region r = std::move(region_);
     region_ = {};
     if (r.positions < min_region_tiles_) return;
-    float peak = 0.0f;
-    for (const auto& l : r.uniform_looks) peak = std::max(peak, std::abs(l.db));
-    // nearest the step: the first such split of a step up, the last of a step down
-    const Region::Look* at = nullptr;
-    for (const auto& l : r.uniform_looks)
-        if (std::abs(l.db) + kPlateauDb >= peak && (!at || r.sign < 0)) at = &l;
-    if (!at) return;
-    const double step_db = judged_step_db(at->split, r.sign);
-    if (std::abs(step_db) < kMinStepDb || std::abs(step_db) > kMaxStepDb) return;
-    const std::uint64_t first_tile = sharpest_split(at->split, r.sign, r.first) + 1;
+    // The candidate: a position whose change comes within kPlateauDb of the largest, nearest the step
+    // (the first such split of a step up, the last of a step down), among the positions where the
+    // minima agreed. Where none did, or the judgement there fails, the same among every position: the
+    // minima of noise move ±0.5 dB each (a band edge read 1.2 dB of a 3 dB step at every position
+    // near one), and the judgement, from the steadier quiet levels, decides as it does for the others.
+    float peak = 0.0f;  // the largest change among the candidate's kind of positions
+    auto candidate = [&](const std::vector<Region::Look>& looks) -> const Region::Look* {
+        peak = 0.0f;
+        for (const auto& l : looks) peak = std::max(peak, std::abs(l.db));
+        const Region::Look* at = nullptr;
+        for (const auto& l : looks)
+            if (std::abs(l.db) + kPlateauDb >= peak && (!at || r.sign < 0)) at = &l;
+        return at;
+    };
+    const auto good = [](double db) { return std::abs(db) >= kMinStepDb && std::abs(db) <= kMaxStepDb; };
+    const Region::Look* at = candidate(r.uniform_looks);
+    double step_db = at ? judged_step_db(at->split, r.sign) : 0.0;
+    if (!good(step_db)) {
+        const Region::Look* any = candidate(r.looks);
+        if (!any || (at && any->split == at->split)) return;
+        at = any;
+        step_db = judged_step_db(at->split, r.sign);
+        if (!good(step_db)) return;
+    }
+    // The instant is searched for within a quarter window of the candidate, and as far as where the
+    // change was first seen (a step up) or last seen (down) at its full size: the minima of noise can
+    // agree only 20–30 tiles past a step up, its own tile then beyond a quarter window.
+    const std::uint64_t w = window_tiles_, split = at->split;
+    std::uint64_t from = split > w / 4 ? split - w / 4 : 0, to = split + w / 4;
+    for (const auto& l : r.looks) {
+        if (std::abs(l.db) + kPlateauDb < peak) continue;
+        if (r.sign > 0) from = std::min(from, l.split);
+        else to = std::max(to, l.split + 1);
+    }
+    from = std::max(from, r.first);
+    const std::uint64_t first_tile = sharpest_split(split, r.sign, from, to) + 1;
     // its first sample: the first held frame of that tile (the region held them back)
     std::size_t i = head_;
     while (i < held_.size() && held_[i].tile < first_tile) ++i;

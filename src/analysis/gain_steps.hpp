@@ -99,9 +99,9 @@ private:
     // Whether per-sub-band power ratios (after / before) move together as a gain step's: the band edges
     // beyond the anti-alias filter moved with them, all but a quarter of the others within kAgreeDb.
     [[nodiscard]] bool agree(std::span<const float> ratios, float median, int sign) const;
-    // The split near `split` (not before `earliest`) where the tiles' level changes most sharply the
-    // step's way, from the history and quiet_before_.
-    [[nodiscard]] std::uint64_t sharpest_split(std::uint64_t split, int sign, std::uint64_t earliest);
+    // The split from `from` to `to` (nearest `split` on a tie) where the tiles' level changes most
+    // sharply the step's way, from the history and quiet_before_.
+    [[nodiscard]] std::uint64_t sharpest_split(std::uint64_t split, int sign, std::uint64_t from, std::uint64_t to);
     // Per sub-band, the quiet level (kQuietShare of the way up) of the window of tiles from first_tile.
     void quiet_levels(std::uint64_t first_tile, std::vector<float>& out);
     // The median ratio after / before when the sub-bands agree on it (sign 0: either way), else 0.
@@ -146,6 +146,7 @@ private:
             float db;  // the median change there
         };
         std::vector<Look> uniform_looks;  // the positions where every sub-band agreed
+        std::vector<Look> looks;          // every position (the median change there)
     } region_;
     // the tiles of the last history_tiles_ (a ring), for the judgement at a region's step instant
     std::size_t history_tiles_;
