@@ -15,7 +15,9 @@
 // several come within 0.3 dB: there neither window holds tiles of the other side). There it is judged
 // again from the two windows' quiet levels (their tenth percentile per sub-band, steadier than the
 // minimum): the same agreement, and a change of 2.5 dB or more; the instant is then moved (within a
-// quarter window) to where the tiles' level in the quietest sub-bands changes most sharply. The gain
+// quarter window, and back to where the change was first seen whole) to where the tiles' level in the
+// quietest sub-bands changes most sharply. A region whose minima agreed nowhere near its peak (or whose
+// agreeing candidate fails the judgement) is judged at its largest change among all positions. The gain
 // after it is read against the tuning's first window where every sub-band agrees on that, so a step
 // missed in between is not carried into every later gain; otherwise it is the gain before times the
 // step.
