@@ -5,11 +5,15 @@
 // shorter than SIFS). Levels suit an 8-bit receiver such as a HackRF: noise −35 dBFS in total (about
 // 1.6 LSB rms per rail at int8), Wi-Fi −15 dBFS mean power (20 dB above the noise over the 20 MHz).
 #include "coex/core/types.hpp"
+#include "coex/dsp/cell_grid.hpp"
+#include "coex/dsp/spectrogram.hpp"
 #include "coex/sim/sim.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <memory>
 #include <random>
 #include <span>
@@ -88,6 +92,47 @@ inline const std::vector<cf32>& bench_signal() {
         return x;
     }();
     return signal;
+}
+
+// Spectrogram frames (bins) and their 1 MHz cells for one FFT size, from the start of bench_signal():
+// at most `max_frames` of them (all 0.25 s by default). The analyzer's geometry: usable passband 90 % of
+// the sample rate. Shared by the per-frame stage benchmarks (stages_bench, gain_steps_bench).
+struct SpectrogramFrames {
+    std::size_t fft_size = 0;
+    double frame_seconds = 0.0;
+    dsp::MhzCellGrid grid;
+    std::vector<float> bins;   // count × fft_size
+    std::vector<float> cells;  // count × grid.size()
+    std::size_t count = 0;
+
+    SpectrogramFrames(dsp::Spectrogram& spectrogram, std::size_t max_frames)
+        : fft_size(spectrogram.fft_size()),
+          frame_seconds(spectrogram.frame_seconds()),
+          grid(kCenterHz, kRateHz, fft_size, spectrogram.enbw(), 0.45 * kRateHz) {
+        std::vector<float> c(grid.size());
+        spectrogram.push(bench_signal(), [&](std::span<const float> power) {
+            if (count == max_frames) return;
+            bins.insert(bins.end(), power.begin(), power.end());
+            grid.reduce(power, c);
+            cells.insert(cells.end(), c.begin(), c.end());
+            ++count;
+        });
+    }
+};
+
+// The frames for (FFT size, at most so many frames), made once per process.
+inline const SpectrogramFrames& spectrogram_frames(std::size_t fft_size, std::size_t max_frames = std::numeric_limits<std::size_t>::max()) {
+    static std::map<std::pair<std::size_t, std::size_t>, SpectrogramFrames> cache;
+    const auto key = std::make_pair(fft_size, max_frames);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        dsp::SpectrogramConfig config;
+        config.fft_size = fft_size;
+        config.planning = dsp::FftPlanning::estimate;
+        dsp::Spectrogram spectrogram(config, kRateHz);
+        it = cache.emplace(key, SpectrogramFrames(spectrogram, max_frames)).first;
+    }
+    return it->second;
 }
 
 // Measured FFTW plans are remembered in a wisdom file (coex/dsp/fft.hpp). Unless the caller chose one,

@@ -8,54 +8,18 @@
 
 #include "coex/dsp/cell_grid.hpp"
 #include "coex/dsp/noise_floor.hpp"
-#include "coex/dsp/spectrogram.hpp"
-#include "coex/dsp/window.hpp"
 
 #include <benchmark/benchmark.h>
 
-#include <map>
 #include <vector>
 
 namespace {
 
-using coex::cf32;
 
 constexpr double kFloorPercentile = 0.01;  // as src/analysis uses it
 
-// Spectrogram frames (bins) and their 1 MHz cells for one FFT size, from 0.25 s of the signal.
-struct Frames {
-    std::size_t fft_size = 0;
-    double enbw = 0.0;
-    coex::dsp::MhzCellGrid grid;
-    std::vector<float> bins;   // frames × fft_size
-    std::vector<float> cells;  // frames × grid.size()
-    std::size_t count = 0;
-
-    // The analyzer's geometry: usable passband 90 % of the sample rate.
-    explicit Frames(std::size_t n)
-        : fft_size(n),
-          enbw(coex::dsp::enbw_bins(coex::dsp::make_window(coex::dsp::Window::hann, n))),
-          grid(coex::bench::kCenterHz, coex::bench::kRateHz, n, enbw, 0.45 * coex::bench::kRateHz) {
-        coex::dsp::SpectrogramConfig config;
-        config.fft_size = n;
-        config.planning = coex::dsp::FftPlanning::estimate;
-        coex::dsp::Spectrogram spectrogram(config, coex::bench::kRateHz);
-        std::vector<float> c(grid.size());
-        spectrogram.push(coex::bench::bench_signal(), [&](std::span<const float> power) {
-            bins.insert(bins.end(), power.begin(), power.end());
-            grid.reduce(power, c);
-            cells.insert(cells.end(), c.begin(), c.end());
-            ++count;
-        });
-    }
-};
-
-const Frames& frames_for(std::size_t n) {
-    static std::map<std::size_t, Frames> cache;
-    auto it = cache.find(n);
-    if (it == cache.end()) it = cache.emplace(n, Frames(n)).first;
-    return it->second;
-}
+// All 0.25 s of the signal's frames (bench_signal.hpp).
+const coex::bench::SpectrogramFrames& frames_for(std::size_t n) { return coex::bench::spectrogram_frames(n); }
 
 void BM_CellGridReduce(benchmark::State& state) {
     const auto& f = frames_for(static_cast<std::size_t>(state.range(0)));
