@@ -205,6 +205,11 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
             }
         }
     }
+    // Only a channel seen whole opens bursts (on_frame), so settled_until_s, asked every frame, looks
+    // at these and at any still open from before.
+    may_hold_bursts_.clear();
+    for (std::size_t i = 0; i < tracked_.size(); ++i)
+        if (tracked_[i].inner_first >= 0 || !tracked_[i].burst_excess.empty()) may_hold_bursts_.push_back(i);
 }
 
 void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
@@ -283,16 +288,22 @@ void WifiOccupancyDetector::count_partial(Tracked& t, const Frame& frame) {
 void WifiOccupancyDetector::claim(const Tracked& t, const Frame& frame, double inband_excess) {
     // the mask's allowance per MHz of offset beyond the occupied band: 0, −10, −20 dBr at 9, 10, 11 MHz
     constexpr double kMaskAt[3] = {1.0, 0.1, 0.01};
-    const int first_mhz = grid_->first_mhz();
-    for (int c = t.claim_first; c < t.claim_end; ++c) {
-        const int offset = std::abs(first_mhz + c - t.claim_centre_mhz);
-        bool own = true;
-        if (offset > kOccupiedHalf && inband_excess >= 0.0) {
-            const auto k = static_cast<std::size_t>(c);
-            const double excess = static_cast<double>(frame.cells[k]) - frame.cell_floor[k];
-            own = excess <= kSkirtMargin * kMaskAt[std::min(offset - kOccupiedHalf - 1, 2)] * inband_excess;
-        }
-        if (own) own_claims_[static_cast<std::size_t>(c)] = 1;
+    // Cell c is (first_mhz + c) MHz. The occupied band's cells are claimed whatever their level (every
+    // cell when inband_excess < 0), in one fill; only the skirt cells beyond it are compared.
+    const int centre = t.claim_centre_mhz - grid_->first_mhz();
+    const bool compare = inband_excess >= 0.0;
+    const int lo = compare ? std::max(t.claim_first, centre - kOccupiedHalf) : t.claim_first;
+    const int hi = compare ? std::min(t.claim_end, centre + kOccupiedHalf + 1) : t.claim_end;
+    if (lo < hi) std::fill(own_claims_.begin() + lo, own_claims_.begin() + hi, std::uint8_t{1});
+    auto skirt = [&](int c) {
+        const int offset = std::abs(c - centre);
+        const auto k = static_cast<std::size_t>(c);
+        const double excess = static_cast<double>(frame.cells[k]) - frame.cell_floor[k];
+        if (excess <= kSkirtMargin * kMaskAt[std::min(offset - kOccupiedHalf - 1, 2)] * inband_excess) own_claims_[k] = 1;
+    };
+    if (compare) {
+        for (int c = t.claim_first; c < std::min(t.claim_end, centre - kOccupiedHalf); ++c) skirt(c);
+        for (int c = std::max(t.claim_first, centre + kOccupiedHalf + 1); c < t.claim_end; ++c) skirt(c);
     }
     own_any_ = own_any_ || t.claim_end > t.claim_first;
 }
@@ -471,8 +482,10 @@ bool WifiOccupancyDetector::counts_faded(Tracked& t, const WifiBurstSpan& span, 
 
 double WifiOccupancyDetector::settled_until_s() const {
     double until = std::numeric_limits<double>::infinity();
-    for (const auto& t : tracked_)
+    for (const std::size_t i : may_hold_bursts_) {
+        const auto& t = tracked_[i];
         if (!t.burst_excess.empty() && t.burst_faded > 0) until = std::min(until, t.burst_start_s);
+    }
     return until;
 }
 

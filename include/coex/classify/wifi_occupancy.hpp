@@ -208,6 +208,7 @@ private:
     void claim_partial(Tracked& t, const Frame& frame);
 
     std::vector<Tracked> tracked_;
+    std::vector<std::size_t> may_hold_bursts_;  // tracked_ indices that can have a burst open (begin_tuning)
     std::vector<Bonded> bonded_;
     std::vector<std::uint8_t> bonded_frame_;  // per tracked_: an HT40 transmission covers it in this frame
     bool own_any_ = false, previous_any_ = false;
