@@ -360,22 +360,22 @@ private:
     };
 
     // The input, moved down by shift_hz (0, or +-10 MHz to one half of a 40 MHz channel), at 20 MS/s
-    // with its DC removed, into work_; returns the resampler's delay in 20 MS/s samples (0 without
-    // resampling).
+    // with its DC removed, as view_ and dc_; returns the resampler's delay in 20 MS/s samples (0
+    // without resampling).
     double prepare(const Input& in, double shift_hz);
     // Every PPDU in one prepared view of the input.
     void scan(const Input& in, double shift_hz, std::vector<Packet>& out);
-    // Tries the L-STF plateau that ended at `pe` (index into work_) with its coarse CFO; when an
+    // Tries the L-STF plateau that ended at `pe` (index into view_) with its coarse CFO; when an
     // 802.11 preamble is there, fills `p` and the index just past the PPDU's end.
     bool try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::size_t& end_index);
-    // Derotates work_[from, from + count) by cfo into y_ (resized), phase referenced to absolute index 0.
+    // Derotates view_[from, from + count) (less dc_) by cfo into y_ (resized), phase referenced to absolute index 0.
     void derotate(std::size_t from, std::size_t count, double cfo_hz);
     // FFT of the 64-sample window starting at y_[start] into freq_.
     void fft_at(std::size_t start) { fft_.forward(&y_[start], freq_.data()); }
     // Equalises freq_ with the channel estimate and the symbol's pilots (polarity `pol`): z_k for the
     // 48 data subcarriers into eq_, their reliabilities into weight_.
     void equalise(float pol);
-    // Non-HT DATA of `length` octets; y_ is re-derotated from work_[base] (the L-LTF guard interval).
+    // Non-HT DATA of `length` octets; y_ is re-derotated from view_[base] (the L-LTF guard interval).
     // True when the FCS holds (then the MAC header is in p).
     // What a decoded DATA field showed: its FCS held (MAC fields filled in), or only its SERVICE field's
     // nine reserved bits came out zero (the L-SIG's rate and length fit the symbols), or neither.
@@ -390,6 +390,11 @@ private:
 
     std::vector<std::unique_ptr<Resampler>> resamplers_;
     std::vector<cf32> work_, mixed_, zeros_;
+    // The prepared samples: view_[i] - dc_ is sample i. view_ is the input itself at 20 MS/s (else
+    // work_): the DC is subtracted where a sample is read, the same floats as a DC-free copy, without
+    // copying every sample of the input when the scan reads a few hundred of them.
+    std::span<const cf32> view_;
+    cf32 dc_{};
     std::vector<Packet> half_;
     double shift_hz_ = 0.0;  // of the current scan
     std::vector<cf> y_;
@@ -453,10 +458,8 @@ double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
     }
     if (std::abs(in.sample_rate_hz - kFs) < 1.0) {
         // DC offset: OFDM has no energy at DC, so the mean of the whole input is the receiver's offset.
-        // (Taken from the input and subtracted while copying: the same sums as over the copy, one pass less.)
-        const cf32 m = mean_of(x);
-        work_.resize(x.size());
-        for (std::size_t i = 0; i < x.size(); ++i) work_[i] = x[i] - m;
+        view_ = x;
+        dc_ = mean_of(x);
         return delay;
     } else {
         Resampler* r = nullptr;
@@ -482,8 +485,8 @@ double WifiOfdmDecoder::prepare(const Input& in, double shift_hz) {
         work_.resize(n1 + n2);
     }
     // DC offset: OFDM has no energy at DC, so the mean of the whole input is the receiver's offset.
-    const cf32 m = mean_of(work_);
-    for (cf32& v : work_) v -= m;
+    view_ = work_;
+    dc_ = mean_of(work_);
     return delay;
 }
 
@@ -493,10 +496,11 @@ void WifiOfdmDecoder::derotate(std::size_t from, std::size_t count, double cfo_h
     // Phasor recurrence in double, renormalised every 64 samples; real arithmetic (no NaN checks).
     double pr = std::cos(w * static_cast<double>(from)), pi = std::sin(w * static_cast<double>(from));
     const double sr = std::cos(w), si = std::sin(w);
-    const float* x = reinterpret_cast<const float*>(work_.data() + from);
+    const float* x = reinterpret_cast<const float*>(view_.data() + from);
+    const float dc_re = dc_.real(), dc_im = dc_.imag();
     float* y = reinterpret_cast<float*>(y_.data());
     for (std::size_t i = 0; i < count; ++i) {
-        const float xr = x[2 * i], xi = x[2 * i + 1], fr = static_cast<float>(pr), fi = static_cast<float>(pi);
+        const float xr = x[2 * i] - dc_re, xi = x[2 * i + 1] - dc_im, fr = static_cast<float>(pr), fi = static_cast<float>(pi);
         y[2 * i] = xr * fr - xi * fi;
         y[2 * i + 1] = xr * fi + xi * fr;
         const double nr = pr * sr - pi * si;
@@ -530,7 +534,7 @@ void WifiOfdmDecoder::equalise(float pol) {
 }
 
 bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::size_t& end_index) {
-    const std::size_t n = work_.size();
+    const std::size_t n = view_.size();
     // Fine timing: the plateau ends when the 64-sample autocorrelation span reaches into the L-LTF;
     // the first long symbol T1 then starts 76-90 samples later (simulator and recordings alike).
     // Searched: 32-144 samples, both repetitions scored together (T1 and T2 = T1 + 64).
@@ -801,7 +805,7 @@ WifiOfdmDecoder::DataCheck WifiOfdmDecoder::decode_data(std::size_t base, const 
     const std::size_t n_sym = (n_bits + n_dbps - 1) / n_dbps;
     const std::size_t first = 32 + 128 + 80 + 16 - kBackoff;  // first DATA symbol's FFT window in y_
     const std::size_t need = first + 80 * (n_sym - 1) + kN;
-    if (base + need > work_.size()) return DataCheck::none;
+    if (base + need > view_.size()) return DataCheck::none;
     derotate(base, need, p.frequency_offset_hz - shift_hz_);
     const auto n_cbps = static_cast<std::size_t>(rate.n_cbps);
     const auto n_bpsc = static_cast<std::size_t>(rate.n_bpsc);
@@ -867,14 +871,21 @@ void WifiOfdmDecoder::decode(const Input& in, std::vector<Packet>& out) {
 void WifiOfdmDecoder::scan(const Input& in, double shift_hz, std::vector<Packet>& out) {
     shift_hz_ = shift_hz;
     const double delay = prepare(in, shift_hz);
-    const std::size_t n = work_.size();
+    const std::size_t n = view_.size();
     constexpr std::size_t span = kStfWindow + kStfLag;
     if (n < 400) return;
-    const float* x = reinterpret_cast<const float*>(work_.data());
+    const float* x = reinterpret_cast<const float*>(view_.data());
+    const float dc_re = dc_.real(), dc_im = dc_.imag();
+    // sample i's parts, its DC taken off
+    auto re = [x, dc_re](std::size_t i) { return x[2 * i] - dc_re; };
+    auto im = [x, dc_im](std::size_t i) { return x[2 * i + 1] - dc_im; };
     // u conj(v) of samples i and i + lag, and |x_i|^2.
-    auto prod_re = [x](std::size_t i, std::size_t lag) { return x[2 * i] * x[2 * (i + lag)] + x[2 * i + 1] * x[2 * (i + lag) + 1]; };
-    auto prod_im = [x](std::size_t i, std::size_t lag) { return x[2 * i + 1] * x[2 * (i + lag)] - x[2 * i] * x[2 * (i + lag) + 1]; };
-    auto power = [x](std::size_t i) { return x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1]; };
+    auto prod_re = [&](std::size_t i, std::size_t lag) { return re(i) * re(i + lag) + im(i) * im(i + lag); };
+    auto prod_im = [&](std::size_t i, std::size_t lag) { return im(i) * re(i + lag) - re(i) * im(i + lag); };
+    auto power = [&](std::size_t i) {
+        const float a = re(i), b = im(i);
+        return a * a + b * b;
+    };
     std::size_t pos = 0;
     while (pos + span + 1 < n) {
         // Lag-16 autocorrelation c over a 48-sample window starting at i, with the window's energy e
