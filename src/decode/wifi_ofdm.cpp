@@ -425,7 +425,7 @@ cf32 mean_of(std::span<const cf32> x) {
         sum = _mm_add_pd(sum, _mm_cvtps_pd(two));
         sum = _mm_add_pd(sum, _mm_cvtps_pd(_mm_movehl_ps(two, two)));
     }
-    if (i < x.size()) sum = _mm_add_pd(sum, _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p + 2 * i)))));
+    if (i < x.size()) sum = _mm_add_pd(sum, _mm_set_pd(static_cast<double>(p[2 * i + 1]), static_cast<double>(p[2 * i])));
     mean = {_mm_cvtsd_f64(sum), _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum))};
 #else
     for (const cf32& v : x) mean += std::complex<double>(v.real(), v.imag());
