@@ -31,9 +31,15 @@ public:
             return Outcome::accepted();
         }
         if (b.bandwidth_mhz > 2.6) return Outcome::rejected(Rejection::wrong_width, "wider than 2 MHz");
-        if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) return Outcome::rejected(Rejection::wrong_duration, "duration");
+        if (b.duration_s() < 60e-6 || b.duration_s() > 2.3e-3) {
+            hold_if_faint(b);  // (a faint packet is often tracked in fragments)
+            return Outcome::rejected(Rejection::wrong_duration, "duration");
+        }
         if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5) return Outcome::rejected(Rejection::outside_band, "outside the band");
-        if (b.above_floor_db < kMinAboveFloorDb) return Outcome::rejected(Rejection::too_weak, "too weak to judge");
+        if (b.above_floor_db < kMinAboveFloorDb) {
+            hold_if_faint(b);
+            return Outcome::rejected(Rejection::too_weak, "too weak to judge");
+        }
         if (b.drift_mhz > kMaxRadioDriftMhz) return Outcome::rejected(Rejection::carrier_drifts, "carrier wanders");
         if (!b.has_time_domain) return Outcome::rejected(Rejection::no_time_domain_look, "no time-domain look");
         const bool le1m = b.deviation_khz >= 205.0 && b.deviation_khz <= 340.0;
@@ -52,6 +58,7 @@ public:
 
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
+        admit_faint(findings);
         // A GFSK hopper whose packets land on three or more frequencies off the 2 MHz BLE channel plan
         // is some other radio (a DECT-like cordless phone hops on 1.728 MHz steps with the same
         // modulation index): report those packets as what they are, an unknown hopper.
@@ -93,6 +100,8 @@ public:
                 packets_.clear();
             }
         }
+        // faint packets off the advertising channels were admitted only as a hopper's (admit_faint)
+        std::erase_if(packets_, [](const Packet& p) { return p.faint && p.adv == 0; });
         if (packets_.empty()) return;
         if (stays_off_advertising(observation)) {
             report_few_frequency_link(observation, out);
@@ -138,6 +147,11 @@ public:
         std::vector<BurstDecode> decodes;
         for (const auto& p : packets_) decodes.push_back(p.decode);
         e.evidence.decode = util::decode_counts(decodes);
+        std::size_t faint = 0;
+        for (const auto& p : packets_) faint += p.faint;
+        if (faint > 0)
+            e.evidence.detail += util::format("; %s only %.0f–%.0f dB over the floor, kept by the advertising rhythm",
+                                              count_text(faint, "packet").c_str(), kFaintAboveFloorDb, kMinAboveFloorDb);
         auto advertisers = util::identities(decodes, "advertiser");
         std::erase_if(advertisers, [](const report::Identity& id) { return !id.verified; });  // an AdvA counts from a valid CRC only
         // connections: access addresses of data PDUs (checked by a CRC init learnt from the link, or
@@ -203,7 +217,185 @@ private:
         bool le2m;
         bool le1m_clock;  // the 1 Msym/s symbol clock stood out of its discriminator output
         BurstDecode decode;
+        bool faint = false;  // under kMinAboveFloorDb: counted only by a rhythm (admit_faint)
     };
+
+    // Faint packets: 2.5–6 dB over the floor, as a packet in a multipath fade or a phone's weaker
+    // handset half reads behind a real receiver. Alone, such a burst's width and deviation are too
+    // noisy to name it (it stays rejected as too weak); a group of them counts only when it keeps a
+    // transmitter's rhythm that noise and other emitters' pieces do not: advertising events on an
+    // advertising channel at one advInterval (plus its 0–10 ms advDelay), or a hopper's frame clock.
+    static constexpr double kFaintAboveFloorDb = 2.5;
+    static constexpr double kMinFragmentS = 25e-6;    // two frames: a one-frame blip carries no deviation
+    static constexpr double kMaxFaintPacketS = 450e-6;  // the longest legacy advertising PDU (376 µs), as tracked (frames run over)
+    static constexpr double kMinFaintDeviationKhz = 150.0, kMaxFaintDeviationKhz = 400.0;  // per fragment (noisy)
+
+    void hold_if_faint(const BurstFeatures& b) {
+        if (b.above_floor_db < kFaintAboveFloorDb || b.above_floor_db >= kMinAboveFloorDb) return;
+        if (b.duration_s() < kMinFragmentS || b.duration_s() > kMaxFaintPacketS) return;
+        if (b.center_mhz < 2399.5 || b.center_mhz > 2482.5 || !b.has_time_domain) return;
+        if (b.deviation_khz < kMinFaintDeviationKhz || b.deviation_khz > kMaxFaintDeviationKhz) return;
+        faint_.push_back({b.center_mhz, b.start_s, b.end_s, b.power_dbfs, b.above_floor_db, b.bandwidth_mhz, b.deviation_khz,
+                          advertising_channel(b.center_mhz), false, shows_le1m_clock(b), burst_decode(b, decode::Protocol::ble), true});
+    }
+
+    // The fragments of one faint packet (the tracker loses it for a few frames where noise dips it under
+    // the floor's +3 dB) as one packet: same frequency, within one packet's length.
+    static std::vector<Packet> join_fragments(std::vector<Packet> fragments) {
+        std::sort(fragments.begin(), fragments.end(), [](const Packet& a, const Packet& b) { return a.start < b.start; });
+        std::vector<Packet> out;
+        std::vector<double> weight;  // seconds of fragment in each joined packet
+        for (const auto& f : fragments) {
+            Packet* into = nullptr;
+            for (std::size_t i = out.size(); i-- > 0;) {
+                if (f.start - out[i].start > kMaxFaintPacketS) break;
+                if (std::abs(f.center - out[i].center) <= 0.6 && f.end - out[i].start <= kMaxFaintPacketS) {
+                    into = &out[i];
+                    break;
+                }
+            }
+            const double d = f.end - f.start;
+            if (!into) {
+                out.push_back(f);
+                weight.push_back(d);
+                continue;
+            }
+            double& w = weight[static_cast<std::size_t>(into - out.data())];
+            into->center = (into->center * w + f.center * d) / (w + d);
+            into->deviation = (into->deviation * w + f.deviation * d) / (w + d);
+            w += d;
+            into->end = std::max(into->end, f.end);
+            into->level = std::max(into->level, f.level);
+            into->above = std::max(into->above, f.above);
+            into->bandwidth = std::max(into->bandwidth, f.bandwidth);
+            into->le1m_clock = into->le1m_clock || f.le1m_clock;
+            into->adv = advertising_channel(into->center);
+        }
+        std::erase_if(out, [](const Packet& p) { return p.end - p.start < 60e-6; });  // as short as no BLE packet
+        return out;
+    }
+
+    static bool median_deviation_is_le1m(const std::vector<Packet>& packets) {
+        std::vector<double> d;
+        for (const auto& p : packets) d.push_back(p.deviation);
+        const double m = util::median(d);
+        return m >= 205.0 && m <= 340.0;
+    }
+
+    // Advertising events on the advertising channels (a new event after a 5 ms pause), three or more,
+    // whose spacings all fit one advInterval A ≥ 20 ms plus the 0–10 ms advDelay drawn per event, or
+    // two of them (an event missed in between).
+    static bool keeps_advertising_rhythm(const std::vector<Packet>& packets) {
+        std::vector<double> starts;
+        for (const auto& p : packets)
+            if (starts.empty() || p.start - starts.back() > 0.005) starts.push_back(p.start);
+        if (starts.size() < 3 || !median_deviation_is_le1m(packets)) return false;
+        std::vector<double> gaps;
+        for (std::size_t i = 1; i < starts.size(); ++i) gaps.push_back(starts[i] - starts[i - 1]);
+        const double shortest = *std::min_element(gaps.begin(), gaps.end());
+        constexpr double min_interval = 0.020, max_delay = 0.010, slack = 0.0005;
+        if (shortest < min_interval - slack) return false;
+        for (double a = std::max(min_interval, shortest - max_delay - slack); a <= shortest + 1e-9; a += 0.00025) {
+            const bool fits = std::all_of(gaps.begin(), gaps.end(), [&](double g) {
+                for (int n = 1; n <= 2; ++n)
+                    if (g >= n * a - slack && g <= n * (a + max_delay) + slack) return true;
+                return false;
+            });
+            if (fits) return true;
+        }
+        return false;
+    }
+
+    // A hopper's frame clock: a run of packets whose starts lie on one grid of a frame period (2–50 ms),
+    // each within min(0.2 ms, 4 % of the period) of it (a faint packet's start is found a frame late or
+    // early), none more than two periods after the one before (a phone sends every half frame). The
+    // grid is fitted from every pair of packets and 1–4 periods between them. Returns the run when it
+    // holds four packets or more and three quarters of all: six bursts at random times in 100 ms pass
+    // about 1 time in 300 (tabulated), an evenly spaced TDMA hopper every time.
+    static std::vector<std::size_t> on_frame_clock(const std::vector<Packet>& packets) {
+        constexpr std::size_t max_packets = 48;  // (cubic in the count; a phone in view sends a few per 10 ms)
+        constexpr double min_period = 2e-3, max_period = 0.05;
+        std::vector<std::size_t> best, fit, run;
+        if (packets.size() < 4 || packets.size() > max_packets) return best;
+        for (std::size_t i = 0; i < packets.size(); ++i)
+            for (std::size_t j = i + 1; j < packets.size(); ++j)
+                for (int n = 1; n <= 4; ++n) {
+                    const double period = (packets[j].start - packets[i].start) / n;
+                    if (period < min_period || period > max_period) continue;
+                    const double tolerance = std::min(0.2e-3, 0.04 * period);
+                    fit.clear();
+                    for (std::size_t k = 0; k < packets.size(); ++k) {
+                        const double d = packets[k].start - packets[i].start;
+                        if (std::abs(d - std::round(d / period) * period) <= tolerance) fit.push_back(k);
+                    }
+                    run.clear();
+                    for (std::size_t k : fit) {
+                        if (!run.empty() && packets[k].start - packets[run.back()].start > 2.0 * period + tolerance) {
+                            if (run.size() > best.size()) best = run;
+                            run.clear();
+                        }
+                        run.push_back(k);
+                    }
+                    if (run.size() > best.size()) best = run;
+                }
+        if (best.size() < 4 || 4 * best.size() < 3 * packets.size()) best.clear();
+        return best;
+    }
+
+    static bool on_plan(double mhz) {
+        const double k = (mhz - 2402.0) / 2.0;
+        return std::abs(k - std::round(k)) * 2.0 <= kGridToleranceMhz;
+    }
+
+    // Faint packets join the 6 dB ones only by a rhythm: the advertising channels' when no stronger
+    // packet advertised, or — with no advertising and no decode at all — a hopper's frame clock over
+    // two or more frequencies, a third or more off the BLE plan (which the off-plan rule in finish()
+    // then reports as the hopper it is; a BLE connection is never admitted from faint packets).
+    void admit_faint(Findings& findings) {
+        if (faint_.empty()) return;
+        const std::vector<Packet> faint = join_fragments(std::move(faint_));
+        faint_.clear();
+        bool advertised = false, decoded = false;
+        for (const auto& p : packets_) {
+            advertised = advertised || p.adv != 0;
+            decoded = decoded || p.decode.checksum_ok;
+        }
+        std::vector<Packet> adv, other;
+        for (const auto& p : faint) (p.adv != 0 ? adv : other).push_back(p);
+        std::size_t kept = 0;
+        if (!advertised && keeps_advertising_rhythm(adv)) {
+            packets_.insert(packets_.end(), adv.begin(), adv.end());
+            kept += adv.size();
+            advertised = true;
+        }
+        if (!advertised && !decoded && !other.empty()) {
+            // a hopper's packets are of one length: a faint one much shorter than its longest packet is
+            // a noise blip or a piece of something else (a tracked packet is found a little short, not this)
+            double longest = 0.0;
+            for (const auto& p : packets_) longest = std::max(longest, p.end - p.start);
+            for (const auto& p : other) longest = std::max(longest, p.end - p.start);
+            std::erase_if(other, [&](const Packet& p) { return p.end - p.start < 0.4 * longest; });
+            std::vector<Packet> all = packets_;
+            all.insert(all.end(), other.begin(), other.end());
+            std::sort(all.begin(), all.end(), [](const Packet& a, const Packet& b) { return a.start < b.start; });
+            std::vector<Packet> hopper = packets_;  // the 6 dB packets stay whatever the clock says
+            for (std::size_t k : on_frame_clock(all))
+                if (all[k].faint) hopper.push_back(all[k]);
+            std::set<long> mhz;
+            std::size_t off = 0;
+            for (const auto& p : hopper) {
+                mhz.insert(std::lround(p.center));
+                off += !on_plan(p.center);
+            }
+            if (hopper.size() > packets_.size() && mhz.size() >= 2 && 3 * off >= hopper.size() && median_deviation_is_le1m(hopper)) {
+                kept += hopper.size() - packets_.size();
+                packets_ = std::move(hopper);
+            }
+        }
+        if (kept == 0) return;
+        std::sort(packets_.begin(), packets_.end(), [](const Packet& a, const Packet& b) { return a.start < b.start; });
+        findings.counters["ble.faint_packets_kept"] += kept;
+    }
 
     static bool shows_le1m_clock(const BurstFeatures& b) { return b.has_time_domain && std::abs(b.symbol_rate_hz - 1.0e6) < 1.0; }
 
@@ -332,10 +524,18 @@ private:
                     {"frequencies", mhz.size()}};
         e.summary = util::format("%zu GFSK packets hopping over %s, off the BLE channel plan: fits no known class", packets.size(),
                                  util::mhz_ranges(mhz).c_str());
+        std::size_t faint = 0;
+        for (const auto& p : packets) faint += p.faint;
+        if (faint > 0) {
+            e.fields.emplace_back("faint_packets", faint);
+            e.summary += util::format(" (%s under %.0f dB over the floor, kept by its frame clock)", count_text(faint, "packet").c_str(),
+                                      kMinAboveFloorDb);
+        }
         out.push_back(std::move(e));
     }
 
     std::vector<Packet> packets_;
+    std::vector<Packet> faint_;  // held by hold_if_faint, judged together in admit_faint
 };
 
 }  // namespace
