@@ -149,8 +149,9 @@ public:
         e.evidence.decode = util::decode_counts(decodes);
         std::size_t faint = 0;
         for (const auto& p : packets_) faint += p.faint;
+        if (faint > 0) e.confidence = std::min(e.confidence, 0.8);  // (a rhythm of faint packets, not one clear one)
         if (faint > 0)
-            e.evidence.detail += util::format("; %s only %.0f–%.0f dB over the floor, kept by the advertising rhythm",
+            e.evidence.detail += util::format("; %s only %.1f–%.0f dB over the floor, kept by the advertising rhythm",
                                               count_text(faint, "packet").c_str(), kFaintAboveFloorDb, kMinAboveFloorDb);
         auto advertisers = util::identities(decodes, "advertiser");
         std::erase_if(advertisers, [](const report::Identity& id) { return !id.verified; });  // an AdvA counts from a valid CRC only
