@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace coex::analysis {
 namespace {
@@ -23,6 +24,15 @@ constexpr double kQuietShare = 0.1;
 // within this of it and nearest the step (the change is read whole only where neither window holds
 // tiles of the other side; the minima keep a plateau around it).
 constexpr float kPlateauDb = 0.3f;
+// A sub-band whose minimum over the window before stands this far over the tuning's floor (at the gain
+// in force) held an emitter throughout it: its change at a step is the emitter's going as much as the
+// gain's, so it does not vote in the quiet vote. (Over noise a window's minimum stands 0–1.5 dB over the
+// lowest of them.)
+constexpr double kBusyDb = 2.5;
+// The quiet vote needs this many sub-bands left (3/8 of the view): fewer could agree by chance.
+constexpr std::size_t kMinVoters = 6;
+constexpr std::uint32_t kAllVoters = 0xffffu;  // groups_ = 16
+const float kBusyRatio = static_cast<float>(std::pow(10.0, kBusyDb / 10.0));
 const float kMinStepRatio = static_cast<float>(std::pow(10.0, kMinChangeDb / 10.0));
 const float kMaxStepRatio = static_cast<float>(std::pow(10.0, kMaxStepDb / 10.0));
 const float kAgreeRatio = static_cast<float>(std::pow(10.0, kAgreeDb / 10.0));
@@ -219,13 +229,24 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
         if (ratio > kMaxStepRatio || ratio * kMaxStepRatio < 1.0f) {
             sign = 0;
         } else {
-            uniform = agree(scratch_, ratio, sign);
+            uniform = agree(scratch_, ratio, sign, kAllVoters);
             median = 10.0f * std::log10(ratio);
         }
     }
+    std::uint32_t voters = kAllVoters;
+    if (sign == 0) sign = quiet_vote(before, after, median, uniform, voters);
     // a region bridges a few splits where a busy window hid the change (no quiet tile in a sub-band)
     if (region_.open && ((sign != 0 && sign != region_.sign) || split > region_.last + min_region_tiles_)) close_region();
-    if (sign == 0) return;
+    if (sign == 0) {
+        if (!region_.open) {
+            // a split where nothing moved: its window minimum, at the gain in force, may lower the floor
+            const double gain = steps_list_.empty() ? gain_ : steps_list_.back().gain;
+            const auto inv = static_cast<float>(1.0 / gain);
+            if (floor_.empty()) floor_.assign(groups_, std::numeric_limits<float>::max());
+            for (std::size_t c = 0; c < groups_; ++c) floor_[c] = std::min(floor_[c], before[c] * inv);
+        }
+        return;
+    }
     if (!region_.open) {
         region_ = {};
         region_.open = true;
@@ -234,14 +255,54 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
     }
     region_.last = split;
     ++region_.positions;
-    if (uniform) region_.uniform_looks.push_back({split, median});
-    region_.looks.push_back({split, median});
+    if (uniform) region_.uniform_looks.push_back({split, median, voters});
+    region_.looks.push_back({split, median, voters});
 }
 
-bool GainSteps::agree(std::span<const float> ratios, float median, int sign) const {
+int GainSteps::quiet_vote(std::span<const float> before, std::span<const float> after, float& median, bool& uniform,
+                          std::uint32_t& voters) {
+    if (floor_.empty()) return 0;
+    const double gain = steps_list_.empty() ? gain_ : steps_list_.back().gain;
+    const auto busy_level = static_cast<float>(gain) * kBusyRatio;
+    static_assert(groups_ <= 32, "a sub-band mask is 32 bits");
+    // first the cheap count, as evaluate()'s (it runs at nearly every split)
+    std::uint32_t quiet = 0;
+    std::size_t count = 0, up = 0, down = 0;
+    for (std::size_t c = 0; c < groups_; ++c) {
+        if (before[c] > floor_[c] * busy_level) continue;
+        quiet |= 1u << c;
+        ++count;
+        up += after[c] > before[c] * kMinStepRatio;
+        down += after[c] * kMinStepRatio < before[c];
+    }
+    // every sub-band voting is the regular vote's case (already refused)
+    if (count < kMinVoters || count == groups_) return 0;
+    const std::size_t half = (count + 1) / 2;
+    const int sign = up >= half ? 1 : down >= half ? -1 : 0;
+    if (sign == 0) return 0;
+    voters = quiet;
+    scratch_.resize(groups_);
+    sorted_.clear();
+    for (std::size_t c = 0; c < groups_; ++c) {
+        scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? after[c] / before[c] : 1.0f;
+        if (voters >> c & 1u) sorted_.push_back(scratch_[c]);
+    }
+    std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(count / 2), sorted_.end());
+    const float ratio = sorted_[count / 2];
+    if (ratio > kMaxStepRatio || ratio * kMaxStepRatio < 1.0f) return 0;
+    uniform = agree(scratch_, ratio, sign, voters);
+    median = 10.0f * std::log10(ratio);
+    return sign;
+}
+
+bool GainSteps::agree(std::span<const float> ratios, float median, int sign, std::uint32_t voters) const {
     const float lo = median / kAgreeRatio, hi = median * kAgreeRatio;
-    std::size_t off = 0;
-    for (float r : ratios) off += r < lo || r > hi;
+    std::size_t off = 0, count = 0;
+    for (std::size_t c = 0; c < ratios.size(); ++c) {
+        if (!(voters >> c & 1u)) continue;
+        ++count;
+        off += ratios[c] < lo || ratios[c] > hi;
+    }
     // the band edges beyond the anti-alias filter must move too: a burst as wide as the view (a Wi-Fi
     // channel in a 20 MS/s view) leaves them where they were (a busy window's minimum in the occupied
     // sub-bands stands 1–3 dB up: the edges, quiet, stay); sign 0: no move asked, only agreement
@@ -249,16 +310,21 @@ bool GainSteps::agree(std::span<const float> ratios, float median, int sign) con
         const bool moved = sign == 0 || (sign > 0 ? r >= kMinStepRatio : r * kMinStepRatio <= 1.0f);
         return moved && r >= lo && r <= hi;
     };
-    return edge_moved(ratios.front()) && edge_moved(ratios.back()) && off <= allowed_off_;
+    if (voters == kAllVoters) return edge_moved(ratios.front()) && edge_moved(ratios.back()) && off <= allowed_off_;
+    // the quiet vote: a voting edge must move, and at least one edge votes
+    const bool low = voters & 1u, high = voters >> (groups_ - 1) & 1u;
+    if (!low && !high) return false;
+    if ((low && !edge_moved(ratios.front())) || (high && !edge_moved(ratios.back()))) return false;
+    return off <= count / 4;
 }
 
-double GainSteps::judged_step_db(std::uint64_t split, int sign) {
+double GainSteps::judged_step_db(std::uint64_t split, int sign, std::uint32_t voters) {
     const std::uint64_t w = window_tiles_;
     // both windows [split − w + 1, split] and [split + 1, split + w] still in the history
     if (split + 1 < w || split + w >= tiles_ || tiles_ - (split + 1 - w) > history_tiles_) return 0.0;
     quiet_levels(split + 1 - w, quiet_before_);
     quiet_levels(split + 1, quiet_after_);
-    const float ratio = agreed_ratio(quiet_before_, quiet_after_, sign);
+    const float ratio = agreed_ratio(quiet_before_, quiet_after_, sign, voters);
     return ratio > 0.0f ? 10.0 * std::log10(ratio) : 0.0;
 }
 
@@ -274,13 +340,18 @@ void GainSteps::quiet_levels(std::uint64_t first_tile, std::vector<float>& out) 
     }
 }
 
-float GainSteps::agreed_ratio(std::span<const float> before, std::span<const float> after, int sign) {
+float GainSteps::agreed_ratio(std::span<const float> before, std::span<const float> after, int sign, std::uint32_t voters) {
     scratch_.resize(groups_);
-    for (std::size_t c = 0; c < groups_; ++c) scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? after[c] / before[c] : 1.0f;
-    sorted_.assign(scratch_.begin(), scratch_.end());
-    std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(groups_ / 2), sorted_.end());
-    const float ratio = sorted_[groups_ / 2];
-    return agree(scratch_, ratio, sign) ? ratio : 0.0f;
+    sorted_.clear();
+    for (std::size_t c = 0; c < groups_; ++c) {
+        scratch_[c] = before[c] > 0.0f && after[c] > 0.0f ? after[c] / before[c] : 1.0f;
+        if (voters >> c & 1u) sorted_.push_back(scratch_[c]);
+    }
+    if (sorted_.empty()) return 0.0f;
+    const std::size_t mid = sorted_.size() / 2;
+    std::nth_element(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(mid), sorted_.end());
+    const float ratio = sorted_[mid];
+    return agree(scratch_, ratio, sign, voters) ? ratio : 0.0f;
 }
 
 std::uint64_t GainSteps::sharpest_split(std::uint64_t split, int sign, std::uint64_t from, std::uint64_t to) {
@@ -348,12 +419,12 @@ void GainSteps::close_region() {
     };
     const auto good = [](double db) { return std::abs(db) >= kMinStepDb && std::abs(db) <= kMaxStepDb; };
     const Region::Look* at = candidate(r.uniform_looks);
-    double step_db = at ? judged_step_db(at->split, r.sign) : 0.0;
+    double step_db = at ? judged_step_db(at->split, r.sign, at->voters) : 0.0;
     if (!good(step_db)) {
         const Region::Look* any = candidate(r.looks);
         if (!any || (at && any->split == at->split)) return;
         at = any;
-        step_db = judged_step_db(at->split, r.sign);
+        step_db = judged_step_db(at->split, r.sign, at->voters);
         if (!good(step_db)) return;
     }
     // The instant is searched for within a quarter window of the candidate, and as far as where the
@@ -379,7 +450,7 @@ void GainSteps::close_region() {
         // ratio near 1 leaves the edges unmoved: then they need only agree) and it differs from the
         // running gain by no more than a step could (a wide emitter on through one of the windows
         // moves every sub-band alike)
-        const float ratio = agreed_ratio(reference_, quiet_after_, 0);
+        const float ratio = agreed_ratio(reference_, quiet_after_, 0, kAllVoters);
         const double anchored = reference_gain_ * ratio;
         if (ratio > 0.0f && anchored < after * kMaxStepRatio && anchored * kMaxStepRatio > after) after = anchored;
     }

@@ -97,17 +97,23 @@ private:
     void close_region();
     // The change at `split` from the windows' quiet levels (a low percentile, steadier than their
     // minimum); 0 when the sub-bands do not agree as a gain step's do.
-    [[nodiscard]] double judged_step_db(std::uint64_t split, int sign);
+    // `voters`: the sub-bands that vote (bit c for sub-band c; all of them but at a quiet-vote position).
+    [[nodiscard]] double judged_step_db(std::uint64_t split, int sign, std::uint32_t voters);
     // Whether per-sub-band power ratios (after / before) move together as a gain step's: the band edges
     // beyond the anti-alias filter moved with them, all but a quarter of the others within kAgreeDb.
-    [[nodiscard]] bool agree(std::span<const float> ratios, float median, int sign) const;
+    // Only `voters` count; an edge that does not vote is not asked to move, but one edge must.
+    [[nodiscard]] bool agree(std::span<const float> ratios, float median, int sign, std::uint32_t voters) const;
+    // The quiet vote at a split where all sub-bands together did not move as a step's: the sub-bands
+    // whose minimum before stood over the tuning's floor (an emitter held them) are left out, and the
+    // others decide. Returns the sign (0: none) and sets median and uniform as evaluate() does.
+    int quiet_vote(std::span<const float> before, std::span<const float> after, float& median, bool& uniform, std::uint32_t& voters);
     // The split from `from` to `to` (nearest `split` on a tie) where the tiles' level changes most
     // sharply the step's way, from the history and quiet_before_.
     [[nodiscard]] std::uint64_t sharpest_split(std::uint64_t split, int sign, std::uint64_t from, std::uint64_t to);
     // Per sub-band, the quiet level (kQuietShare of the way up) of the window of tiles from first_tile.
     void quiet_levels(std::uint64_t first_tile, std::vector<float>& out);
     // The median ratio after / before when the sub-bands agree on it (sign 0: either way), else 0.
-    [[nodiscard]] float agreed_ratio(std::span<const float> before, std::span<const float> after, int sign);
+    [[nodiscard]] float agreed_ratio(std::span<const float> before, std::span<const float> after, int sign, std::uint32_t voters);
     bool release(Released& out);
     void compact();
     [[nodiscard]] std::uint64_t find_decided_until() const;
@@ -146,6 +152,7 @@ private:
         struct Look {
             std::uint64_t split;
             float db;  // the median change there
+            std::uint32_t voters;  // the sub-bands that voted there
         };
         std::vector<Look> uniform_looks;  // the positions where every sub-band agreed
         std::vector<Look> looks;          // every position (the median change there)
@@ -159,6 +166,9 @@ private:
     std::vector<float> quiet_before_, quiet_after_, reference_;
     std::vector<float> reference_tiles_;  // the tuning's first window's tiles, which lead each later stretch in
     std::vector<double> levels_;
+    // per sub-band, the lowest window minimum seen at splits outside any region, divided by the gain
+    // in force: the tuning's floor, against which a window's minimum shows an emitter held it
+    std::vector<float> floor_;
     double reference_gain_ = 1.0;
     std::vector<float> scratch_, sorted_;
 
