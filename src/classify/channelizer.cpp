@@ -268,6 +268,8 @@ WifiPhyMetrics Channelizer::wifi_phy(std::span<const cf32> samples, double rate,
     // Half a code period on, the Barker code matches itself no better than chance (its off-peak
     // autocorrelation is 1/11); a carrier (an oven's, a tone) keeps one phase at every lag.
     m.off_period = window_coherence(10);
+    // (despreading costs ~20 multiply-adds a sample: only where the cheap marks leave DSSS open)
+    if (m.barker >= 0.35 && m.off_period >= 0.5 * m.barker) m.despread = despreader_.lag_ratio(x);
 
     // OFDM: fold x[n]·x*[n+64] on the symbol period (80 samples, or 72 with the short guard
     // interval of 802.11n); a guard-interval-long window of the fold adds up coherently.

@@ -2,6 +2,7 @@
 // Time-domain looks at one burst: its samples brought to baseband around the burst, narrowed to its
 // band, and run through an FM discriminator. liquid-dsp does the mixing, resampling and filtering.
 #include "coex/core/types.hpp"
+#include "coex/decode/wifi_dsss.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -35,6 +36,23 @@ struct WifiPhyMetrics {
     double cyclic_prefix = 0.0;  // OFDM: the guard interval before each 64-sample symbol repeats its end (0…1)
     double barker = 0.0;         // DSSS: the 11-chip spreading code repeats every 1 µs (0…1)
     double off_period = 0.0;     // the same coherence 0.5 µs on: chance for DSSS, as high for a carrier (0…1)
+    // DSSS: the peak over the mean lag energy of the samples despread by the Barker code itself
+    // (decode::BarkerDespreader, the DSSS decoder's gate). Measured only when the code period shows but
+    // so does the coherence half a period on (0 otherwise): a carrier's, or DSSS under a stronger
+    // narrowband signal (an 802.15.4 frame keeps its phase over 0.5 µs too). The code takes nothing from
+    // a carrier, noise or O-QPSK; DSSS puts its energy at its path's lag.
+    double despread = 0.0;
+
+    // 802.11 OFDM's guard interval, clearly: 0.93–0.99 from 10 dB up (DSSS reads 0.1–0.25).
+    [[nodiscard]] bool shows_ofdm() const { return valid && cyclic_prefix >= 0.5 && cyclic_prefix > barker; }
+    // DSSS's 1 µs code period (0.5–0.96), above the guard interval, and either at chance half a period on
+    // or despread by the code: over ≥ 40 symbols noise, a carrier and O-QPSK spread their energy evenly
+    // over the lags (1.0–1.2, 1.1 for an 802.15.4 frame), DSSS under a frame 5 dB stronger reads 2.0–2.4
+    // (the decoder's gate asks 4 of its 8-symbol windows, whose noise spreads wider).
+    static constexpr double kDespreadShowsCode = 1.6;
+    [[nodiscard]] bool shows_dsss() const {
+        return valid && barker >= 0.35 && barker > cyclic_prefix && (off_period < 0.5 * barker || despread >= kDespreadShowsCode);
+    }
 };
 
 class Channelizer {
@@ -69,6 +87,7 @@ private:
     struct WifiResampler;
     std::vector<std::unique_ptr<WifiResampler>> wifi_resamplers_;
     std::vector<cf32> wifi_;
+    decode::BarkerDespreader despreader_{20e6};  // at the rate wifi_phy brings channels to
     std::vector<std::unique_ptr<Filters>> filters_;
     struct Decimator;
     std::vector<std::unique_ptr<Decimator>> decimators_;  // by factor, for to_baseband

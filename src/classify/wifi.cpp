@@ -183,10 +183,10 @@ private:
         // OFDM's guard interval repeats its symbol's end almost exactly (0.93–0.99 from 10 dB up); DSSS
         // shows its 1 µs code period instead (0.5–0.96) and no guard interval (0.1–0.25). Neither
         // clearly: undecided (the channel's other transmissions, or the spectrum, decide).
-        if (m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker) return false;
+        if (m.shows_ofdm()) return false;
         // (a carrier in the channel — an oven's — keeps its phase over 1 µs too, but as well over 0.5 µs,
-        // where DSSS's code is at chance: undecided then, not DSSS)
-        if (m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker) return true;
+        // where DSSS's code is at chance, and the Barker code does not despread it: undecided then, not DSSS)
+        if (m.shows_dsss()) return true;
         return std::nullopt;
     }
 
@@ -342,9 +342,7 @@ private:
                 if (static_cast<double>(snippet_.size()) < 40e-6 * rate) continue;  // too few symbols to say
                 remove_dc(snippet_);
                 const auto m = channelizer_.wifi_phy(snippet_, rate, c.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
-                const bool ofdm = m.valid && m.cyclic_prefix >= 0.5 && m.cyclic_prefix > m.barker;
-                const bool dsss = m.valid && m.barker >= 0.35 && m.barker > m.cyclic_prefix && m.off_period < 0.5 * m.barker;
-                if (ofdm || dsss) {
+                if (m.shows_ofdm() || m.shows_dsss()) {
                     showing.push_back(c.number);
                     break;
                 }

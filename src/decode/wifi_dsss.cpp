@@ -81,9 +81,71 @@
 #include <liquid/liquid.h>
 
 #include "coex/coding/coding.hpp"
+#include "coex/decode/wifi_dsss.hpp"
 #include "decoders.hpp"
 
 namespace coex::decode {
+
+namespace {
+// Four floats: two complex samples (re, im, re, im), for the correlations' inner loops.
+typedef float v4sf __attribute__((vector_size(16)));
+inline v4sf load4(const float* p) {
+    v4sf v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+}  // namespace
+
+BarkerDespreader::BarkerDespreader(double sample_rate_hz) : rate_(sample_rate_hz) {
+    const double n_per_symbol = sample_rate_hz / 1e6;
+    const auto n = static_cast<std::size_t>(std::llround(n_per_symbol));
+    if (n < 10 || std::abs(n_per_symbol - static_cast<double>(n)) > 1e-6) return;
+    samples_per_symbol_ = n;
+    padded_ = (n + 3) / 4 * 4;
+    // Barker-11 at the rate (nearest chip), zero mean so a DC offset does not correlate
+    std::vector<float> t(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto chip = static_cast<std::size_t>((static_cast<double>(k) + 0.5) * 11.0 / static_cast<double>(n));
+        t[k] = static_cast<float>(coding::barker11[std::min<std::size_t>(chip, 10)]);
+    }
+    const float mean = std::accumulate(t.begin(), t.end(), 0.0f) / static_cast<float>(n);
+    taps_.assign(2 * padded_, 0.0f);
+    for (std::size_t k = 0; k < n; ++k) taps_[2 * k] = taps_[2 * k + 1] = t[k] - mean;
+}
+
+void BarkerDespreader::lag_energies(const cf32* samples, std::size_t symbols, std::vector<float>& energy) const {
+    const std::size_t n = samples_per_symbol_;
+    energy.assign(n, 0.0f);
+    const float* x = reinterpret_cast<const float*>(samples);  // std::complex<float> is float[2]
+    const float* t = taps_.data();
+    for (std::size_t s = 0; s < symbols; ++s) {
+        for (std::size_t lag = 0; lag < n; ++lag) {
+            const float* xp = x + 2 * (s * n + lag);
+            v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
+            std::size_t k = 0;
+            for (; k + 4 <= padded_; k += 4) {
+                a0 += load4(xp + 2 * k) * load4(t + 2 * k);
+                a1 += load4(xp + 2 * k + 4) * load4(t + 2 * k + 4);
+            }
+            const v4sf a = a0 + a1;
+            const float re = a[0] + a[2], im = a[1] + a[3];
+            energy[lag] += re * re + im * im;
+        }
+    }
+}
+
+double BarkerDespreader::lag_ratio(std::span<const cf32> x) const {
+    if (!valid() || x.size() < samples_needed(1)) return 0.0;
+    const std::size_t symbols = (x.size() - padded_) / samples_per_symbol_ - 1;
+    lag_energies(x.data(), symbols, energy_);
+    double peak = 0.0, sum = 0.0;
+    for (const float e : energy_) {
+        peak = std::max(peak, static_cast<double>(e));
+        sum += e;
+    }
+    return sum > 0.0 ? peak / (sum / static_cast<double>(energy_.size())) : 0.0;
+}
+
 namespace {
 
 using coding::Bits;
@@ -97,7 +159,7 @@ constexpr int kAcquireBlocks = 4;         // timing and CFO from 32 symbols
 constexpr int kFingerReach = 8;           // RAKE fingers at -8..+8 samples of the path
 constexpr int kFingers = 2 * kFingerReach + 1;
 constexpr int kCorrReach = 2 * 10 + 1;    // c[j] reads the filtered stream up to j + 20 (+1 for the filter)
-constexpr double kLagRatioThreshold = 4.0;  // peak / mean lag energy that says "Barker-spread"
+constexpr double kLagRatioThreshold = BarkerDespreader::kLagRatioThreshold;  // peak / mean lag energy: "Barker-spread"
 constexpr int kGateWindowSymbols = 8;
 constexpr double kGateStride_s = 32e-6;
 constexpr int kSfdTolerance = 3;          // differing bits allowed in the 32-bit SYNC + SFD pattern
@@ -108,13 +170,6 @@ constexpr int kSearchSymbols = 8 + 32 + 128 + 16 + 24;  // symbols searched for 
 constexpr std::uint32_t kLongPattern = 0xFFFFu | (0xF3A0u << 16);
 constexpr std::uint32_t kShortPattern = 0x0000u | (0x05CFu << 16);
 
-// Four floats: two complex samples (re, im, re, im), for the filters' inner loops.
-typedef float v4sf __attribute__((vector_size(16)));
-inline v4sf load4(const float* p) {
-    v4sf v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
 
 // Rational polyphase resampler to 22 MS/s for one input rate: 22 MS/s = rate x up / down. Prototype:
 // liquid's Kaiser design at rate x up, cut off at 0.46 x min(rate, 22 MS/s), 50 dB; M taps per phase.
@@ -290,8 +345,8 @@ private:
     bool stream_ended_ = false;
     std::vector<cf32> y_, f_, c_;  // resampled, chip-filtered, Barker-correlated
     std::vector<std::size_t> gate_hits_;  // input index of every gate window that passed
-    std::vector<float> gate_template_, gate_energy_;
-    double gate_template_rate_ = 0.0;
+    std::unique_ptr<BarkerDespreader> gate_;  // at the input rate, kept while the rate stays
+    std::vector<float> gate_energy_;
     std::vector<std::complex<float>> diff_;  // D_k of the current PPDU
     std::vector<std::size_t> sym_pos_;       // stream index of symbol k
     Bits scrambled_, descrambled_, header_scr_, psdu_scr_;
@@ -392,48 +447,17 @@ bool WifiDsssDecoder::ensure_corr(std::size_t j) {
 
 void WifiDsssDecoder::run_gate() {
     gate_hits_.clear();
-    const double n_per_symbol = in_rate_ / 1e6;
-    const auto n = static_cast<std::size_t>(std::llround(n_per_symbol));
     const auto stride = static_cast<std::size_t>(std::llround(kGateStride_s * in_rate_));
-    if (std::abs(n_per_symbol - static_cast<double>(n)) > 1e-6) {
+    if (!gate_ || gate_->sample_rate_hz() != in_rate_) gate_ = std::make_unique<BarkerDespreader>(in_rate_);
+    if (!gate_->valid()) {
         // No whole number of samples per symbol: every stretch is a candidate.
         for (std::size_t w = 0; w < in_.size(); w += stride) gate_hits_.push_back(w);
         return;
     }
-    const std::size_t padded = (n + 3) / 4 * 4;
-    if (gate_template_rate_ != in_rate_) {
-        // Barker-11 at the input rate (nearest chip), zero mean so a DC offset does not correlate;
-        // each tap twice (re and im lanes), zero-padded to a multiple of 4 taps.
-        std::vector<float> t(n);
-        for (std::size_t k = 0; k < n; ++k) {
-            const auto chip = static_cast<std::size_t>((static_cast<double>(k) + 0.5) * 11.0 / static_cast<double>(n));
-            t[k] = static_cast<float>(coding::barker11[std::min<std::size_t>(chip, 10)]);
-        }
-        const float mean = std::accumulate(t.begin(), t.end(), 0.0f) / static_cast<float>(n);
-        gate_template_.assign(2 * padded, 0.0f);
-        for (std::size_t k = 0; k < n; ++k) gate_template_[2 * k] = gate_template_[2 * k + 1] = t[k] - mean;
-        gate_template_rate_ = in_rate_;
-    }
-    const std::size_t need = (kGateWindowSymbols + 1) * n + padded;
-    gate_energy_.assign(n, 0.0f);
-    const float* x = reinterpret_cast<const float*>(in_.data());
-    const float* t = gate_template_.data();
+    const auto n = gate_->samples_per_symbol();
+    const std::size_t need = gate_->samples_needed(kGateWindowSymbols);
     for (std::size_t w = 0; w + need <= in_.size(); w += stride) {
-        std::fill(gate_energy_.begin(), gate_energy_.end(), 0.0f);
-        for (std::size_t s = 0; s < kGateWindowSymbols; ++s) {
-            for (std::size_t lag = 0; lag < n; ++lag) {
-                const float* xp = x + 2 * (w + s * n + lag);
-                v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
-                std::size_t k = 0;
-                for (; k + 4 <= padded; k += 4) {
-                    a0 += load4(xp + 2 * k) * load4(t + 2 * k);
-                    a1 += load4(xp + 2 * k + 4) * load4(t + 2 * k + 4);
-                }
-                const v4sf a = a0 + a1;
-                const float re = a[0] + a[2], im = a[1] + a[3];
-                gate_energy_[lag] += re * re + im * im;
-            }
-        }
+        gate_->lag_energies(in_.data() + w, kGateWindowSymbols, gate_energy_);
         const float peak = *std::max_element(gate_energy_.begin(), gate_energy_.end());
         const float mean = std::accumulate(gate_energy_.begin(), gate_energy_.end(), 0.0f) / static_cast<float>(n);
         if (mean > 0.0f && peak > static_cast<float>(kLagRatioThreshold) * mean) gate_hits_.push_back(w);

@@ -3,7 +3,10 @@
 // simulator they were tuned on): GFSK of known deviation, offset and symbol rate; a CW tone; white
 // Gaussian noise; OFDM symbols with a cyclic prefix; Barker-11-spread DBPSK.
 #include "channelizer.hpp"
+#include "coex/sim/bluetooth.hpp"
 #include "coex/sim/interferers.hpp"
+#include "coex/sim/wifi.hpp"
+#include "coex/sim/zigbee.hpp"
 
 #include <gtest/gtest.h>
 
@@ -426,6 +429,99 @@ TEST(WifiPhy, TooShortOrTooSlowIsNotJudged) {
     EXPECT_FALSE(ch.wifi_phy(std::span<const cf32>(x).first(150), 20e6, 0.0).valid);
     EXPECT_FALSE(ch.wifi_phy(x, 10e6, 0.0).valid);  // a 10 MS/s view cannot hold a 20 MHz channel
     EXPECT_TRUE(ch.wifi_phy(x, 20e6, 0.0).valid);
+}
+
+// ---- DSSS under a stronger narrowband frame -------------------------------------------------------
+
+// `what` (a simulator waveform at 20 MS/s) moved to `offset_hz` with a carrier offset inside its
+// standard's tolerance, scaled to `gain_db` (its power 1.0 before).
+void add_at(std::vector<cf32>& x, const std::vector<cf32>& what, std::size_t from, double offset_hz, double gain_db) {
+    const auto shifted = mix(what, offset_hz, 20e6);
+    const float g = std::pow(10.0f, static_cast<float>(gain_db) / 20.0f);
+    for (std::size_t i = 0; i < x.size() && from + i < shifted.size(); ++i) x[i] += g * shifted[from + i];
+}
+
+// An 802.11b ACK (14 octets, 1 Mb/s long preamble, 304 µs) from the simulator at 20 MS/s (its 22 MS/s
+// chips brought to 20 MS/s as the classifier does with any view) with a 25 ppm carrier offset.
+std::vector<cf32> dsss_ack(std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    const auto w = sim::wifi_dsss_ppdu(14, rng);
+    std::vector<cf32> out(w.samples.size() * 20 / 22 + 64);
+    unsigned written = 0;
+    // linear interpolation is enough here: the chips are 1.8 samples long either way
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+        const double t = static_cast<double>(i) * 22.0 / 20.0;
+        const auto k = static_cast<std::size_t>(t);
+        if (k + 1 >= w.samples.size()) break;
+        const auto a = static_cast<float>(t - static_cast<double>(k));
+        out[i] = (1.0f - a) * w.samples[k] + a * w.samples[k + 1];
+        written = static_cast<unsigned>(i + 1);
+    }
+    out.resize(written);
+    return mix(out, 60e3, 20e6);
+}
+
+TEST(WifiPhy, DsssUnderAStrongerZigbeeFrameIsDespreadByItsCode) {
+    // ble-zigbee-dsss behind a real receiver: an ACK on channel 3 under an 802.15.4 frame on channel 14
+    // (2 MHz below its centre, 40 kHz off), 5 dB stronger over the channel, 20 dB over the noise. The
+    // O-QPSK signal keeps its phase over 0.5 µs as a carrier does, so the code period (≈ 0.58) is matched
+    // half a period on (≈ 0.63) and the carrier guard alone would refuse it; the Barker code still
+    // despreads the ACK, and takes nothing from the frame alone.
+    Channelizer ch;
+    for (std::uint64_t seed = 121; seed <= 126; ++seed) {
+        std::mt19937_64 rng(seed);
+        const auto zigbee = sim::zigbee_packet(40, rng, 10.0).samples;  // 20 MS/s
+        const auto ack = dsss_ack(seed);
+        for (const std::size_t at : {std::size_t{200}, std::size_t{2400}, std::size_t{4000}}) {
+            std::vector<cf32> x(kWifiSnippet), z(kWifiSnippet);
+            add_at(x, ack, at, 0.0, 0.0);
+            add_at(x, zigbee, 3000 + at, -2e6 + 40e3, 5.0);
+            add_at(z, zigbee, 3000 + at, -2e6 + 40e3, 5.0);
+            add_noise(x, 0.01, seed + at);
+            add_noise(z, 0.01, seed + at);
+            remove_dc(x);
+            remove_dc(z);
+            const auto both = ch.wifi_phy(x, 20e6, 0.0);
+            ASSERT_TRUE(both.valid);
+            EXPECT_GT(both.off_period, 0.5 * both.barker) << seed << " " << at;  // the case: the guard alone refuses
+            EXPECT_GE(both.despread, WifiPhyMetrics::kDespreadShowsCode) << seed << " " << at;
+            EXPECT_TRUE(both.shows_dsss()) << seed << " " << at;
+            EXPECT_FALSE(both.shows_ofdm()) << seed << " " << at;
+            const auto frame = ch.wifi_phy(z, 20e6, 0.0);
+            ASSERT_TRUE(frame.valid);
+            EXPECT_LT(frame.despread, 1.3) << seed << " " << at;
+            EXPECT_FALSE(frame.shows_dsss()) << seed << " " << at;
+        }
+    }
+}
+
+TEST(WifiPhy, GfskAndCarriersAreNotDespreadByTheBarkerCode) {
+    // What else keeps its phase over 0.5 µs inside a channel, 20 dB over the noise: BLE 1M and BR
+    // packets (1 µs symbols, the code's period), an oven's carrier over OFDM, each at a few offsets.
+    Channelizer ch;
+    for (const double offset : {-7e6, -2e6, 0.5e6, 3e6}) {
+        for (std::uint64_t seed = 131; seed <= 133; ++seed) {
+            std::mt19937_64 rng(seed);
+            const auto ble = sim::ble_packet(37, sim::BlePhy::le1m, 10, rng, 20.0).samples;
+            const auto br = sim::bt_br_packet(sim::BtPacket::dh1, rng, 20.0).samples;
+            const auto oven = sim::microwave_on_period(2e-3, 0.0, 300e3, rng, 20e6).samples;
+            for (const auto* signal : {&ble, &br, &oven}) {
+                const char* name = signal == &ble ? "ble" : signal == &br ? "br" : "oven";
+                std::vector<cf32> x(kWifiSnippet);
+                add_at(x, *signal, 400, offset, 0.0);
+                if (signal == &oven) {
+                    const auto o = ofdm(25, 64, 16, seed);
+                    for (std::size_t i = 0; i < x.size() && i < o.size(); ++i) x[i] += 0.18f * o[i];
+                }
+                add_noise(x, 0.01, seed);
+                remove_dc(x);
+                const auto m = ch.wifi_phy(x, 20e6, 0.0);
+                ASSERT_TRUE(m.valid);
+                EXPECT_LT(m.despread, 1.3) << offset << " " << seed << " " << name;
+                EXPECT_FALSE(m.shows_dsss()) << offset << " " << seed << " " << name;
+            }
+        }
+    }
 }
 
 }  // namespace
