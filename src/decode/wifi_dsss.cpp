@@ -8,7 +8,8 @@
 //     over all of them. The peak-to-mean ratio of the lag energies decides. Any PLCP SYNC (>= 56 us)
 //     covers a whole window, so no PPDU slips between windows. No window passes: return (the cost
 //     of an OFDM or noise transmission is this gate, ~N/4 multiply-adds per sample). Rates that are
-//     not a whole number of MHz skip the gate.
+//     not a whole number of MHz skip the gate. (BarkerDespreader, include/coex/decode/wifi_dsss.hpp:
+//     the classifier despreads a channel's samples with it too.)
 //  2. Around each passing window: DC removed (input mean), resampled to 22 MS/s (2 samples/chip) by a
 //     rational polyphase filter (22 MS/s = rate x up / down, exact for every whole-kHz rate; Kaiser
 //     prototype from liquid_firdes_kaiser, designed once per input rate and kept). Its delay is
