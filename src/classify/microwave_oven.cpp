@@ -466,7 +466,12 @@ private:
         } else {
             e.confidence = 0.3;
             e.evidence = {report::EvidenceBasis::shape, "long drifting bursts with no mains rhythm"};
-            e.fields = {{"why_unknown", "long drifting bursts without a 50/60 Hz rhythm"}};
+            // (its bursts' mean width, as the unknown detector's entries say it: a channel-wide entry
+            // centred on a found Wi-Fi channel is that channel's frames, and is folded into it)
+            double width = 0.0;
+            for (const auto& b : bursts_) width += b.high - b.low;
+            width /= static_cast<double>(bursts_.size());
+            e.fields = {{"why_unknown", "long drifting bursts without a 50/60 Hz rhythm"}, {"bandwidth_mhz", width}};
             e.summary = util::format("%zu long drifting bursts at %.0f–%.0f MHz with no mains rhythm", bursts_.size(), low, high);
         }
         return e;

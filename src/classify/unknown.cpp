@@ -33,7 +33,10 @@ public:
     void finish(const Observation& observation, Findings& findings) override {
         auto& out = findings.emitters;
         for (const auto& [key, bursts] : groups_) {
-            if (bursts.size() < 2) continue;  // one stray burst is not an emitter
+            // One stray burst is not an emitter, but one held for longer than any packet or frame of the
+            // band's protocols (an 802.11b frame at 1 Mb/s lasts up to 19 ms) and than an oven's
+            // half-cycle is something on all the time: an analog video sender, a jammer.
+            if (bursts.size() < 2 && bursts.front().duration_s() < kContinuousSeconds) continue;
             std::vector<double> deviations, durations;
             std::vector<int> mhz;
             std::vector<BurstSpan> spans;
@@ -73,6 +76,7 @@ public:
     }
 
 private:
+    static constexpr double kContinuousSeconds = 20e-3;
     static constexpr int kPhoneGroup = -100;  // (no shape group's key: lengths are ≥ −7, widths and deviations ≥ −1)
     static bool shows_phone_clock(const BurstFeatures& b) { return b.symbol_rate_hz > 1.1e6; }
     std::map<std::tuple<int, int, int>, std::vector<BurstFeatures>> groups_;

@@ -65,7 +65,10 @@ public:
     [[nodiscard]] bool owns_piece(const report::Emitter& e, const report::Emitter& piece) const override {
         if (e.emitter_class == EmitterClass::ofdm_not_wifi) return is_piece_of_ofdm_link(e, piece);  // a link it handed over
         if (e.emitter_class != EmitterClass::wifi_ofdm) return false;
-        const bool inside = piece.low_mhz >= e.low_mhz - 2.0 && piece.high_mhz <= e.high_mhz + 2.0;  // a sliver's edges are a cell coarse
+        // A sliver's edges are a cell coarse; and a frame joined to a Bluetooth hop on the channel's
+        // shoulder reaches to the claim's outer edge (±11.5 MHz: the cell at ±11 MHz).
+        const bool inside = piece.low_mhz >= std::min(e.low_mhz - 2.0, e.center_mhz - 11.5) &&
+                            piece.high_mhz <= std::max(e.high_mhz + 2.0, e.center_mhz + 11.5);
         const double width = report::get(piece, report::fields::bandwidth_mhz).value_or(0.0);
         return inside && width >= 10.0 && std::abs(piece.center_mhz - e.center_mhz) <= 1.5;
     }

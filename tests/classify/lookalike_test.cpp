@@ -299,5 +299,32 @@ TEST(LookAlikes, ADroneLinkHandedOverByTwoChannelsIsOneEntry) {
     }
 }
 
+TEST(LookAlikes, AnFmVideoSenderOnAllTheTimeIsOneUnknownEmitter) {
+    // The analog AV sender of the corpus scene as written (100 MS/s, 20 dB, on all 50 ms): the burst
+    // tracker holds it as one burst for the whole capture, which fits no class. One burst was dropped
+    // as stray, and the sender was reported as nothing; held longer than any frame, it is an emitter.
+    const auto r = corpus_scene_behind("lookalike-fm-video", "");
+    const auto unknown = of_class(r, "unknown");
+    ASSERT_EQ(unknown.size(), 1u) << classes(r) << counters(r);
+    EXPECT_NEAR(unknown[0]->center_mhz, 2432.0, 2.0);
+    EXPECT_GT(unknown[0]->duty_cycle, 0.9);
+    expect_no_known_packet_class(r);
+    expect_no_wifi_occupancy(r);
+}
+
+TEST(LookAlikes, WifiFramesJoinedToAClassicHopOnTheShoulderAreTheChannels) {
+    // named-networks as written: a 4.9 ms 802.11n frame on channel 11 while a Classic DH3 hops onto
+    // 2452 MHz, the channel's lower shoulder. The hop keeps the frame's cells from the channel's shape
+    // test; the tracker's pieces (2451.6-2471 MHz, their centre jittering 4 MHz) looked like a sweeping
+    // carrier, and two of them became an `unknown` entry "with no mains rhythm". They lie within the
+    // channel's claim (±11.5 MHz) and are its frames.
+    const auto r = corpus_scene_behind("named-networks", "");
+    EXPECT_TRUE(of_class(r, "unknown").empty()) << classes(r) << counters(r);
+    EXPECT_TRUE(of_class(r, "microwave_oven").empty()) << classes(r);
+    EXPECT_EQ(of_class(r, "wifi_ofdm").size(), 2u) << classes(r);
+    EXPECT_EQ(of_class(r, "bluetooth_classic").size(), 1u) << classes(r);
+    EXPECT_GE(counter(r, "emitters.pieces_folded_into.wifi_ofdm"), 1u) << counters(r);
+}
+
 }  // namespace
 }  // namespace coex
