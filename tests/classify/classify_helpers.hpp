@@ -1,10 +1,13 @@
 #pragma once
 // Scenes built from the simulator's standard PHYs, analysed end to end.
 #include "../support/memory_source.hpp"
+#include "coex/sim/scenario.hpp"
 #include "coex/sim/sim.hpp"
+#include "coex/sim/synth.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -60,6 +63,16 @@ inline const report::Value* field(const report::Emitter& e, const std::string& n
 // SNR over the emitter's bandwidth → burst power for the scene's floor
 inline double power_for_snr(double snr_db, double bandwidth_mhz, double floor_dbfs_per_mhz = -100.0) {
     return floor_dbfs_per_mhz + 10.0 * std::log10(bandwidth_mhz) + snr_db;
+}
+
+// A scene file of captures/scenes synthesised (behind a receiver model; "" = as written) and analysed.
+inline report::Report corpus_scene_behind(const std::string& scene_name, const std::string& model) {
+    const auto scene = sim::load_scene(std::filesystem::path(COEX_SOURCE_DIR) / "captures/scenes" / (scene_name + ".json"), model);
+    sim::Synthesizer synth(scene);
+    std::vector<MemorySource::Segment> segments;
+    for (std::size_t k = 0; k < synth.segments().size(); ++k) segments.push_back({synth.segments()[k].info, synth.render(k)});
+    MemorySource source(std::move(segments));
+    return analysis::run(source, {test_analysis_config(), std::nullopt, {}});
 }
 
 }  // namespace coex::testing

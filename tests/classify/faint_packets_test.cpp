@@ -24,18 +24,9 @@ std::uint64_t counter(const report::Report& r, const std::string& name) {
     return it == r.stats.counters.end() ? 0 : it->second;
 }
 
-report::Report ladder_scene_behind(const std::string& scene_name, const std::string& model) {
-    const auto scene = sim::load_scene(std::filesystem::path(COEX_SOURCE_DIR) / "captures/scenes" / (scene_name + ".json"), model);
-    sim::Synthesizer synth(scene);
-    std::vector<MemorySource::Segment> segments;
-    for (std::size_t k = 0; k < synth.segments().size(); ++k) segments.push_back({synth.segments()[k].info, synth.render(k)});
-    MemorySource source(std::move(segments));
-    return analysis::run(source, {test_analysis_config(), std::nullopt, {}});
-}
-
 TEST(FaintPackets, TheTenDbAdvertiserBehindEveryWidebandModelIsFoundByItsAdvertisingRhythm) {
     for (const char* model : {"hackrf", "usrp", "pluto"}) {
-        const auto r = ladder_scene_behind("ladder-ble-10db", model);
+        const auto r = corpus_scene_behind("ladder-ble-10db", model);
         const auto ble = of_class(r, "ble");
         ASSERT_EQ(ble.size(), 1u) << model << ": " << classes(r) << counters(r);
         EXPECT_EQ(r.emitters.size(), 1u) << model << ": " << classes(r);
@@ -48,7 +39,7 @@ TEST(FaintPackets, TheTenDbAdvertiserBehindEveryWidebandModelIsFoundByItsAdverti
 
 TEST(FaintPackets, TheTenDbPhoneBehindHackrfAndUsrpIsOneHopperByItsFrameClock) {
     for (const char* model : {"hackrf", "usrp"}) {
-        const auto r = ladder_scene_behind("ladder-unknown-10db", model);
+        const auto r = corpus_scene_behind("ladder-unknown-10db", model);
         ASSERT_EQ(r.emitters.size(), 1u) << model << ": " << classes(r) << counters(r);
         EXPECT_EQ(r.emitters[0].emitter_class, EmitterClass::unknown) << model;
         EXPECT_GE(r.emitters[0].bursts, 4u) << model << ": " << r.emitters[0].summary;

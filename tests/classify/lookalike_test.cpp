@@ -221,15 +221,6 @@ TEST(LookAlikes, UndecodedBle2mHoppingOverDataChannelsIsBle) {
 
 
 // A corpus scene synthesised behind a receiver model, as `coex eval --receiver-model` does, and analysed.
-report::Report corpus_scene_behind(const std::string& scene_name, const std::string& model) {
-    const auto scene = sim::load_scene(std::filesystem::path(COEX_SOURCE_DIR) / "captures/scenes" / (scene_name + ".json"), model);
-    sim::Synthesizer synth(scene);
-    std::vector<MemorySource::Segment> segments;
-    for (std::size_t k = 0; k < synth.segments().size(); ++k) segments.push_back({synth.segments()[k].info, synth.render(k)});
-    MemorySource source(std::move(segments));
-    return analysis::run(source, {test_analysis_config(), std::nullopt, {}});
-}
-
 TEST(LookAlikes, AGainStepDuringAnOvensOnPeriodIsNoWifi) {
     // A 60 Hz oven at 2458 MHz behind the pluto model (AGC 3 dB steps): one step lands 0.5 ms before an
     // on-period ends, where the oven's half of the view does not move with the gain. Missed, the floor
