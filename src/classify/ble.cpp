@@ -147,12 +147,11 @@ public:
         std::vector<BurstDecode> decodes;
         for (const auto& p : packets_) decodes.push_back(p.decode);
         e.evidence.decode = util::decode_counts(decodes);
-        std::size_t faint = 0;
-        for (const auto& p : packets_) faint += p.faint;
-        if (faint > 0) e.confidence = std::min(e.confidence, 0.8);  // (a rhythm of faint packets, not one clear one)
-        if (faint > 0)
+        if (const std::size_t faint = faint_count(packets_); faint > 0) {
+            e.confidence = std::min(e.confidence, 0.8);  // (a rhythm of faint packets, not one clear one)
             e.evidence.detail += util::format("; %s only %.1f–%.0f dB over the floor, kept by the advertising rhythm",
                                               count_text(faint, "packet").c_str(), kFaintAboveFloorDb, kMinAboveFloorDb);
+        }
         auto advertisers = util::identities(decodes, "advertiser");
         std::erase_if(advertisers, [](const report::Identity& id) { return !id.verified; });  // an AdvA counts from a valid CRC only
         // connections: access addresses of data PDUs (checked by a CRC init learnt from the link, or
@@ -470,6 +469,10 @@ private:
         return most;
     }
 
+    static std::size_t faint_count(const std::vector<Packet>& packets) {
+        return static_cast<std::size_t>(std::count_if(packets.begin(), packets.end(), [](const Packet& p) { return p.faint; }));
+    }
+
     static std::vector<BurstSpan> spans(const std::vector<Packet>& packets, double half_width_mhz) {
         std::vector<BurstSpan> out;
         for (const auto& p : packets)
@@ -525,9 +528,7 @@ private:
                     {"frequencies", mhz.size()}};
         e.summary = util::format("%zu GFSK packets hopping over %s, off the BLE channel plan: fits no known class", packets.size(),
                                  util::mhz_ranges(mhz).c_str());
-        std::size_t faint = 0;
-        for (const auto& p : packets) faint += p.faint;
-        if (faint > 0) {
+        if (const std::size_t faint = faint_count(packets); faint > 0) {
             e.fields.emplace_back("faint_packets", faint);
             e.summary += util::format(" (%s under %.0f dB over the floor, kept by its frame clock)", count_text(faint, "packet").c_str(),
                                       kMinAboveFloorDb);
