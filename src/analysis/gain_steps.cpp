@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "coex/core/float4.hpp"
+
 namespace coex::analysis {
 namespace {
 constexpr double kTileSeconds = 25e-6;    // the step test's time unit: a few frames summed
@@ -49,12 +51,6 @@ void add_sub_band_sums_plain(const float* bins, std::size_t bins_per_group, std:
 }
 
 namespace {
-typedef float v4sf __attribute__((vector_size(16)));
-inline v4sf load4(const float* p) {
-    v4sf v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
 // Four sub-bands of `bins_per_group` bins at a time (a compile-time count when Fixed > 0, so that the
 // loop unrolls): each sub-band's four lanes summed over its bins as the plain version's lane[], then
 // transposed, so that (lane 0 + lane 1) + (lane 2 + lane 3) is three vector adds for the four instead
@@ -65,18 +61,18 @@ void add_sub_band_sums_by_four(const float* bins, std::size_t runtime_bins_per_g
     std::size_t g = 0;
     for (; g + 4 <= groups; g += 4) {
         const float* x = bins + g * bins_per_group;
-        v4sf a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a, c = a, d = a;
+        Float4 a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a, c = a, d = a;
         for (std::size_t k = 0; k < bins_per_group; k += 4) {
-            a += load4(x + k);
-            b += load4(x + bins_per_group + k);
-            c += load4(x + 2 * bins_per_group + k);
-            d += load4(x + 3 * bins_per_group + k);
+            a += load_float4(x + k);
+            b += load_float4(x + bins_per_group + k);
+            c += load_float4(x + 2 * bins_per_group + k);
+            d += load_float4(x + 3 * bins_per_group + k);
         }
-        const v4sf ab_low = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab_high = __builtin_shufflevector(a, b, 2, 6, 3, 7);
-        const v4sf cd_low = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd_high = __builtin_shufflevector(c, d, 2, 6, 3, 7);
-        const v4sf lane0 = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5), lane1 = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
-        const v4sf lane2 = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5), lane3 = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
-        v4sf sum = load4(acc + g);
+        const Float4 ab_low = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab_high = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+        const Float4 cd_low = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd_high = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+        const Float4 lane0 = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5), lane1 = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
+        const Float4 lane2 = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5), lane3 = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
+        Float4 sum = load_float4(acc + g);
         sum += (lane0 + lane1) + (lane2 + lane3);
         std::memcpy(acc + g, &sum, sizeof sum);
     }

@@ -82,20 +82,11 @@
 #include <liquid/liquid.h>
 
 #include "coex/coding/coding.hpp"
+#include "coex/core/float4.hpp"
 #include "coex/decode/wifi_dsss.hpp"
 #include "decoders.hpp"
 
 namespace coex::decode {
-
-namespace {
-// Four floats: two complex samples (re, im, re, im), for the correlations' inner loops.
-typedef float v4sf __attribute__((vector_size(16)));
-inline v4sf load4(const float* p) {
-    v4sf v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-}  // namespace
 
 BarkerDespreader::BarkerDespreader(double sample_rate_hz) : rate_(sample_rate_hz) {
     const double n_per_symbol = sample_rate_hz / 1e6;
@@ -122,13 +113,13 @@ void BarkerDespreader::lag_energies(const cf32* samples, std::size_t symbols, st
     for (std::size_t s = 0; s < symbols; ++s) {
         for (std::size_t lag = 0; lag < n; ++lag) {
             const float* xp = x + 2 * (s * n + lag);
-            v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
+            Float4 a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
             std::size_t k = 0;
             for (; k + 4 <= padded_; k += 4) {
-                a0 += load4(xp + 2 * k) * load4(t + 2 * k);
-                a1 += load4(xp + 2 * k + 4) * load4(t + 2 * k + 4);
+                a0 += load_float4(xp + 2 * k) * load_float4(t + 2 * k);
+                a1 += load_float4(xp + 2 * k + 4) * load_float4(t + 2 * k + 4);
             }
-            const v4sf a = a0 + a1;
+            const Float4 a = a0 + a1;
             const float re = a[0] + a[2], im = a[1] + a[3];
             energy[lag] += re * re + im * im;
         }
@@ -383,12 +374,12 @@ bool WifiDsssDecoder::resample(std::size_t from, std::size_t to, cf32* y) const 
         cf32 v;
         if (first >= 0 && n < n_in) {
             const float* xp = x + 2 * first;
-            v4sf a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
+            Float4 a0{0, 0, 0, 0}, a1{0, 0, 0, 0};
             for (std::size_t i = 0; i < m; i += 4) {
-                a0 += load4(xp + 2 * i) * load4(t + 2 * i);
-                a1 += load4(xp + 2 * i + 4) * load4(t + 2 * i + 4);
+                a0 += load_float4(xp + 2 * i) * load_float4(t + 2 * i);
+                a1 += load_float4(xp + 2 * i + 4) * load_float4(t + 2 * i + 4);
             }
-            const v4sf a = a0 + a1;
+            const Float4 a = a0 + a1;
             v = cf32{a[0] + a[2], a[1] + a[3]};
         } else {
             // At the input's edges: taps outside it read zeros (after DC removal).
@@ -429,9 +420,9 @@ bool WifiDsssDecoder::ensure_corr(std::size_t j) {
         float* cp = reinterpret_cast<float*>(c_.data());
         std::size_t i = c_have;
         for (; i + 2 <= c_end; i += 2) {
-            v4sf acc{0, 0, 0, 0};
+            Float4 acc{0, 0, 0, 0};
             for (std::size_t k = 0; k < coding::barker11.size(); ++k) {
-                const v4sf v = load4(fp + 2 * (i + 2 * k));
+                const Float4 v = load_float4(fp + 2 * (i + 2 * k));
                 if (coding::barker11[k] > 0) acc += v;
                 else acc -= v;
             }

@@ -74,6 +74,7 @@
 #include <liquid/liquid.h>
 
 #include "coex/coding/coding.hpp"
+#include "coex/core/float4.hpp"
 #include "decoders.hpp"
 #include "viterbi.hpp"
 #include "coex/decode/wifi_ofdm.hpp"
@@ -114,13 +115,6 @@ const LegacyRate* legacy_rate(unsigned code) {
     for (const auto& r : kRates)
         if (r.signal_rate_bits == code) return &r;
     return nullptr;
-}
-
-typedef float v4sf __attribute__((vector_size(16)));
-inline v4sf load4(const float* p) {
-    v4sf v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
 }
 
 // Radix-2 64-point FFT, forward (e^{-j}).
@@ -558,12 +552,12 @@ bool WifiOfdmDecoder::try_ppdu(std::size_t pe, double cfo_hz, Packet& p, std::si
         y_im_[i] = y_[i].imag();
     }
     for (std::size_t d0 = 0; d0 < padded; d0 += kXcLanes) {
-        v4sf re_low{}, re_high{}, im_low{}, im_high{};  // lags d0 … d0 + 3, d0 + 4 … d0 + 7
+        Float4 re_low{}, re_high{}, im_low{}, im_high{};  // lags d0 … d0 + 3, d0 + 4 … d0 + 7
         for (std::size_t k = 0; k < static_cast<std::size_t>(kN); ++k) {
-            const v4sf rr = v4sf{} + ltf_re_[k], ri = v4sf{} + ltf_im_[k];
+            const Float4 rr = Float4{} + ltf_re_[k], ri = Float4{} + ltf_im_[k];
             const float* yr = y_re_.data() + d0 + k;
             const float* yi = y_im_.data() + d0 + k;
-            const v4sf yr_low = load4(yr), yr_high = load4(yr + 4), yi_low = load4(yi), yi_high = load4(yi + 4);
+            const Float4 yr_low = load_float4(yr), yr_high = load_float4(yr + 4), yi_low = load_float4(yi), yi_high = load_float4(yi + 4);
             re_low += yr_low * rr + yi_low * ri;
             re_high += yr_high * rr + yi_high * ri;
             im_low += yi_low * rr - yr_low * ri;
