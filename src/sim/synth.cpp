@@ -131,6 +131,11 @@ struct Synthesizer::Impl {
         const double ov = std::min(hi, f_hi) - std::max(lo, f_lo);
         return ov >= std::min(0.5 * bw, 10e6) - 1.0;
     }
+    // Whether it is seen whole, as `coex eval` counts a packet (the middle 80 % of its band inside).
+    bool sees_whole(const SegmentPlan& s, double f_lo, double f_hi) const {
+        const double centre = 0.5 * (f_lo + f_hi), inner = 0.4 * (f_hi - f_lo);
+        return centre - inner >= usable_lo(s) && centre + inner <= usable_hi(s);
+    }
 
     std::vector<Synthesizer::LabelBurst> bursts(const detail::EmitterTimeline& e) const {
         std::vector<Synthesizer::LabelBurst> out;
@@ -145,7 +150,7 @@ struct Synthesizer::Impl {
         }
         for (const auto& tx : e.txs) {
             const double a = std::max(0.0, tx.t0), b = std::min(d, tx.t1);
-            if (b > a) out.push_back({a, b, tx.f_lo_hz, tx.f_hi_hz});
+            if (b > a) out.push_back({a, b, tx.f_lo_hz, tx.f_hi_hz, tx.power_dbfs - e.level_dbfs});
         }
         return out;
     }
@@ -409,25 +414,30 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
         std::vector<Interval> on;
         std::size_t observed = 0;
         double on_observed = 0.0;
-        std::optional<double> best_seen_fade_db;  // the least faded transmission the view saw
+        // The strongest transmission the view saw, at its own level and through its fade: of those seen
+        // whole when there are any (a narrow view's neighbours half inside it fall outside its cells).
+        std::optional<double> best_whole_db, best_part_db;
         for (const auto& b : bl) {
             f_lo = std::min(f_lo, b.f_lo_hz);
             f_hi = std::max(f_hi, b.f_hi_hz);
             on.emplace_back(b.t_start, b.t_end);
-            bool seen = false;
+            bool seen = false, whole = false;
             for (const auto& s : m.segments) {
                 const double a = std::max(b.t_start, m.seg_t0(s)), z = std::min(b.t_end, m.seg_t1(s));
                 if (z > a && m.sees(s, b.f_lo_hz, b.f_hi_hz)) {
                     seen = true;
+                    whole = whole || m.sees_whole(s, b.f_lo_hz, b.f_hi_hz);
                     on_observed += z - a;
                 }
             }
             observed += seen ? 1 : 0;
             if (seen && !e.multipath.empty()) {
-                const double fade = multipath_gain_db(e.multipath, b.f_lo_hz, b.f_hi_hz);
-                best_seen_fade_db = std::max(best_seen_fade_db.value_or(fade), fade);
+                const double as_seen = b.level_db + multipath_gain_db(e.multipath, b.f_lo_hz, b.f_hi_hz);
+                auto& best = whole ? best_whole_db : best_part_db;
+                best = std::max(best.value_or(as_seen), as_seen);
             }
         }
+        const std::optional<double> best_seen_db = best_whole_db ? best_whole_db : best_part_db;
         merge(on);
         const auto cls_it = std::find_if(per_class.begin(), per_class.end(), [&](const auto& p) { return p.first == e.label_class; });
         if (cls_it == per_class.end()) per_class.emplace_back(e.label_class, on);
@@ -449,9 +459,9 @@ std::string Synthesizer::labels_json(const std::string& capture_name) const {
             m.floor ? std::optional(e.level_dbfs - *m.floor - 10.0 * std::log10(e.snr_bandwidth_hz / 1e6)) : std::nullopt;
         o["above_floor_db"] = above ? ordered_json(round_to(*above, 0.01)) : ordered_json(nullptr);
         // With multipath each transmission fades at its own frequencies: as the view saw it, the
-        // emitter was as strong as its least faded transmission in view (a hopper whose one packet in
-        // a narrow view fell in a 10 dB fade was weak there, whatever its mean level).
-        if (above && best_seen_fade_db) o["seen_above_floor_db"] = round_to(*above + *best_seen_fade_db, 0.01);
+        // emitter was as strong as its strongest transmission in view (a hopper whose one packet in a
+        // narrow view was a slave's reply in a 10 dB fade was weak there, whatever its master's level).
+        if (above && best_seen_db) o["seen_above_floor_db"] = round_to(*above + *best_seen_db, 0.01);
         o["cfo_hz"] = round_to(e.cfo_hz, 0.1);
         o["duty"] = round_to(total(on) / d, 1e-6);
         o["on_s"] = round_to(total(on), 1e-9);

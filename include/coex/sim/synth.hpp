@@ -50,6 +50,7 @@ public:
     // Label maths, exposed for tests.
     struct LabelBurst {
         double t_start, t_end, f_lo_hz, f_hi_hz;
+        double level_db = 0.0;  // its own level against the emitter's (a Classic slave's replies, a peer's ACKs)
     };
     [[nodiscard]] std::vector<LabelBurst> bursts_of(std::size_t emitter) const;
 
