@@ -239,6 +239,30 @@ TEST(Emitters, BleAdvertisingOnThreeChannels) {
 // A BLE connection's CRC init is not on the air: its packets' CRCs, run backwards, give it once two
 // agree. The first packet the analyzer sees is held unjudged until the packet that confirms the init
 // (the peripheral's answer 150 µs later) checks it too: every packet of the connection is proven.
+// A receiver's IQ image repeats a packet at the mirror frequency, 25–40 dB under it. A 10 MS/s view at
+// 2423 MHz holds BLE-PHY packets at 2425 MHz (as the nRF recordings' radios send them) at +2 MHz and
+// their image at −2 MHz: the two light both 3 MHz sub-bands of Wi-Fi channel 2's visible part
+// (2419–2424 MHz), which once passed for that channel seen in part, and its claim cut every packet into
+// fragments too short to judge.
+TEST(Emitters, BlePacketsAndTheirIqImageAreNotWifiSeenInPart) {
+    std::mt19937_64 rng(23);
+    std::vector<sim::Burst> bursts;
+    for (double t = 0.0005; t < 0.018; t += 0.003)  // 1.1 ms packets (130 octets), 3 ms apart
+        bursts.push_back({t, 2425e6, power_for_snr(45, 1.0), std::make_shared<sim::Waveform>(sim::ble_packet(130, sim::BlePhy::le1m, 38, rng))});
+    Scene s{{2423e6, 10e6, 200'000}, bursts, -100.0, 24};
+    auto x = render(s);
+    const cf32 image_gain = std::polar(0.0316f, 0.5f);  // −30 dB
+    for (auto& v : x) v += image_gain * std::conj(v);
+    const auto r = analyze(x, s.view.center_hz, s.view.sample_rate_hz);
+    const auto ble = of_class(r, "ble");
+    ASSERT_FALSE(ble.empty()) << classes(r) << counters(r);
+    EXPECT_GE(ble[0]->bursts, bursts.size() - 1) << classes(r) << counters(r);
+    EXPECT_TRUE(of_class(r, "wifi_ofdm").empty()) << classes(r);
+    // Still open (docs/accuracy.md, "The real recordings through other radios"): the image joins the BLE
+    // entry as a second transmitter, and 2 of the 6 packets still break into ~0.3 ms pieces reported
+    // as unknown.
+}
+
 TEST(Emitters, BleConnectionsFirstPacketIsCheckedByTheInitItsSuccessorsConfirm) {
     std::mt19937_64 rng(17);
     sim::BleIdentity link;

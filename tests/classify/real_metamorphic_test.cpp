@@ -237,9 +237,9 @@ const char* open_failure(const std::string& transform, const std::string& record
         {"dc+image retuned", "conducted/",
          "a 40 MS/s view whose DC (−30 dBFS) falls inside the channel: the DC alone drops the Wi-Fi from +61 to +30 dB "
          "over the floor, the image alone changes nothing, both together lose the Wi-Fi"},
-        {"dc+image retuned", "BLE_802154_0dBm_8dBm_0MHz.dat", "the BLE packet under the 802.15.4 one is lost with the IQ image"},
-        {"dc+image retuned", "BLE_0dBm.dat", "with its IQ image in step at the mirror frequency, the BLE packet breaks into "
-                                             "fragments too short to judge (lost, not replaced: no new emitter)"},
+        {"dc+image retuned", "BLE_0dBm.dat",
+         "the packet is kept, but its IQ image (4 MHz away, −30 dB) joins its entry as a second transmitter, so the "
+         "entry's centre moves to 2423 MHz"},
     };
     for (const auto& o : open)
         if (transform == o.transform && recording.rfind(o.recording, 0) == 0) return o.why;
