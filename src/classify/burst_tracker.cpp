@@ -98,6 +98,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
             weighted += s * k;
             b.noise += frame.cell_floor[k];
         }
+        b.runs.push_back({frame.time_s, lo, hi});
         b.signal += sig;
         b.frame_signal += sig;
         b.frame_weighted += weighted;

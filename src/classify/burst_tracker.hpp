@@ -23,6 +23,13 @@ struct TrackedBurst {
     double frame_signal = 0.0, frame_weighted = 0.0; // this frame's sums, for its centre
     double level = 0.0;                              // running signal level per frame
     std::size_t centre_frames = 0;                   // frames behind the centre moments
+    // Each frame's runs of lit cells that continued it (frame start, first and last cell): what the
+    // burst was at each instant, where its extent only says what it covered over its whole time.
+    struct Run {
+        double time_s;
+        int lo_cell, hi_cell;
+    };
+    std::vector<Run> runs;
     int step_frames = 0;                             // consecutive frames off that level
     std::size_t frames = 0;
     int missed = 0;

@@ -258,6 +258,9 @@ BurstFeatures Classifier::measure(const TrackedBurst& b) {
     const double centre_frames = static_cast<double>(std::max<std::size_t>(b.centre_frames, 1));
     const double mean_c = b.centre_sum / centre_frames;
     f.drift_mhz = std::sqrt(std::max(0.0, b.centre_sq_sum / centre_frames - mean_c * mean_c));
+    const double grid_mhz = tuning_.grid->first_mhz();
+    f.lit_runs.reserve(b.runs.size());
+    for (const auto& r : b.runs) f.lit_runs.push_back({r.time_s, grid_mhz + r.lo_cell - 0.5, grid_mhz + r.hi_cell + 0.5});
 
     if (f.bandwidth_mhz <= kMaxChannelisedMhz) {
         const double rate = tuning_.segment.sample_rate_hz;

@@ -30,6 +30,7 @@ public:
             if (d.wideband) decoders_.push_back({&d, d.make()});
         if (history_)
             occupancy_.set_transmission_sink([this](const WifiBurstSpan& span) {
+                keep_counted(span);
                 if (!decoders_.empty()) {
                     // (a faded one was decoded for its proof already)
                     if (!(span.faded && attempted_ && attempted_->first_sample == span.first_sample)) attempt_decode(span);
@@ -54,7 +55,10 @@ public:
         looked_.clear();  // (the last tuning's pieces were all judged at its end)
         occupancy_.begin_tuning(tuning);
     }
-    void claim(const Frame& frame) override { occupancy_.on_frame(frame); }
+    void claim(const Frame& frame) override {
+        last_frame_s_ = frame.time_s;
+        occupancy_.on_frame(frame);
+    }
     [[nodiscard]] std::span<const std::uint8_t> claimed() const override { return occupancy_.claimed(); }
     [[nodiscard]] bool claimed_any() const override { return occupancy_.claimed_any(); }
     void gap() override { occupancy_.gap(); }
@@ -75,7 +79,13 @@ public:
 
     // The burst tracker's pieces of a counted transmission's faded frames (which it did not claim): a
     // closed burst inside one's time and channel is that transmission's.
-    [[nodiscard]] double settled_until_s() const override { return occupancy_.settled_until_s(); }
+    // (a burst is judged once the transmissions it may be joined to have closed: one still open that
+    // began under it; none open longer than the longest PPDU, so a merged stream holds nothing back)
+    [[nodiscard]] double settled_until_s() const override {
+        const double open = occupancy_.open_since_s();
+        const double until = occupancy_.settled_until_s();
+        return last_frame_s_ - open <= kLongestTransmissionSeconds ? std::min(until, open) : until;
+    }
     bool explains(const BurstFeatures& b) override {
         if (inside_faded(b)) {
             ++pieces_of_faded_;
@@ -83,6 +93,10 @@ public:
         }
         if (const auto seen = inside_channel_traffic(b)) {
             ++(*seen == Seen::in_part ? pieces_of_partial_ : pieces_with_phy_);
+            return true;
+        }
+        if (joined_to_transmissions(b)) {
+            ++joined_to_transmissions_;
             return true;
         }
         return false;
@@ -164,6 +178,7 @@ public:
         }
         if (pieces_of_partial_ > 0) out.counters["wifi.pieces_of_channels_seen_in_part"] = pieces_of_partial_;
         if (pieces_with_phy_ > 0) out.counters["wifi.pieces_showing_the_channels_phy"] = pieces_with_phy_;
+        if (joined_to_transmissions_ > 0) out.counters["wifi.bursts_joined_to_transmissions"] = joined_to_transmissions_;
         if (!decoders_.empty()) {
             out.counters["wifi.transmissions_decoded"] = transmissions_tried_;
             for (const auto& [name, n] : decode_counters_) out.counters[name] = n;
@@ -356,11 +371,150 @@ private:
 
 public:
     void look(const BurstFeatures& b) override {
+        if (history_ && may_be_joined(b)) look_for_phy_in_frames(b);
         if (!is_piece_candidate(b)) return;
         looked_.push_back({b.first_sample, b.center_mhz, channels_showing_phy(b)});
     }
 
 private:
+
+    void keep_counted(const WifiBurstSpan& span) {
+        // (bursts wait for their judgement up to an oven fold's half second: keep a second of them)
+        while (!counted_.empty() && counted_.front().end_s < span.start_s - kCountedKeepSeconds) counted_.pop_front();
+        counted_.push_back(span);
+    }
+
+    // The burst tracker carries a burst on with any run of lit cells that overlaps its extent so far.
+    // A Bluetooth hop on a channel's shoulder spoils the channel's shape test in the frames they share,
+    // so the frame's cells there go unclaimed and join the hop; frames on two channels at once light
+    // the gap between them with their skirts, and join across it. Such a burst drifts and is wide, as
+    // a magnetron's sweep is, but it is pieces of the channels' transmissions and a packet beside them.
+    // It is the channels' when, frame by frame, every run it lit lies inside the claim (centre
+    // ± 11.5 MHz) of a channel on the air then, but for at most a 1 MHz packet's cells (3: its skirts
+    // light the cells beside it), and some of it lies inside one. A channel is on the air during its
+    // counted transmissions; on from their counted end, or back from their counted start, over the
+    // burst's frames lighting more than a packet's width of its band with a frame exchange's gaps
+    // between them (the hop spoiled the start, or an ACK whole); and, within a DH5's length of a
+    // counted transmission, over any stretch of frames whose samples showed 802.11's PHY on it (frames
+    // of an exchange the hop spoiled throughout). (Bursts a packet detector may take — narrow and
+    // steady, or an 802.15.4 frame's width with its preamble — are left to them.)
+    [[nodiscard]] static bool may_be_joined(const BurstFeatures& b) {
+        const bool packet_like = (b.bandwidth_mhz <= kMaxPacketMhz && b.drift_mhz <= kMaxRadioDriftMhz) ||
+                                 (b.bandwidth_mhz <= kMaxPacketFrameMhz && b.preamble_periodicity >= 0.5);
+        return !packet_like && !b.lit_runs.empty();
+    }
+
+    // The burst's frames: [first, end) ranges of its runs sharing a frame start.
+    static std::vector<std::pair<std::size_t, std::size_t>> frames_of(const BurstFeatures& b) {
+        std::vector<std::pair<std::size_t, std::size_t>> frames;
+        const auto& runs = b.lit_runs;
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            if (frames.empty() || runs[i].start_s != runs[frames.back().first].start_s) frames.emplace_back(i, i + 1);
+            else frames.back().second = i + 1;
+        return frames;
+    }
+
+    // Whether a frame of the burst lights more of a channel's occupied band than a packet's cells.
+    static bool lights_channel(const BurstFeatures& b, const std::pair<std::size_t, std::size_t>& f, double centre_mhz) {
+        double mhz = 0.0;
+        for (std::size_t i = f.first; i < f.second; ++i) {
+            const auto& r = b.lit_runs[i];
+            mhz += std::max(0.0, std::min(r.high_mhz, centre_mhz + kOccupiedHalfMhz) - std::max(r.low_mhz, centre_mhz - kOccupiedHalfMhz));
+        }
+        return mhz > kMaxBesideMhz;
+    }
+
+    // Where the burst's frames light more than a packet's width of the band of a channel that has
+    // carried Wi-Fi, their longest stretch is looked at (its first 96 µs, when the burst closes, while
+    // its samples are held): when they show 802.11 OFDM's guard interval or DSSS's Barker period,
+    // the channel was on the air over that stretch, whatever its shape test said.
+    void look_for_phy_in_frames(const BurstFeatures& b) {
+        const double rate = tuning_.segment.sample_rate_hz, frame = tuning_.frame_seconds;
+        const auto frames = frames_of(b);
+        auto sample_at = [&](double t) { return b.first_sample + static_cast<std::uint64_t>(std::max(0.0, t - b.start_s) * rate); };
+        while (!phy_shown_.empty() && phy_shown_.front().end_s < b.start_s - kCountedKeepSeconds) phy_shown_.pop_front();
+        for (const auto& c : channels_) {
+            if (c.center_mhz + kOccupiedHalfMhz < b.low_mhz || c.center_mhz - kOccupiedHalfMhz > b.high_mhz || !occupancy_.carried_wifi(c.number)) continue;
+            double best_start = 0.0, best_end = 0.0, start = -1.0, end = -1.0;
+            for (const auto& f : frames) {
+                if (!lights_channel(b, f, c.center_mhz)) continue;
+                const double t = b.lit_runs[f.first].start_s;
+                if (start < 0.0 || t > end + frame * 1.5) start = t;
+                end = t + frame;
+                if (end - start > best_end - best_start) {
+                    best_start = start;
+                    best_end = end;
+                }
+            }
+            if (best_end - best_start < kMinPhyLookSeconds) continue;  // too few symbols to say
+            const std::uint64_t from = sample_at(best_start);
+            history_->copy(from, std::min({b.end_sample, sample_at(best_end), from + static_cast<std::uint64_t>(kPieceLookSeconds * rate)}), snippet_);
+            if (static_cast<double>(snippet_.size()) < 0.9 * kMinPhyLookSeconds * rate) continue;
+            remove_dc(snippet_);
+            const auto m = channelizer_.wifi_phy(snippet_, rate, c.center_mhz * 1e6 - tuning_.segment.center_frequency_hz);
+            if (m.shows_ofdm() || m.shows_dsss()) phy_shown_.push_back({c.center_mhz, best_start, best_end});
+        }
+    }
+
+    [[nodiscard]] bool joined_to_transmissions(const BurstFeatures& b) {
+        if (!may_be_joined(b) || counted_.empty()) return false;
+        const double frame = tuning_.frame_seconds;
+        const auto& runs = b.lit_runs;
+        const auto frames = frames_of(b);
+        struct OnAir {
+            double start_s, end_s, low_mhz, high_mhz;
+        };
+        std::vector<OnAir> on_air;
+        std::vector<double> near;  // centres of channels counted within a DH5's length: on the air where their PHY showed
+        for (const auto& s : counted_) {
+            if (s.start_s - kMaxSpoiledSeconds > b.end_s || s.end_s + kMaxSpoiledSeconds < b.start_s) continue;
+            if (s.center_mhz + kFadedPieceHalfMhz < b.low_mhz - 1.0 || s.center_mhz - kFadedPieceHalfMhz > b.high_mhz + 1.0) continue;
+            if (std::find(near.begin(), near.end(), s.center_mhz) == near.end()) near.push_back(s.center_mhz);
+            double from = s.start_s, to = s.end_s;
+            for (auto f = frames.rbegin(); f != frames.rend(); ++f) {  // back from its counted start
+                const double t = runs[f->first].start_s;
+                if (t >= from) continue;
+                if (from - (t + frame) > kExchangeGapSeconds || s.start_s - t > kMaxSpoiledSeconds) break;
+                if (lights_channel(b, *f, s.center_mhz)) from = t;
+            }
+            for (const auto& f : frames) {  // on from its counted end
+                const double t = runs[f.first].start_s;
+                if (t <= to) continue;
+                if (t - to > kExchangeGapSeconds || t - s.end_s > kMaxSpoiledSeconds) break;
+                if (lights_channel(b, f, s.center_mhz)) to = t + frame;
+            }
+            on_air.push_back({from, to, s.center_mhz - kFadedPieceHalfMhz, s.center_mhz + kFadedPieceHalfMhz});
+        }
+        if (on_air.empty()) return false;
+        double inside_mhz = 0.0;
+        std::vector<std::pair<double, double>> claims;
+        for (const auto& f : frames) {
+            const double t = runs[f.first].start_s;
+            claims.clear();
+            for (const auto& a : on_air)
+                if (a.start_s - frame <= t + frame && a.end_s + frame >= t) claims.emplace_back(a.low_mhz, a.high_mhz);
+            for (const double centre : near)
+                if (std::any_of(phy_shown_.begin(), phy_shown_.end(), [&](const PhyShown& p) {
+                        return p.center_mhz == centre && p.start_s - frame <= t + frame && p.end_s + frame >= t;
+                    }))
+                    claims.emplace_back(centre - kFadedPieceHalfMhz, centre + kFadedPieceHalfMhz);
+            std::sort(claims.begin(), claims.end());
+            for (std::size_t i = f.first; i < f.second; ++i) {
+                // the run's MHz outside every claim (claims of channels on at once may overlap)
+                const auto& run = runs[i];
+                double covered = 0.0, reach = run.low_mhz;
+                for (const auto& [lo, hi] : claims) {
+                    const double from = std::max(lo, reach), to = std::min(hi, run.high_mhz);
+                    if (to > from) covered += to - from;
+                    reach = std::max(reach, std::min(hi, run.high_mhz));
+                }
+                const double outside = run.high_mhz - run.low_mhz - covered;
+                if (outside > kMaxBesideMhz + 1e-9) return false;
+                inside_mhz += covered;
+            }
+        }
+        return inside_mhz >= kMinInsideMhz;
+    }
 
     [[nodiscard]] bool inside_faded(const BurstFeatures& b) {
         // (spans end in capture order; one ended well before this burst began explains nothing more)
@@ -637,6 +791,16 @@ private:
     // burst's 95 % energy edge falls within its last cell (a Bluetooth hop in that cell, joined to the
     // piece, puts it there: seed-story-wideband's DH5 at 2448 MHz beside channel 6 behind usrp).
     static constexpr double kFadedPieceHalfMhz = 11.5;
+    static constexpr double kMaxPacketMhz = 2.6;       // BLE 2M's, the widest packet Classic's and BLE's detectors take
+    static constexpr double kMaxPacketFrameMhz = 3.8;  // an 802.15.4 frame's, as Zigbee's detector takes it
+    static constexpr double kMaxBesideMhz = 3.0;       // a 1 MHz packet's cells beside a transmission's claim
+    static constexpr double kOccupiedHalfMhz = 8.3;    // a 20 MHz channel's occupied band, each side of its centre
+    static constexpr double kExchangeGapSeconds = 60e-6;  // SIFS between a frame and its ACK, a DIFS (28–50 µs) before the next
+    static constexpr double kMinPhyLookSeconds = 40e-6;   // 10 OFDM symbols
+    static constexpr double kMinInsideMhz = 2.0;          // MHz × frames inside a claim: joined to a transmission at all
+    static constexpr double kMaxSpoiledSeconds = 3e-3;    // a DH5 (2.9 ms) on the shoulder spoils the shape test that long at most
+    static constexpr double kLongestTransmissionSeconds = 0.025;  // an 802.11b PPDU at 1 Mb/s lasts up to 19 ms
+    static constexpr double kCountedKeepSeconds = 1.0;
     static constexpr double kFadedPieceCovered = 0.8;  // of a piece's time, under a channel's counted transmissions  // pending bursts wait at most for their transmission's end
     static constexpr double kDecodeBurst = 400.0;           // transmissions decoded before the budget bites (a short capture: all)
     static constexpr double kDecodesPerSecond = 40.0;       // then this many per second of the channel
@@ -664,6 +828,10 @@ private:
         std::vector<int> channels;  // showing an 802.11 PHY while it was on
     };
     std::deque<LookedPiece> looked_;  // in closing order, which is judging order
+    struct PhyShown {
+        double center_mhz, start_s, end_s;
+    };
+    std::deque<PhyShown> phy_shown_;  // stretches of bursts' frames over a channel whose samples showed its PHY
     std::map<std::string, std::uint64_t> decode_counters_;
     std::uint64_t transmissions_tried_ = 0;
     std::optional<bool> decoded_kind_;  // the last transmission's kind, by its decoded header (true: DSSS)
@@ -674,6 +842,9 @@ private:
     };
     std::optional<Attempt> attempted_;  // the last transmission handed to the decoders, its packets in packets_
     std::deque<WifiBurstSpan> faded_;   // counted transmissions with faded frames, in the order they ended
+    std::deque<WifiBurstSpan> counted_;  // every counted transmission of the last second, in the order they ended
+    std::uint64_t joined_to_transmissions_ = 0;
+    double last_frame_s_ = 0.0;
     std::uint64_t pieces_of_faded_ = 0;
     std::uint64_t pieces_of_partial_ = 0, pieces_with_phy_ = 0;
     std::uint64_t decoded_span_ = 0;

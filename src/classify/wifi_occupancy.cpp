@@ -506,6 +506,13 @@ double WifiOccupancyDetector::settled_until_s() const {
     return until;
 }
 
+double WifiOccupancyDetector::open_since_s() const {
+    double since = std::numeric_limits<double>::infinity();
+    for (const std::size_t i : may_hold_bursts_)
+        if (!tracked_[i].burst_excess.empty()) since = std::min(since, tracked_[i].burst_start_s);
+    return since;
+}
+
 bool WifiOccupancyDetector::carried_wifi(int channel) const {
     return std::any_of(tracked_.begin(), tracked_.end(),
                        [&](const Tracked& t) { return t.channel.number == channel && (t.bursts > 0 || t.partial.bursts > 0); });

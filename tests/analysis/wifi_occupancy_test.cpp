@@ -357,6 +357,30 @@ TEST(Occupancy, PiecesJudgedAfterTheirSamplesLeftAreStillTheChannels) {
     EXPECT_GE(r.stats.counters.at("wifi.pieces_showing_the_channels_phy"), 5u);
 }
 
+TEST(Occupancy, FramesJoinedToAHopAndAcrossTheGapAreTheChannels) {
+    // The whole café scene behind usrp. Classic DH3/DH5 hops land on channel 6's and channel 11's
+    // shoulders (2425–2427, 2451–2453 MHz) while their frames are on: the hop spoils the channel's
+    // shape test in the frames they share, the frame's cells there go unclaimed, and the tracker joins
+    // them to the hop — and, with both channels on, across the 8 MHz between them (87.6–92.3 ms: one
+    // burst 2430–2466.5 MHz). These drift and are wide like a magnetron's sweep: the oven detector
+    // grouped nine of them into an `unknown` entry "with no mains rhythm" (2425–2469 MHz). Frame by
+    // frame, all they lit lies within a transmission's claim but for a packet's width: no `unknown`,
+    // no oven.
+    const auto r = named_networks_behind_usrp(0.25);
+    for (const auto& e : r.emitters) {
+        EXPECT_NE(e.emitter_class, EmitterClass::unknown) << e.summary;
+        EXPECT_NE(e.emitter_class, EmitterClass::microwave_oven) << e.summary;
+    }
+    ASSERT_TRUE(r.stats.counters.contains("wifi.bursts_joined_to_transmissions"));
+    EXPECT_GE(r.stats.counters.at("wifi.bursts_joined_to_transmissions"), 10u);
+    // what the bursts were joined to is still counted as it was
+    EXPECT_GT(channel(r, 6).occupancy, 0.25);
+    EXPECT_GT(channel(r, 11).occupancy, 0.3);
+    std::size_t classic = 0;
+    for (const auto& e : r.emitters) classic += e.emitter_class == EmitterClass::bluetooth_classic;
+    EXPECT_EQ(classic, 1u);
+}
+
 TEST(Occupancy, AFadedTransmissionJoinedToAHopBesideItIsNoOven) {
     // The seed story through a 100 MS/s view behind usrp: channel 6's long faded PPDUs (2.8 and 3.1 ms,
     // decoded), each joined by the burst tracker to a Classic DH5 at 2447–2448 MHz, the cell at the

@@ -35,6 +35,14 @@ struct BurstFeatures {
     double above_floor_db = 0.0;           // over the noise in the same cells
     double drift_mhz = 0.0;                // spread of the per-frame centre (a magnetron wanders; a radio does not)
     std::size_t frames = 0;
+    // What it was at each instant: per frame, each run of lit cells that carried it (cell edges, MHz).
+    // The tracker follows a run that overlaps the burst's extent so far, so one burst may join things
+    // side by side (a Bluetooth hop and the unclaimed edge of a Wi-Fi frame beside it).
+    struct LitRun {
+        double start_s = 0.0;  // the frame's start (it lasts TuningGeometry::frame_seconds)
+        double low_mhz = 0.0, high_mhz = 0.0;
+    };
+    std::vector<LitRun> lit_runs;
     // From the burst's own samples, brought to baseband around center_mhz (absent when the samples
     // were no longer held or the burst is too wide to channelise):
     bool has_time_domain = false;

@@ -107,6 +107,8 @@ public:
     // Capture time before which every transmission with faded frames has been settled (the start of
     // the earliest one still open; +inf when none is).
     [[nodiscard]] double settled_until_s() const;
+    // The start of the earliest transmission still open, of any kind (+inf when none is).
+    [[nodiscard]] double open_since_s() const;
 
     void begin_tuning(const TuningGeometry& tuning);
     void on_frame(const Frame& frame);
