@@ -469,6 +469,7 @@ private:
         for (const auto& s : counted_) {
             if (s.start_s - kMaxSpoiledSeconds > b.end_s || s.end_s + kMaxSpoiledSeconds < b.start_s) continue;
             if (s.center_mhz + kFadedPieceHalfMhz < b.low_mhz - 1.0 || s.center_mhz - kFadedPieceHalfMhz > b.high_mhz + 1.0) continue;
+            if (is_lte_numerology(s.channel)) continue;  // (a drone's link the channel's tests counted: not Wi-Fi)
             if (std::find(near.begin(), near.end(), s.center_mhz) == near.end()) near.push_back(s.center_mhz);
             double from = s.start_s, to = s.end_s;
             for (auto f = frames.rbegin(); f != frames.rend(); ++f) {  // back from its counted start
