@@ -393,7 +393,7 @@ private:
     // ± 11.5 MHz) of a channel on the air then, but for at most a 1 MHz packet's cells (3: its skirts
     // light the cells beside it), and some of it lies inside one. A channel is on the air during its
     // counted transmissions; on from their counted end, or back from their counted start, over the
-    // burst's frames lighting more than a packet's width of its band with a frame exchange's gaps
+    // burst's frames lighting half its band or more with a frame exchange's gaps
     // between them (the hop spoiled the start, or an ACK whole); and, within a DH5's length of a
     // counted transmission, over any stretch of frames whose samples showed 802.11's PHY on it (frames
     // of an exchange the hop spoiled throughout). (Bursts a packet detector may take — narrow and
@@ -414,14 +414,18 @@ private:
         return frames;
     }
 
-    // Whether a frame of the burst lights more of a channel's occupied band than a packet's cells.
-    static bool lights_channel(const BurstFeatures& b, const std::pair<std::size_t, std::size_t>& f, double centre_mhz) {
+    // How much of a channel's occupied band a frame of the burst lights, MHz.
+    static double lit_of_channel(const BurstFeatures& b, const std::pair<std::size_t, std::size_t>& f, double centre_mhz) {
         double mhz = 0.0;
         for (std::size_t i = f.first; i < f.second; ++i) {
             const auto& r = b.lit_runs[i];
             mhz += std::max(0.0, std::min(r.high_mhz, centre_mhz + kOccupiedHalfMhz) - std::max(r.low_mhz, centre_mhz - kOccupiedHalfMhz));
         }
-        return mhz > kMaxBesideMhz;
+        return mhz;
+    }
+    // More of it than a packet's cells.
+    static bool lights_channel(const BurstFeatures& b, const std::pair<std::size_t, std::size_t>& f, double centre_mhz) {
+        return lit_of_channel(b, f, centre_mhz) > kMaxBesideMhz;
     }
 
     // Where the burst's frames light more than a packet's width of the band of a channel that has
@@ -476,13 +480,13 @@ private:
                 const double t = runs[f->first].start_s;
                 if (t >= from) continue;
                 if (from - (t + frame) > kExchangeGapSeconds || s.start_s - t > kMaxSpoiledSeconds) break;
-                if (lights_channel(b, *f, s.center_mhz)) from = t;
+                if (lit_of_channel(b, *f, s.center_mhz) >= kMinFrameOfChannelMhz) from = t;
             }
             for (const auto& f : frames) {  // on from its counted end
                 const double t = runs[f.first].start_s;
                 if (t <= to) continue;
                 if (t - to > kExchangeGapSeconds || t - s.end_s > kMaxSpoiledSeconds) break;
-                if (lights_channel(b, f, s.center_mhz)) to = t + frame;
+                if (lit_of_channel(b, f, s.center_mhz) >= kMinFrameOfChannelMhz) to = t + frame;
             }
             on_air.push_back({from, to, s.center_mhz - kFadedPieceHalfMhz, s.center_mhz + kFadedPieceHalfMhz});
         }
@@ -796,6 +800,9 @@ private:
     static constexpr double kMaxPacketFrameMhz = 3.8;  // an 802.15.4 frame's, as Zigbee's detector takes it
     static constexpr double kMaxBesideMhz = 3.0;       // a 1 MHz packet's cells beside a transmission's claim
     static constexpr double kOccupiedHalfMhz = 8.3;    // a 20 MHz channel's occupied band, each side of its centre
+    // A frame the hop kept from the channel's claim goes unclaimed whole: half its band lit at least
+    // (another emitter inside part of the band — a drone's link over its edge — lights less)
+    static constexpr double kMinFrameOfChannelMhz = 8.3;
     static constexpr double kExchangeGapSeconds = 60e-6;  // SIFS between a frame and its ACK, a DIFS (28–50 µs) before the next
     static constexpr double kMinPhyLookSeconds = 40e-6;   // 10 OFDM symbols
     static constexpr double kMinInsideMhz = 2.0;          // MHz × frames inside a claim: joined to a transmission at all
