@@ -397,10 +397,12 @@ private:
     // between them (the hop spoiled the start, or an ACK whole); and, within a DH5's length of a
     // counted transmission, over any stretch of frames whose samples showed 802.11's PHY on it (frames
     // of an exchange the hop spoiled throughout). (Bursts a packet detector may take — narrow and
-    // steady, or an 802.15.4 frame's width with its preamble — are left to them.)
+    // steady, or an 802.15.4 frame's width with its preamble, and at least 50 µs long — are left to
+    // them; a shorter one is a packet's piece the claim cut off, as the hop's tail after a frame.)
     [[nodiscard]] static bool may_be_joined(const BurstFeatures& b) {
-        const bool packet_like = (b.bandwidth_mhz <= kMaxPacketMhz && b.drift_mhz <= kMaxRadioDriftMhz) ||
-                                 (b.bandwidth_mhz <= kMaxPacketFrameMhz && b.preamble_periodicity >= 0.5);
+        const bool packet_like = b.duration_s() >= kMinPacketSeconds &&
+                                 ((b.bandwidth_mhz <= kMaxPacketMhz && b.drift_mhz <= kMaxRadioDriftMhz) ||
+                                  (b.bandwidth_mhz <= kMaxPacketFrameMhz && b.preamble_periodicity >= 0.5));
         return !packet_like && !b.lit_runs.empty();
     }
 
@@ -796,6 +798,7 @@ private:
     // burst's 95 % energy edge falls within its last cell (a Bluetooth hop in that cell, joined to the
     // piece, puts it there: seed-story-wideband's DH5 at 2448 MHz beside channel 6 behind usrp).
     static constexpr double kFadedPieceHalfMhz = 11.5;
+    static constexpr double kMinPacketSeconds = 50e-6;  // the shortest packet a packet detector takes (Classic's)
     static constexpr double kMaxPacketMhz = 2.6;       // BLE 2M's, the widest packet Classic's and BLE's detectors take
     static constexpr double kMaxPacketFrameMhz = 3.8;  // an 802.15.4 frame's, as Zigbee's detector takes it
     static constexpr double kMaxBesideMhz = 3.0;       // a 1 MHz packet's cells beside a transmission's claim
