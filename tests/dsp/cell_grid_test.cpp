@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <complex>
 #include <numbers>
 #include <random>
@@ -129,6 +131,48 @@ TEST(MhzCellGrid, DcSpikeIsLeftOutOfItsCell) {
     spiked[g.fft / 2 + 3] = 1e6f;  // beyond the guard: counted
     grid.reduce(spiked, b);
     EXPECT_GT(b[static_cast<std::size_t>(grid.index_of(2437))], 1e4f);
+}
+
+// reduce's sums are unrolled for speed; each must still be the plain loop's float, bit for bit (every
+// report depends on it): the cell's bins added one by one from the lowest, the DC cell scaled for the
+// bins its guard left out, then divided by the ENBW. Bins of widely spread powers, so that any other
+// order of the additions would change the last digits; FFT 2048 and 4096 give cells of more than 16 bins.
+TEST(MhzCellGrid, ReduceAddsEachCellsBinsInOrderBitForBit) {
+    const double enbw = 1.5;
+    std::vector<Geometry> geometries(std::begin(kGeometries), std::end(kGeometries));
+    geometries.push_back({2437e6, 20e6, 2048, 9e6});
+    geometries.push_back({2437.3e6, 20e6, 4096, 9e6});
+    std::mt19937_64 rng(20261206);
+    std::exponential_distribution<float> power(1.0f);
+    std::uniform_real_distribution<float> decades(-3.0f, 3.0f);
+    for (const auto& g : geometries) {
+        MhzCellGrid grid(g.center_hz, g.rate_hz, g.fft, enbw, g.usable_half_hz);
+        ASSERT_GT(grid.size(), 0u);
+        // which cell each bin counts in, found with unit impulses (guarded DC bins count nowhere)
+        std::vector<float> bins(g.fft, 0.0f), cells(grid.size());
+        std::vector<std::vector<std::size_t>> members(grid.size());
+        for (std::size_t k = 0; k < g.fft; ++k) {
+            bins[k] = 1.0f;
+            grid.reduce(bins, cells);
+            bins[k] = 0.0f;
+            for (std::size_t c = 0; c < grid.size(); ++c)
+                if (cells[c] != 0.0f) members[c].push_back(k);
+        }
+        for (int trial = 0; trial < 20; ++trial) {
+            for (float& b : bins) b = power(rng) * std::pow(10.0f, decades(rng));
+            grid.reduce(bins, cells);
+            for (std::size_t c = 0; c < grid.size(); ++c) {
+                ASSERT_FALSE(members[c].empty());
+                float sum = 0.0f;
+                for (std::size_t k : members[c]) sum += bins[k];
+                if (members[c].size() < grid.bins_in(c))
+                    sum *= static_cast<float>(static_cast<double>(grid.bins_in(c)) / static_cast<double>(members[c].size()));
+                const float expected = sum * static_cast<float>(1.0 / enbw);
+                EXPECT_EQ(std::bit_cast<std::uint32_t>(cells[c]), std::bit_cast<std::uint32_t>(expected))
+                    << "FFT " << g.fft << ", cell " << c << " of " << grid.bins_in(c) << " bins: " << cells[c] << " vs " << expected;
+            }
+        }
+    }
 }
 
 // ---- with the real spectrogram ----------------------------------------------------------------------
