@@ -1,5 +1,6 @@
 #include "coex/dsp/spectrogram.hpp"
 
+#include "coex/core/clones.hpp"
 #include "coex/core/error.hpp"
 
 #include <algorithm>
@@ -19,6 +20,20 @@ std::size_t default_fft_size(double sample_rate_hz) {
 }
 
 namespace {
+// out[i] = a[i] · b[i]: the window applied to the interleaved (re, im) floats of a frame, as
+// std::complex<float> · float multiplies both parts.
+COEX_ELEMENTWISE_CLONES void multiply(const float* a, const float* b, float* out, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+// out[k] = |z_k|² · scale for interleaved z_k = (x, y): x·x + y·y, as std::norm, then the scale.
+COEX_ELEMENTWISE_CLONES void scaled_norms(const float* xy, float scale, float* out, std::size_t n) noexcept {
+    for (std::size_t k = 0; k < n; ++k) {
+        const float x = xy[2 * k], y = xy[2 * k + 1];
+        out[k] = (x * x + y * y) * scale;
+    }
+}
+
 void check_fft_size(std::size_t size) {
     if (size < 16 || size > 65536 || !std::has_single_bit(size))
         throw ConfigError("fft_size", "FFT size must be a power of two in 16…65536, got " + std::to_string(size));
@@ -48,6 +63,8 @@ Spectrogram::Spectrogram(const SpectrogramConfig& config, double sample_rate_hz)
       pending_(size_),
       power_(size_),
       fft_(size_, config.planning) {
+    interleaved_window_.resize(2 * size_);
+    for (std::size_t i = 0; i < size_; ++i) interleaved_window_[2 * i] = interleaved_window_[2 * i + 1] = window_[i];
     enbw_ = enbw_bins(window_);
     double sum = 0.0;
     for (float v : window_) sum += v;
@@ -55,17 +72,15 @@ Spectrogram::Spectrogram(const SpectrogramConfig& config, double sample_rate_hz)
 }
 
 void Spectrogram::transform(const cf32* frame) {
-    auto in = fft_.input();
-    const float* w = window_.data();
-    for (std::size_t i = 0; i < size_; ++i) in[i] = frame[i] * w[i];
+    // std::complex<float> is laid out as float[2] (the standard guarantees it), so the window and the
+    // power are plain float loops, which vectorise without shuffling real and imaginary parts apart.
+    multiply(reinterpret_cast<const float*>(frame), interleaved_window_.data(), reinterpret_cast<float*>(fft_.input().data()), 2 * size_);
     fft_.execute();
-    const auto out = fft_.output();
+    const auto* out = reinterpret_cast<const float*>(fft_.output().data());
     const std::size_t half = size_ / 2;
     // FFT bin k holds +k·fs/N for k < N/2 and negative frequencies above: rotate so −fs/2 comes first.
-    for (std::size_t k = 0; k < half; ++k) {
-        power_[k + half] = std::norm(out[k]) * scale_;
-        power_[k] = std::norm(out[k + half]) * scale_;
-    }
+    scaled_norms(out, scale_, power_.data() + half, half);
+    scaled_norms(out + 2 * half, scale_, power_.data(), half);
 }
 
 std::vector<float> reference_power_spectrum(std::span<const cf32> frame, Window window) {

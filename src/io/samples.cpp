@@ -1,5 +1,7 @@
 #include "samples.hpp"
 
+#include "coex/core/clones.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <limits>
@@ -18,16 +20,9 @@ constexpr std::uint32_t exponent_mask = 0x7f80'0000u;  // all ones: NaN or infin
     return bad != 0;
 }
 
-// The conversion is element-wise (one exact int → float, one multiplication by a power of two), so
-// every instruction set gives the same floats. On x86-64 it is compiled twice and the loader picks
-// the AVX2 copy where the CPU has it: baseline SSE2 has no sign-extending widen and spends six
-// shuffles per 16 int8 values, AVX2 widens 8 at a time in one instruction. (No FMA: nothing to fuse.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define COEX_ELEMENTWISE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define COEX_ELEMENTWISE_CLONES
-#endif
-
+// The conversion is element-wise (one exact int → float, one multiplication by a power of two), so the
+// AVX2 copy gives the same floats: baseline SSE2 has no sign-extending widen and spends six shuffles per
+// 16 int8 values, AVX2 widens 8 at a time in one instruction.
 template <class Int>
 inline void scale_to_float(const Int* in, float* out, std::size_t n) noexcept {
     constexpr float scale = -1.0f / static_cast<float>(std::numeric_limits<Int>::min());

@@ -97,6 +97,7 @@ private:
     double enbw_;
     float scale_;
     std::vector<float> window_;
+    std::vector<float> interleaved_window_;  // each window value twice: for the real and imaginary part
     std::vector<cf32> pending_;
     std::size_t fill_ = 0;
     std::vector<float> power_;
