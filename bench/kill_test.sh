@@ -17,6 +17,9 @@
 # stream position. A monitor passes when
 # every file under its --out parses: JSON files, each line of the event logs, PNG (signature to IEND),
 # HTML (ends with </html>). Prints a line per failure and a summary; exits 1 on any failure.
+# Environment: KILL_SEED (above); KILL_LAYOUTS="single cs16" runs only those recorder layouts (and no
+# monitors); KILL_KEEP=DIR keeps what each failed kill left (the recording, its commit log, stderr, and
+# the source capture once) in DIR/kill-<n>/ for a closer look.
 set -uo pipefail
 build=build
 if [[ ${1:-} == --build ]]; then build=$2; shift 2; fi
@@ -39,6 +42,8 @@ sim="driver=coexsim,capture=$work/source.h5,settle=0"
 # samples at a segment's end, which is compared in full.
 head=2000000
 layouts=(single cs16 gaps sweep short)
+monitors_too=1
+if [[ -n ${KILL_LAYOUTS:-} ]]; then read -r -a layouts <<<"$KILL_LAYOUTS"; monitors_too=0; fi
 
 start=$(date +%s.%N)
 failures=0 records=0 monitors=0 empty=0 files=0 kept=0 committed_total=0 compared=0 segments=0 extra_min=-1 extra_max=0
@@ -46,13 +51,13 @@ for ((i = 1; i <= kills; i++)); do
     rm -rf "$work/run"; mkdir -p "$work/run"
     # a moment between 0.05 and 3.05 s after the start (the radio opens in the first few tenths)
     delay=$(printf '%d.%03d' $((RANDOM % 3)) $((RANDOM % 1000))); delay=$(echo "$delay + 0.05" | bc)
-    if ((i % 5 == 0)); then
+    if ((monitors_too && i % 5 == 0)); then
         kind=monitor
         delay=$(echo "$delay * 2" | bc)  # its first files come after a window or two
         "$coex" monitor --device "driver=coexsim,capture=$work/source.h5" --rate 20e6 --band 2428:2446 --window 0.5s \
             --period 1s --duration 30s --view off --sensor-id kill --out "$work/run/out" >/dev/null 2>"$work/run/err" &
     else
-        kind=${layouts[$(( (i - i / 5 - 1) % ${#layouts[@]} ))]}
+        kind=${layouts[$(( (monitors_too ? i - i / 5 - 1 : i - 1) % ${#layouts[@]} ))]}
         args=(--rate 20e6 --band 2428:2446 --duration 10s --ring 2s)
         device=$sim
         case $kind in
@@ -122,6 +127,10 @@ PY
     if [[ $result != ok* && $result != empty ]]; then
         ((failures++))
         echo "kill $i ($kind at ${delay} s): $result"
+        if [[ -n ${KILL_KEEP:-} ]]; then
+            mkdir -p "$KILL_KEEP/kill-$i" && cp -a "$work/run/." "$KILL_KEEP/kill-$i/"
+            [[ -e $KILL_KEEP/source.h5 ]] || cp "$work/source.h5" "$KILL_KEEP/source.h5"
+        fi
     fi
 done
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
