@@ -5,6 +5,7 @@
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"
 #include "library_watchdog.hpp"
+#include "ordered_file.hpp"
 #include "samples.hpp"
 
 #include <algorithm>
@@ -166,9 +167,16 @@ void CaptureReader::Impl::open() {
     // killed holds it until the kernel has finished tearing the process down, which can be a moment after
     // whoever killed it moved on (`timeout -s KILL` returns before its child is gone): wait a little.
     constexpr auto lock_patience = std::chrono::seconds(3);
+    // Through the driver CaptureWriter writes with, which reads like HDF5's own: a file this process is
+    // still writing is then shared with its writer, as HDF5 shares a file opened twice with one driver,
+    // instead of refused as locked.
+    const h5::PropertyList access(h5::ordered_file_access());
+    if (!access) {
+        throw std::runtime_error("cannot set up HDF5's file access: " + h5::last_error());
+    }
     const auto first_try = std::chrono::steady_clock::now();
     for (;;) {
-        file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+        file = h5::File(H5Fopen(name.c_str(), H5F_ACC_RDONLY, access.get()));
         if (file) {
             break;
         }
@@ -344,6 +352,11 @@ void CaptureReader::Impl::find_segments() {
             const auto [end, error] = std::from_chars(member.data(), member.data() + member.size(), number);
             if (member.empty() || error != std::errc() || end != member.data() + member.size()) {
                 fail("'/segments' holds '" + printable(member) + "'; expected only groups named 0, 1, 2, ...");
+            }
+            if (std::find(numbers.begin(), numbers.end(), number) != numbers.end()) {
+                // Listed twice: a writer killed while it split a full symbol-table node of /segments had
+                // pointed the index at the new node but not yet cut the old one short. The same group.
+                continue;
             }
             members.emplace_back(std::move(member), k);
             numbers.push_back(number);

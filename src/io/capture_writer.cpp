@@ -5,6 +5,7 @@
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
 #include "hdf5_util.hpp"
+#include "ordered_file.hpp"
 #include "samples.hpp"
 
 #include <algorithm>
@@ -264,14 +265,22 @@ CaptureWriter::CaptureWriter(const fs::path& path, const CaptureMetadata& metada
     // Made under a name of its own and renamed into place once it is a valid capture on disk: a kill
     // while HDF5 writes its first blocks leaves at most a stray FILE.part, never a FILE that does not open.
     const std::string aside = m.name + ".part";
-    // /segments grows by one name per segment. Room for a thousand names in each symbol-table node
-    // and for their text in the group's heap up front: growing either allocates new blocks past the
-    // end of file on disk, which a kill in the middle of the next flush could leave /segments pointing at.
+    // /segments grows by one name per segment. Its symbol-table nodes hold 64 names (2568 bytes), so
+    // that each lies on one page and adding a name, which rewrites the node in place, cannot be torn
+    // by a kill (a node of a thousand names, as before, could lose a name that way); a full node is split
+    // through new space, which the ordered driver writes before anything points at it. Room for the
+    // names' text in the group's heap up front.
     const h5::PropertyList create(H5Pcreate(H5P_FILE_CREATE));
-    if (!create || H5Pset_sym_k(create.get(), 16, 512) < 0) {
+    if (!create || H5Pset_sym_k(create.get(), 16, 32) < 0) {
         m.fail("cannot create the file");
     }
-    m.file = h5::File(H5Fcreate(aside.c_str(), H5F_ACC_TRUNC, create.get(), H5P_DEFAULT));
+    // Written through the ordered driver: each flush's writes in an order, and its structures on pages,
+    // that a kill in the middle of it cannot turn into a file that reads wrong (ordered_file.hpp).
+    const h5::PropertyList access(h5::ordered_file_access());
+    if (!access) {
+        m.fail("cannot create the file");
+    }
+    m.file = h5::File(H5Fcreate(aside.c_str(), H5F_ACC_TRUNC, create.get(), access.get()));
     if (!m.file) {
         m.fail("cannot create the file");
     }
