@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -174,6 +175,7 @@ TEST(IoTornWrites, EveryCutOfALongSegmentsWritesKeepsWhatWasCommitted) {
     ASSERT_EQ(judge.finished.size(), 1u);
     ASSERT_EQ(judge.finished[0].size(), 70 * chunk);
     replay(log.events, visible_from, judge);
+    std::cout << log.events.size() << " writes and marks, " << judge.states << " states judged\n";
     EXPECT_GT(judge.states, 300u);
 }
 
@@ -202,6 +204,7 @@ TEST(IoTornWrites, EveryCutOfManySegmentsWritesKeepsWhatWasCommitted) {
     Judge judge{dir.file("state.h5"), read_segments(path)};
     ASSERT_EQ(judge.finished.size(), 70u);
     replay(log.events, visible_from, judge, [](std::size_t marks) { return marks < 3 || marks >= 58; });
+    std::cout << log.events.size() << " writes and marks, " << judge.states << " states judged\n";
     EXPECT_GT(judge.states, 100u);
 }
 
