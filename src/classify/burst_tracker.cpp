@@ -1,6 +1,7 @@
 #include "burst_tracker.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace coex::classify {
 
@@ -8,6 +9,18 @@ void BurstTracker::begin_tuning(const TuningGeometry& tuning) {
     open_.clear();
     lit_.assign(tuning.grid->size(), 0);
     strong_.assign(tuning.grid->size(), 0);
+    image_.assign(tuning.grid->size(), 0);
+    const auto& grid = *tuning.grid;
+    const double centre_mhz = tuning.segment.center_frequency_hz / 1e6;
+    mirror_cells_.assign(grid.size(), {-1, -1});
+    for (std::size_t c = 0; c < grid.size(); ++c) {
+        const double mirror = 2.0 * centre_mhz - (grid.first_mhz() + static_cast<double>(c));
+        // a mirror between two cells' centres touches both; the centre's own cell has no mirror but itself
+        for (int k = 0; k < 2; ++k) {
+            const int m = grid.index_of(static_cast<int>(k == 0 ? std::floor(mirror + 1e-6) : std::ceil(mirror - 1e-6)));
+            mirror_cells_[c][static_cast<std::size_t>(k)] = m == static_cast<int>(c) ? -1 : m;
+        }
+    }
     frame_seconds_ = tuning.frame_seconds;
     fft_size_ = static_cast<std::size_t>(tuning.segment.sample_rate_hz / tuning.bin_hz + 0.5);
 }
@@ -20,6 +33,17 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         const bool free = !claimed[c] && frame.cell_floor[c] >= 0.0f && frame.cells[c] > 0.0f;
         strong_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kCellExcess);
         lit_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kHoldExcess);
+    }
+    // The receiver's IQ image: a lit cell far under its mirror (claimed or not: a Wi-Fi channel's image
+    // is no emitter either). It moves in step with its signal, frame by frame.
+    for (std::size_t c = 0; c < n; ++c) {
+        image_[c] = 0;
+        if (!lit_[c]) continue;
+        const double own = static_cast<double>(frame.cells[c]) - frame.cell_floor[c];
+        for (const int m : mirror_cells_[c])
+            if (m >= 0 && frame.cell_floor[static_cast<std::size_t>(m)] >= 0.0f &&
+                own < kImageUnderMirror * (static_cast<double>(frame.cells[static_cast<std::size_t>(m)]) - frame.cell_floor[static_cast<std::size_t>(m)]))
+                image_[c] = 1;
     }
     for (auto& b : open_) ++b.missed;
 
@@ -52,15 +76,29 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
 
     for (const auto& [lo, hi] : runs_) {
         if (hi < lo) continue;
-        bool strong = false;
-        for (int k = lo; k <= hi; ++k) strong = strong || strong_[static_cast<std::size_t>(k)];
+        bool strong = false, image = true;
+        for (int k = lo; k <= hi; ++k) {
+            strong = strong || strong_[static_cast<std::size_t>(k)];
+            image = image && image_[static_cast<std::size_t>(k)];
+        }
+        // the cells whose signal an image run mirrors: it never joins the burst there (its own signal)
+        int mirror_lo = static_cast<int>(n), mirror_hi = -1;
+        if (image)
+            for (const int k : {lo, hi})
+                for (const int m : mirror_cells_[static_cast<std::size_t>(k)])
+                    if (m >= 0) {
+                        mirror_lo = std::min(mirror_lo, m);
+                        mirror_hi = std::max(mirror_hi, m);
+                    }
         // the open burst this run continues: overlapping its extent (±1 cell)
         // (several runs of one frame may continue the same burst: a strong signal's skirts break up)
+        // (a run that is no image continues an image burst only when no other burst is there: that
+        // image was then a weak emitter's start)
         TrackedBurst* target = nullptr;
         for (auto& b : open_)
-            if (lo <= b.hi_cell + 1 && hi >= b.lo_cell - 1) {
-                target = &b;
-                break;
+            if (lo <= b.hi_cell + 1 && hi >= b.lo_cell - 1 && !(image && b.lo_cell <= mirror_hi && b.hi_cell >= mirror_lo)) {
+                if (!target || (target->image_like() && !b.image_like() && !image)) target = &b;
+                if (image || !b.image_like()) break;
             }
         if (!target && !strong) continue;  // weak cells only carry an existing burst on
         if (!target) {
@@ -73,6 +111,8 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
             target->missed = 1;  // so this frame counts
         }
         TrackedBurst& b = *target;
+        if (b.missed > 0) b.image_frame = image;  // first run of this frame for this burst
+        else b.image_frame = b.image_frame && image;
         // widen the extent, keeping the per-cell sums aligned
         if (b.cell_signal.empty()) {
             b.cell_signal.assign(static_cast<std::size_t>(b.hi_cell - b.lo_cell + 1), 0.0);
@@ -111,6 +151,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
 
     // per-frame centre and level of every burst continued in this frame
     for (auto& b : open_) {
+        if (b.missed == 0 && b.image_frame) ++b.image_frames;
         if (b.missed == 0 && b.frame_signal > 0.0) {
             // the centre's spread is taken over the frames that carry the burst, not over a weak
             // frame of noise that only kept it open
@@ -133,13 +174,23 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
     }
     // bursts not continued for three frames end
     auto it = std::partition(open_.begin(), open_.end(), [](const TrackedBurst& b) { return b.missed < kMaxMissed; });
-    for (auto k = it; k != open_.end(); ++k) closed.push_back(std::move(*k));
+    for (auto k = it; k != open_.end(); ++k) close_or_drop(std::move(*k), closed);
     open_.erase(it, open_.end());
 }
 
 void BurstTracker::close_all(std::vector<TrackedBurst>& closed) {
-    for (auto& b : open_) closed.push_back(std::move(b));
+    for (auto& b : open_) close_or_drop(std::move(b), closed);
     open_.clear();
+}
+
+void BurstTracker::close_or_drop(TrackedBurst&& b, std::vector<TrackedBurst>& closed) {
+    // In step with a signal ≥ 20 dB stronger at its mirror from its first frame to its last: the
+    // receiver's image of that signal. (A weak emitter that was there before or stays after is kept.)
+    if (b.image_like()) {
+        ++image_bursts_;
+        return;
+    }
+    closed.push_back(std::move(b));
 }
 
 }  // namespace coex::classify

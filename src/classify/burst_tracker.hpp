@@ -2,8 +2,12 @@
 // Finds bursts in the frame stream: runs of 1 MHz cells well above their floor that Wi-Fi did not
 // claim, followed from frame to frame while they overlap the same cells. A run that stops becomes a
 // closed burst on its third missed frame (two frames of grace, so a weak burst that dips is not cut in two).
+// The receiver's IQ image is taken out here, once for every detector: a burst that was, in every frame
+// of its life, ≥ 20 dB under what its mirror frequency (about the tuning's centre) held is the image of
+// that signal, not an emitter, and never closes.
 #include "coex/classify/frame.hpp"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -33,6 +37,11 @@ struct TrackedBurst {
     int step_frames = 0;                             // consecutive frames off that level
     std::size_t frames = 0;
     int missed = 0;
+    std::size_t image_frames = 0;                    // frames in which it held only cells far under their mirror
+    bool image_frame = false;                        // this frame so far
+    // Lit in step with a signal ≥ 20 dB stronger at its mirror: in all its frames but noise flickers at
+    // its edges (a frame in ten).
+    [[nodiscard]] bool image_like() const { return image_frames * 10 >= frames * 9 && image_frames > 0; }
 };
 
 class BurstTracker {
@@ -41,15 +50,27 @@ public:
     static constexpr double kHoldExcess = 1.0;  // a lit cell ≥ 2× (+3 dB) its floor continues one
     static constexpr double kLevelStep = 2.5;   // ±4 dB held for two frames splits a burst
     static constexpr int kMaxMissed = 3;        // frames a burst may go unseen before it ends
+    // A cell whose excess over its floor is under 1 % (−20 dB) of its mirror cell's is what the receiver's
+    // IQ imbalance would put there. The simulator's receiver models reject the image by 28 (rtlsdr),
+    // 32 (hackrf), 37 (pluto) and 51 dB (usrp); real ones by 25–40 dB (HackRF, RTL-SDR) and 40–50+ dB
+    // (Pluto, USRP): 20 dB leaves 5 dB for the worst of them and for the noise in a weak image's excess,
+    // and an image only 20 dB under its signal would be a receiver out of order.
+    static constexpr double kImageUnderMirror = 0.01;
 
     void begin_tuning(const TuningGeometry& tuning);
     // `claimed` marks cells Wi-Fi explained in this frame. Closed bursts are appended to `closed`.
     void on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed);
     void close_all(std::vector<TrackedBurst>& closed);
+    // bursts taken for the receiver's IQ image of another signal and dropped, since construction
+    [[nodiscard]] std::uint64_t image_bursts() const { return image_bursts_; }
 
 private:
     std::vector<TrackedBurst> open_;
-    std::vector<std::uint8_t> lit_, strong_;
+    void close_or_drop(TrackedBurst&& b, std::vector<TrackedBurst>& closed);
+
+    std::vector<std::uint8_t> lit_, strong_, image_;
+    std::vector<std::array<int, 2>> mirror_cells_;  // per cell: the one or two cells holding its mirror frequency (−1: outside)
+    std::uint64_t image_bursts_ = 0;
     std::vector<std::pair<int, int>> runs_;
     double frame_seconds_ = 0.0;
     std::size_t fft_size_ = 0;

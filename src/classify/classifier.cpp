@@ -743,6 +743,7 @@ void Classifier::finish(report::Report& report) {
     counters["bursts.total"] = bursts_total_;
     counters["bursts.unclaimed"] = bursts_unclaimed_;
     counters["bursts.at_tuning_edge"] = bursts_at_edge_;
+    counters["bursts.receiver_iq_image"] = tracker_->image_bursts();
     if (!decoders_.empty()) counters["bursts.at_tuning_edge_proven"] = bursts_at_edge_proven_;
     if (!decoders_.empty()) {
         counters["decode.bursts_tried"] = bursts_decoded_;

@@ -258,9 +258,12 @@ TEST(Emitters, BlePacketsAndTheirIqImageAreNotWifiSeenInPart) {
     ASSERT_FALSE(ble.empty()) << classes(r) << counters(r);
     EXPECT_GE(ble[0]->bursts, bursts.size() - 1) << classes(r) << counters(r);
     EXPECT_TRUE(of_class(r, "wifi_ofdm").empty()) << classes(r);
-    // Still open (docs/accuracy.md, "The real recordings through other radios"): the image joins the BLE
-    // entry as a second transmitter, and 2 of the 6 packets still break into ~0.3 ms pieces reported
-    // as unknown.
+    // The image (in step with each packet, 30 dB under it) is the receiver's: no transmitter of the
+    // BLE entry (whose centre stays on the packets), no unknown pieces, every packet whole.
+    EXPECT_NEAR(ble[0]->center_mhz, 2425.0, 0.1) << classes(r);
+    EXPECT_EQ(r.emitters.size(), 1u) << classes(r) << counters(r);
+    EXPECT_EQ(ble[0]->bursts, bursts.size()) << classes(r) << counters(r);
+    EXPECT_GE(r.stats.counters.at("bursts.receiver_iq_image"), bursts.size() - 1) << counters(r);
 }
 
 TEST(Emitters, BleConnectionsFirstPacketIsCheckedByTheInitItsSuccessorsConfirm) {
