@@ -1,7 +1,6 @@
 #include "burst_tracker.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace coex::classify {
 
@@ -10,17 +9,7 @@ void BurstTracker::begin_tuning(const TuningGeometry& tuning) {
     lit_.assign(tuning.grid->size(), 0);
     strong_.assign(tuning.grid->size(), 0);
     image_.assign(tuning.grid->size(), 0);
-    const auto& grid = *tuning.grid;
-    const double centre_mhz = tuning.segment.center_frequency_hz / 1e6;
-    mirror_cells_.assign(grid.size(), {-1, -1});
-    for (std::size_t c = 0; c < grid.size(); ++c) {
-        const double mirror = 2.0 * centre_mhz - (grid.first_mhz() + static_cast<double>(c));
-        // a mirror between two cells' centres touches both; the centre's own cell has no mirror but itself
-        for (int k = 0; k < 2; ++k) {
-            const int m = grid.index_of(static_cast<int>(k == 0 ? std::floor(mirror + 1e-6) : std::ceil(mirror - 1e-6)));
-            mirror_cells_[c][static_cast<std::size_t>(k)] = m == static_cast<int>(c) ? -1 : m;
-        }
-    }
+    grid_ = tuning.grid;
     frame_seconds_ = tuning.frame_seconds;
     fft_size_ = static_cast<std::size_t>(tuning.segment.sample_rate_hz / tuning.bin_hz + 0.5);
 }
@@ -40,9 +29,9 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         image_[c] = 0;
         if (!lit_[c]) continue;
         const double own = static_cast<double>(frame.cells[c]) - frame.cell_floor[c];
-        for (const int m : mirror_cells_[c])
+        for (const int m : grid_->mirror_cells(c))
             if (m >= 0 && frame.cell_floor[static_cast<std::size_t>(m)] >= 0.0f &&
-                own < kImageUnderMirror * (static_cast<double>(frame.cells[static_cast<std::size_t>(m)]) - frame.cell_floor[static_cast<std::size_t>(m)]))
+                own < kIqImageUnderMirror * (static_cast<double>(frame.cells[static_cast<std::size_t>(m)]) - frame.cell_floor[static_cast<std::size_t>(m)]))
                 image_[c] = 1;
     }
     for (auto& b : open_) ++b.missed;
@@ -85,7 +74,7 @@ void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> cl
         int mirror_lo = static_cast<int>(n), mirror_hi = -1;
         if (image)
             for (const int k : {lo, hi})
-                for (const int m : mirror_cells_[static_cast<std::size_t>(k)])
+                for (const int m : grid_->mirror_cells(static_cast<std::size_t>(k)))
                     if (m >= 0) {
                         mirror_lo = std::min(mirror_lo, m);
                         mirror_hi = std::max(mirror_hi, m);

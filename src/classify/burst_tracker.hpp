@@ -50,12 +50,6 @@ public:
     static constexpr double kHoldExcess = 1.0;  // a lit cell ≥ 2× (+3 dB) its floor continues one
     static constexpr double kLevelStep = 2.5;   // ±4 dB held for two frames splits a burst
     static constexpr int kMaxMissed = 3;        // frames a burst may go unseen before it ends
-    // A cell whose excess over its floor is under 1 % (−20 dB) of its mirror cell's is what the receiver's
-    // IQ imbalance would put there. The simulator's receiver models reject the image by 28 (rtlsdr),
-    // 32 (hackrf), 37 (pluto) and 51 dB (usrp); real ones by 25–40 dB (HackRF, RTL-SDR) and 40–50+ dB
-    // (Pluto, USRP): 20 dB leaves 5 dB for the worst of them and for the noise in a weak image's excess,
-    // and an image only 20 dB under its signal would be a receiver out of order.
-    static constexpr double kImageUnderMirror = 0.01;
 
     void begin_tuning(const TuningGeometry& tuning);
     // `claimed` marks cells Wi-Fi explained in this frame. Closed bursts are appended to `closed`.
@@ -69,7 +63,7 @@ private:
     void close_or_drop(TrackedBurst&& b, std::vector<TrackedBurst>& closed);
 
     std::vector<std::uint8_t> lit_, strong_, image_;
-    std::vector<std::array<int, 2>> mirror_cells_;  // per cell: the one or two cells holding its mirror frequency (−1: outside)
+    const dsp::MhzCellGrid* grid_ = nullptr;
     std::uint64_t image_bursts_ = 0;
     std::vector<std::pair<int, int>> runs_;
     double frame_seconds_ = 0.0;

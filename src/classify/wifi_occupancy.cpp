@@ -163,13 +163,6 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
     const auto& grid = *tuning.grid;
     grid_ = tuning.grid;
     fft_size_ = static_cast<std::size_t>(tuning.segment.sample_rate_hz / tuning.bin_hz + 0.5);
-    mirror_cells_.assign(grid.size(), {-1, -1});
-    const double centre_mhz = tuning.segment.center_frequency_hz / 1e6;
-    for (std::size_t c = 0; c < grid.size(); ++c) {
-        const double mirror = 2.0 * centre_mhz - (grid.first_mhz() + static_cast<double>(c));
-        // a mirror between two cells' centres touches both
-        mirror_cells_[c] = {grid.index_of(static_cast<int>(std::floor(mirror + 1e-6))), grid.index_of(static_cast<int>(std::ceil(mirror - 1e-6)))};
-    }
     claimed_.assign(grid.size(), 0);
     own_claims_.assign(grid.size(), 0);
     whole_claims_.assign(grid.size(), 0);
@@ -228,8 +221,8 @@ void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
     auto excess_of = [&](int c) {
         const double own = static_cast<double>(cell[c]) - floor[c];
         if (own < kOnExcess * floor[c]) return own;
-        for (const int m : mirror_cells_[static_cast<std::size_t>(c)])
-            if (m >= 0 && own < kImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) return 0.0;
+        for (const int m : grid_->mirror_cells(static_cast<std::size_t>(c)))
+            if (m >= 0 && own < kIqImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) return 0.0;
         return own;
     };
     double signal = 0.0, noise = 0.0, sub_min = 1e300;

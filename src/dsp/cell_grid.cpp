@@ -27,6 +27,14 @@ MhzCellGrid::MhzCellGrid(double center_hz, double sample_rate_hz, std::size_t ff
         first_bin_.push_back(b0);
         end_bin_.push_back(b1);
     }
+    const double center_mhz = center_hz / 1e6;
+    for (std::size_t c = 0; c < size(); ++c) {
+        const double mirror = 2.0 * center_mhz - (first_mhz_ + static_cast<double>(c));
+        // a mirror between two cells' centres touches both
+        std::array<int, 2> m = {index_of(static_cast<int>(std::floor(mirror + 1e-6))), index_of(static_cast<int>(std::ceil(mirror - 1e-6)))};
+        for (int& k : m) k = k == static_cast<int>(c) ? -1 : k;
+        mirror_cells_.push_back(m);
+    }
     const std::size_t dc = fft_size / 2;
     for (std::size_t c = 0; c < size(); ++c) {
         if (dc < first_bin_[c] || dc >= end_bin_[c]) continue;

@@ -26,15 +26,8 @@ namespace {
 using test::Builder;
 using test::read_all;
 using test::TempDir;
+using test::tuning;
 namespace fs = std::filesystem;
-
-SegmentInfo tuning(double center, double start) {
-    SegmentInfo s;
-    s.center_frequency_hz = center;
-    s.sample_rate_hz = 20e6;
-    s.start_time_s = start;
-    return s;
-}
 
 // Sample k of the stream, exact in int16.
 cf32 sample(std::uint64_t k) {

@@ -44,6 +44,15 @@ private:
     fs::path dir_;
 };
 
+// A 20 MS/s tuning at `center` Hz starting at `start` s (what the writers' tests record).
+inline SegmentInfo tuning(double center, double start) {
+    SegmentInfo s;
+    s.center_frequency_hz = center;
+    s.sample_rate_hz = 20e6;
+    s.start_time_s = start;
+    return s;
+}
+
 // Every sample a source gives, in order.
 inline std::vector<cf32> read_everything(SampleSource& source) {
     std::vector<cf32> all;

@@ -26,6 +26,7 @@ namespace {
 
 using test::read_all;
 using test::TempDir;
+using test::tuning;
 namespace fs = std::filesystem;
 
 constexpr std::size_t chunk = 65536;  // CaptureWriter's samples per chunk
@@ -53,14 +54,6 @@ public:
 
     std::vector<Event> events;
 };
-
-SegmentInfo tuning(double center, double start) {
-    SegmentInfo s;
-    s.center_frequency_hz = center;
-    s.sample_rate_hz = 20e6;
-    s.start_time_s = start;
-    return s;
-}
 
 // Sample k of the stream: different in every chunk of a segment, so a chunk read from the wrong place shows.
 cf32 sample(std::uint64_t k) {

@@ -131,9 +131,6 @@ public:
     static constexpr double kMaxShoulder = 0.25;    // shoulders ≤ −6 dB of the channel mean
     // Edge sub-bands (±4.5…7.5 MHz) over the centre one: ≈1 for OFDM, ≈0.35 for DSSS's sinc².
     static constexpr double kDsssEdgeRatio = 0.6;
-    // A cell this far under its mirror cell may be the receiver's IQ image of it (receivers reject the
-    // image by 25–40 dB): it lends a channel seen in part no evidence.
-    static constexpr double kImageUnderMirror = 0.01;  // −20 dB
     static constexpr std::uint64_t kSettledKind = 8;
     // Indoor multipath notches a 20 MHz channel: 50 ns of delay spread puts one 3 MHz sub-band more
     // than 7 dB under the mean in ~28 % of channels. A frame flat but for at most this many adjacent
@@ -221,9 +218,6 @@ private:
     std::vector<std::uint8_t> claimed_, own_claims_, whole_claims_, last_whole_claims_;  // whole_: by channels seen whole
     void count_partial(Tracked& t, const Frame& frame);
     const dsp::MhzCellGrid* grid_ = nullptr;
-    // Per cell, the cells its IQ image falls on (mirrored about the tuning's centre; -1 where outside
-    // the grid): a cell far under its mirror holds the receiver's image of it, not a channel's power.
-    std::vector<std::array<int, 2>> mirror_cells_;
     std::size_t fft_size_ = 0;
     std::function<std::optional<bool>(const WifiBurstSpan&)> kind_judge_;
     std::function<void(const WifiBurstSpan&)> transmission_sink_, partial_sink_, faded_sink_;

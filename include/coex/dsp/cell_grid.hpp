@@ -2,6 +2,7 @@
 // Groups spectrogram bins into 1 MHz cells centred on whole MHz (2402, 2403, … MHz): the common
 // grid of the band plan (Bluetooth channels at 2402 + k, Wi-Fi centres at 2412 + 5k, Zigbee at
 // 2405 + 5k). Only cells that lie wholly inside the usable band of a tuning exist.
+#include <array>
 #include <cstddef>
 #include <map>
 #include <span>
@@ -30,6 +31,9 @@ public:
     void reduce(std::span<const float> bin_power, std::span<float> cell_power) const;
     // Degrees of freedom of one cell's power for Gaussian noise (for the noise-floor estimator).
     [[nodiscard]] double degrees_of_freedom() const;
+    // The one or two cells holding `cell`'s frequency mirrored about the tuning's centre, where the
+    // receiver's IQ image of it lands (−1: outside the grid, or the cell itself).
+    [[nodiscard]] const std::array<int, 2>& mirror_cells(std::size_t cell) const { return mirror_cells_[cell]; }
     [[nodiscard]] double usable_low_mhz() const { return usable_low_mhz_; }
     [[nodiscard]] double usable_high_mhz() const { return usable_high_mhz_; }
 
@@ -38,6 +42,7 @@ private:
     double enbw_;
     double usable_low_mhz_, usable_high_mhz_;
     std::vector<std::size_t> first_bin_, end_bin_;
+    std::vector<std::array<int, 2>> mirror_cells_;
     // The receiver's DC spike (LO leakage, ±kDcGuardBins around 0 Hz) is left out of the cell that
     // holds it, whose sum is scaled up for the bins it lost.
     static constexpr std::size_t kDcGuardBins = 2;
