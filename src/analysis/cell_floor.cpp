@@ -35,6 +35,16 @@ CellFloor::CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& c
                                               probe_->spectrogram.bin_hz()
                                         : 1.0;
         to_main_.push_back(static_cast<float>(main_hz / probe_hz));
+        // The probe's bins are 4× wider: where its DC cell keeps the DC bin (the LO leakage, a steady
+        // tone that is never under the floor), its floor there is the leak's power, not noise. That
+        // cell's floor is taken from the probe's neighbouring cells' instead (the main grid guards it).
+        const int dc = probe_->grid.unguarded_dc_cell();
+        std::pair<int, int> neighbours{-1, -1};
+        if (p >= 0 && p == dc) {
+            const int n = static_cast<int>(probe_->grid.size());
+            neighbours = {p - 1 >= 0 ? p - 1 : -1, p + 1 < n ? p + 1 : -1};
+        }
+        probe_neighbours_.push_back(neighbours);
     }
     probe_estimate_.resize(probe_->grid.size());
 }
@@ -101,8 +111,23 @@ void CellFloor::estimate(std::span<float> out) {
     probe_->floor->estimate(probe_estimate_);
     for (std::size_t c = 0; c < probe_index_.size() && c < out.size(); ++c) {
         const int p = probe_index_[c];
-        if (p < 0 || probe_estimate_[static_cast<std::size_t>(p)] <= 0.0f) continue;
-        out[c] = std::min(out[c], probe_estimate_[static_cast<std::size_t>(p)] * to_main_[c]);
+        if (p < 0) continue;
+        float probed = probe_estimate_[static_cast<std::size_t>(p)];
+        if (const auto [below, above] = probe_neighbours_[c]; below >= 0 || above >= 0) {
+            // the DC cell: the mean of its neighbours' floors (each scaled to its own width first)
+            double sum = 0.0;
+            int looks = 0;
+            for (const int q : {below, above}) {
+                if (q < 0 || probe_estimate_[static_cast<std::size_t>(q)] <= 0.0f) continue;
+                sum += probe_estimate_[static_cast<std::size_t>(q)] /
+                       static_cast<double>(probe_->grid.bins_in(static_cast<std::size_t>(q)));
+                ++looks;
+            }
+            if (looks == 0) continue;
+            probed = static_cast<float>(sum / looks * static_cast<double>(probe_->grid.bins_in(static_cast<std::size_t>(p))));
+        }
+        if (probed <= 0.0f) continue;
+        out[c] = std::min(out[c], probed * to_main_[c]);
     }
 }
 

@@ -41,7 +41,10 @@ MhzCellGrid::MhzCellGrid(double center_hz, double sample_rate_hz, std::size_t ff
         dc_first_ = std::max(first_bin_[c], dc - std::min(dc, kDcGuardBins));
         dc_end_ = std::min(end_bin_[c], dc + kDcGuardBins + 1);
         const std::size_t kept = bins_in(c) - (dc_end_ - dc_first_);
-        if (kept * 2 < bins_in(c)) break;  // (bins so wide the guard would take most of the cell: keep it whole)
+        if (kept * 2 < bins_in(c)) {  // (bins so wide the guard would take most of the cell: keep it whole)
+            unguarded_dc_cell_ = static_cast<int>(c);
+            break;
+        }
         dc_cell_ = static_cast<std::ptrdiff_t>(c);
         dc_scale_ = static_cast<float>(static_cast<double>(bins_in(c)) / static_cast<double>(kept));
     }

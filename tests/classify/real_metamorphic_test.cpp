@@ -233,9 +233,6 @@ const char* open_failure(const std::string& transform, const std::string& record
         {"int8 0.90", "BLE_BLE_2424MHz_2426MHz.dat",
          "the floor falls under one LSB; the two packets' flat quantisation noise, 44 dB under them, reads as Wi-Fi "
          "seen in part on channels 3 and 4"},
-        {"dc+image retuned", "conducted/",
-         "a 40 MS/s view whose DC (−30 dBFS) falls inside the channel: the DC alone drops the Wi-Fi from +61 to +30 dB "
-         "over the floor, the image alone changes nothing, both together lose the Wi-Fi"},
     };
     for (const auto& o : open)
         if (transform == o.transform && recording.rfind(o.recording, 0) == 0) return o.why;

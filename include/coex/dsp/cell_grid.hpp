@@ -36,6 +36,9 @@ public:
     [[nodiscard]] const std::array<int, 2>& mirror_cells(std::size_t cell) const { return mirror_cells_[cell]; }
     [[nodiscard]] double usable_low_mhz() const { return usable_low_mhz_; }
     [[nodiscard]] double usable_high_mhz() const { return usable_high_mhz_; }
+    // The cell that holds the DC bin whole, its bins too wide for the guard (−1: none, or guarded):
+    // its power includes the receiver's LO leakage.
+    [[nodiscard]] int unguarded_dc_cell() const { return unguarded_dc_cell_; }
 
 private:
     int first_mhz_ = 0;
@@ -49,6 +52,7 @@ private:
     std::ptrdiff_t dc_cell_ = -1;
     std::size_t dc_first_ = 0, dc_end_ = 0;
     float dc_scale_ = 1.0f;
+    int unguarded_dc_cell_ = -1;
 };
 
 // Per whole MHz, the quietest noise floor density (power per MHz) any tuning saw there: a sweep looks
