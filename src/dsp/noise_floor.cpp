@@ -16,6 +16,7 @@ constexpr int kShift = 23 - kMantissaBits;
 constexpr std::uint32_t kLowest = (127 - 80) << kMantissaBits;   // 2^-80 ≈ −241 dB, and zero
 constexpr std::uint32_t kHighest = (127 + 12) << kMantissaBits;  // 2^+12 ≈ +36 dB
 constexpr std::size_t kCells = kHighest - kLowest + 1;
+static_assert(kCells <= 0xffff, "a batched look keeps its cells as 16 bits");
 // The estimate starts from at least this many of the quietest observations, so a short, busy
 // capture (a few ms of back-to-back frames) still finds its handful of quiet frames.
 constexpr double kMinQuietObservations = 3.0;
@@ -76,7 +77,13 @@ double PercentileFloor::regularized_gamma_p(double a, double x) {
 }
 
 PercentileFloor::PercentileFloor(std::size_t channels, double percentile, double degrees_of_freedom)
-    : channels_(channels), percentile_(percentile), dof_(degrees_of_freedom), counts_(channels * kCells, 0) {
+    : channels_(channels), percentile_(percentile), dof_(degrees_of_freedom) {
+    if (channels >= kBatchChannels) {
+        low_counts_.assign(channels * kCells, 0);
+        batch_.resize(kBatchLooks * channels);
+    } else {
+        counts_.assign(channels * kCells, 0);
+    }
     if (channels == 0) throw std::invalid_argument("PercentileFloor: no channels");
     if (!(percentile > 0.0 && percentile <= 0.5)) throw std::invalid_argument("PercentileFloor: percentile must be in (0, 0.5]");
     if (!(degrees_of_freedom >= 1.0)) throw std::invalid_argument("PercentileFloor: degrees of freedom must be ≥ 1");
@@ -88,25 +95,60 @@ PercentileFloor::PercentileFloor(std::size_t channels, double percentile, double
 }
 
 void PercentileFloor::add(std::span<const float> power) {
-    std::uint32_t* counts = counts_.data();
     const std::size_t n = std::min(power.size(), channels_);
-    // histogram cells first (a loop over whole vectors), then the counts
+    ++observations_;
+    if (batched() && n == channels_) {
+        std::uint16_t* look = batch_.data() + batched_ * channels_;
+        for (std::size_t c = 0; c < n; ++c) look[c] = static_cast<std::uint16_t>(cell_of(power[c]));
+        if (++batched_ == kBatchLooks) count_batch();
+        return;
+    }
+    // histogram cells first (a loop over whole vectors), then the counts (a short look: at once)
     std::uint32_t at[64];
     for (std::size_t c0 = 0; c0 < n; c0 += 64) {
         const std::size_t m = std::min<std::size_t>(64, n - c0);
         for (std::size_t i = 0; i < m; ++i) at[i] = static_cast<std::uint32_t>((c0 + i) * kCells + cell_of(power[c0 + i]));
-        for (std::size_t i = 0; i < m; ++i) ++counts[at[i]];
+        if (batched())
+            for (std::size_t i = 0; i < m; ++i) count_byte(at[i]);
+        else
+            for (std::size_t i = 0; i < m; ++i) ++counts_[at[i]];
     }
-    ++observations_;
+}
+
+void PercentileFloor::count_batch() const {
+    for (std::size_t c = 0; c < channels_; ++c) {
+        const std::size_t base = c * kCells;
+        for (std::size_t l = 0; l < batched_; ++l) count_byte(base + batch_[l * channels_ + c]);
+    }
+    batched_ = 0;
+}
+
+void PercentileFloor::wrap(std::size_t at) const {
+    if (wraps_.empty()) wraps_.assign(low_counts_.size(), 0);
+    ++wraps_[at];
+}
+
+const std::uint32_t* PercentileFloor::counts_of(std::size_t c, std::uint32_t* scratch) const {
+    if (!batched()) return counts_.data() + c * kCells;
+    const std::uint8_t* low = low_counts_.data() + c * kCells;
+    if (wraps_.empty()) {
+        for (std::size_t k = 0; k < kCells; ++k) scratch[k] = low[k];
+    } else {
+        const std::uint32_t* wraps = wraps_.data() + c * kCells;
+        for (std::size_t k = 0; k < kCells; ++k) scratch[k] = low[k] + (wraps[k] << 8);
+    }
+    return scratch;
 }
 
 void PercentileFloor::estimate(std::span<float> out) const {
+    if (batched_ > 0) count_batch();
     const auto& mids = cell_mids();
     // Running sums over the histogram cells 1…k, added in the same order as a loop over the cells
     // would add them (so the same doubles): the refinement below looks them up instead of re-summing.
     std::array<double, kCells + 1> below_n, below_sum;  // cells 1 … k−1 (set from the first cell holding observations on)
+    std::array<std::uint32_t, kCells> scratch;
     for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
-        const std::uint32_t* counts = counts_.data() + c * kCells;
+        const std::uint32_t* counts = counts_of(c, scratch.data());
         // Exact zeros are missing signal (a device that has not started, a zero-filled gap), not noise.
         const double observed = static_cast<double>(observations_) - counts[0];
         if (observed <= 0.0) {

@@ -51,6 +51,39 @@ TEST(PercentileFloor, SumOfBinsUsesItsDegreesOfFreedom) {
     EXPECT_NEAR(to_db(floor.estimate()[0] / 13.0), 0.0, 0.2);
 }
 
+// Many channels (a spectrogram's bins) are counted a byte a cell plus the byte's wraps, in batches of
+// looks; one channel 32 bits a count, look by look. Each bin's estimate must equal, bit for bit, that
+// of a floor of its own fed the same values: cells far past 255 observations (the cell of exact zeros
+// included), a short look counted at once, and estimates asked mid-batch.
+TEST(PercentileFloor, ManyChannelsCountAsOneChannelAlone) {
+    constexpr std::size_t kChannels = 256;
+    std::mt19937_64 rng(11);
+    std::exponential_distribution<double> e(1.0);
+    PercentileFloor many(kChannels, 0.01, 2.0);
+    std::vector<PercentileFloor> alone;
+    for (std::size_t c = 0; c < kChannels; ++c) alone.emplace_back(1, 0.01, 2.0);
+    std::vector<float> look(kChannels);
+    const auto expect_equal = [&] {
+        const auto est = many.estimate();
+        for (std::size_t c = 0; c < kChannels; ++c) ASSERT_EQ(est[c], alone[c].estimate()[0]) << "channel " << c;
+    };
+    for (int i = 0; i < 20000; ++i) {
+        for (std::size_t c = 0; c < kChannels; ++c) {
+            // channel 1: digital silence two looks in three (its zeros' cell wraps); the others noise
+            // at their own level, with bursts 30 dB up on one look in four
+            const double level = 1e-3 * (1.0 + static_cast<double>(c % 7)) * (i % 4 == 0 && c > 1 ? 1000.0 : 1.0);
+            look[c] = c == 1 && i % 3 != 0 ? 0.0f : static_cast<float>(level * e(rng));
+        }
+        const std::size_t n = i == 777 ? kChannels / 2 : kChannels;  // a short look
+        many.add(std::span<const float>(look.data(), n));
+        for (std::size_t c = 0; c < kChannels; ++c) alone[c].add(std::span<const float>(c < n ? &look[c] : look.data(), c < n ? 1 : 0));
+        if (i == 5000 || i == 12345) expect_equal();  // mid-batch
+    }
+    expect_equal();
+    EXPECT_NEAR(to_db(many.estimate()[0] / 1e-3), 0.0, 0.3);
+    EXPECT_NEAR(to_db(many.estimate()[1] / 1e-3), 3.0, 0.3);  // channel 1 is at 2e-3 (1 + 1 % 7)
+}
+
 TEST(PercentileFloor, ZeroInputGivesZeroFloor) {
     PercentileFloor floor(4, 0.2, 2.0);
     std::vector<float> zeros(4, 0.0f);

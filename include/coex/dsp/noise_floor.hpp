@@ -36,7 +36,26 @@ private:
     double correction_;     // mean / percentile of pure noise
     double clip_;           // keep observations below clip_ × current estimate (the 97th percentile of noise)
     double clipped_mean_;   // mean of noise below that clip, as a fraction of the noise mean
-    std::vector<std::uint32_t> counts_;  // channels × bins
+    // The histogram: channels × cells counts. Few channels (1 MHz cells): 32 bits a count, added to
+    // look by look. Many channels (a spectrogram's bins): counted in a byte a cell (plus 256 × its
+    // wraps in wraps_, made at the first wrap), a batch of kBatchLooks looks at a time, channel by
+    // channel. Look by look, every count of 256 bins' histograms (~25 KB even at a byte a cell)
+    // missed the cache, which the frames between two looks had filled; channel by channel, a
+    // histogram's one or two lines serve the whole batch. The counts are the same in any order.
+    static constexpr std::size_t kBatchChannels = 64, kBatchLooks = 32;
+    [[nodiscard]] bool batched() const { return !low_counts_.empty(); }
+    std::vector<std::uint32_t> counts_;
+    mutable std::vector<std::uint8_t> low_counts_;
+    mutable std::vector<std::uint32_t> wraps_;
+    mutable std::vector<std::uint16_t> batch_;  // looks × channels cells, not yet counted
+    mutable std::size_t batched_ = 0;
+    void count_batch() const;
+    void count_byte(std::size_t at) const {
+        if (++low_counts_[at] == 0) [[unlikely]] wrap(at);
+    }
+    void wrap(std::size_t at) const;
+    // channel c's counts (every cell's; in `scratch` when batched)
+    [[nodiscard]] const std::uint32_t* counts_of(std::size_t c, std::uint32_t* scratch) const;
     std::uint64_t observations_ = 0;
 };
 
