@@ -212,25 +212,38 @@ void WifiOccupancyDetector::begin_tuning(const TuningGeometry& tuning) {
         if (tracked_[i].inner_first >= 0 || !tracked_[i].burst_excess.empty()) may_hold_bursts_.push_back(i);
 }
 
-void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
+void WifiOccupancyDetector::partial_excess(const Frame& frame) {
     const float* cell = frame.cells.data();
     const float* floor = frame.cell_floor.data();
+    const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
+    partial_cell_excess_.resize(n);
     // A strong packet in one sub-band and its IQ image in another would pass for a channel spread over
     // both, and its claim would cut the packet into pieces: a cell far under its mirror adds nothing.
     // (only a lit cell: one at the floor says nothing either way)
-    auto excess_of = [&](int c) {
+    for (std::size_t c = 0; c < n; ++c) {
         const double own = static_cast<double>(cell[c]) - floor[c];
-        if (own < kOnExcess * floor[c]) return own;
-        for (const int m : grid_->mirror_cells(static_cast<std::size_t>(c)))
-            if (m >= 0 && own < kIqImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) return 0.0;
-        return own;
-    };
+        double excess = own;
+        if (!(own < kOnExcess * floor[c]))
+            for (const int m : grid_->mirror_cells(c))
+                if (m >= 0 && own < kIqImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) {
+                    excess = 0.0;
+                    break;
+                }
+        partial_cell_excess_[c] = excess;
+    }
+    partial_excess_done_ = true;
+}
+
+void WifiOccupancyDetector::claim_partial(Tracked& t, const Frame& frame) {
+    const float* floor = frame.cell_floor.data();
+    if (!partial_excess_done_) partial_excess(frame);
+    const double* excess_of = partial_cell_excess_.data();
     double signal = 0.0, noise = 0.0, sub_min = 1e300;
     for (int s = 0; s < t.partial_count / 3; ++s) {
         double ss = 0.0, sn = 0.0;
         for (int i = 0; i < 3; ++i) {
             const int c = t.partial_first + 3 * s + i;
-            ss += excess_of(c);
+            ss += excess_of[c];
             sn += floor[c];
         }
         signal += ss;
@@ -347,6 +360,7 @@ void WifiOccupancyDetector::on_frame(const Frame& frame) {
             bonded_frame_[b.low] = bonded_frame_[b.high] = 1;
             ++counters_.frames_bonded;
         }
+    partial_excess_done_ = false;
     for (std::size_t index = 0; index < tracked_.size(); ++index) {
         auto& t = tracked_[index];
         if (t.partial_first >= 0) claim_partial(t, frame);

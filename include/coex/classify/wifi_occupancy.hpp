@@ -209,6 +209,11 @@ private:
     // band; a channel the tuning cuts: its level is not known from the part in view).
     void claim(const Tracked& t, const Frame& frame, double inband_excess);
     void claim_partial(Tracked& t, const Frame& frame);
+    // The frame's excess power per cell as the partly seen channels count it (a cell far under its
+    // mirror adds nothing): the same for every such channel, so worked out once a frame.
+    void partial_excess(const Frame& frame);
+    std::vector<double> partial_cell_excess_;
+    bool partial_excess_done_ = false;
 
     std::vector<Tracked> tracked_;
     std::vector<std::size_t> may_hold_bursts_;  // tracked_ indices that can have a burst open (begin_tuning)
