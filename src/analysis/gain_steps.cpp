@@ -230,7 +230,10 @@ void GainSteps::evaluate(std::uint64_t split, std::span<const float> before, std
         }
     }
     std::uint32_t voters = kAllVoters;
-    if (sign == 0) sign = quiet_vote(before, after, median, uniform, voters);
+    // The quiet vote's sign needs at least half of its ≥ kMinVoters sub-bands moved one way: with fewer
+    // moved among all of them it cannot have one (the common case, asked at nearly every split).
+    constexpr std::size_t kLeastMoved = (kMinVoters + 1) / 2;
+    if (sign == 0 && (up >= kLeastMoved || down >= kLeastMoved)) sign = quiet_vote(before, after, median, uniform, voters);
     // a region bridges a few splits where a busy window hid the change (no quiet tile in a sub-band)
     if (region_.open && ((sign != 0 && sign != region_.sign) || split > region_.last + min_region_tiles_)) close_region();
     if (sign == 0) {
