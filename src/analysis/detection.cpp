@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -28,10 +29,13 @@ struct Detection::Job {
     struct FrameAt {
         double time_s;
         std::uint64_t first_sample;
-        std::size_t at, cells;  // cells at values[at …], floor at values[at + cells …]
+        std::size_t at, floor_at, cells;  // cells at values[at …], floor at values[floor_at …]
     };
     std::vector<FrameAt> frames;
     std::vector<float> values;
+    // where the last frame's floor is in values (the floor changes every 1024 frames: frames share it)
+    static constexpr std::size_t kNoFloor = ~std::size_t{0};
+    std::size_t last_floor_at = kNoFloor;
     struct Summary {
         double observed_s;
         std::vector<float> cell_floor, bin_floor;
@@ -49,6 +53,7 @@ struct Detection::Job {
         samples.clear();
         frames.clear();
         values.clear();
+        last_floor_at = kNoFloor;
         summaries.clear();
     }
 };
@@ -144,7 +149,7 @@ struct Detection::Worker {
                     const auto& f = job.frames[frame++];
                     const std::span<const float> values(job.values);
                     classifier.on_frame(classify::Frame{f.time_s, f.first_sample, {}, values.subspan(f.at, f.cells),
-                                                        values.subspan(f.at + f.cells, f.cells)});
+                                                        values.subspan(f.floor_at, f.cells)});
                     break;
                 }
                 case Job::Op::gap: classifier.gap(); break;
@@ -215,10 +220,18 @@ void Detection::frame(const classify::Frame& frame) {
     if (mode_ == Mode::inline_calls) classifier_.on_frame(frame);
     if (!recorded()) return;
     const std::size_t n = std::min(frame.cells.size(), frame.cell_floor.size());
+    auto& values = job_->values;
+    const std::size_t at = values.size();
+    values.insert(values.end(), frame.cells.begin(), frame.cells.begin() + static_cast<std::ptrdiff_t>(n));
+    // the floor is stored again only when it changed (bit for bit) since the job's last frame
+    std::size_t& floor_at = job_->last_floor_at;
+    if (floor_at == Job::kNoFloor || job_->frames.back().cells != n ||
+        std::memcmp(values.data() + floor_at, frame.cell_floor.data(), n * sizeof(float)) != 0) {
+        floor_at = values.size();
+        values.insert(values.end(), frame.cell_floor.begin(), frame.cell_floor.begin() + static_cast<std::ptrdiff_t>(n));
+    }
     job_->ops.push_back(Job::Op::frame);
-    job_->frames.push_back({frame.time_s, frame.first_sample, job_->values.size(), n});
-    job_->values.insert(job_->values.end(), frame.cells.begin(), frame.cells.begin() + static_cast<std::ptrdiff_t>(n));
-    job_->values.insert(job_->values.end(), frame.cell_floor.begin(), frame.cell_floor.begin() + static_cast<std::ptrdiff_t>(n));
+    job_->frames.push_back({frame.time_s, frame.first_sample, at, floor_at, n});
 }
 
 void Detection::gap() {
