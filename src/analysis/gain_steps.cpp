@@ -100,9 +100,8 @@ GainSteps::GainSteps(std::size_t fft_size, double frame_seconds, std::size_t cel
       allowed_off_(std::max<std::size_t>(1, groups_ / 4)),
       cells_(cells),
       tile_acc_(groups_, 0.0f),
-      values_(on_ ? 2 * window_tiles_ * groups_ : 0),
-      prefix_(values_.size()),
-      suffix_(values_.size()),
+      prefix_(on_ ? 2 * window_tiles_ * groups_ : 0),
+      suffix_(prefix_.size()),
       minima_(on_ ? (window_tiles_ + 1) * groups_ : 0, 0.0f),
       // a step's two windows, and the quarter window (and a little) its region takes to close after them
       history_tiles_(5 * window_tiles_),
@@ -149,7 +148,9 @@ void GainSteps::add_tile() {
     // as the FFT's share of a tile, in mispredicted branches.)
     const std::size_t w = window_tiles_, g = groups_;
     const std::size_t pos = tile_pos_, slot = tile_slot_;  // t mod W, t mod 2W (kept, not divided: every tile)
-    float* v = &values_[slot * g];
+    // the tile's values: in the history ring (its block's earlier tiles are read back from there)
+    const std::size_t at = static_cast<std::size_t>(t % history_tiles_);
+    float* v = &history_[at * g];
     float* prefix = &prefix_[slot * g];
     const float* previous = pos == 0 ? nullptr : &prefix_[(slot == 0 ? 2 * w - 1 : slot - 1) * g];
     std::copy_n(tile_acc_.data(), g, v);
@@ -157,16 +158,17 @@ void GainSteps::add_tile() {
         for (std::size_t c = 0; c < g; ++c) prefix[c] = std::min(previous[c], v[c]);
     else
         std::copy_n(v, g, prefix);
-    std::copy_n(tile_acc_.data(), g, history_.data() + (t % history_tiles_) * g);
     if (pos + 1 == w) {
         // the block is complete: its suffix minima, for the windows that start inside it
         const std::size_t first = slot + 1 - w;
         float* suffix = &suffix_[slot * g];
         std::copy(v, v + g, suffix);
+        std::size_t value_at = at;  // tile t − (slot − k) in the history ring
         for (std::size_t k = slot; k-- > first;) {
+            value_at = value_at == 0 ? history_tiles_ - 1 : value_at - 1;
             float* here = &suffix_[k * g];
             const float* next = &suffix_[(k + 1) * g];
-            const float* val = &values_[k * g];
+            const float* val = &history_[value_at * g];
             for (std::size_t c = 0; c < g; ++c) here[c] = std::min(val[c], next[c]);
         }
         std::copy(prefix, prefix + g, minimum);

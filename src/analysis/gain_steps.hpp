@@ -137,9 +137,9 @@ private:
     std::size_t tile_fill_ = 0;
     std::uint64_t tiles_ = 0;                 // tiles completed in this stretch
     std::size_t tile_pos_ = 0, tile_slot_ = 0, minima_slot_ = 0;  // tiles_ mod window, mod 2 windows, mod window + 1
-    // the last two blocks of a window's tiles (ring): values, running minima within their block, and
-    // minima from each tile to its block's end
-    std::vector<float> values_, prefix_, suffix_;
+    // the last two blocks of a window's tiles (ring; their values are in history_): running minima
+    // within their block, and minima from each tile to its block's end
+    std::vector<float> prefix_, suffix_;
     std::vector<float> minima_;               // sliding minimum ending at each of the last window + 1 tiles (a ring)
     std::uint64_t next_split_ = 0;            // the next split (between tile j and j + 1) to evaluate
     bool ended_ = false;                      // end_stretch() was called: every held frame is decided
