@@ -16,23 +16,29 @@ void BurstTracker::begin_tuning(const TuningGeometry& tuning) {
 
 void BurstTracker::on_frame(const Frame& frame, std::span<const std::uint8_t> claimed, std::vector<TrackedBurst>& closed) {
     const std::size_t n = lit_.size();
+    // (locals: a byte store may alias any member or the frame's spans, which would be loaded again)
+    const float* cells = frame.cells.data();
+    const float* floor = frame.cell_floor.data();
+    std::uint8_t* strong_cells = strong_.data();
+    std::uint8_t* lit_cells = lit_.data();
+    std::uint8_t* image_cells = image_.data();
     // Hysteresis: a cell 6 dB up can start a burst, one 3 dB up can only carry one on, so a burst
     // a few dB over a raised floor is not broken into pieces.
     for (std::size_t c = 0; c < n; ++c) {
-        const bool free = !claimed[c] && frame.cell_floor[c] >= 0.0f && frame.cells[c] > 0.0f;
-        strong_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kCellExcess);
-        lit_[c] = free && frame.cells[c] > frame.cell_floor[c] * (1.0f + kHoldExcess);
+        const bool free = !claimed[c] && floor[c] >= 0.0f && cells[c] > 0.0f;
+        strong_cells[c] = free && cells[c] > floor[c] * (1.0f + kCellExcess);
+        lit_cells[c] = free && cells[c] > floor[c] * (1.0f + kHoldExcess);
     }
     // The receiver's IQ image: a lit cell far under its mirror (claimed or not: a Wi-Fi channel's image
     // is no emitter either). It moves in step with its signal, frame by frame.
     for (std::size_t c = 0; c < n; ++c) {
-        image_[c] = 0;
-        if (!lit_[c]) continue;
-        const double own = static_cast<double>(frame.cells[c]) - frame.cell_floor[c];
+        image_cells[c] = 0;
+        if (!lit_cells[c]) continue;
+        const double own = static_cast<double>(cells[c]) - floor[c];
         for (const int m : grid_->mirror_cells(c))
-            if (m >= 0 && frame.cell_floor[static_cast<std::size_t>(m)] >= 0.0f &&
-                own < kIqImageUnderMirror * (static_cast<double>(frame.cells[static_cast<std::size_t>(m)]) - frame.cell_floor[static_cast<std::size_t>(m)]))
-                image_[c] = 1;
+            if (m >= 0 && floor[static_cast<std::size_t>(m)] >= 0.0f &&
+                own < kIqImageUnderMirror * (static_cast<double>(cells[static_cast<std::size_t>(m)]) - floor[static_cast<std::size_t>(m)]))
+                image_cells[c] = 1;
     }
     for (auto& b : open_) ++b.missed;
 

@@ -116,9 +116,16 @@ void PercentileFloor::add(std::span<const float> power) {
 }
 
 void PercentileFloor::count_batch() const {
-    for (std::size_t c = 0; c < channels_; ++c) {
+    // (locals: a byte store may alias any member, which the loop would then load again every count)
+    const std::uint16_t* batch = batch_.data();
+    std::uint8_t* low = low_counts_.data();
+    const std::size_t channels = channels_, looks = batched_;
+    for (std::size_t c = 0; c < channels; ++c) {
         const std::size_t base = c * kCells;
-        for (std::size_t l = 0; l < batched_; ++l) count_byte(base + batch_[l * channels_ + c]);
+        for (std::size_t l = 0; l < looks; ++l) {
+            const std::size_t at = base + batch[l * channels + c];
+            if (++low[at] == 0) [[unlikely]] wrap(at);
+        }
     }
     batched_ = 0;
 }
