@@ -97,8 +97,7 @@ struct CaptureReader::Impl {
     h5::Dataspace memory_space;
     int memory_rank = 0;
     hsize_t memory_rows = 0;
-    std::vector<std::int8_t> int8_buffer;
-    std::vector<std::int16_t> int16_buffer;
+    StoredSamples stored;  // read()'s integers before their conversion
     bool check_finite = true;
 
     explicit Impl(const fs::path& p) : path(p), name(p.string()) {}
@@ -695,7 +694,7 @@ const fs::path& CaptureReader::path() const { return impl_->path; }
 const CaptureMetadata& CaptureReader::metadata() const { return impl_->metadata; }
 const std::vector<SegmentDescription>& CaptureReader::segments() const { return impl_->descriptions; }
 
-std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::span<cf32> out) {
+std::size_t CaptureReader::read_stored(std::size_t segment, std::uint64_t offset, std::span<cf32> out, StoredSamples& stored) {
     Impl& m = *impl_;
     if (segment >= m.segments.size()) {
         throw std::out_of_range("CaptureReader::read: segment " + std::to_string(segment) + " of " +
@@ -707,6 +706,7 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
                                 std::to_string(length) + ")");
     }
     const std::uint64_t n = std::min<std::uint64_t>(out.size(), length - offset);
+    stored.type = StoredSamples::Type::converted;
     if (n == 0) {
         return 0;
     }
@@ -727,20 +727,14 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
     herr_t status = 0;
     switch (type) {
         case SampleType::int8:
-            m.int8_buffer.resize(std::max(m.int8_buffer.size(), value_count));
-            status = H5Dread(s.dataset.get(), H5T_NATIVE_SCHAR, memory, s.file_space.get(), H5P_DEFAULT,
-                             m.int8_buffer.data());
-            if (status >= 0) {
-                detail::to_float(m.int8_buffer.data(), values, value_count);
-            }
+            stored.int8.resize(value_count);
+            status = H5Dread(s.dataset.get(), H5T_NATIVE_SCHAR, memory, s.file_space.get(), H5P_DEFAULT, stored.int8.data());
+            stored.type = StoredSamples::Type::int8;
             break;
         case SampleType::int16:
-            m.int16_buffer.resize(std::max(m.int16_buffer.size(), value_count));
-            status = H5Dread(s.dataset.get(), H5T_NATIVE_SHORT, memory, s.file_space.get(), H5P_DEFAULT,
-                             m.int16_buffer.data());
-            if (status >= 0) {
-                detail::to_float(m.int16_buffer.data(), values, value_count);
-            }
+            stored.int16.resize(value_count);
+            status = H5Dread(s.dataset.get(), H5T_NATIVE_SHORT, memory, s.file_space.get(), H5P_DEFAULT, stored.int16.data());
+            stored.type = StoredSamples::Type::int16;
             break;
         case SampleType::float32:
             status = H5Dread(s.dataset.get(), s.layout == Layout::pairs ? H5T_NATIVE_FLOAT : m.complex_type.get(),
@@ -758,6 +752,12 @@ std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::
                " cannot be read; the file is truncated or damaged (" + detail + ")");
     }
     return static_cast<std::size_t>(n);
+}
+
+std::size_t CaptureReader::read(std::size_t segment, std::uint64_t offset, std::span<cf32> out) {
+    const std::size_t n = read_stored(segment, offset, out, impl_->stored);
+    convert(impl_->stored, out.first(n));
+    return n;
 }
 
 void CaptureReader::set_check_finite(bool check) { impl_->check_finite = check; }

@@ -1,5 +1,7 @@
 #include "coex/io/read_ahead.hpp"
 
+#include "coex/io/stored_samples.hpp"
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -19,12 +21,17 @@ struct ReadAheadSource::State {
 
     std::mutex mutex;
     std::condition_variable changed;  // a block was read, taken, or the reader stopped
+    // The inner source's integers are converted by next(), on the taking thread (stored_samples.hpp).
+    StoredSampleSource* stored_source = nullptr;
     struct Entry {
         SampleBlock block;
-        SourceStats stats;  // the inner source's counts once this block was read
+        StoredSamples stored;  // the block's samples as stored, when not converted yet
+        SourceStats stats;     // the inner source's counts once this block was read
     };
     std::deque<Entry> ready;          // read, not yet handed over
     std::vector<SampleBlock> spare;   // handed back: buffers to read into
+    std::vector<StoredSamples> spare_stored;
+    StoredSamples taken;              // the last block's integers (next(): consumer side only)
     bool finished = false;            // the inner source ended (or threw)
     bool stopping = false;            // the destructor wants the reader to end
     std::exception_ptr error;         // what the inner source threw, after the blocks before it
@@ -61,6 +68,7 @@ struct ReadAheadSource::State {
     void run() {
         for (;;) {
             SampleBlock block;
+            StoredSamples stored;
             {
                 std::unique_lock lock(mutex);
                 if (!wait_for_room(lock)) return;
@@ -68,18 +76,22 @@ struct ReadAheadSource::State {
                     block = std::move(spare.back());
                     spare.pop_back();
                 }
+                if (!spare_stored.empty()) {
+                    stored = std::move(spare_stored.back());
+                    spare_stored.pop_back();
+                }
             }
             bool more = false;
             std::exception_ptr failure;
             SourceStats stats;
             try {
-                more = inner->next(block);
+                more = stored_source ? stored_source->next_stored(block, stored) : inner->next(block);
                 stats = inner->stats();
             } catch (...) {
                 failure = std::current_exception();
             }
             std::lock_guard lock(mutex);
-            if (more) ready.push_back({std::move(block), stats});
+            if (more) ready.push_back({std::move(block), std::move(stored), stats});
             if (!more) {
                 finished = true;
                 error = failure;
@@ -93,6 +105,7 @@ struct ReadAheadSource::State {
 
 ReadAheadSource::ReadAheadSource(std::unique_ptr<SampleSource> inner, std::size_t depth) : state_(std::make_unique<State>()) {
     if (!inner) throw std::invalid_argument("ReadAheadSource: no source");
+    state_->stored_source = dynamic_cast<StoredSampleSource*>(inner.get());
     state_->inner = std::move(inner);
     state_->depth = std::max<std::size_t>(depth, 1);
 }
@@ -120,10 +133,13 @@ bool ReadAheadSource::next(SampleBlock& block) {
     s.ready.pop_front();
     std::swap(block, entry.block);
     s.spare.push_back(std::move(entry.block));  // the caller's old buffer, for the reader to fill again
+    std::swap(s.taken, entry.stored);
+    s.spare_stored.push_back(std::move(entry.stored));  // (the integers of the block before)
     s.delivered = entry.stats;
     const bool wake_reader = s.ready.size() == s.depth / 2;
     lock.unlock();
     if (wake_reader) s.changed.notify_all();
+    convert(s.taken, block.samples);  // here, where the analysis reads them next
     return true;
 }
 

@@ -18,6 +18,12 @@ ReplaySource::ReplaySource(std::shared_ptr<CaptureReader> reader, std::size_t bl
 }
 
 bool ReplaySource::next(SampleBlock& block) {
+    if (!next_stored(block, stored_)) return false;
+    convert(stored_, block.samples);
+    return true;
+}
+
+bool ReplaySource::next_stored(SampleBlock& block, StoredSamples& stored) {
     const auto& segments = reader_->segments();
     while (segment_ < segments.size() && offset_ >= segments[segment_].length) {
         ++segment_;
@@ -29,7 +35,7 @@ bool ReplaySource::next(SampleBlock& block) {
     const SegmentDescription& segment = segments[segment_];
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block_samples_, segment.length - offset_));
     block.samples.resize(count);
-    const std::size_t got = reader_->read(segment_, offset_, block.samples);
+    const std::size_t got = reader_->read_stored(segment_, offset_, block.samples, stored);
     if (got != count) {  // the reader returns fewer samples only at the segment's end
         throw std::logic_error("ReplaySource: short read inside segment " + std::to_string(segment_));
     }

@@ -1,5 +1,7 @@
 #include "samples.hpp"
 
+#include "coex/io/stored_samples.hpp"
+
 #include "coex/core/clones.hpp"
 
 #include <algorithm>
@@ -75,3 +77,18 @@ void to_int(const float* in, std::int8_t* out, std::size_t n) noexcept { quantiz
 void to_int(const float* in, std::int16_t* out, std::size_t n) noexcept { quantize(in, out, n); }
 
 }  // namespace coex::io::detail
+
+namespace coex::io {
+
+void convert(const StoredSamples& stored, std::span<cf32> out) noexcept {
+    // std::complex<float> is laid out as float[2] ([complex.numbers])
+    float* values = reinterpret_cast<float*>(out.data());
+    const std::size_t n = 2 * out.size();
+    switch (stored.type) {
+        case StoredSamples::Type::converted: break;
+        case StoredSamples::Type::int8: detail::to_float(stored.int8.data(), values, n); break;
+        case StoredSamples::Type::int16: detail::to_float(stored.int16.data(), values, n); break;
+    }
+}
+
+}  // namespace coex::io

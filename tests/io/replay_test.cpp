@@ -1,6 +1,7 @@
 // Streaming: block reads equal whole reads; ReplaySource delivers every sample once, in order.
 #include "coex/core/error.hpp"
 #include "coex/io/capture.hpp"
+#include "coex/io/read_ahead.hpp"
 #include "fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,40 @@ TEST_P(IoStreaming, ReplayDeliversEverySampleOnce) {
     EXPECT_EQ(stats.samples_dropped, 0u);
     EXPECT_EQ(stats.samples_lost, 0u);
     EXPECT_FALSE(source.next(block)) << "stays at the end";
+}
+
+// Through a read-ahead thread, 8- and 16-bit samples travel unconverted and are converted by next() on
+// the taking thread (coex/io/stored_samples.hpp): every block must hold what a whole read gives, bit
+// for bit (int16 and float32: the values written), whatever the consumer left in the buffers it hands
+// back, across segments and blocks cut short at a segment's end.
+TEST_P(IoStreaming, ReadAheadDeliversWhatAWholeReadGives) {
+    TempDir dir;
+    auto reader = write_capture(dir.file("ahead.h5"), GetParam());
+    std::vector<std::vector<cf32>> expected;
+    for (std::size_t s = 0; s < segment_lengths.size(); ++s) {
+        expected.emplace_back(segment_lengths[s]);
+        ASSERT_EQ(reader->read(s, 0, expected.back()), segment_lengths[s]);
+    }
+    for (const std::size_t depth : {1, 4}) {
+        ReadAheadSource source(std::make_unique<ReplaySource>(std::make_shared<CaptureReader>(reader->path()), 4096), depth);
+        SampleBlock block;
+        std::size_t blocks = 0;
+        while (source.next(block)) {
+            ++blocks;
+            ASSERT_LT(block.segment_index, segment_lengths.size());
+            const auto& want = expected[block.segment_index];
+            ASSERT_LE(block.first_sample + block.samples.size(), want.size());
+            for (std::size_t k = 0; k < block.samples.size(); ++k) {
+                ASSERT_EQ(block.samples[k], want[block.first_sample + k]) << "block " << blocks << " sample " << k;
+                if (GetParam() != SampleType::int8) {
+                    ASSERT_EQ(block.samples[k], sample_value(block.segment_index, block.first_sample + k));
+                }
+            }
+            block.samples.assign(block.samples.size() + 3, cf32(9.0f, -9.0f));  // anything in the buffer handed back
+        }
+        EXPECT_EQ(blocks, 18u + 1u + 33u) << "depth " << depth;
+        EXPECT_EQ(source.stats().samples_in, 70000u + 1u + 131073u);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, IoStreaming,

@@ -3,6 +3,7 @@
 // HDF5 lives only in src/io. Every problem with a file throws coex::InputError("<path>: <problem>").
 #include "coex/core/source.hpp"
 #include "coex/core/types.hpp"
+#include "coex/io/stored_samples.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -45,6 +46,9 @@ public:
     // Reads out.size() samples (fewer at the segment's end) of `segment` from `offset`, scaled to full
     // scale 1.0. Returns how many were read. Throws InputError on NaN/Inf samples or a read failure.
     std::size_t read(std::size_t segment, std::uint64_t offset, std::span<cf32> out);
+    // The same, but 8- and 16-bit samples are left as stored, in `stored` (out is then not written):
+    // convert(stored, out.first(n)) gives what read() would have.
+    std::size_t read_stored(std::size_t segment, std::uint64_t offset, std::span<cf32> out, StoredSamples& stored);
     // float32 samples are scanned for NaN/Inf as they are read, unless a caller that checks them
     // itself (the analyzer, as it transforms them) turns the scan off.
     void set_check_finite(bool check);
@@ -83,10 +87,11 @@ private:
 };
 
 // Replays a capture as a SampleSource: segment after segment, in blocks. Never drops (it blocks).
-class ReplaySource : public SampleSource {
+class ReplaySource : public SampleSource, public StoredSampleSource {
 public:
     explicit ReplaySource(std::shared_ptr<CaptureReader> reader, std::size_t block_samples = 1 << 16);
     [[nodiscard]] bool next(SampleBlock& block) override;
+    [[nodiscard]] bool next_stored(SampleBlock& block, StoredSamples& stored) override;
     [[nodiscard]] SourceStats stats() const override;
 
 private:
@@ -95,6 +100,7 @@ private:
     std::size_t segment_ = 0;
     std::uint64_t offset_ = 0;
     SourceStats stats_;
+    StoredSamples stored_;  // next()'s, converted at once
 };
 
 }  // namespace coex::io

@@ -1,8 +1,10 @@
 #pragma once
 // ReadAheadSource: runs another (replay) source on a thread of its own, a bounded number of blocks
-// ahead of the pipeline, so reading and converting samples overlaps with analysing them. It hands over
-// every block of the inner source, in order, and never drops: when the queue is full the reader waits.
-// An exception thrown by the inner source is rethrown by next() where it happened in the stream.
+// ahead of the pipeline, so reading samples overlaps with analysing them. It hands over every block of
+// the inner source, in order, and never drops: when the queue is full the reader waits. An exception
+// thrown by the inner source is rethrown by next() where it happened in the stream. An inner source
+// that stores integers (a StoredSampleSource) hands them over unconverted, and next() converts them on
+// the taking thread, which reads them next (coex/io/stored_samples.hpp).
 #include "coex/core/source.hpp"
 
 #include <functional>
