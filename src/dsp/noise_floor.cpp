@@ -152,6 +152,8 @@ void PercentileFloor::estimate(std::span<float> out) const {
     const auto& mids = cell_mids();
     // Running sums over the histogram cells 1…k, added in the same order as a loop over the cells
     // would add them (so the same doubles): the refinement below looks them up instead of re-summing.
+    // They are summed only as far as a lookup needs (the noise's cells, not a busy channel's bursts
+    // tens of dB above it).
     std::array<double, kCells + 1> below_n, below_sum;  // cells 1 … k−1 (set from the first cell holding observations on)
     std::array<std::uint32_t, kCells> scratch;
     for (std::size_t c = 0; c < std::min(out.size(), channels_); ++c) {
@@ -168,21 +170,27 @@ void PercentileFloor::estimate(std::span<float> out) const {
         std::size_t lo = 1, hi = kCells - 1;
         while (lo < hi && counts[lo] == 0) ++lo;
         while (hi > lo && counts[hi] == 0) --hi;
-        double n = 0.0, sum = 0.0, value = 0.0;
-        bool found = false;
+        double n = 0.0, sum = 0.0;  // over cells lo … summed − 1
+        std::size_t summed = lo;
         below_n[lo] = below_sum[lo] = 0.0;
-        for (std::size_t cell = lo; cell <= hi; ++cell) {
-            const double here = counts[cell];
-            if (!found && n + here >= target && here > 0) {
-                value = cell_value(cell, (target - n) / here);
-                found = true;
+        const auto sum_through = [&](std::size_t last) {
+            for (; summed <= last; ++summed) {
+                n += counts[summed];
+                sum += counts[summed] * mids[summed];
+                below_n[summed + 1] = n;  // (summed + 1 ≤ kCells: the arrays hold one more)
+                below_sum[summed + 1] = sum;
             }
-            n += counts[cell];
-            sum += counts[cell] * mids[cell];
-            below_n[cell + 1] = n;  // (cell + 1 ≤ kCells: the arrays hold one more)
-            below_sum[cell + 1] = sum;
+        };
+        double value = 0.0;
+        for (std::size_t cell = lo; cell <= hi; ++cell) {
+            const double before = below_n[cell];
+            sum_through(cell);
+            const double here = counts[cell];
+            if (before + here >= target && here > 0) {
+                value = cell_value(cell, (target - before) / here);
+                break;
+            }
         }
-        const double all_n = n, all_sum = sum;
         const double p = std::clamp(target / observed, 1e-6, 0.5);
         double mean = value * (p == percentile_ ? correction_ : chi2_mean_over_quantile(dof_, p));
         // Refine to the mean of the noise-only part: bursts far above it fall outside the clip.
@@ -191,8 +199,9 @@ void PercentileFloor::estimate(std::span<float> out) const {
             // the observations in the cells whose midpoint lies below the limit (midpoints rise with the cell)
             const auto first_out = static_cast<std::size_t>(std::lower_bound(mids.begin() + 1, mids.end(), limit) - mids.begin());
             const bool below_all = first_out <= lo, above_all = first_out > hi;
-            const double quiet_n = below_all ? 0.0 : above_all ? all_n : below_n[first_out];
-            const double quiet_sum = below_all ? 0.0 : above_all ? all_sum : below_sum[first_out];
+            if (!below_all) sum_through(above_all ? hi : first_out - 1);
+            const double quiet_n = below_all ? 0.0 : above_all ? n : below_n[first_out];
+            const double quiet_sum = below_all ? 0.0 : above_all ? sum : below_sum[first_out];
             if (quiet_n < kMinQuietObservations || quiet_sum <= 0.0) break;  // too few quiet observations to refine on
             const double next = quiet_sum / quiet_n / clipped_mean_;
             const bool settled = std::abs(next - mean) < 1e-3 * mean;
