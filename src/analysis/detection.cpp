@@ -223,12 +223,13 @@ void Detection::frame(const classify::Frame& frame) {
     auto& values = job_->values;
     const std::size_t at = values.size();
     values.insert(values.end(), frame.cells.begin(), frame.cells.begin() + static_cast<std::ptrdiff_t>(n));
-    // the floor is stored again only when it changed (bit for bit) since the job's last frame
+    // the floor is stored again only when it changed (bit for bit) since the job's last frame (compared
+    // with a copy of it here: the job's own lies a job's frames back, out of the cache)
     std::size_t& floor_at = job_->last_floor_at;
-    if (floor_at == Job::kNoFloor || job_->frames.back().cells != n ||
-        std::memcmp(values.data() + floor_at, frame.cell_floor.data(), n * sizeof(float)) != 0) {
+    if (floor_at == Job::kNoFloor || last_floor_.size() != n || std::memcmp(last_floor_.data(), frame.cell_floor.data(), n * sizeof(float)) != 0) {
         floor_at = values.size();
         values.insert(values.end(), frame.cell_floor.begin(), frame.cell_floor.begin() + static_cast<std::ptrdiff_t>(n));
+        last_floor_.assign(frame.cell_floor.begin(), frame.cell_floor.begin() + static_cast<std::ptrdiff_t>(n));
     }
     job_->ops.push_back(Job::Op::frame);
     job_->frames.push_back({frame.time_s, frame.first_sample, at, floor_at, n});

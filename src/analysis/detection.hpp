@@ -52,6 +52,7 @@ private:
     classify::Classifier classifier_;
     std::unique_ptr<Worker> worker_;
     std::unique_ptr<Job> job_;  // being recorded
+    std::vector<float> last_floor_;  // the floor job_ last stored (a frame's floor is stored when it changed)
     std::function<void()> work_queued_;
 };
 
