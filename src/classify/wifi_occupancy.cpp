@@ -219,17 +219,23 @@ void WifiOccupancyDetector::partial_excess(const Frame& frame) {
     partial_cell_excess_.resize(n);
     // A strong packet in one sub-band and its IQ image in another would pass for a channel spread over
     // both, and its claim would cut the packet into pieces: a cell far under its mirror adds nothing.
-    // (only a lit cell: one at the floor says nothing either way)
+    // (only a lit cell: one at the floor says nothing either way; and only one far under the frame's
+    // strongest cell can be far under its mirror: a flat transmission's cells skip the test)
+    double* excess = partial_cell_excess_.data();
+    double strongest = 0.0;
     for (std::size_t c = 0; c < n; ++c) {
-        const double own = static_cast<double>(cell[c]) - floor[c];
-        double excess = own;
-        if (!(own < kOnExcess * floor[c]))
-            for (const int m : grid_->mirror_cells(c))
-                if (m >= 0 && own < kIqImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) {
-                    excess = 0.0;
-                    break;
-                }
-        partial_cell_excess_[c] = excess;
+        excess[c] = static_cast<double>(cell[c]) - floor[c];
+        strongest = std::max(strongest, excess[c]);
+    }
+    const double image_below = kIqImageUnderMirror * strongest;
+    for (std::size_t c = 0; c < n; ++c) {
+        const double own = excess[c];
+        if (own < kOnExcess * floor[c] || !(own < image_below)) continue;
+        for (const int m : grid_->mirror_cells(c))
+            if (m >= 0 && own < kIqImageUnderMirror * (static_cast<double>(cell[m]) - floor[m])) {
+                excess[c] = 0.0;
+                break;
+            }
     }
     partial_excess_done_ = true;
 }
