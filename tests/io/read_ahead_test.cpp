@@ -1,6 +1,7 @@
 // ReadAheadSource: every block of the inner source, in order, with its counts; an error where it
 // happened in the stream; and nothing lost when the consumer is slow or stops early.
 #include "coex/io/read_ahead.hpp"
+#include "coex/io/stored_samples.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,6 +55,60 @@ TEST(ReadAhead, HandsOverEveryBlockInOrderWithItsCounts) {
         EXPECT_EQ(n, 50u);
         EXPECT_EQ(source.stats().samples_in, 5000u);
         EXPECT_FALSE(source.next(block));
+    }
+}
+
+// A source of 16-bit samples handed over unconverted: sample k of the stream is (k, −k) mod 2^15 steps.
+class CountingStored : public SampleSource, public StoredSampleSource {
+public:
+    CountingStored(std::size_t blocks, std::size_t size) : blocks_(blocks), size_(size) {}
+    bool next(SampleBlock& block) override {
+        StoredSamples stored;
+        if (!next_stored(block, stored)) return false;
+        convert(stored, block.samples);
+        return true;
+    }
+    bool next_stored(SampleBlock& block, StoredSamples& stored) override {
+        if (served_ == blocks_) return false;
+        block.samples.resize(size_);  // its values: the taker's to make
+        stored.type = StoredSamples::Type::int16;
+        stored.int16.resize(2 * size_);
+        for (std::size_t k = 0; k < size_; ++k) {
+            const auto v = static_cast<std::int16_t>((served_ * size_ + k) % 32768);
+            stored.int16[2 * k] = v;
+            stored.int16[2 * k + 1] = static_cast<std::int16_t>(-v);
+        }
+        block.first_sample = served_ * size_;
+        ++served_;
+        stats_.samples_in += size_;
+        return true;
+    }
+    SourceStats stats() const override { return stats_; }
+
+private:
+    std::size_t blocks_, size_, served_ = 0;
+    SourceStats stats_;
+};
+
+// The integers cross from the reader thread with their block and are converted by next(): each block
+// holds its own samples, whatever the consumer left in the buffers it hands back.
+TEST(ReadAhead, StoredSamplesAreConvertedByTheTaker) {
+    for (const std::size_t depth : {1, 3}) {
+        ReadAheadSource source(std::make_unique<CountingStored>(40, 1000), depth);
+        SampleBlock block;
+        std::size_t n = 0;
+        while (source.next(block)) {
+            ASSERT_EQ(block.first_sample, n * 1000);
+            ASSERT_EQ(block.samples.size(), 1000u);
+            for (std::size_t k = 0; k < 1000; ++k) {
+                const float v = static_cast<float>((n * 1000 + k) % 32768) / 32768.0f;
+                ASSERT_EQ(block.samples[k], cf32(v, -v)) << "block " << n << " sample " << k;
+            }
+            block.samples.assign(7, cf32(5.0f, 5.0f));
+            ++n;
+            if (n % 5 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        EXPECT_EQ(n, 40u);
     }
 }
 
