@@ -124,7 +124,14 @@ void Analyzer::end_segment() {
     if (!current_->warmed) release_warmup(*current_);
     current_->cell_floor.estimate(current_->floor_now);
     floor_density_.add(current_->grid, current_->floor_now, current_->spectrogram.bin_hz());
-    const auto bin_floor = current_->bin_floor.estimate();
+    auto bin_floor = current_->bin_floor.estimate();
+    // Not under the samples' rounding noise (cell_floor.hpp): a bin reads noise of power q per sample as
+    // q · enbw / fft_size. A bin whose every look was digital zero (0) stays unknown.
+    if (const double q = current_->segment.quantisation_noise_power(); q > 0.0) {
+        const auto resolved = static_cast<float>(q * current_->spectrogram.enbw() / static_cast<double>(current_->spectrogram.fft_size()));
+        for (float& b : bin_floor)
+            if (b > 0.0f) b = std::max(b, resolved);
+    }
     classify::TuningSummary summary{&current_->geometry, static_cast<double>(tuning_frames_) * current_->spectrogram.frame_seconds(),
                                   current_->floor_now, bin_floor, current_->spectrogram.enbw(),
                                   current_->bin_floor.observations()};
@@ -207,12 +214,12 @@ void Analyzer::end_stretch(Tuning& t) {
 void Analyzer::release_decided(Tuning& t) {
     t.cell_floor.commit_probe(t.gains, false);
     GainSteps::Released f;
-    while (t.gains.pop(f)) take_frame(t, f.cells, f.time_s, f.first_sample);
+    while (t.gains.pop(f)) take_frame(t, f.cells, f.gain, f.time_s, f.first_sample);
 }
 
-void Analyzer::take_frame(Tuning& t, std::span<const float> cells, double time_s, std::uint64_t first_sample) {
+void Analyzer::take_frame(Tuning& t, std::span<const float> cells, double gain, double time_s, std::uint64_t first_sample) {
     ++t.released;
-    t.cell_floor.add_cells(cells);
+    t.cell_floor.add_cells(cells, gain);
     if (!t.warmed) {
         t.warm_cells.insert(t.warm_cells.end(), cells.begin(), cells.end());
         t.warm_times.push_back(time_s);

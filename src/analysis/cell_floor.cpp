@@ -19,6 +19,11 @@ CellFloor::Probe::Probe(const SegmentInfo& segment, const dsp::SpectrogramConfig
 CellFloor::CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, const dsp::Spectrogram& main,
                      const dsp::MhzCellGrid& grid, double percentile)
     : main_(std::max<std::size_t>(grid.size(), 1), percentile, grid.degrees_of_freedom()) {
+    if (const double q = segment.quantisation_noise_power(); q > 0.0) {
+        // white noise of power q per sample reads q · (the cell's share of the sample rate) in a cell
+        for (std::size_t c = 0; c < grid.size(); ++c)
+            resolution_.push_back(static_cast<float>(q * static_cast<double>(grid.bins_in(c)) * main.bin_hz() / segment.sample_rate_hz));
+    }
     const std::size_t probe_size = main.fft_size() / 4;
     if (probe_size < 16) return;
     probe_.emplace(segment, config, probe_size);
@@ -91,6 +96,7 @@ void CellFloor::commit_waiting(const GainSteps& gains, bool all) {
         if (g == 1.0) {
             p.floor->add(cells);
         } else {
+            largest_gain_ = std::max(largest_gain_, g);
             scaled_.resize(n);
             const auto inv = static_cast<float>(1.0 / g);
             for (std::size_t c = 0; c < n; ++c) scaled_[c] = cells[c] * inv;
@@ -106,6 +112,14 @@ void CellFloor::commit_waiting(const GainSteps& gains, bool all) {
 }
 
 void CellFloor::estimate(std::span<float> out) {
+    estimate_from_looks(out);
+    // not under the samples' rounding noise; 0 (every look digital zero: nothing seen) stays 0
+    const auto inv_gain = static_cast<float>(1.0 / largest_gain_);
+    for (std::size_t c = 0; c < resolution_.size() && c < out.size(); ++c)
+        if (out[c] > 0.0f) out[c] = std::max(out[c], resolution_[c] * inv_gain);
+}
+
+void CellFloor::estimate_from_looks(std::span<float> out) {
     main_.estimate(out);
     if (!probe_ || probe_->floor->observations() == 0) return;
     probe_->floor->estimate(probe_estimate_);

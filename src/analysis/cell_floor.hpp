@@ -6,6 +6,11 @@
 //    (SIFS gaps of 16 µs), where no 13 µs frame is ever quiet.
 // The floor is the lower of the two estimates. Both see the cells divided by the receiver's gain
 // (gain_steps.hpp): the probe's looks wait until the gain over them is decided.
+// Neither may stand under what the samples resolve: integer samples carry their rounding noise
+// (SegmentInfo::quantisation_noise_power), and a receiver whose own noise is under one step rounds
+// its quiet stretches to (almost) digital zero, whose cells would otherwise read tens of dB under any
+// noise the same samples can show. The floor is raised to that rounding noise, taken at the highest
+// gain any look had (a gain raised later resolves finer, counted in the first frame's gain).
 #include "coex/core/types.hpp"
 #include "coex/dsp/cell_grid.hpp"
 #include "coex/dsp/noise_floor.hpp"
@@ -26,7 +31,11 @@ public:
     CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, const dsp::Spectrogram& main,
               const dsp::MhzCellGrid& grid, double percentile);
 
-    void add_cells(std::span<const float> cells) { main_.add(cells); }
+    // `gain`: the receiver's gain over the frame, relative to the tuning's first frame (the cells are divided by it).
+    void add_cells(std::span<const float> cells, double gain) {
+        main_.add(cells);
+        if (gain > largest_gain_) largest_gain_ = gain;
+    }
     // Feeds the samples at positions [first_sample, first_sample + size) of the segment to the probe:
     // every one before `all_until` (the floor is still being learnt), after it the first sixteenth of
     // each 65536-sample window of the segment. Which samples it sees depends on their positions only,
@@ -45,7 +54,11 @@ public:
 
 private:
     void commit_waiting(const GainSteps& gains, bool all);
+    void estimate_from_looks(std::span<float> out);  // the lower of the two looks' estimates
     dsp::PercentileFloor main_;
+    // per main cell: the samples' rounding noise in that cell at the first frame's gain (0: float samples)
+    std::vector<float> resolution_;
+    double largest_gain_ = 1.0;
     struct Probe {
         Probe(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, std::size_t size);
         dsp::Spectrogram spectrogram;

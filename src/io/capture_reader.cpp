@@ -517,6 +517,10 @@ CaptureReader::Impl::Found CaptureReader::Impl::load_segment(std::string label, 
 
     f.description.length = length;
     f.description.type = *stored.type;
+    // the step of the stored integers as read (scaled by 128 or 32768 to full scale 1.0)
+    f.description.info.quantisation_step = *stored.type == SampleType::int8    ? 1.0 / 128.0
+                                           : *stored.type == SampleType::int16 ? 1.0 / 32768.0
+                                                                                : 0.0;
     f.segment = Segment{std::move(label), std::move(dataset), std::move(space), stored.layout};
     return f;
 }

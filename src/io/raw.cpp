@@ -95,6 +95,16 @@ std::optional<IqFormat> parse_iq_format(std::string_view name) {
     return std::nullopt;
 }
 
+double quantisation_step(IqFormat format) {
+    switch (format) {
+        case IqFormat::cu8:
+        case IqFormat::cs8: return 1.0 / 128.0;
+        case IqFormat::cs16: return 1.0 / 32768.0;
+        case IqFormat::cf32: return 0.0;
+    }
+    return 0.0;
+}
+
 std::size_t bytes_per_sample(IqFormat format) {
     switch (format) {
         case IqFormat::cu8:
@@ -224,7 +234,8 @@ IqFileReader::IqFileReader(fs::path path, IqFormat format, std::vector<IqSegment
     if (ec) throw InputError(name + ": cannot be read (" + ec.message() + ")");
     const std::size_t bps = bytes_per_sample(format_);
     for (std::size_t s = 0; s < segments_.size(); ++s) {
-        const auto& seg = segments_[s];
+        auto& seg = segments_[s];
+        seg.info.quantisation_step = quantisation_step(format_);
         if (seg.length > (std::numeric_limits<std::uint64_t>::max() - seg.byte_offset) / bps ||
             seg.byte_offset + seg.length * bps > size)
             throw InputError(name + ": segment " + std::to_string(s) + " runs past the end of the file (" +

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -29,8 +30,9 @@ struct Floor {
     std::vector<float> cells, estimate;
     GainSteps no_steps;
 
-    explicit Floor(double rate = 20e6, std::size_t fft = 256)
-        : segment{2437e6, rate, 0.0, std::nullopt, std::nullopt},
+    // quantisation_step: the samples' stored step (1/128: int8 read back /128); 0: floats
+    explicit Floor(double rate = 20e6, std::size_t fft = 256, double quantisation_step = 0.0)
+        : segment{2437e6, rate, 0.0, std::nullopt, std::nullopt, quantisation_step},
           config{fft, dsp::Window::hann, 0.0, dsp::FftPlanning::estimate},
           main(config, rate),
           grid(segment.center_frequency_hz, rate, main.fft_size(), main.enbw(), segment.usable_bandwidth_hz() / 2.0),
@@ -46,7 +48,7 @@ struct Floor {
             if (probe) floor.probe(pos, b, kAll);
             main.push(b, [&](std::span<const float> bins) {
                 grid.reduce(bins, cells);
-                floor.add_cells(cells);
+                floor.add_cells(cells, 1.0);
             });
         }
     }
@@ -125,7 +127,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
         const auto loud = white(kSamples, 10.0 * noise, 4);
         s.main.push(quiet, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells);
+            s.floor.add_cells(s.cells, 1.0);
         });
         for (std::size_t pos = 0; pos < loud.size(); pos += 1 << 15)
             s.floor.probe(pos, std::span<const cf32>(loud).subspan(pos, std::min<std::size_t>(1 << 15, loud.size() - pos)), kAll);
@@ -139,7 +141,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
         const auto loud = white(kSamples, 10.0 * noise, 6);
         s.main.push(loud, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells);
+            s.floor.add_cells(s.cells, 1.0);
         });
         for (std::size_t pos = 0; pos < quiet.size(); pos += 1 << 15)
             s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min<std::size_t>(1 << 15, quiet.size() - pos)), kAll);
@@ -177,7 +179,7 @@ TEST(CellFloor, TheProbeSeesTheSameSamplesWhateverTheBlocks) {
         Floor s;
         s.main.push(loud, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells);
+            s.floor.add_cells(s.cells, 1.0);
         });
         for (std::size_t pos = 0; pos < quiet.size(); pos += block)
             s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min(block, quiet.size() - pos)), 30000);  // learnt after 30000
@@ -186,6 +188,76 @@ TEST(CellFloor, TheProbeSeesTheSameSamplesWhateverTheBlocks) {
             EXPECT_NEAR(db(estimates.back()[c] / s.noise_in_cell(c, 1e-4)), 0.0, 1.5) << "cell " << c << ": the probe's quiet look decides";
     }
     for (std::size_t i = 1; i < estimates.size(); ++i) EXPECT_EQ(estimates[i], estimates[0]) << "block size #" << i;
+}
+
+// Rounded to int8 as an 8-bit receiver's ADC does, read back /128 as a .cs8 file is.
+std::vector<cf32> through_int8(std::vector<cf32> x) {
+    auto q = [](float v) { return std::clamp(std::round(v * 128.0f), -128.0f, 127.0f) / 128.0f; };
+    for (auto& v : x) v = cf32(q(v.real()), q(v.imag()));
+    return x;
+}
+
+constexpr double kInt8Step = 1.0 / 128.0;
+constexpr double kInt8RoundingNoise = kInt8Step * kInt8Step / 6.0;  // per complex sample, step²/12 in I and in Q
+constexpr double kSubStepNoise = 2.0 * (0.2 * kInt8Step) * (0.2 * kInt8Step);  // σ = 0.2 step in I and in Q
+
+// A receiver whose noise is under its ADC's step (σ = 0.2 step a component, as BLE_BLE's recording
+// after its packets through 8 bits at 90 %): ~98 % of the components round to zero, the rest to ±1,
+// and the cells of those frames read well under anything the same samples could show. Told the
+// samples are int8, the floor is their rounding noise.
+TEST(CellFloor, IntegerSamplesNeverReadAFloorUnderTheirRoundingNoise) {
+    const auto x = through_int8(white(kSamples, kSubStepNoise, 11));
+    std::size_t zeros = 0;
+    for (const auto& v : x) zeros += v == cf32{};
+    ASSERT_GT(zeros, x.size() * 9 / 10) << "the noise must round mostly to zero";
+    ASSERT_LT(zeros, x.size()) << "and not all of it";
+
+    Floor as_float;  // the same values handed over as floats: nothing says what they resolve
+    as_float.feed(x);
+    Floor as_int8(20e6, 256, kInt8Step);
+    as_int8.feed(x);
+    const auto& low = as_float.estimated();
+    const auto& est = as_int8.estimated();
+    for (std::size_t c = 0; c < est.size(); ++c) {
+        const double rounding = as_int8.noise_in_cell(c, kInt8RoundingNoise);
+        EXPECT_LT(db(low[c] / rounding), -10.0) << "cell " << c << ": the looks alone read under the rounding noise";
+        EXPECT_NEAR(db(est[c] / rounding), 0.0, 1e-4) << "cell " << c;
+    }
+}
+
+// Noise well over the step (10 dB over the rounding noise): the rule does not bind, and the int8
+// floor is the looks' own estimate, bit for bit.
+TEST(CellFloor, IntegerSamplesOverTheirStepKeepTheLooksEstimate) {
+    const auto x = through_int8(white(kSamples, 10.0 * kInt8RoundingNoise, 12));
+    Floor as_float;
+    as_float.feed(x);
+    Floor as_int8(20e6, 256, kInt8Step);
+    as_int8.feed(x);
+    EXPECT_EQ(as_int8.estimated(), as_float.estimated());
+    for (std::size_t c = 0; c < as_int8.estimate.size(); ++c)
+        EXPECT_GT(db(as_int8.estimate[c] / as_int8.noise_in_cell(c, kInt8RoundingNoise)), 8.0) << "cell " << c;
+}
+
+// All digital zero: nothing was seen, and the floor stays unknown (0), not the rounding noise.
+TEST(CellFloor, DigitalZeroStaysUnknown) {
+    Floor s(20e6, 256, kInt8Step);
+    s.feed(std::vector<cf32>(kSamples));
+    for (const float f : s.estimated()) EXPECT_EQ(f, 0.0f);
+}
+
+// Frames at a gain 6 dB higher (a receiver's AGC step) are counted at the first frame's gain, divided
+// by 4: there the samples resolve four times finer, and so may the floor.
+TEST(CellFloor, RoundingNoiseIsTakenAtTheHighestGain) {
+    Floor s(20e6, 256, kInt8Step);
+    const auto x = through_int8(white(kSamples, kSubStepNoise, 13));
+    s.main.push(x, [&](std::span<const float> bins) {
+        s.grid.reduce(bins, s.cells);
+        for (auto& v : s.cells) v /= 4.0f;
+        s.floor.add_cells(s.cells, 4.0);
+    });
+    const auto& est = s.estimated();
+    for (std::size_t c = 0; c < est.size(); ++c)
+        EXPECT_NEAR(db(est[c] / s.noise_in_cell(c, kInt8RoundingNoise / 4.0)), 0.0, 1e-4) << "cell " << c;
 }
 
 }  // namespace

@@ -17,8 +17,14 @@ struct SegmentInfo {
     std::optional<double> gain_db;
     // Width of the receiver's trusted passband around the centre; unset: 90 % of the sample rate.
     std::optional<double> bandwidth_hz;
+    // One step of the stored samples in full-scale units (int8 and uint8 read /128: 1/128; int16:
+    // 1/32768); 0 for floats, whose steps are far finer than any receiver's noise.
+    double quantisation_step = 0.0;
 
     [[nodiscard]] double usable_bandwidth_hz() const { return bandwidth_hz.value_or(0.9 * sample_rate_hz); }
+    // The rounding noise of that step, power per complex sample (step²/12 in I and in Q), spread flat
+    // over the sample rate: no noise floor read from these samples can be lower (0 for floats).
+    [[nodiscard]] double quantisation_noise_power() const { return quantisation_step * quantisation_step / 6.0; }
 };
 
 // A block of samples handed from a source to the pipeline. Samples are full-scale 1.0.

@@ -28,6 +28,8 @@ enum class IqFormat { cu8, cs8, cs16, cf32 };
 [[nodiscard]] std::string to_string(IqFormat format);          // "cu8", "cs8", "cs16", "cf32"
 [[nodiscard]] std::optional<IqFormat> parse_iq_format(std::string_view name);
 [[nodiscard]] std::size_t bytes_per_sample(IqFormat format);    // one complex sample: 2, 2, 4, 8
+// One step of a component read back at full scale 1.0: 1/128, 1/128, 1/32768; 0 for cf32.
+[[nodiscard]] double quantisation_step(IqFormat format);
 // By extension: .cu8 .cs8 .cs16 .cf32 .cfile (any case); nullopt for anything else.
 [[nodiscard]] std::optional<IqFormat> iq_format_for_extension(const std::filesystem::path& path);
 
