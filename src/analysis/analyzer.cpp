@@ -214,12 +214,15 @@ void Analyzer::end_stretch(Tuning& t) {
 void Analyzer::release_decided(Tuning& t) {
     t.cell_floor.commit_probe(t.gains, false);
     GainSteps::Released f;
-    while (t.gains.pop(f)) take_frame(t, f.cells, f.gain, f.time_s, f.first_sample);
+    while (t.gains.pop(f)) {
+        if (f.gain != 1.0) [[unlikely]] t.cell_floor.saw_gain(f.gain);  // (its rounding noise is finer there)
+        take_frame(t, f.cells, f.time_s, f.first_sample);
+    }
 }
 
-void Analyzer::take_frame(Tuning& t, std::span<const float> cells, double gain, double time_s, std::uint64_t first_sample) {
+void Analyzer::take_frame(Tuning& t, std::span<const float> cells, double time_s, std::uint64_t first_sample) {
     ++t.released;
-    t.cell_floor.add_cells(cells, gain);
+    t.cell_floor.add_cells(cells);
     if (!t.warmed) {
         t.warm_cells.insert(t.warm_cells.end(), cells.begin(), cells.end());
         t.warm_times.push_back(time_s);

@@ -18,6 +18,7 @@
 
 #include "gain_steps.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -31,11 +32,10 @@ public:
     CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& config, const dsp::Spectrogram& main,
               const dsp::MhzCellGrid& grid, double percentile);
 
-    // `gain`: the receiver's gain over the frame, relative to the tuning's first frame (the cells are divided by it).
-    void add_cells(std::span<const float> cells, double gain) {
-        main_.add(cells);
-        if (gain > largest_gain_) largest_gain_ = gain;
-    }
+    void add_cells(std::span<const float> cells) { main_.add(cells); }
+    // Frames came at this gain (relative to the tuning's first frame, by which their cells were divided);
+    // told only when it is not 1, so a receiver without gain steps pays nothing per frame.
+    void saw_gain(double gain) { largest_gain_ = std::max(largest_gain_, gain); }
     // Feeds the samples at positions [first_sample, first_sample + size) of the segment to the probe:
     // every one before `all_until` (the floor is still being learnt), after it the first sixteenth of
     // each 65536-sample window of the segment. Which samples it sees depends on their positions only,

@@ -48,7 +48,7 @@ struct Floor {
             if (probe) floor.probe(pos, b, kAll);
             main.push(b, [&](std::span<const float> bins) {
                 grid.reduce(bins, cells);
-                floor.add_cells(cells, 1.0);
+                floor.add_cells(cells);
             });
         }
     }
@@ -127,7 +127,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
         const auto loud = white(kSamples, 10.0 * noise, 4);
         s.main.push(quiet, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells, 1.0);
+            s.floor.add_cells(s.cells);
         });
         for (std::size_t pos = 0; pos < loud.size(); pos += 1 << 15)
             s.floor.probe(pos, std::span<const cf32>(loud).subspan(pos, std::min<std::size_t>(1 << 15, loud.size() - pos)), kAll);
@@ -141,7 +141,7 @@ TEST(CellFloor, EstimateIsTheLowerOfTheTwoLooks) {
         const auto loud = white(kSamples, 10.0 * noise, 6);
         s.main.push(loud, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells, 1.0);
+            s.floor.add_cells(s.cells);
         });
         for (std::size_t pos = 0; pos < quiet.size(); pos += 1 << 15)
             s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min<std::size_t>(1 << 15, quiet.size() - pos)), kAll);
@@ -179,7 +179,7 @@ TEST(CellFloor, TheProbeSeesTheSameSamplesWhateverTheBlocks) {
         Floor s;
         s.main.push(loud, [&](std::span<const float> bins) {
             s.grid.reduce(bins, s.cells);
-            s.floor.add_cells(s.cells, 1.0);
+            s.floor.add_cells(s.cells);
         });
         for (std::size_t pos = 0; pos < quiet.size(); pos += block)
             s.floor.probe(pos, std::span<const cf32>(quiet).subspan(pos, std::min(block, quiet.size() - pos)), 30000);  // learnt after 30000
@@ -253,7 +253,8 @@ TEST(CellFloor, RoundingNoiseIsTakenAtTheHighestGain) {
     s.main.push(x, [&](std::span<const float> bins) {
         s.grid.reduce(bins, s.cells);
         for (auto& v : s.cells) v /= 4.0f;
-        s.floor.add_cells(s.cells, 4.0);
+        s.floor.add_cells(s.cells);
+        s.floor.saw_gain(4.0);
     });
     const auto& est = s.estimated();
     for (std::size_t c = 0; c < est.size(); ++c)

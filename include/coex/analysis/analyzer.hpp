@@ -80,7 +80,7 @@ private:
     Tuning& tuning_for(const SegmentInfo& segment);
     void end_stretch(Tuning& t);
     void release_decided(Tuning& t);
-    void take_frame(Tuning& t, std::span<const float> cells, double gain, double time_s, std::uint64_t first_sample);
+    void take_frame(Tuning& t, std::span<const float> cells, double time_s, std::uint64_t first_sample);
     void begin_segment(const SampleBlock& block);
     void consume(const SampleBlock& block, std::vector<cf32>* adopt);
     void end_segment();
