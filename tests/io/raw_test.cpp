@@ -208,6 +208,46 @@ TEST(RawFiles, BlocksCarryTheTuning) {
     EXPECT_EQ(block.samples.size(), 100u);
 }
 
+// Every reader tells the analysis the step of the values it stored (the floor is never read under
+// that step's rounding noise): 1/128 for 8-bit, 1/32768 for 16-bit, 0 for floats. HDF5 has no unsigned
+// type: cu8 goes in as float32, exactly, and comes back as floats.
+TEST(RawFiles, EveryReaderTellsTheStepOfItsSamples) {
+    TempDir dir;
+    const std::vector<cf32> samples(1000, cf32(0.25f, -0.5f));
+    struct Case {
+        const char* extension;
+        IqFormat stored;
+        double step;
+    };
+    const Case cases[] = {
+        {"cu8", IqFormat::cu8, 1.0 / 128.0},          {"cs8", IqFormat::cs8, 1.0 / 128.0},
+        {"cs16", IqFormat::cs16, 1.0 / 32768.0},      {"cf32", IqFormat::cf32, 0.0},
+        {"h5", IqFormat::cs8, 1.0 / 128.0},           {"h5", IqFormat::cs16, 1.0 / 32768.0},
+        {"h5", IqFormat::cf32, 0.0},                  {"h5", IqFormat::cu8, 0.0},
+        {"sigmf-meta", IqFormat::cs8, 1.0 / 128.0},   {"sigmf-meta", IqFormat::cu8, 1.0 / 128.0},
+        {"sigmf-meta", IqFormat::cs16, 1.0 / 32768.0}, {"sigmf-meta", IqFormat::cf32, 0.0},
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        const auto path = dir.file("x" + std::to_string(n++) + "_2437M_20000k." + c.extension);
+        SinkOptions options;
+        options.sample_format = c.stored;
+        auto sink = create_capture(path, options);
+        sink->begin_segment(SegmentInfo{2437e6, 20e6, 0.0, std::nullopt, std::nullopt});
+        sink->append(samples);
+        sink->end_segment();
+        sink->commit();
+        auto opened = open_capture(path);
+        SCOPED_TRACE(path.filename().string() + " stored as " + to_string(c.stored));
+        ASSERT_EQ(opened.info.segments.size(), 1u);
+        EXPECT_EQ(opened.info.segments[0].info.quantisation_step, c.step);
+        SampleBlock block;
+        ASSERT_TRUE(opened.source->next(block));
+        EXPECT_EQ(block.segment.quantisation_step, c.step);
+        EXPECT_EQ(block.segment.quantisation_noise_power(), c.step * c.step / 6.0);
+    }
+}
+
 TEST(RawFiles, OptionsWinOverTheName) {
     TempDir dir;
     const auto path = dir.file("x_2412M_10M.dat");
