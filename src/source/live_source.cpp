@@ -350,6 +350,7 @@ private:
             segment_.start_time_s = static_cast<double>(clock_) / rate_;
             segment_.gain_db = s_.config_.gain_db;
             segment_.bandwidth_hz = s_.config_.plan.bandwidth_hz;
+            segment_.quantisation_step = s_.radio_info_.quantisation_step;
             sh_.segments.fetch_add(1, std::memory_order_relaxed);
         }
         slot_->segment_index = segment_index_;

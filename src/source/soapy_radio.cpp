@@ -147,6 +147,7 @@ RadioInfo describe(SoapySDR::Device& dev, const SoapySDR::Kwargs& found, double*
     if (native == SOAPY_SDR_CS8 && power_of_two(full_scale) && full_scale <= 128.0) info.sample_type = "int8";
     else if (native == SOAPY_SDR_CS16 && power_of_two(full_scale) && full_scale <= 32768.0) info.sample_type = "int16";
     else info.sample_type = "float32";
+    if (info.sample_type != "float32") info.quantisation_step = 1.0 / full_scale;
     if (full_scale_out) *full_scale_out = full_scale;
     return info;
 }

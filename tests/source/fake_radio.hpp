@@ -21,6 +21,7 @@ struct FakeScript {
     std::map<std::uint64_t, std::uint64_t> silent_jumps;  // at sample n: skip this many without a word
     std::optional<std::uint64_t> stall_at, error_at;
     std::vector<source::Range> tunable = {{1e6, 6e9}};
+    double quantisation_step = 0.0;  // as an 8-bit radio says (1/128); 0: float samples
 };
 
 inline cf32 fake_sample(std::uint64_t n) {
@@ -37,6 +38,7 @@ public:
         info_.hardware = "fake radio";
         info_.frequency_ranges_hz = s_.tunable;
         info_.sample_rate_ranges_hz = {{s_.rate, s_.rate}};
+        info_.quantisation_step = s_.quantisation_step;
     }
     const source::RadioInfo& info() const override { return info_; }
     double set_sample_rate(double hz) override { return hz; }

@@ -79,6 +79,23 @@ TEST(LiveSource, DeliversEverySampleOfADwellAfterTheSettlingTime) {
     expect_accounted(src);
 }
 
+// An 8-bit radio's step goes with every segment (the analysis reads no floor under its rounding
+// noise); a float radio's is 0.
+TEST(LiveSource, SegmentsCarryTheRadiosSampleStep) {
+    for (const double step : {1.0 / 128.0, 0.0}) {
+        LiveConfig cfg;
+        cfg.plan = one_dwell(1e6);
+        cfg.duration_s = 0.1;
+        cfg.settle_s = 0.01;
+        FakeScript script;
+        script.quantisation_step = step;
+        LiveSource src(std::make_unique<FakeRadio>(script), cfg);
+        const auto got = drain(src, 1e6);
+        ASSERT_FALSE(got.blocks.empty());
+        for (const auto& b : got.blocks) EXPECT_EQ(b.segment.quantisation_step, step);
+    }
+}
+
 TEST(LiveSource, AnOverflowIsLostExactlyAndStartsANewSegment) {
     FakeScript s;
     s.overflows = {{100000, 1234}, {300000, 5000}};

@@ -42,6 +42,9 @@ struct RadioInfo {
     // them to full scale 1.0 exactly as the capture format does, so a recording in this type holds
     // exactly the samples the pipeline saw.
     std::string sample_type = "float32";
+    // One step of those samples as read (1 / the native full scale: 1/128 for an 8-bit radio); 0 for
+    // float32. Segments carry it, so the analysis reads no floor under its rounding noise.
+    double quantisation_step = 0.0;
 
     [[nodiscard]] double max_sample_rate_hz() const;
     [[nodiscard]] bool can_tune(double low_hz, double high_hz) const;  // one range holds both
