@@ -246,18 +246,44 @@ IqFileReader::IqFileReader(fs::path path, IqFormat format, std::vector<IqSegment
 }
 
 std::size_t IqFileReader::read(std::size_t segment, std::uint64_t offset, std::span<cf32> out) {
+    const std::size_t n = read_stored(segment, offset, out, stored_);
+    convert(stored_, out.first(n));
+    return n;
+}
+
+std::size_t IqFileReader::read_stored(std::size_t segment, std::uint64_t offset, std::span<cf32> out, StoredSamples& stored) {
+    stored.type = StoredSamples::Type::converted;
     const IqSegment& seg = segments_.at(segment);
     if (offset >= seg.length) return 0;
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), seg.length - offset));
     const std::size_t bps = bytes_per_sample(format_);
-    buffer_.resize(count * bps);
+    // cs8 and cs16 (native byte order, as read() takes them) are read straight into `stored`
+    char* into = nullptr;
+    if (format_ == IqFormat::cs8) {
+        stored.int8.resize(2 * count);
+        into = reinterpret_cast<char*>(stored.int8.data());
+    } else if (format_ == IqFormat::cs16) {
+        stored.int16.resize(2 * count);
+        into = reinterpret_cast<char*>(stored.int16.data());
+    } else {
+        buffer_.resize(count * bps);
+        into = reinterpret_cast<char*>(buffer_.data());
+    }
     const std::uint64_t position = seg.byte_offset + offset * bps;
     in_.clear();
     in_.seekg(static_cast<std::streamoff>(position));
-    in_.read(reinterpret_cast<char*>(buffer_.data()), static_cast<std::streamsize>(buffer_.size()));
-    if (static_cast<std::size_t>(in_.gcount()) != buffer_.size())
+    in_.read(into, static_cast<std::streamsize>(count * bps));
+    if (static_cast<std::size_t>(in_.gcount()) != count * bps)
         throw InputError(path_.string() + ": short read at byte " + std::to_string(position) +
                          " (the file is shorter than when it was opened)");
+    if (format_ == IqFormat::cs8) {
+        stored.type = StoredSamples::Type::int8;
+        return count;
+    }
+    if (format_ == IqFormat::cs16) {
+        stored.type = StoredSamples::Type::int16;
+        return count;
+    }
     const std::size_t good = decode(format_, buffer_, out.first(count), check_finite_);
     if (good < count)
         throw InputError(path_.string() + ": sample " + std::to_string(position / bps + good) +
@@ -272,6 +298,12 @@ IqFileSource::IqFileSource(std::shared_ptr<IqFileReader> reader, std::size_t blo
 }
 
 bool IqFileSource::next(SampleBlock& block) {
+    if (!next_stored(block, stored_)) return false;
+    convert(stored_, block.samples);
+    return true;
+}
+
+bool IqFileSource::next_stored(SampleBlock& block, StoredSamples& stored) {
     const auto& segments = reader_->segments();
     while (segment_ < segments.size() && offset_ >= segments[segment_].length) {
         ++segment_;
@@ -281,7 +313,7 @@ bool IqFileSource::next(SampleBlock& block) {
     const IqSegment& seg = segments[segment_];
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(block_samples_, seg.length - offset_));
     block.samples.resize(count);
-    const std::size_t got = reader_->read(segment_, offset_, block.samples);
+    const std::size_t got = reader_->read_stored(segment_, offset_, block.samples, stored);
     if (got != count) throw std::logic_error("IqFileSource: short read inside segment " + std::to_string(segment_));
     block.segment_index = segment_;
     block.segment = seg.info;

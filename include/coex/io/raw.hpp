@@ -9,6 +9,7 @@
 // file throws coex::InputError("<path>: <problem>").
 #include "coex/core/source.hpp"
 #include "coex/core/types.hpp"
+#include "coex/io/stored_samples.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -75,6 +76,9 @@ public:
     // Reads out.size() samples (fewer at the segment's end) of `segment` from `offset`. Returns how many
     // were read. Throws InputError on a NaN/Inf sample or a short read (the file shrank).
     std::size_t read(std::size_t segment, std::uint64_t offset, std::span<cf32> out);
+    // The same, but cs8 and cs16 samples are left as stored, in `stored` (out is then not written):
+    // convert(stored, out.first(n)) gives what read() would have.
+    std::size_t read_stored(std::size_t segment, std::uint64_t offset, std::span<cf32> out, StoredSamples& stored);
     // As CaptureReader::set_check_finite: cf32 samples are scanned for NaN/Inf unless turned off.
     void set_check_finite(bool check) { check_finite_ = check; }
 
@@ -85,13 +89,15 @@ private:
     std::vector<IqSegment> segments_;
     std::ifstream in_;
     std::vector<std::byte> buffer_;
+    StoredSamples stored_;  // read()'s integers before their conversion
 };
 
 // Replays an IqFileReader as a SampleSource, segment after segment, in blocks. Never drops.
-class IqFileSource : public SampleSource {
+class IqFileSource : public SampleSource, public StoredSampleSource {
 public:
     explicit IqFileSource(std::shared_ptr<IqFileReader> reader, std::size_t block_samples = 1 << 16);
     [[nodiscard]] bool next(SampleBlock& block) override;
+    [[nodiscard]] bool next_stored(SampleBlock& block, StoredSamples& stored) override;
     [[nodiscard]] SourceStats stats() const override;
 
 private:
@@ -100,6 +106,7 @@ private:
     std::size_t segment_ = 0;
     std::uint64_t offset_ = 0;
     SourceStats stats_;
+    StoredSamples stored_;  // next()'s, converted at once
 };
 
 // What is known about a raw file before reading it; unset values are taken from the file name.

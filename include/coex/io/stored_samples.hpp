@@ -1,5 +1,6 @@
 #pragma once
-// Samples as a file stores them (8- or 16-bit integers), handed over before their conversion to cf32.
+// Samples as a file stores them (8- or 16-bit integers: coex captures' int8/int16, raw cs8/cs16), handed
+// over before their conversion to cf32.
 // io::ReadAheadSource reads them on its own thread and converts them on the thread that takes the
 // block, which reads them next: converted on the reader's thread, a block reached the analysis from
 // the other core's cache as four (int8) or two (int16) times the bytes of the integers it came from
