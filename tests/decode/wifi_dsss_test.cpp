@@ -667,9 +667,9 @@ TEST(WifiDsssCost, MicrosecondsPerTransmission) {
     std::printf("CPU cost at 20 MS/s: 1 Mb/s beacon (%zu octets, %.0f us on air, %zu samples in) decoded whole %.0f us; "
                 "PLCP header only (%zu samples) %.0f us; OFDM 24 Mb/s PPDU (%zu samples) rejected in %.1f us; 1 ms of noise %.1f us\n",
                 beacon.size(), w->duration_s() * 1e6, whole.size(), t_whole, header_only.size(), t_header, ofdm.size(), t_ofdm, t_noise);
-    // Generous bounds (a shared machine): rejecting OFDM and noise costs a small fraction of their airtime.
-    EXPECT_LT(t_ofdm, 0.25 * static_cast<double>(ofdm.size()) / 20.0);
-    EXPECT_LT(t_noise, 0.25 * 1000.0);
+    // The costs are measured and printed, not asserted (performance belongs in bench/): on the shared
+    // machine, and several times slower under the sanitizers, a bound on them failed with no change to
+    // the decoder (106 us against 99 for the OFDM PPDU under ASan). What is asserted is what was decoded.
     EXPECT_EQ(ok_whole, 1u);
     EXPECT_EQ(ok_header, 1u);
     EXPECT_EQ(ok_ofdm, 0u);
