@@ -40,16 +40,6 @@ CellFloor::CellFloor(const SegmentInfo& segment, const dsp::SpectrogramConfig& c
                                               probe_->spectrogram.bin_hz()
                                         : 1.0;
         to_main_.push_back(static_cast<float>(main_hz / probe_hz));
-        // The probe's bins are 4× wider: where its DC cell keeps the DC bin (the LO leakage, a steady
-        // tone that is never under the floor), its floor there is the leak's power, not noise. That
-        // cell's floor is taken from the probe's neighbouring cells' instead (the main grid guards it).
-        const int dc = probe_->grid.unguarded_dc_cell();
-        std::pair<int, int> neighbours{-1, -1};
-        if (p >= 0 && p == dc) {
-            const int n = static_cast<int>(probe_->grid.size());
-            neighbours = {p - 1 >= 0 ? p - 1 : -1, p + 1 < n ? p + 1 : -1};
-        }
-        probe_neighbours_.push_back(neighbours);
     }
     probe_estimate_.resize(probe_->grid.size());
 }
@@ -127,8 +117,12 @@ void CellFloor::estimate_from_looks(std::span<float> out) {
         const int p = probe_index_[c];
         if (p < 0) continue;
         float probed = probe_estimate_[static_cast<std::size_t>(p)];
-        if (const auto [below, above] = probe_neighbours_[c]; below >= 0 || above >= 0) {
-            // the DC cell: the mean of its neighbours' floors (each scaled to its own width first)
+        // The probe's bins are 4× wider: where its DC cell keeps the DC bin (the LO leakage, a steady
+        // tone that is never under the floor), its floor there is the leak's power, not noise. That
+        // cell's floor is taken from the probe's neighbouring cells' instead (the main grid guards it).
+        const int below = p - 1, above = p + 1 < static_cast<int>(probe_->grid.size()) ? p + 1 : -1;
+        if (p == probe_->grid.unguarded_dc_cell() && (below >= 0 || above >= 0)) {
+            // the mean of its neighbours' floors (each scaled to its own width first)
             double sum = 0.0;
             int looks = 0;
             for (const int q : {below, above}) {

@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <utility>
 #include <span>
 #include <vector>
 
@@ -69,9 +68,6 @@ private:
     std::optional<Probe> probe_;
     std::vector<int> probe_index_;  // main cell → probe cell (−1: none)
     std::vector<float> to_main_;    // noise power ratio main cell / probe cell
-    // main cell → the probe cells whose floor stands in for its probe cell's (−1, −1: its own; else the
-    // probe cell holds the DC bin unguarded and these are its neighbours, −1 where none)
-    std::vector<std::pair<int, int>> probe_neighbours_;
     std::vector<float> probe_estimate_;
     static constexpr std::uint64_t kNoPosition = ~std::uint64_t{0};
     std::uint64_t probe_next_ = kNoPosition;  // the position after the last sample probed
