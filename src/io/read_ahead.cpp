@@ -21,21 +21,26 @@ struct ReadAheadSource::State {
 
     std::mutex mutex;
     std::condition_variable changed;  // a block was read, taken, or the reader stopped
-    // The inner source's integers are converted by next(), on the taking thread (stored_samples.hpp).
+    // The inner source's integers are converted by next(), on the taking thread (stored_samples.hpp),
+    // unless the reader had nothing else to do first: then it converts the oldest waiting block itself,
+    // so a taker that is the slower of the two threads is not also left all the conversions.
     StoredSampleSource* stored_source = nullptr;
     struct Entry {
         SampleBlock block;
-        StoredSamples stored;  // the block's samples as stored, when not converted yet
-        SourceStats stats;     // the inner source's counts once this block was read
+        StoredSamples stored;    // the block's samples as stored, when not converted yet
+        SourceStats stats;       // the inner source's counts once this block was read
+        bool converted = false;  // block.samples holds them (the reader converted them while idle)
     };
     std::deque<Entry> ready;          // read, not yet handed over
     std::vector<SampleBlock> spare;   // handed back: buffers to read into
     std::vector<StoredSamples> spare_stored;
+    const Entry* converting = nullptr;  // the entry the reader is converting (the mutex not held)
     StoredSamples taken;              // the last block's integers (next(): consumer side only)
     bool finished = false;            // the inner source ended (or threw)
     bool stopping = false;            // the destructor wants the reader to end
     std::exception_ptr error;         // what the inner source threw, after the blocks before it
     SourceStats delivered;            // as of the last block handed over (consumer side only)
+    std::size_t converted_ahead = 0;  // blocks handed over that the reader had converted (consumer side)
     SourceStats final_stats;          // once the inner source ended
     std::function<bool()> shared_work;  // done while the queue is full (lend_thread)
     bool sharing = false;               // shared_work is running (the mutex is not held meanwhile)
@@ -60,9 +65,28 @@ struct ReadAheadSource::State {
                 changed.notify_all();
                 if (did || work_arrived) continue;
             }
+            if (convert_one(lock)) continue;
             work_arrived = false;
             changed.wait(lock, [&] { return stopping || ready.size() <= depth / 2 || (work_arrived && shared_work); });
         }
+    }
+
+    // Converts the oldest block still stored as integers, the mutex released meanwhile; false when
+    // every ready block is converted. (std::deque keeps an element's address while others come and go.)
+    bool convert_one(std::unique_lock<std::mutex>& lock) {
+        const auto waiting = std::find_if(ready.begin(), ready.end(), [](const Entry& e) {
+            return !e.converted && e.stored.type != StoredSamples::Type::converted;
+        });
+        if (waiting == ready.end()) return false;
+        Entry& entry = *waiting;
+        converting = &entry;
+        lock.unlock();
+        convert(entry.stored, entry.block.samples);
+        lock.lock();
+        entry.converted = true;
+        converting = nullptr;
+        changed.notify_all();
+        return true;
     }
 
     void run() {
@@ -123,7 +147,10 @@ bool ReadAheadSource::next(SampleBlock& block) {
     State& s = *state_;
     if (!s.reader.joinable() && !s.finished) s.reader = std::thread([&s] { s.run(); });
     std::unique_lock lock(s.mutex);
-    s.changed.wait(lock, [&] { return !s.ready.empty() || s.finished; });
+    // (a block the reader is converting is waited for)
+    s.changed.wait(lock, [&] {
+        return s.ready.empty() ? s.finished : s.converting != &s.ready.front();
+    });
     if (s.ready.empty()) {
         if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
         s.delivered = s.final_stats;
@@ -139,11 +166,16 @@ bool ReadAheadSource::next(SampleBlock& block) {
     const bool wake_reader = s.ready.size() == s.depth / 2;
     lock.unlock();
     if (wake_reader) s.changed.notify_all();
-    convert(s.taken, block.samples);  // here, where the analysis reads them next
+    if (entry.converted)
+        ++s.converted_ahead;
+    else
+        convert(s.taken, block.samples);  // here, where the analysis reads them next
     return true;
 }
 
 SourceStats ReadAheadSource::stats() const { return state_->delivered; }
+
+std::size_t ReadAheadSource::blocks_converted_ahead() const { return state_->converted_ahead; }
 
 void ReadAheadSource::lend_thread(std::function<bool()> work) {
     State& s = *state_;

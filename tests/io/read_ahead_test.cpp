@@ -90,8 +90,9 @@ private:
     SourceStats stats_;
 };
 
-// The integers cross from the reader thread with their block and are converted by next(): each block
-// holds its own samples, whatever the consumer left in the buffers it hands back.
+// The integers cross from the reader thread with their block and are converted by next(), or by the
+// reader while it waits: each block holds its own samples, whatever the consumer left in the buffers it
+// hands back.
 TEST(ReadAhead, StoredSamplesAreConvertedByTheTaker) {
     for (const std::size_t depth : {1, 3}) {
         ReadAheadSource source(std::make_unique<CountingStored>(40, 1000), depth);
@@ -110,6 +111,25 @@ TEST(ReadAhead, StoredSamplesAreConvertedByTheTaker) {
         }
         EXPECT_EQ(n, 40u);
     }
+}
+
+// A taker slower than the reader finds its blocks converted by the reader (which has nothing else to
+// do), with the same values; a taker that keeps up converts them itself.
+TEST(ReadAhead, AnIdleReaderConvertsTheWaitingBlocks) {
+    ReadAheadSource slow_taker(std::make_unique<CountingStored>(20, 1000), 4);
+    SampleBlock block;
+    std::size_t n = 0;
+    while (slow_taker.next(block)) {
+        for (std::size_t k = 0; k < 1000; ++k) {
+            const float v = static_cast<float>((n * 1000 + k) % 32768) / 32768.0f;
+            ASSERT_EQ(block.samples[k], cf32(v, -v)) << "block " << n << " sample " << k;
+        }
+        ++n;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_EQ(n, 20u);
+    EXPECT_GE(slow_taker.blocks_converted_ahead(), 10u);  // all but the first few, on a loaded machine too
+    EXPECT_LE(slow_taker.blocks_converted_ahead(), 20u);
 }
 
 TEST(ReadAhead, AnErrorComesAfterTheBlocksBeforeIt) {

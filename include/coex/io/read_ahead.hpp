@@ -4,7 +4,9 @@
 // the inner source, in order, and never drops: when the queue is full the reader waits. An exception
 // thrown by the inner source is rethrown by next() where it happened in the stream. An inner source
 // that stores integers (a StoredSampleSource) hands them over unconverted, and next() converts them on
-// the taking thread, which reads them next (coex/io/stored_samples.hpp).
+// the taking thread, which reads them next (coex/io/stored_samples.hpp); a reader with nothing else to
+// do converts the oldest waiting block itself first, so that a taker which is the slower thread is not
+// also left every conversion.
 #include "coex/core/source.hpp"
 
 #include <functional>
@@ -24,6 +26,8 @@ public:
     [[nodiscard]] bool next(SampleBlock& block) override;
     // The inner source's counts as of the last block handed over.
     [[nodiscard]] SourceStats stats() const override;
+    // Blocks handed over so far that the reader thread had converted (the rest next() converted).
+    [[nodiscard]] std::size_t blocks_converted_ahead() const;
 
     // Lends the reader thread to other work while it is ahead (its queue full): it calls `work`,
     // which does one piece and says whether there was any, until the queue has room again or there
