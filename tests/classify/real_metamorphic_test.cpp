@@ -237,8 +237,9 @@ const char* open_failure(const std::string& transform, const std::string& record
     };
     static const Open open[] = {
         {"retune -3.2", "BLE_802154_0dBm_8dBm_0MHz.dat",
-         "moved 3.2 MHz below the view's centre, the packets' skirts reach the view's outermost cell: the edge rule leaves all "
-         "four bursts unjudged (bursts.at_tuning_edge 4); the 802.15.4 frame stays by its checksum, the BLE ones are lost"},
+         "moved 3.2 MHz below the view's centre, the packets sit in the view's outermost whole cell (2425 MHz; the usable band "
+         "goes on 0.8 MHz below it, in no cell): the edge rule leaves all four bursts unjudged (bursts.at_tuning_edge 4); the "
+         "802.15.4 frame stays by its checksum, the BLE ones are lost"},
     };
     for (const auto& o : open)
         if (transform == o.transform && recording.rfind(o.recording, 0) == 0) return o.why;
