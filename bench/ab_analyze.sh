@@ -65,32 +65,24 @@ function row(name, v, n,   m) {
 }
 {
     k = ++count[$1]
-    wall[$1, k] = $2; user[$1, k] = $3; sys[$1, k] = $4; cpu[$1, k] = $3 + $4; peak[$1, k] = $5 / 1024
+    value[$1, "wall", k] = $2; value[$1, "user", k] = $3; value[$1, "sys", k] = $4
+    value[$1, "cpu", k] = $3 + $4; value[$1, "peak", k] = $5 / 1024
 }
 END {
     n = count["A"]
     split("cpu user sys wall", names, " ")
     for (s = 1; s <= 2; ++s) {
         who = s == 1 ? "A" : "B"
-        for (f = 1; f <= 4; ++f) {
-            for (k = 1; k <= n; ++k) {
-                if (names[f] == "cpu") v[k] = cpu[who, k]
-                if (names[f] == "user") v[k] = user[who, k]
-                if (names[f] == "sys") v[k] = sys[who, k]
-                if (names[f] == "wall") v[k] = wall[who, k]
-            }
-            row(who " " names[f] " s", v, n)
+        for (f = 1; f <= 5; ++f) {
+            name = f <= 4 ? names[f] : "peak"
+            for (k = 1; k <= n; ++k) v[k] = value[who, name, k]
+            row(who " " name (f <= 4 ? " s" : " MiB"), v, n)
         }
-        for (k = 1; k <= n; ++k) v[k] = peak[who, k]
-        row(who " peak MiB", v, n)
     }
     for (f = 1; f <= 4; ++f) {
         for (k = 1; k <= n; ++k) {
-            if (names[f] == "cpu") { x = cpu["A", k]; y = cpu["B", k] }
-            if (names[f] == "user") { x = user["A", k]; y = user["B", k] }
-            if (names[f] == "sys") { x = sys["A", k]; y = sys["B", k] }
-            if (names[f] == "wall") { x = wall["A", k]; y = wall["B", k] }
-            v[k] = y > 0 ? x / y : 0
+            y = value["B", names[f], k]
+            v[k] = y > 0 ? value["A", names[f], k] / y : 0
         }
         row("A/B " names[f], v, n)
     }

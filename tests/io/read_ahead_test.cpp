@@ -114,7 +114,7 @@ TEST(ReadAhead, StoredSamplesAreConvertedByTheTaker) {
 }
 
 // A taker slower than the reader finds its blocks converted by the reader (which has nothing else to
-// do), with the same values; a taker that keeps up converts them itself.
+// do), with the same values; next() converts whatever the reader has not reached.
 TEST(ReadAhead, AnIdleReaderConvertsTheWaitingBlocks) {
     ReadAheadSource slow_taker(std::make_unique<CountingStored>(20, 1000), 4);
     SampleBlock block;
